@@ -1,0 +1,130 @@
+/*
+ * msg.h: typed control messages. The rest of ferry sees C structs; only
+ * proto/msg.c touches JSON. Decoding validates every field (presence, type,
+ * range, length, UTF-8, control characters) and says what was wrong.
+ * PROTOCOL.md lists the same fields and limits for people.
+ */
+#ifndef FERRY_MSG_H
+#define FERRY_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/* The "type" strings are the lower-case names: PROTO_MSG_PEER_JOINED is "peer_joined". */
+#define PROTO_MSG_TYPES(X)						\
+	X(HELLO,	"hello")	/* c->r: version, name */		\
+	X(WELCOME,	"welcome")	/* r->c: id, name, addr */		\
+	X(PEERS,	"peers")	/* c->r: (no fields) */			\
+	X(PEER_LIST,	"peer_list")	/* r->c: peers[], more */		\
+	X(PEER_JOINED,	"peer_joined")	/* r->c: peers[] */			\
+	X(PEER_LEFT,	"peer_left")	/* r->c: ids[] */			\
+	X(OFFER,	"offer")	/* c->r: ref, to, files[name,size] */	\
+	X(OFFERED,	"offered")	/* r->c: ref, transfer, peer */		\
+	X(INCOMING,	"incoming")	/* r->c: transfer, peer (from), files[] */ \
+	X(ACCEPT,	"accept")	/* c->r: transfer */			\
+	X(DECLINE,	"decline")	/* both: transfer, reason */		\
+	X(CANCEL,	"cancel")	/* both: transfer, reason */		\
+	X(READY,	"ready")	/* r->c: transfer, token, role */	\
+	X(ATTACH,	"attach")	/* c->r data conn: token */		\
+	X(ATTACHED,	"attached")	/* r->c data conn: transfer */		\
+	X(FILE_END,	"file_end")	/* data conn: index, size, sha256 */	\
+	X(RECEIPT,	"receipt")	/* data conn: transfer, ok, files[], message */ \
+	X(PING,		"ping")		/* both: (no fields) */			\
+	X(PONG,		"pong")		/* both: (no fields) */			\
+	X(ERROR,	"error")	/* r->c: code, message, [transfer], [ref] */
+
+enum proto_msg_type {
+	PROTO_MSG_NONE = 0,
+#define PROTO_MSG_ENUM(sym, str) PROTO_MSG_##sym,
+	PROTO_MSG_TYPES(PROTO_MSG_ENUM)
+#undef PROTO_MSG_ENUM
+	PROTO_MSG_COUNT
+};
+
+enum proto_role {
+	PROTO_ROLE_NONE = 0,
+	PROTO_ROLE_SEND,		/* "send" */
+	PROTO_ROLE_RECEIVE,		/* "receive" */
+};
+
+struct proto_peer {
+	uint64_t	id;				/* 1..PROTO_INT_MAX */
+	char		name[PROTO_PEER_NAME_MAX + 1];
+	char		addr[PROTO_ADDR_MAX + 1];	/* "HOST:PORT" as the relay sees it */
+};
+
+struct proto_file {
+	char		*name;		/* owned (malloc): 1..PROTO_FILE_NAME_MAX bytes of UTF-8 */
+	uint64_t	 size;		/* bytes, 0..PROTO_INT_MAX */
+	char		 sha256[PROTO_SHA256_LEN + 1];	/* receipt only; "" elsewhere */
+	char		*saved_as;	/* owned (malloc), receipt only; NULL elsewhere */
+};
+
+/*
+ * One control message. Only the fields of its type are meaningful (see
+ * PROTO_MSG_TYPES); the others are zero. Arrays and file names are owned by
+ * the message and released by proto_msg_free().
+ */
+struct proto_msg {
+	enum proto_msg_type	 type;
+	uint32_t		 version;	/* hello: 1..65535 */
+	char			 name[PROTO_PEER_NAME_MAX + 1];	/* hello, welcome */
+	uint64_t		 id;		/* welcome: your peer id */
+	char			 addr[PROTO_ADDR_MAX + 1];	/* welcome: you as the relay sees you */
+	char			 to[PROTO_TO_MAX + 1];	/* offer: name, HOST:PORT or decimal id */
+	uint64_t		 ref;		/* offer, offered, error: the sender's own number */
+	uint64_t		 transfer;	/* relay-issued transfer id, 1..PROTO_INT_MAX */
+	struct proto_peer	 peer;		/* offered: the receiver; incoming: the sender */
+	struct proto_peer	*peers;		/* owned: peer_list, peer_joined */
+	size_t			 npeers;
+	bool			 more;		/* peer_list: another peer_list follows */
+	uint64_t		*ids;		/* owned: peer_left */
+	size_t			 nids;
+	struct proto_file	*files;		/* owned: offer, incoming, receipt */
+	size_t			 nfiles;
+	char			 reason[PROTO_TEXT_MAX + 1];	/* decline, cancel */
+	char			 token[PROTO_TOKEN_LEN + 1];	/* ready, attach */
+	enum proto_role		 role;		/* ready */
+	uint64_t		 index;		/* file_end: 0-based file index */
+	uint64_t		 size;		/* file_end: bytes sent for that file */
+	char			 sha256[PROTO_SHA256_LEN + 1];	/* file_end */
+	bool			 ok;		/* receipt */
+	char			 code[PROTO_CODE_MAX + 1];	/* error: wire code string */
+	char			 message[PROTO_TEXT_MAX + 1];	/* error, receipt */
+};
+
+/* "peer_joined" for PROTO_MSG_PEER_JOINED; NULL when out of range. */
+const char	*proto_msg_type_name(enum proto_msg_type t);
+
+/* Zeroes a message so it can be filled in and later passed to proto_msg_free(). */
+void	proto_msg_init(struct proto_msg *m, enum proto_msg_type type);
+/* Frees what the message owns and zeroes it. Safe on a zeroed message. */
+void	proto_msg_free(struct proto_msg *m);
+
+/*
+ * Parses one control payload (not NUL-terminated) into *m, which the caller
+ * must free with proto_msg_free() on success; on failure nothing is left to
+ * free. Returns 0, -PROTO_E_BAD_MESSAGE (not JSON, missing or invalid field),
+ * -PROTO_E_UNKNOWN_TYPE or -PROTO_E_NOMEM, and writes a one-line reason into
+ * err (e.g. "hello: field \"name\" contains a control character").
+ */
+int	proto_msg_decode(const uint8_t *json, size_t len, struct proto_msg *m,
+	    char *err, size_t errlen);
+
+/*
+ * Encodes *m as a whole control frame: the 5-byte header followed by the JSON.
+ * On success *out is malloc'd (the caller frees it with free()) and *outlen
+ * is its size. Validates like the decoder, so nothing invalid is ever sent:
+ * returns -PROTO_E_BAD_MESSAGE for a message that could not be decoded,
+ * -PROTO_E_TOO_LARGE when the JSON exceeds PROTO_CONTROL_MAX, -PROTO_E_NOMEM.
+ */
+int	proto_msg_frame(const struct proto_msg *m, uint8_t **out, size_t *outlen);
+
+/* Convenience: frame an error message {code, message, transfer, ref}. */
+int	proto_error_frame(int err, const char *message, uint64_t transfer,
+	    uint64_t ref, uint8_t **out, size_t *outlen);
+
+#endif /* FERRY_MSG_H */

@@ -1,0 +1,62 @@
+/*
+ * fmt.h: pure text helpers for the TUI: human sizes, rates, ETAs, and
+ * cutting UTF-8 text to a column width without breaking a character.
+ * No curses here, so the unit tests can check every function directly.
+ */
+#ifndef FERRY_UI_FMT_H
+#define FERRY_UI_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UI_FMT_SIZE_LEN	16	/* "1023.9 KiB" and friends, plus NUL */
+
+/* "0 B", "512 B", "1.5 KiB", "12.3 MiB", "1.0 GiB": binary units, one decimal. */
+void	ui_fmt_size(char *buf, size_t len, uint64_t bytes);
+/* "1.2 MiB/s"; "-" when the rate is unknown (negative). */
+void	ui_fmt_rate(char *buf, size_t len, double bytes_per_s);
+/* "0:05", "12:34", "1:02:03", "4d"; "--:--" when unknown (negative or huge). */
+void	ui_fmt_eta(char *buf, size_t len, double seconds);
+/* "4.5/10.0 MiB" when both share a unit, else "512.0 KiB/1.0 GiB". */
+void	ui_fmt_progress(char *buf, size_t len, uint64_t done, uint64_t total);
+
+/*
+ * Decodes one UTF-8 character at s (at most len bytes). Stores the code
+ * point in *cp and returns its length in bytes, or returns 1 and stores
+ * 0xFFFD for a malformed byte, so callers always make progress.
+ */
+size_t	ui_utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/* Display width of a code point: 0, 1 or 2; control characters count 1 (shown as '?'). */
+int	ui_cp_width(uint32_t cp);
+
+/* Display width of the whole string (control and malformed bytes count 1). */
+int	ui_text_width(const char *s);
+
+/*
+ * Copies s into out (outlen bytes, always NUL-terminated) so that it takes
+ * at most cols columns. When s is wider, it is cut at a character boundary
+ * and ends with "…" (one column). Control characters and malformed bytes
+ * become '?', so nothing written can move the cursor. Returns the width
+ * written, which is <= cols.
+ */
+int	ui_text_fit(const char *s, int cols, char *out, size_t outlen);
+
+/*
+ * Like ui_text_fit, but pads with spaces to exactly cols columns when s is
+ * narrower (or when a wide character would straddle the edge).
+ */
+int	ui_text_pad(const char *s, int cols, char *out, size_t outlen);
+
+/*
+ * Renders a progress bar of width cols for frac (0..1) into out as UTF-8:
+ * full blocks, one eighth-block partial, then spaces. With ascii set it
+ * uses '#' and '-' instead. Returns the number of full-or-partial cells.
+ */
+int	ui_bar_render(double frac, int cols, bool ascii, char *out, size_t outlen);
+
+/* Natural, case-insensitive order for file names: "a2" < "a10" < "B". */
+int	ui_name_cmp(const char *a, const char *b);
+
+#endif /* FERRY_UI_FMT_H */

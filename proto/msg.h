@@ -122,6 +122,9 @@ int	proto_msg_decode(const uint8_t *json, size_t len, struct proto_msg *m,
  * -PROTO_E_TOO_LARGE when the JSON exceeds PROTO_CONTROL_MAX, -PROTO_E_NOMEM.
  */
 int	proto_msg_frame(const struct proto_msg *m, uint8_t **out, size_t *outlen);
+/* Same, and on failure writes a one-line reason into err (like proto_msg_decode). */
+int	proto_msg_frame_err(const struct proto_msg *m, uint8_t **out,
+	    size_t *outlen, char *err, size_t errlen);
 
 /* Convenience: frame an error message {code, message, transfer, ref}. */
 int	proto_error_frame(int err, const char *message, uint64_t transfer,

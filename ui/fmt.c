@@ -263,6 +263,28 @@ ui_text_pad(const char *s, int cols, char *out, size_t outlen)
 }
 
 int
+ui_text_fit_left(const char *s, int cols, char *out, size_t outlen)
+{
+	static const char	 ell[] = "\xe2\x80\xa6";	/* U+2026 … */
+	size_t			 len = strlen(s), off = 0, o = 0;
+	uint32_t		 cp;
+
+	if (outlen == 0)
+		return 0;
+	out[0] = '\0';
+	if (cols <= 0)
+		return 0;
+	if (ui_text_width(s) <= cols)
+		return ui_text_fit(s, cols, out, outlen);
+	/* Drop whole characters from the front until the rest fits beside "…". */
+	while (off < len && ui_text_width(s + off) > cols - 1)
+		off += ui_utf8_next(s + off, len - off, &cp);
+	if (!put(out, outlen, &o, ell, sizeof ell - 1))
+		return 0;
+	return 1 + ui_text_fit(s + off, cols - 1, out + o, outlen - o);
+}
+
+int
 ui_bar_render(double frac, int cols, bool ascii, char *out, size_t outlen)
 {
 	/* U+258F..U+2589: one to seven eighths of a cell, then the full U+2588. */

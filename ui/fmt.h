@@ -50,6 +50,12 @@ int	ui_text_fit(const char *s, int cols, char *out, size_t outlen);
 int	ui_text_pad(const char *s, int cols, char *out, size_t outlen);
 
 /*
+ * Like ui_text_fit, but keeps the end of s and cuts at the start with a
+ * leading "…": for paths, whose last part matters most.
+ */
+int	ui_text_fit_left(const char *s, int cols, char *out, size_t outlen);
+
+/*
  * Renders a progress bar of width cols for frac (0..1) into out as UTF-8:
  * full blocks, one eighth-block partial, then spaces. With ascii set it
  * uses '#' and '-' instead. Returns the number of full-or-partial cells.

@@ -182,6 +182,25 @@ test_pad(void **state)
 }
 
 static void
+test_fit_left(void **state)
+{
+	char	out[64];
+
+	(void)state;
+	assert_int_equal(ui_text_fit_left("/home/me", 20, out, sizeof out), 8);
+	assert_string_equal(out, "/home/me");
+	assert_int_equal(ui_text_fit_left("/home/me/projects/ferry", 10, out,
+	    sizeof out), 10);
+	assert_string_equal(out, "\xe2\x80\xa6" "cts/ferry");
+	/* 日本語 is 6 columns: in 4, the front is dropped whole: …語 (3 wide). */
+	assert_int_equal(ui_text_fit_left("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+	    4, out, sizeof out), 3);
+	assert_string_equal(out, "\xe2\x80\xa6\xe8\xaa\x9e");
+	assert_int_equal(ui_text_fit_left("abc", 0, out, sizeof out), 0);
+	assert_string_equal(out, "");
+}
+
+static void
 test_bar(void **state)
 {
 	char	out[128];
@@ -237,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_pad),
+		cmocka_unit_test(test_fit_left),
 		cmocka_unit_test(test_bar),
 		cmocka_unit_test(test_name_cmp),
 	};

@@ -1,0 +1,167 @@
+/*
+ * app.h: the TUI's shared state (struct ui) and the draw/key pairs of its
+ * panes and overlays. Internal to ui/: ferry.c only sees ui.h.
+ */
+#ifndef FERRY_UI_APP_H
+#define FERRY_UI_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "client.h"
+#include "keys.h"
+#include "picker.h"
+#include "theme.h"
+
+#define UI_MIN_COLS	80
+#define UI_MIN_ROWS	24
+#define UI_FRAME_MS	50	/* at most 20 redraws per second */
+#define UI_MSG_MS	6000	/* how long a status message stays */
+
+enum ui_pane {
+	UI_PANE_PEERS = 0,
+	UI_PANE_FILES,
+	UI_PANE_XFERS,
+	UI_PANE_COUNT
+};
+
+/* What owns the keyboard right now (the panes unless a prompt or overlay is up). */
+enum ui_mode {
+	UI_MODE_PANES = 0,
+	UI_MODE_HELP,
+	UI_MODE_FILTER,		/* typing into the Files filter */
+	UI_MODE_CONFIRM,	/* a one-line y/n question in the status line */
+};
+
+enum ui_confirm {
+	UI_CONFIRM_SEND = 1,
+	UI_CONFIRM_QUIT,
+	UI_CONFIRM_CANCEL,
+};
+
+/* Results of a pane's key handler. */
+#define UI_KEY_IGNORED	0
+#define UI_KEY_HANDLED	1
+
+struct ui_rect {
+	int	y, x, h, w;
+};
+
+struct ui {
+	uv_loop_t		*loop;
+	struct client		*client;
+	uv_poll_t		 input;		/* fd 0 readable */
+	uv_signal_t		 sigwinch;
+	uv_signal_t		 sigint;
+	uv_signal_t		 sigterm;
+	uv_signal_t		 sighup;
+	uv_timer_t		 frame;		/* coalesces redraws */
+	uv_timer_t		 tick;		/* 1 Hz: countdowns, message expiry */
+	int			 handles_open;	/* ui handles not yet closed */
+	bool			 curses_on;
+	bool			 dirty;		/* something changed since the last frame */
+	bool			 quitting;	/* client_close called, waiting for CLIENT_CLOSED */
+	bool			 closed;	/* our handles are closing */
+	bool			 ascii;		/* no UTF-8 locale: ASCII glyphs */
+	uint64_t		 last_frame_ms;
+
+	/* Connection, from on_state. */
+	enum client_state	 cstate;
+	char			 creason[256];
+	uint64_t		 retry_at_ms;	/* uv_now() of the next reconnect, 0 if none */
+
+	/* Layout, recomputed every frame. */
+	bool			 too_small;
+	struct ui_rect		 r[UI_PANE_COUNT];
+	enum ui_pane		 focus;
+	enum ui_mode		 mode;
+
+	/* Peers pane: a copy of the core's list (valid only inside callbacks). */
+	struct client_peer	*peers;		/* owned (malloc) */
+	size_t			 npeers;
+	size_t			 peer_sel;
+	size_t			 peer_top;
+	uint64_t		 peer_sel_id;	/* keeps the selection when the list changes */
+
+	/* Files pane. */
+	struct ui_picker	 picker;
+	size_t			 files_top;
+	char			 filter_before[256];	/* restored by Esc while filtering */
+
+	/* Transfers pane. */
+	size_t			 xfer_sel;
+	size_t			 xfer_top;
+	uint64_t		 xfer_sel_id;
+
+	/* Incoming offers waiting for y/n, oldest first (local transfer ids). */
+	uint64_t		*offers;	/* owned (malloc) */
+	size_t			 noffers;
+
+	/* The one-line confirm in the status line. */
+	enum ui_confirm		 confirm;
+	char			 confirm_text[512];
+	char			 confirm_to[65];	/* UI_CONFIRM_SEND: peer name */
+	char			**send_paths;		/* owned: UI_CONFIRM_SEND paths */
+	size_t			 nsend;
+	uint64_t		 confirm_xfer;	/* UI_CONFIRM_CANCEL: local id */
+
+	/* Status message (errors, results), shown instead of the key hints for a while. */
+	char			 msg[512];
+	enum ui_color		 msg_color;
+	uint64_t		 msg_until_ms;
+
+	int			 help_top;	/* help overlay scroll */
+	int			 help_rows;	/* last drawn: for paging */
+};
+
+/* ui.c */
+void	ui_dirty(struct ui *ui);
+void	ui_message(struct ui *ui, enum ui_color color, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	ui_quit(struct ui *ui, bool force);
+/* Pane order for Tab; the peer that a send goes to (NULL if none). */
+const struct client_peer *ui_selected_peer(const struct ui *ui);
+/* Number of transfers that have not ended. */
+size_t	ui_active_transfers(const struct ui *ui);
+
+/* pane_peers.c */
+void	ui_peers_update(struct ui *ui);
+void	ui_peers_draw(struct ui *ui, const struct ui_rect *r, bool focused);
+int	ui_peers_key(struct ui *ui, enum ui_action a);
+void	ui_peers_click(struct ui *ui, int row);
+
+/* pane_files.c */
+void	ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused);
+int	ui_files_key(struct ui *ui, enum ui_action a);
+void	ui_files_click(struct ui *ui, int row);
+/* Typed text while filtering: a code point, or a UI_FKEY key. */
+void	ui_files_filter_key(struct ui *ui, int key);
+/* Starts the send confirm for the marks (or the file under the cursor). */
+void	ui_files_send(struct ui *ui);
+
+/* pane_transfers.c */
+void	ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused);
+int	ui_xfers_key(struct ui *ui, enum ui_action a);
+void	ui_xfers_click(struct ui *ui, int row);
+/* The selected transfer, or NULL. */
+const struct client_transfer *ui_xfers_selected(struct ui *ui);
+
+/* dialog.c */
+void	ui_offer_push(struct ui *ui, uint64_t id);
+void	ui_offer_drop(struct ui *ui, uint64_t id);
+void	ui_offer_draw(struct ui *ui);
+int	ui_offer_key(struct ui *ui, enum ui_action a);
+void	ui_help_draw(struct ui *ui);
+int	ui_help_key(struct ui *ui, enum ui_action a);
+void	ui_confirm_start(struct ui *ui, enum ui_confirm what, const char *text);
+void	ui_confirm_key(struct ui *ui, int key);
+void	ui_confirm_reset(struct ui *ui);
+
+/* status.c */
+void	ui_header_draw(struct ui *ui);
+void	ui_footer_draw(struct ui *ui);
+
+#endif /* FERRY_UI_APP_H */

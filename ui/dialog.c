@@ -1,0 +1,416 @@
+/*
+ * dialog.c: what is drawn over the panes: the incoming-offer dialog (with
+ * its queue), the help overlay generated from the key table, and the
+ * one-line confirms in the status line (send, cancel, quit).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "fmt.h"
+#include "widget.h"
+
+void
+ui_offer_push(struct ui *ui, uint64_t id)
+{
+	uint64_t	*o;
+	size_t		 i;
+
+	for (i = 0; i < ui->noffers; i++) {
+		if (ui->offers[i] == id)
+			return;
+	}
+	if ((o = realloc(ui->offers, (ui->noffers + 1) * sizeof *o)) == NULL) {
+		/* Without room to queue it, it still shows in Transfers; say so. */
+		ui_message(ui, UI_C_ERROR, "out of memory: answer the offer in Transfers");
+		return;
+	}
+	ui->offers = o;
+	ui->offers[ui->noffers++] = id;
+	ui_dirty(ui);
+}
+
+void
+ui_offer_drop(struct ui *ui, uint64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < ui->noffers; i++) {
+		if (ui->offers[i] == id) {
+			memmove(&ui->offers[i], &ui->offers[i + 1],
+			    (ui->noffers - i - 1) * sizeof *ui->offers);
+			ui->noffers--;
+			ui_dirty(ui);
+			return;
+		}
+	}
+}
+
+/* A centred rectangle of w x h inside the screen. */
+static struct ui_rect
+centered(int w, int h)
+{
+	struct ui_rect	r;
+
+	if (w > COLS)
+		w = COLS;
+	if (h > LINES)
+		h = LINES;
+	r.w = w;
+	r.h = h;
+	r.x = (COLS - w) / 2;
+	r.y = (LINES - h) / 2;
+	return r;
+}
+
+/* $HOME shown as "~". */
+static void
+pretty_path(const char *dir, char *buf, size_t len)
+{
+	const char	*home = getenv("HOME");
+	size_t		 n;
+
+	if (home != NULL && (n = strlen(home)) > 1 && strncmp(dir, home, n) == 0 &&
+	    (dir[n] == '/' || dir[n] == '\0'))
+		snprintf(buf, len, "~%s", dir + n);
+	else
+		snprintf(buf, len, "%s", dir);
+}
+
+void
+ui_offer_draw(struct ui *ui)
+{
+	const struct client_transfer	*t;
+	struct ui_rect			 r;
+	char				 title[64], line[PATH_MAX + 64], size[UI_FMT_SIZE_LEN];
+	char				 dir[PATH_MAX];
+	size_t				 shown, i, maxfiles;
+	int				 w, h, x, y, iw, bx;
+
+	if (ui->noffers == 0)
+		return;
+	t = client_transfer_find(ui->client, ui->offers[0]);
+	if (t == NULL)
+		return;
+	w = COLS - 8 < 76 ? COLS - 8 : 76;
+	maxfiles = LINES > 18 ? (size_t)(LINES - 16) : 2;
+	if (maxfiles > 10)
+		maxfiles = 10;
+	shown = t->nfiles <= maxfiles ? t->nfiles : maxfiles - 1;
+	h = 12 + (int)shown + (shown < t->nfiles ? 1 : 0);
+	r = centered(w, h);
+	ui_clear_rect(&r);
+	if (ui->noffers > 1)
+		snprintf(title, sizeof title, "Incoming files (1 of %zu)", ui->noffers);
+	else
+		snprintf(title, sizeof title, "Incoming files");
+	ui_box(&r, ui_theme_attr(UI_C_DIALOG_BORDER), title,
+	    ui_theme_attr(UI_C_DIALOG_BORDER), NULL);
+
+	x = r.x + 3;
+	iw = r.w - 6;
+	y = r.y + 2;
+	/* "alice (127.0.0.1:50312) wants to send you 3 files:" */
+	bx = x + ui_put(y, x, iw, t->peer_name, A_BOLD);
+	if (t->peer_addr[0] != '\0') {
+		snprintf(line, sizeof line, " (%s)", t->peer_addr);
+		bx += ui_put(y, bx, x + iw - bx, line, ui_theme_attr(UI_C_DIM));
+	}
+	if (t->nfiles == 1)
+		snprintf(line, sizeof line, " wants to send you a file:");
+	else
+		snprintf(line, sizeof line, " wants to send you %zu files:", t->nfiles);
+	ui_put(y, bx, x + iw - bx, line, A_NORMAL);
+	y += 2;
+
+	for (i = 0; i < shown; i++, y++) {
+		ui_put(y, x + 2, iw - 2 - 12, t->files[i].name, A_NORMAL);
+		ui_fmt_size(size, sizeof size, t->files[i].size);
+		ui_put_right(y, x + iw, 11, size, ui_theme_attr(UI_C_DIM));
+	}
+	if (shown < t->nfiles) {
+		snprintf(line, sizeof line, "... and %zu more", t->nfiles - shown);
+		ui_put(y++, x + 2, iw - 2, line, ui_theme_attr(UI_C_DIM));
+	}
+	attrset(ui_theme_attr(UI_C_BORDER));
+	for (i = 0; i < (size_t)iw - 2; i++)
+		mvaddstr(y, x + 2 + (int)i, ui_glyph("\xe2\x94\x80", "-"));
+	attrset(A_NORMAL);
+	y++;
+	ui_put(y, x + 2, 10, "Total", A_BOLD);
+	ui_fmt_size(size, sizeof size, t->bytes_total);
+	ui_put_right(y, x + iw, 11, size, A_BOLD);
+	y += 2;
+	ui_put(y, x, 9, "Save to", ui_theme_attr(UI_C_DIM));
+	pretty_path(client_dir(ui->client), dir, sizeof dir);
+	ui_text_fit_left(dir, iw - 9, line, sizeof line);
+	ui_put(y, x + 9, iw - 9, line, A_BOLD);
+	y += 2;
+
+	/* The two answers, centred. */
+	bx = r.x + (r.w - 36) / 2;
+	ui_put(y, bx, 3, " y ", ui_theme_attr(UI_C_CURSOR) | A_BOLD);
+	ui_put(y, bx + 4, 10, "accept", ui_theme_attr(UI_C_OK));
+	ui_put(y, bx + 18, 3, " n ", ui_theme_attr(UI_C_CURSOR) | A_BOLD);
+	ui_put(y, bx + 22, 14, "decline", ui_theme_attr(UI_C_ERROR));
+}
+
+int
+ui_offer_key(struct ui *ui, enum ui_action a)
+{
+	const struct client_transfer	*t;
+	uint64_t			 id;
+	char				 name[128];
+	int				 r;
+
+	if (ui->noffers == 0)
+		return UI_KEY_IGNORED;
+	id = ui->offers[0];
+	t = client_transfer_find(ui->client, id);
+	switch (a) {
+	case UI_ACT_ACCEPT:
+		ui_offer_drop(ui, id);
+		if (t == NULL)
+			return UI_KEY_HANDLED;
+		if (t->nfiles == 1)
+			ui_text_fit(t->files[0].name, 40, name, sizeof name);
+		else
+			snprintf(name, sizeof name, "%zu files", t->nfiles);
+		if ((r = client_accept(ui->client, id)) != 0)
+			ui_message(ui, UI_C_ERROR, "could not accept: %s", uv_strerror(r));
+		else {
+			ui_message(ui, UI_C_OK, "accepted %s from %s", name, t->peer_name);
+			ui->xfer_sel_id = id;
+		}
+		return UI_KEY_HANDLED;
+	case UI_ACT_DECLINE:
+		ui_offer_drop(ui, id);
+		if (t == NULL)
+			return UI_KEY_HANDLED;
+		if ((r = client_decline(ui->client, id, NULL)) != 0)
+			ui_message(ui, UI_C_ERROR, "could not decline: %s", uv_strerror(r));
+		else
+			ui_message(ui, UI_C_NORMAL, "declined the offer from %s", t->peer_name);
+		return UI_KEY_HANDLED;
+	default:
+		return UI_KEY_IGNORED;
+	}
+}
+
+/* Sections of the help overlay, in order, by the context of their bindings. */
+static const struct {
+	unsigned	 ctx;
+	const char	*title;
+} help_sections[] = {
+	{ UI_CTX_PANES,	"Everywhere" },
+	{ UI_CTX_PEERS,	"Peers" },
+	{ UI_CTX_FILES,	"Files" },
+	{ UI_CTX_XFERS,	"Transfers" },
+	{ UI_CTX_OFFER,	"Incoming offer" },
+};
+
+/* Calls fn for every help line: a section title (label NULL) or a key row. */
+static int
+help_lines(void (*fn)(int, const char *, const char *, void *), void *arg)
+{
+	const struct ui_binding	*b;
+	size_t			 n, s, i;
+	int			 line = 0;
+
+	b = ui_key_table(&n);
+	for (s = 0; s < sizeof help_sections / sizeof help_sections[0]; s++) {
+		if (line > 0) {
+			if (fn != NULL)
+				fn(line, "", NULL, arg);
+			line++;
+		}
+		if (fn != NULL)
+			fn(line, help_sections[s].title, NULL, arg);
+		line++;
+		for (i = 0; i < n; i++) {
+			if (b[i].ctx != help_sections[s].ctx || b[i].label == NULL)
+				continue;
+			if (fn != NULL)
+				fn(line, b[i].label, b[i].help, arg);
+			line++;
+		}
+	}
+	return line;
+}
+
+struct help_ctx {
+	struct ui_rect	 r;
+	int		 top;
+};
+
+static void
+help_line(int line, const char *label, const char *help, void *arg)
+{
+	struct help_ctx	*h = arg;
+	int		 y = h->r.y + 1 + line - h->top;
+
+	if (y <= h->r.y || y >= h->r.y + h->r.h - 1)
+		return;
+	if (help == NULL) {
+		ui_put(y, h->r.x + 3, h->r.w - 6, label, ui_theme_attr(UI_C_TITLE_FOCUS));
+		return;
+	}
+	ui_put(y, h->r.x + 5, 14, label, ui_theme_attr(UI_C_KEY));
+	ui_put(y, h->r.x + 21, h->r.w - 24, help, A_NORMAL);
+}
+
+void
+ui_help_draw(struct ui *ui)
+{
+	struct help_ctx	h;
+	int		total = help_lines(NULL, NULL), w, hh, max;
+
+	w = COLS - 6 < 90 ? COLS - 6 : 90;
+	hh = total + 2;
+	if (hh > LINES - 2)
+		hh = LINES - 2;
+	h.r = centered(w, hh);
+	ui->help_rows = hh - 2;
+	max = total - (hh - 2);
+	if (ui->help_top > max)
+		ui->help_top = max > 0 ? max : 0;
+	if (ui->help_top < 0)
+		ui->help_top = 0;
+	h.top = ui->help_top;
+	ui_clear_rect(&h.r);
+	ui_box(&h.r, ui_theme_attr(UI_C_DIALOG_BORDER), "Keys",
+	    ui_theme_attr(UI_C_DIALOG_BORDER),
+	    total > hh - 2 ? "\xe2\x86\x91\xe2\x86\x93 scroll  ? close" : "? or Esc closes");
+	help_lines(help_line, &h);
+}
+
+int
+ui_help_key(struct ui *ui, enum ui_action a)
+{
+	switch (a) {
+	case UI_ACT_UP:
+		ui->help_top--;
+		break;
+	case UI_ACT_DOWN:
+		ui->help_top++;
+		break;
+	case UI_ACT_PGUP:
+		ui->help_top -= ui->help_rows;
+		break;
+	case UI_ACT_PGDN:
+		ui->help_top += ui->help_rows;
+		break;
+	case UI_ACT_CLOSE:
+	case UI_ACT_HELP:
+		ui->mode = UI_MODE_PANES;
+		break;
+	default:
+		return UI_KEY_IGNORED;
+	}
+	return UI_KEY_HANDLED;
+}
+
+void
+ui_confirm_reset(struct ui *ui)
+{
+	size_t	i;
+
+	for (i = 0; i < ui->nsend; i++)
+		free(ui->send_paths[i]);
+	free(ui->send_paths);
+	ui->send_paths = NULL;
+	ui->nsend = 0;
+	ui->confirm = 0;
+	ui->confirm_to[0] = '\0';
+	ui->confirm_xfer = 0;
+	if (ui->mode == UI_MODE_CONFIRM)
+		ui->mode = UI_MODE_PANES;
+}
+
+void
+ui_confirm_start(struct ui *ui, enum ui_confirm what, const char *text)
+{
+	ui->confirm = what;
+	snprintf(ui->confirm_text, sizeof ui->confirm_text, "%s", text);
+	ui->mode = UI_MODE_CONFIRM;
+	ui->msg_until_ms = 0;
+}
+
+/* Offers the confirmed files to the confirmed peer. */
+static void
+do_send(struct ui *ui)
+{
+	char		err[256];
+	uint64_t	id = 0;
+	size_t		n = ui->nsend;
+	int		r;
+
+	err[0] = '\0';
+	r = client_offer(ui->client, ui->confirm_to,
+	    (const char *const *)ui->send_paths, ui->nsend, &id, err, sizeof err);
+	if (r != 0) {
+		ui_message(ui, UI_C_ERROR, "could not send: %s",
+		    err[0] != '\0' ? err : uv_strerror(r));
+		return;
+	}
+	ui_message(ui, UI_C_NORMAL, "offered %zu file%s to %s: waiting for them to accept",
+	    n, n == 1 ? "" : "s", ui->confirm_to);
+	ui_picker_clear_marks(&ui->picker);
+	ui->xfer_sel_id = id;
+}
+
+void
+ui_confirm_key(struct ui *ui, int key)
+{
+	bool	yes = false, no = false;
+	int	r;
+
+	switch (key) {
+	case 'y':
+	case 'Y':
+	case '\n':
+	case '\r':
+	case UI_FKEY(KEY_ENTER):
+		yes = true;
+		break;
+	case 'n':
+	case 'N':
+	case 27:
+	case UI_CTRL('c'):
+		no = true;
+		break;
+	case 's':
+		yes = ui->confirm == UI_CONFIRM_SEND;
+		break;
+	case 'q':
+		yes = ui->confirm == UI_CONFIRM_QUIT;
+		no = !yes;
+		break;
+	case 'x':
+		yes = ui->confirm == UI_CONFIRM_CANCEL;
+		break;
+	default:
+		break;
+	}
+	if (!yes && !no)
+		return;
+	if (yes) {
+		switch (ui->confirm) {
+		case UI_CONFIRM_SEND:
+			do_send(ui);
+			break;
+		case UI_CONFIRM_CANCEL:
+			if ((r = client_cancel(ui->client, ui->confirm_xfer,
+			    "cancelled by the user")) != 0)
+				ui_message(ui, UI_C_ERROR, "could not cancel: %s",
+				    uv_strerror(r));
+			break;
+		case UI_CONFIRM_QUIT:
+			ui_confirm_reset(ui);
+			ui_quit(ui, true);
+			return;
+		}
+	}
+	ui_confirm_reset(ui);
+}

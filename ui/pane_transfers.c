@@ -1,0 +1,317 @@
+/*
+ * pane_transfers.c: the Transfers pane: one row per transfer with its
+ * direction, peer, file name (or "3 files"), a progress bar, percent,
+ * bytes, rate and ETA while it runs, and its end state once it is over.
+ * The rows are the core's transfers, read in place; nothing is copied.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "fmt.h"
+#include "widget.h"
+
+/* Widths of the fixed columns of a running transfer. */
+#define PCT_COLS	4	/* "100%" */
+#define PROG_COLS	17	/* "512.0 KiB/1.0 GiB" */
+#define RATE_COLS	11	/* "999.9 MiB/s" */
+#define ETA_COLS	7	/* "1:02:03" */
+
+/* The transfers in order, and the index of the selected one (kept by id). */
+static size_t
+collect(struct ui *ui, const struct client_transfer **out, size_t max)
+{
+	const struct client_transfer	*t = NULL;
+	size_t				 n = 0, i;
+
+	while ((t = client_transfer_next(ui->client, t)) != NULL && n < max)
+		out[n++] = t;
+	for (i = 0; i < n; i++) {
+		if (out[i]->id == ui->xfer_sel_id) {
+			ui->xfer_sel = i;
+			break;
+		}
+	}
+	if (i == n) {
+		if (ui->xfer_sel >= n)
+			ui->xfer_sel = n > 0 ? n - 1 : 0;
+		ui->xfer_sel_id = n > 0 ? out[ui->xfer_sel]->id : 0;
+	}
+	return n;
+}
+
+#define MAX_ROWS	4096	/* transfers shown; older finished ones beyond are rare */
+
+const struct client_transfer *
+ui_xfers_selected(struct ui *ui)
+{
+	static const struct client_transfer	*list[MAX_ROWS];
+	size_t					 n = collect(ui, list, MAX_ROWS);
+
+	return n > 0 ? list[ui->xfer_sel] : NULL;
+}
+
+/* The words for a transfer that is not streaming bytes right now. */
+static void
+state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color *c)
+{
+	char	size[UI_FMT_SIZE_LEN], rate[32], took[16];
+	double	secs;
+
+	*c = UI_C_DIM;
+	switch (t->state) {
+	case CLIENT_TRANSFER_OFFERING:
+		snprintf(buf, len, "preparing the offer...");
+		break;
+	case CLIENT_TRANSFER_WAITING:
+		if (t->dir == CLIENT_SEND)
+			snprintf(buf, len, "waiting for %s to accept...", t->peer_name);
+		else {
+			snprintf(buf, len, "offered to you: y accept, n decline");
+			*c = UI_C_PROMPT;
+		}
+		break;
+	case CLIENT_TRANSFER_ACCEPTED:
+		snprintf(buf, len, "accepted, connecting...");
+		break;
+	case CLIENT_TRANSFER_DONE:
+		ui_fmt_size(size, sizeof size, t->bytes_total);
+		secs = t->ended_ms > t->started_ms && t->started_ms > 0 ?
+		    (double)(t->ended_ms - t->started_ms) / 1000.0 : 0;
+		if (secs > 0) {
+			ui_fmt_eta(took, sizeof took, secs);
+			ui_fmt_rate(rate, sizeof rate, (double)t->bytes_total / secs);
+			snprintf(buf, len, "done %s verified  %s in %s, %s",
+			    "\xe2\x9c\x93", size, took, rate);
+		} else
+			snprintf(buf, len, "done %s verified  %s", "\xe2\x9c\x93", size);
+		*c = UI_C_OK;
+		break;
+	case CLIENT_TRANSFER_DECLINED:
+		snprintf(buf, len, "declined%s%s", t->reason[0] ? ": " : "", t->reason);
+		*c = UI_C_WARN;
+		break;
+	case CLIENT_TRANSFER_CANCELLED:
+		snprintf(buf, len, "cancelled%s%s", t->reason[0] ? ": " : "", t->reason);
+		*c = UI_C_WARN;
+		break;
+	case CLIENT_TRANSFER_FAILED:
+		snprintf(buf, len, "failed%s%s", t->reason[0] ? ": " : "", t->reason);
+		*c = UI_C_ERROR;
+		break;
+	default:
+		snprintf(buf, len, "%s", client_transfer_state_name(t->state));
+		break;
+	}
+}
+
+/* One transfer on row y, inside columns [x, x+w). */
+static void
+draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
+    attr_t sel)
+{
+	char		 name[512], buf[1024], prog[48], rate[32], eta[16];
+	enum ui_color	 c;
+	attr_t		 a;
+	double		 frac;
+	int		 peerw, namew, barw, rest, cx;
+
+	(void)ui;
+	a = sel;
+	ui_fill(y, x, w, a);
+	if (t->dir == CLIENT_SEND)
+		ui_put(y, x + 1, 1, ui_glyph("\xe2\x86\x91", "^"),
+		    a != A_NORMAL ? a : ui_theme_attr(UI_C_SEND));
+	else
+		ui_put(y, x + 1, 1, ui_glyph("\xe2\x86\x93", "v"),
+		    a != A_NORMAL ? a : ui_theme_attr(UI_C_RECV));
+
+	/* Fixed columns on the right; peer, name and bar share the rest. */
+	rest = PCT_COLS + 1 + PROG_COLS + 1 + RATE_COLS + 1 + ETA_COLS;
+	peerw = w >= 96 ? 14 : 10;
+	namew = (w - 3 - peerw - 1 - rest - 2) / 2;
+	if (namew < 10)
+		namew = 10;
+	barw = w - 3 - peerw - 1 - namew - 1 - rest - 1;
+	if (barw < 4)
+		barw = 4;
+
+	cx = x + 3;
+	ui_put(y, cx, peerw, t->peer_name, a != A_NORMAL ? a : A_BOLD);
+	cx += peerw + 1;
+	if (t->nfiles == 1)
+		snprintf(name, sizeof name, "%s", t->files[0].name);
+	else
+		snprintf(name, sizeof name, "%zu files", t->nfiles);
+	ui_put(y, cx, namew, name, a);
+	cx += namew + 1;
+
+	if (t->state != CLIENT_TRANSFER_TRANSFERRING &&
+	    t->state != CLIENT_TRANSFER_VERIFYING) {
+		state_text(t, buf, sizeof buf, &c);
+		ui_put(y, cx, x + w - 1 - cx, buf, a != A_NORMAL ? a : ui_theme_attr(c));
+		return;
+	}
+	frac = t->bytes_total > 0 ? (double)t->bytes_done / (double)t->bytes_total : 1;
+	if (t->state == CLIENT_TRANSFER_VERIFYING)
+		frac = 1;
+	ui_bar(y, cx, barw, frac, ui_theme_attr(UI_C_BAR), ui_theme_attr(UI_C_BAR_TRACK));
+	cx += barw + 1;
+	snprintf(buf, sizeof buf, "%d%%", (int)(frac * 100));
+	ui_put_right(y, cx + PCT_COLS, PCT_COLS, buf, a != A_NORMAL ? a : A_BOLD);
+	cx += PCT_COLS + 1;
+	if (t->state == CLIENT_TRANSFER_VERIFYING) {
+		ui_put(y, cx, x + w - 1 - cx, "verifying...", a != A_NORMAL ? a :
+		    ui_theme_attr(UI_C_DIM));
+		return;
+	}
+	ui_fmt_progress(prog, sizeof prog, t->bytes_done, t->bytes_total);
+	ui_put_right(y, cx + PROG_COLS, PROG_COLS, prog, a);
+	cx += PROG_COLS + 1;
+	if (t->rate > 0)
+		ui_fmt_rate(rate, sizeof rate, t->rate);
+	else
+		snprintf(rate, sizeof rate, "-");
+	ui_put_right(y, cx + RATE_COLS, RATE_COLS, rate, a);
+	cx += RATE_COLS + 1;
+	ui_fmt_eta(eta, sizeof eta, t->rate > 0 ? t->eta : -1);
+	ui_put_right(y, cx + ETA_COLS, ETA_COLS, eta, a != A_NORMAL ? a :
+	    ui_theme_attr(UI_C_DIM));
+}
+
+void
+ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+{
+	static const struct client_transfer	*list[MAX_ROWS];
+	char					 title[64], foot[32];
+	size_t					 n, rows, i, active = 0;
+	int					 y;
+
+	n = collect(ui, list, MAX_ROWS);
+	for (i = 0; i < n; i++)
+		active += !CLIENT_TRANSFER_ENDED(list[i]->state);
+	if (active > 0)
+		snprintf(title, sizeof title, "Transfers %zu, %zu active", n, active);
+	else
+		snprintf(title, sizeof title, "Transfers %zu", n);
+	rows = (size_t)(r->h - 2);
+	foot[0] = '\0';
+	if (n > rows)
+		snprintf(foot, sizeof foot, "%zu of %zu", ui->xfer_sel + 1, n);
+	ui_box(r, ui_theme_attr(focused ? UI_C_BORDER_FOCUS : UI_C_BORDER),
+	    title, ui_theme_attr(focused ? UI_C_TITLE_FOCUS : UI_C_TITLE), foot);
+	if (n == 0) {
+		ui_put(r->y + 1, r->x + 2, r->w - 4,
+		    "No transfers yet. Pick a peer, mark files with Space, press s.",
+		    ui_theme_attr(UI_C_DIM));
+		return;
+	}
+	ui_scroll_fix(&ui->xfer_top, ui->xfer_sel, n, rows);
+	for (i = ui->xfer_top; i < n && i < ui->xfer_top + rows; i++) {
+		y = r->y + 1 + (int)(i - ui->xfer_top);
+		draw_row(ui, list[i], y, r->x + 1, r->w - 2, i == ui->xfer_sel ?
+		    ui_theme_attr(focused ? UI_C_CURSOR : UI_C_CURSOR_IDLE) : A_NORMAL);
+	}
+}
+
+/* Forgets every ended transfer; ids are collected first so the list is not changed while walked. */
+static void
+clear_finished(struct ui *ui)
+{
+	static const struct client_transfer	*list[MAX_ROWS];
+	static uint64_t				 ids[MAX_ROWS];
+	size_t					 n, i, k = 0;
+
+	n = collect(ui, list, MAX_ROWS);
+	for (i = 0; i < n; i++) {
+		if (CLIENT_TRANSFER_ENDED(list[i]->state))
+			ids[k++] = list[i]->id;
+	}
+	for (i = 0; i < k; i++)
+		client_transfer_forget(ui->client, ids[i]);
+	if (k == 0)
+		ui_message(ui, UI_C_NORMAL, "nothing to clear: no transfer has finished");
+	ui->xfer_top = 0;
+	ui_peers_update(ui);
+}
+
+/* Asks before cancelling the selected transfer. */
+static void
+cancel_selected(struct ui *ui)
+{
+	const struct client_transfer	*t = ui_xfers_selected(ui);
+	char				 name[128], text[512];
+
+	if (t == NULL) {
+		ui_message(ui, UI_C_WARN, "no transfer to cancel");
+		return;
+	}
+	if (CLIENT_TRANSFER_ENDED(t->state)) {
+		ui_message(ui, UI_C_WARN, "that transfer is over already (c clears it)");
+		return;
+	}
+	if (t->nfiles == 1)
+		ui_text_fit(t->files[0].name, 40, name, sizeof name);
+	else
+		snprintf(name, sizeof name, "%zu files", t->nfiles);
+	snprintf(text, sizeof text, "Cancel %s %s %s %s?", t->dir == CLIENT_SEND ?
+	    "sending" : "receiving", name, t->dir == CLIENT_SEND ? "to" : "from",
+	    t->peer_name);
+	ui_confirm_start(ui, UI_CONFIRM_CANCEL, text);
+	ui->confirm_xfer = t->id;
+}
+
+int
+ui_xfers_key(struct ui *ui, enum ui_action a)
+{
+	static const struct client_transfer	*list[MAX_ROWS];
+	size_t					 n = collect(ui, list, MAX_ROWS);
+	long					 page = ui->r[UI_PANE_XFERS].h - 2;
+
+	if (page < 1)
+		page = 1;
+	switch (a) {
+	case UI_ACT_UP:
+		ui->xfer_sel = ui_sel_move(ui->xfer_sel, -1, n);
+		break;
+	case UI_ACT_DOWN:
+		ui->xfer_sel = ui_sel_move(ui->xfer_sel, 1, n);
+		break;
+	case UI_ACT_PGUP:
+		ui->xfer_sel = ui_sel_move(ui->xfer_sel, -page, n);
+		break;
+	case UI_ACT_PGDN:
+		ui->xfer_sel = ui_sel_move(ui->xfer_sel, page, n);
+		break;
+	case UI_ACT_HOME:
+		ui->xfer_sel = 0;
+		break;
+	case UI_ACT_END:
+		ui->xfer_sel = n > 0 ? n - 1 : 0;
+		break;
+	case UI_ACT_CANCEL:
+		cancel_selected(ui);
+		return UI_KEY_HANDLED;
+	case UI_ACT_CLEAR:
+		clear_finished(ui);
+		return UI_KEY_HANDLED;
+	default:
+		return UI_KEY_IGNORED;
+	}
+	if (n > 0)
+		ui->xfer_sel_id = list[ui->xfer_sel]->id;
+	return UI_KEY_HANDLED;
+}
+
+void
+ui_xfers_click(struct ui *ui, int row)
+{
+	static const struct client_transfer	*list[MAX_ROWS];
+	size_t					 n = collect(ui, list, MAX_ROWS);
+	size_t					 i = ui->xfer_top + (size_t)row;
+
+	if (row < 0 || i >= n)
+		return;
+	ui->xfer_sel = i;
+	ui->xfer_sel_id = list[i]->id;
+}

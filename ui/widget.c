@@ -1,0 +1,192 @@
+/*
+ * widget.c: drawing primitives on stdscr. Every string goes through
+ * ui_text_fit first, so nothing drawn can overflow its cell range or carry
+ * a control character to the terminal.
+ */
+#include "widget.h"
+
+#include <string.h>
+
+#include "fmt.h"
+
+static bool	ascii_only;
+
+void
+ui_widget_set_ascii(bool ascii)
+{
+	ascii_only = ascii;
+}
+
+const char *
+ui_glyph(const char *utf8, const char *ascii)
+{
+	return ascii_only ? ascii : utf8;
+}
+
+int
+ui_put(int y, int x, int cols, const char *s, attr_t a)
+{
+	char	buf[2048];
+	int	w;
+
+	if (cols <= 0)
+		return 0;
+	w = ui_text_fit(s, cols, buf, sizeof buf);
+	attrset(a);
+	mvaddstr(y, x, buf);
+	attrset(A_NORMAL);
+	return w;
+}
+
+int
+ui_put_pad(int y, int x, int cols, const char *s, attr_t a)
+{
+	char	buf[2048];
+	int	w;
+
+	if (cols <= 0)
+		return 0;
+	w = ui_text_pad(s, cols, buf, sizeof buf);
+	attrset(a);
+	mvaddstr(y, x, buf);
+	attrset(A_NORMAL);
+	return w;
+}
+
+int
+ui_put_right(int y, int x_end, int cols, const char *s, attr_t a)
+{
+	char	buf[2048];
+	int	w;
+
+	if (cols <= 0)
+		return x_end;
+	w = ui_text_fit(s, cols, buf, sizeof buf);
+	attrset(a);
+	mvaddstr(y, x_end - w, buf);
+	attrset(A_NORMAL);
+	return x_end - w;
+}
+
+void
+ui_fill(int y, int x, int cols, attr_t a)
+{
+	attrset(a);
+	if (cols > 0)
+		mvhline(y, x, ' ', cols);
+	attrset(A_NORMAL);
+}
+
+/* A run of n copies of one glyph. */
+static void
+hrun(int y, int x, int n, const char *g)
+{
+	int	i;
+
+	move(y, x);
+	for (i = 0; i < n; i++)
+		addstr(g);
+}
+
+void
+ui_box(const struct ui_rect *r, attr_t border, const char *title,
+    attr_t title_attr, const char *footer)
+{
+	const char	*h = ui_glyph("\xe2\x94\x80", "-");
+	const char	*v = ui_glyph("\xe2\x94\x82", "|");
+	char		 buf[512];
+	int		 y, w;
+
+	if (r->h < 2 || r->w < 2)
+		return;
+	attrset(border);
+	mvaddstr(r->y, r->x, ui_glyph("\xe2\x95\xad", "+"));
+	hrun(r->y, r->x + 1, r->w - 2, h);
+	addstr(ui_glyph("\xe2\x95\xae", "+"));
+	for (y = r->y + 1; y < r->y + r->h - 1; y++) {
+		mvaddstr(y, r->x, v);
+		mvaddstr(y, r->x + r->w - 1, v);
+	}
+	mvaddstr(r->y + r->h - 1, r->x, ui_glyph("\xe2\x95\xb0", "+"));
+	hrun(r->y + r->h - 1, r->x + 1, r->w - 2, h);
+	addstr(ui_glyph("\xe2\x95\xaf", "+"));
+	attrset(A_NORMAL);
+
+	if (title != NULL && r->w > 6) {
+		w = ui_text_fit(title, r->w - 6, buf, sizeof buf);
+		attrset(title_attr);
+		mvaddstr(r->y, r->x + 2, " ");
+		addstr(buf);
+		addstr(" ");
+		attrset(A_NORMAL);
+		(void)w;
+	}
+	if (footer != NULL && *footer != '\0' && r->w > 8) {
+		w = ui_text_fit(footer, r->w - 8, buf, sizeof buf);
+		attrset(border);
+		mvaddstr(r->y + r->h - 1, r->x + r->w - 4 - w, " ");
+		addstr(buf);
+		addstr(" ");
+		attrset(A_NORMAL);
+	}
+}
+
+void
+ui_clear_rect(const struct ui_rect *r)
+{
+	int	y;
+
+	for (y = r->y; y < r->y + r->h; y++)
+		ui_fill(y, r->x, r->w, A_NORMAL);
+}
+
+void
+ui_bar(int y, int x, int cols, double frac, attr_t bar, attr_t track)
+{
+	char	buf[512];
+	int	n;
+
+	if (cols <= 0)
+		return;
+	if (cols > 100)
+		cols = 100;
+	n = ui_bar_render(frac, cols, ascii_only, buf, sizeof buf);
+	attrset(bar);
+	mvaddstr(y, x, buf);
+	attrset(track);
+	if (n < cols)
+		hrun(y, x + n, cols - n, ui_glyph("\xc2\xb7", "."));
+	attrset(A_NORMAL);
+}
+
+void
+ui_scroll_fix(size_t *top, size_t sel, size_t n, size_t rows)
+{
+	if (rows == 0 || n == 0) {
+		*top = 0;
+		return;
+	}
+	if (sel < *top)
+		*top = sel;
+	else if (sel >= *top + rows)
+		*top = sel - rows + 1;
+	/* No empty rows at the bottom while there is more above. */
+	if (n > rows && *top > n - rows)
+		*top = n - rows;
+	if (n <= rows)
+		*top = 0;
+}
+
+size_t
+ui_sel_move(size_t sel, long delta, size_t n)
+{
+	long	s = (long)sel + delta;
+
+	if (n == 0)
+		return 0;
+	if (s < 0)
+		s = 0;
+	if (s >= (long)n)
+		s = (long)n - 1;
+	return (size_t)s;
+}

@@ -1064,3 +1064,50 @@ proto_error_frame(int err, const char *message, uint64_t transfer,
 	m.ref = ref;
 	return proto_msg_frame(&m, out, outlen);
 }
+
+int
+proto_receipt_fits(const struct proto_file *files, size_t nfiles)
+{
+	static const char	 suffix[] = " (99999)";
+	struct proto_msg	 m;
+	struct proto_file	*rf;
+	uint8_t			*out;
+	size_t			 outlen, i, len;
+	int			 r = 0;
+
+	if (nfiles > PROTO_FILES_MAX || (nfiles > 0 && files == NULL))
+		return -PROTO_E_BAD_MESSAGE;
+	proto_msg_init(&m, PROTO_MSG_RECEIPT);
+	m.transfer = PROTO_INT_MAX;
+	m.ok = true;
+	memset(m.message, 'x', PROTO_TEXT_MAX);
+	/* Entries borrow the offered names; only saved_as is ours to free. */
+	if ((rf = calloc(nfiles + 1, sizeof *rf)) == NULL)
+		return -PROTO_E_NOMEM;
+	for (i = 0; i < nfiles; i++) {
+		if (files[i].name == NULL) {
+			r = -PROTO_E_BAD_MESSAGE;
+			goto out;
+		}
+		rf[i].name = files[i].name;
+		rf[i].size = PROTO_INT_MAX;
+		memset(rf[i].sha256, 'f', PROTO_SHA256_LEN);
+		len = strlen(files[i].name);
+		if ((rf[i].saved_as = malloc(len + sizeof suffix)) == NULL) {
+			r = -PROTO_E_NOMEM;
+			goto out;
+		}
+		memcpy(rf[i].saved_as, files[i].name, len + 1);
+		if (len + sizeof suffix - 1 <= PROTO_FILE_NAME_MAX)
+			memcpy(rf[i].saved_as + len, suffix, sizeof suffix);
+	}
+	m.files = rf;
+	m.nfiles = nfiles;
+	if ((r = proto_msg_frame(&m, &out, &outlen)) == 0)
+		free(out);
+out:
+	for (i = 0; i < nfiles; i++)
+		free(rf[i].saved_as);
+	free(rf);
+	return r;
+}

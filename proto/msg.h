@@ -126,6 +126,17 @@ int	proto_msg_frame(const struct proto_msg *m, uint8_t **out, size_t *outlen);
 int	proto_msg_frame_err(const struct proto_msg *m, uint8_t **out,
 	    size_t *outlen, char *err, size_t errlen);
 
+/*
+ * Whether the receipt for an offer of these files can be framed at all: a
+ * receipt entry is much longer than an offer entry (digest, saved_as), so
+ * an offer that fits in PROTO_CONTROL_MAX may have a receipt that does not.
+ * Judges the worst case (largest sizes, saved_as = name + " (99999)", a
+ * 512-byte message). Returns 0, -PROTO_E_TOO_LARGE, -PROTO_E_BAD_MESSAGE
+ * (a name that could not be sent at all) or -PROTO_E_NOMEM. A sender calls
+ * it before offering (PROTOCOL.md section 5).
+ */
+int	proto_receipt_fits(const struct proto_file *files, size_t nfiles);
+
 /* Convenience: frame an error message {code, message, transfer, ref}. */
 int	proto_error_frame(int err, const char *message, uint64_t transfer,
 	    uint64_t ref, uint8_t **out, size_t *outlen);

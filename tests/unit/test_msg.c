@@ -1490,6 +1490,50 @@ test_encode_too_large(void **state)
 	proto_msg_free(&m);
 }
 
+/* The receipt must fit too; proto_receipt_fits() judges the worst case. */
+static void
+test_receipt_fits(void **state)
+{
+	struct proto_msg	 m, r;
+	uint8_t			*out;
+	size_t			 outlen, n, i;
+
+	(void)state;
+	proto_msg_init(&m, PROTO_MSG_OFFER);
+	fill_files(&m, PROTO_FILES_MAX, false);
+	assert_int_equal(proto_receipt_fits(m.files, 1), 0);
+	assert_int_equal(proto_receipt_fits(m.files, 0), 0);
+	assert_int_equal(proto_receipt_fits(m.files, PROTO_FILES_MAX),
+	    -PROTO_E_TOO_LARGE);
+	assert_int_equal(proto_receipt_fits(m.files, PROTO_FILES_MAX + 1),
+	    -PROTO_E_BAD_MESSAGE);
+	assert_int_equal(proto_receipt_fits(NULL, 1), -PROTO_E_BAD_MESSAGE);
+	/* The largest count that fits, with 12-byte names and one 1024-byte one. */
+	for (n = 1; n <= PROTO_FILES_MAX; n++) {
+		if (proto_receipt_fits(m.files, n) != 0)
+			break;
+	}
+	n--;
+	print_message("# receipts fit %zu files with these names\n", n);
+	assert_true(n >= 300 && n < PROTO_FILES_MAX);
+	/* A real receipt for that many files can indeed be framed. */
+	proto_msg_init(&r, PROTO_MSG_RECEIPT);
+	r.transfer = PROTO_INT_MAX;
+	r.ok = true;
+	memset(r.message, 'm', PROTO_TEXT_MAX);
+	fill_files(&r, n, true);
+	for (i = 0; i < n; i++)
+		r.files[i].size = PROTO_INT_MAX;
+	assert_int_equal(proto_msg_frame(&r, &out, &outlen), 0);
+	free(out);
+	proto_msg_free(&r);
+	/* A name the wire cannot carry is not judged to fit. */
+	free(m.files[5].name);
+	m.files[5].name = xstrdup("bad\xff");
+	assert_int_equal(proto_receipt_fits(m.files, 10), -PROTO_E_BAD_MESSAGE);
+	proto_msg_free(&m);
+}
+
 static void
 decode_frame(const uint8_t *out, size_t outlen, struct proto_msg *m)
 {
@@ -1637,6 +1681,7 @@ main(void)
 	T(test_partial_failure);
 	T(test_encode_refuses);
 	T(test_encode_too_large);
+	T(test_receipt_fits);
 	T(test_error_frame);
 #undef T
 	assert_true(n <= sizeof tests / sizeof tests[0]);

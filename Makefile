@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian 12 packages for building and testing (make deps installs the missing ones).
 DEB_PKGS = make gcc pkg-config libuv1-dev libncurses-dev libcjson-dev libssl-dev \
-	   libcmocka-dev tmux procps coreutils
+	   libcmocka-dev tmux procps coreutils clang libclang-rt-14-dev
 
 CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -129,6 +129,22 @@ $(TOOLS)/%: $(BUILD)/tests/tools/%.o $(LIBCLIENT) $(LIBPROTO)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), always clang with ASan + UBSan,
+# linked straight against the proto sources.
+FUZZ_CC	  ?= clang
+FUZZ_DIR   = build/fuzz
+FUZZ_BIN   = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard proto/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_FLAGS) -Iproto $(CJSON_CFLAGS) -o $@ $< $(PROTO_SRC) $(CJSON_LIBS)
+
+.PHONY: fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@FERRY_FUZZ=$(abspath $(FUZZ_DIR)) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh tests/fuzz/short.sh
+
 # Installs what is missing from DEB_PKGS; as root with apt-get, else prints the line.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -144,14 +160,16 @@ deps:
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
+TEST_FUZZ_SECONDS ?= 3
 TEST_ENV = FERRY_BIN=$(abspath $(BIN)) FERRY_TOOLS=$(abspath $(TOOLS)) SANITIZE=$(SANITIZE)
 
 # Every unit program and every e2e script reports TAP lines; tests/run.sh
 # counts them and ends with "N passed, N failed".
 test: deps
 	@$(MAKE) --no-print-directory all check-layers
-	@$(MAKE) --no-print-directory $(UNIT_BIN) $(TOOL_BIN)
-	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) $(wildcard tests/e2e/*.sh)
+	@$(MAKE) --no-print-directory $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+	@$(TEST_ENV) FERRY_FUZZ=$(abspath $(FUZZ_DIR)) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
+	    tests/run.sh $(UNIT_BIN) tests/fuzz/short.sh $(wildcard tests/e2e/*.sh)
 
 unit: all $(UNIT_BIN)
 	@$(TEST_ENV) tests/run.sh $(UNIT_BIN)

@@ -180,6 +180,8 @@ const char	*client_dir(const struct client *c);
  * Peer-list snapshots complete (every `more` page in) before on_peers runs.
  */
 const struct client_peer *client_peers(const struct client *c, size_t *n);
+/* True once a whole peer list has arrived on the current connection. */
+bool	client_peers_loaded(const struct client *c);
 /* The peer with this name or "HOST:PORT", or NULL. */
 const struct client_peer *client_peer_find(const struct client *c, const char *name_or_addr);
 

@@ -1,0 +1,674 @@
+/*
+ * client.c: the client core's control connection and public API. One
+ * connection to the relay carries hello, the live peer list and the offers;
+ * transfer.c does the rest. Every front end sees only client.h.
+ */
+#include "client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "name.h"
+#include "peers.h"
+#include "transfer.h"
+
+static void	client_connect(struct client *);
+
+/* --- accounting and small helpers --------------------------------------- */
+
+void
+client_busy(struct client *c)
+{
+	c->busy++;
+}
+
+void
+client_unbusy(struct client *c)
+{
+	if (--c->busy > 0 || !c->closing || c->closed || c->in_close)
+		return;
+	c->closed = true;
+	c->state = CLIENT_CLOSED;
+	if (c->ops.on_state != NULL)
+		c->ops.on_state(c, CLIENT_CLOSED, "", 0, c->arg);
+}
+
+void
+client_message(struct client *c, const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+
+	if (c->ops.on_message == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->ops.on_message(c, line, c->arg);
+}
+
+int
+client_send(struct client *c, const struct proto_msg *m)
+{
+	if (c->ctl == NULL || conn_closing(c->ctl))
+		return UV_ENOTCONN;
+	return conn_send_msg(c->ctl, m);
+}
+
+void
+client_update_active(struct client *c)
+{
+	const struct transfer	*t;
+
+	peers_reset_active(&c->peers);
+	TAILQ_FOREACH(t, &c->transfers, entry) {
+		if (!CLIENT_TRANSFER_ENDED(t->pub.state) && t->pub.peer_id != 0)
+			peers_add_active(&c->peers, t->pub.peer_id);
+	}
+	if (c->peers.n > 0 && c->ops.on_peers != NULL)
+		c->ops.on_peers(c, c->arg);
+}
+
+static void
+client_set_state(struct client *c, enum client_state s, const char *reason,
+    unsigned retry)
+{
+	c->state = s;
+	if (c->ops.on_state != NULL)
+		c->ops.on_state(c, s, reason != NULL ? reason : "", retry, c->arg);
+}
+
+/* Splits "host:port" or "[v6]:port" into owned strings. */
+static int
+client_parse_server(const char *server, char **host, char **port)
+{
+	const char	*colon, *h, *p;
+	size_t		 hlen;
+	char		*end;
+	unsigned long	 n;
+
+	if (server[0] == '[') {
+		if ((colon = strstr(server, "]:")) == NULL)
+			return UV_EINVAL;
+		h = server + 1;
+		hlen = (size_t)(colon - h);
+		p = colon + 2;
+	} else {
+		if ((colon = strrchr(server, ':')) == NULL)
+			return UV_EINVAL;
+		if (memchr(server, ':', (size_t)(colon - server)) != NULL)
+			return UV_EINVAL;	/* a bare IPv6 address needs brackets */
+		h = server;
+		hlen = (size_t)(colon - server);
+		p = colon + 1;
+	}
+	if (hlen == 0 || *p == '\0')
+		return UV_EINVAL;
+	n = strtoul(p, &end, 10);
+	if (*end != '\0' || n == 0 || n > 65535 || *p < '0' || *p > '9')
+		return UV_EINVAL;
+	if ((*host = strndup(h, hlen)) == NULL)
+		return UV_ENOMEM;
+	if ((*port = strdup(p)) == NULL) {
+		free(*host);
+		*host = NULL;
+		return UV_ENOMEM;
+	}
+	return 0;
+}
+
+/* --- the control connection --------------------------------------------- */
+
+static void
+client_timer_cb(uv_timer_t *tm)
+{
+	struct client	*c = tm->data;
+
+	if (c->closing)
+		return;
+	if (c->state == CLIENT_CONNECTING && c->ctl != NULL) {
+		/* No welcome in time: give up on this attempt. */
+		snprintf(c->why, sizeof c->why, "cannot reach relay %s: timed out",
+		    c->server);
+		conn_close(c->ctl);
+		return;
+	}
+	if (c->state == CLIENT_DISCONNECTED && c->ctl == NULL)
+		client_connect(c);
+}
+
+static void
+client_ctl_connect(struct conn *conn, int status, void *arg)
+{
+	struct client		*c = arg;
+	struct proto_msg	 m;
+
+	if (status != 0) {
+		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
+		    c->server, uv_strerror(status));
+		return;		/* the conn closes by itself; on_closed follows */
+	}
+	/* hello and peers may be pipelined (PROTOCOL.md 3.1). */
+	proto_msg_init(&m, PROTO_MSG_HELLO);
+	m.version = PROTO_VERSION;
+	snprintf(m.name, sizeof m.name, "%s", c->name);
+	if (conn_send_msg(conn, &m) != 0)
+		return;
+	proto_msg_init(&m, PROTO_MSG_PEERS);
+	(void)conn_send_msg(conn, &m);
+}
+
+/* The relay's word on the whole connection (it closes it afterwards). */
+static void
+client_ctl_error(struct client *c, const struct proto_msg *m)
+{
+	const char	*text = m->message[0] ? m->message : m->code;
+
+	switch (proto_code_parse(m->code)) {
+	case PROTO_E_NAME_TAKEN:
+		snprintf(c->why, sizeof c->why,
+		    "the name \"%s\" is already taken on relay %s", c->name,
+		    c->server);
+		break;
+	case PROTO_E_VERSION:
+		snprintf(c->why, sizeof c->why,
+		    "relay %s does not speak protocol version %d: %s",
+		    c->server, PROTO_VERSION, text);
+		break;
+	case PROTO_E_BUSY:
+		snprintf(c->why, sizeof c->why, "relay %s is full: %s",
+		    c->server, text);
+		break;
+	case PROTO_E_SHUTDOWN:
+		snprintf(c->why, sizeof c->why, "relay %s is shutting down",
+		    c->server);
+		break;
+	default:
+		snprintf(c->why, sizeof c->why, "relay %s: %s", c->server, text);
+		break;
+	}
+}
+
+static void
+client_welcome(struct client *c, const struct proto_msg *m)
+{
+	if (c->state == CLIENT_CONNECTED)
+		return;
+	c->self_id = m->id;
+	snprintf(c->self_name, sizeof c->self_name, "%s", m->name);
+	snprintf(c->self_addr, sizeof c->self_addr, "%s", m->addr);
+	c->why[0] = '\0';
+	c->backoff = 0;
+	uv_timer_stop(&c->timer);
+	client_set_state(c, CLIENT_CONNECTED, "", 0);
+}
+
+static int
+client_ctl_frame(struct conn *conn, const struct proto_frame *f, void *arg)
+{
+	struct client		*c = arg;
+	struct proto_msg	 m, pong;
+	char			 err[256];
+	int			 r;
+
+	if (f->kind != PROTO_KIND_CONTROL) {
+		snprintf(c->why, sizeof c->why,
+		    "relay %s sent data on the control connection", c->server);
+		conn_close(conn);
+		return -1;
+	}
+	if ((r = proto_msg_decode(f->payload, f->len, &m, err, sizeof err)) != 0) {
+		/* A newer relay may know types we do not: say so, carry on. */
+		client_message(c, "ignored a message from the relay: %s", err);
+		return 0;
+	}
+	if (m.type != PROTO_MSG_WELCOME && m.type != PROTO_MSG_ERROR &&
+	    m.type != PROTO_MSG_PING && c->state != CLIENT_CONNECTED) {
+		/* Anything but welcome before welcome is out of order; skip it. */
+		proto_msg_free(&m);
+		return 0;
+	}
+	switch (m.type) {
+	case PROTO_MSG_WELCOME:
+		client_welcome(c, &m);
+		break;
+	case PROTO_MSG_PEER_LIST:
+		r = peers_apply_list(&c->peers, m.peers, m.npeers, m.more);
+		if (r == 1)
+			client_update_active(c);
+		if (r == 1 && c->peers.n == 0 && c->ops.on_peers != NULL)
+			c->ops.on_peers(c, c->arg);
+		break;
+	case PROTO_MSG_PEER_JOINED:
+		if (peers_join(&c->peers, m.peers, m.npeers) == 0 &&
+		    c->peers.loaded) {
+			client_update_active(c);
+		}
+		break;
+	case PROTO_MSG_PEER_LEFT:
+		if (peers_leave(&c->peers, m.ids, m.nids) > 0 &&
+		    c->peers.loaded) {
+			client_update_active(c);
+			if (c->peers.n == 0 && c->ops.on_peers != NULL)
+				c->ops.on_peers(c, c->arg);
+		}
+		break;
+	case PROTO_MSG_PING:
+		proto_msg_init(&pong, PROTO_MSG_PONG);
+		(void)conn_send_msg(conn, &pong);
+		break;
+	case PROTO_MSG_PONG:
+		break;
+	case PROTO_MSG_ERROR:
+		if (!transfer_on_control(c, &m))
+			client_ctl_error(c, &m);
+		break;
+	default:
+		(void)transfer_on_control(c, &m);
+		break;
+	}
+	proto_msg_free(&m);
+	return conn_closing(conn) ? -1 : 0;
+}
+
+static void
+client_ctl_lost(struct conn *conn, int status, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)conn;
+	if (c->why[0] != '\0')
+		return;
+	if (c->state != CLIENT_CONNECTED)
+		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
+		    c->server, status == UV_EOF ? "it closed the connection" :
+		    CONN_IS_PROTO(status) ? proto_strerror(CONN_PROTO_CODE(status)) :
+		    uv_strerror(status));
+	else if (status == UV_EOF)
+		snprintf(c->why, sizeof c->why,
+		    "lost the connection to the relay %s", c->server);
+	else
+		snprintf(c->why, sizeof c->why,
+		    "lost the connection to the relay %s: %s", c->server,
+		    CONN_IS_PROTO(status) ? proto_strerror(CONN_PROTO_CODE(status)) :
+		    uv_strerror(status));
+}
+
+static void
+client_ctl_closed(struct conn *conn, void *arg)
+{
+	struct client	*c = arg;
+	unsigned	 retry = 0;
+	bool		 had_peers = c->peers.n > 0;
+
+	(void)conn;
+	c->ctl = NULL;
+	peers_clear(&c->peers);
+	if (c->why[0] == '\0')
+		snprintf(c->why, sizeof c->why,
+		    "lost the connection to the relay %s", c->server);
+	transfer_relay_lost(c, "");
+	if (had_peers && c->ops.on_peers != NULL)
+		c->ops.on_peers(c, c->arg);
+	if (!c->closing) {
+		if (c->reconnect) {
+			c->backoff = c->backoff == 0 ? 1 : c->backoff * 2;
+			if (c->backoff > CLIENT_BACKOFF_MAX)
+				c->backoff = CLIENT_BACKOFF_MAX;
+			retry = c->backoff;
+			uv_timer_start(&c->timer, client_timer_cb,
+			    (uint64_t)retry * 1000, 0);
+		}
+		client_set_state(c, CLIENT_DISCONNECTED, c->why, retry);
+	}
+	client_unbusy(c);
+}
+
+static const struct conn_ops client_ctl_ops = {
+	.on_connect = client_ctl_connect,
+	.on_frame = client_ctl_frame,
+	.on_lost = client_ctl_lost,
+	.on_written = NULL,
+	.on_closed = client_ctl_closed,
+};
+
+static void
+client_connect(struct client *c)
+{
+	int	r;
+
+	c->why[0] = '\0';
+	c->self_id = 0;
+	c->self_name[0] = c->self_addr[0] = '\0';
+	r = conn_open(c->loop, c->host, c->port, &client_ctl_ops, c, &c->ctl);
+	if (r != 0) {
+		c->ctl = NULL;
+		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
+		    c->server, uv_strerror(r));
+		if (c->reconnect) {
+			c->backoff = c->backoff == 0 ? 1 : c->backoff * 2;
+			if (c->backoff > CLIENT_BACKOFF_MAX)
+				c->backoff = CLIENT_BACKOFF_MAX;
+			uv_timer_start(&c->timer, client_timer_cb,
+			    (uint64_t)c->backoff * 1000, 0);
+		}
+		client_set_state(c, CLIENT_DISCONNECTED, c->why,
+		    c->reconnect ? c->backoff : 0);
+		return;
+	}
+	client_busy(c);
+	uv_timer_start(&c->timer, client_timer_cb, CLIENT_CONNECT_TIMEOUT, 0);
+	client_set_state(c, CLIENT_CONNECTING, "", 0);
+}
+
+/* --- public API --------------------------------------------------------- */
+
+int
+client_new(uv_loop_t *loop, const struct client_options *opts,
+    const struct client_ops *ops, void *arg, struct client **out, char *err,
+    size_t errlen)
+{
+	struct client	*c;
+	const char	*server, *why;
+	int		 r;
+
+	server = opts->server != NULL && *opts->server != '\0' ? opts->server :
+	    CLIENT_DEFAULT_SERVER;
+	if ((why = proto_peer_name_problem(opts->name)) != NULL) {
+		snprintf(err, errlen, "the name \"%s\" %s",
+		    opts->name != NULL ? opts->name : "", why);
+		return UV_EINVAL;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return UV_ENOMEM;
+	}
+	c->loop = loop;
+	TAILQ_INIT(&c->transfers);
+	peers_init(&c->peers);
+	r = client_parse_server(server, &c->host, &c->port);
+	if (r != 0) {
+		snprintf(err, errlen, r == UV_ENOMEM ? "out of memory" :
+		    "the relay address \"%s\" is not HOST:PORT", server);
+		free(c);
+		return r;
+	}
+	c->server = strdup(server);
+	c->name = strdup(opts->name);
+	c->dir = strdup(opts->dir != NULL && *opts->dir != '\0' ? opts->dir : ".");
+	if (c->server == NULL || c->name == NULL || c->dir == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(c->server);
+		free(c->name);
+		free(c->dir);
+		free(c->host);
+		free(c->port);
+		free(c);
+		return UV_ENOMEM;
+	}
+	c->reconnect = opts->reconnect;
+	c->progress_hz = opts->progress_hz ? opts->progress_hz :
+	    CLIENT_PROGRESS_HZ;
+	if (c->progress_hz > 1000)
+		c->progress_hz = 1000;
+	if (ops != NULL)
+		c->ops = *ops;
+	c->arg = arg;
+	uv_timer_init(loop, &c->timer);
+	c->timer.data = c;
+	client_busy(c);		/* the timer, until client_close closes it */
+	c->state = CLIENT_IDLE;
+	*out = c;
+	return 0;
+}
+
+int
+client_start(struct client *c)
+{
+	if (c->started || c->closing)
+		return UV_EALREADY;
+	c->started = true;
+	client_connect(c);
+	return 0;
+}
+
+static void
+client_timer_close_cb(uv_handle_t *h)
+{
+	client_unbusy(h->data);
+}
+
+void
+client_close(struct client *c)
+{
+	struct transfer	*t, *next;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->in_close = true;
+	for (t = TAILQ_FIRST(&c->transfers); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, entry);
+		if (!CLIENT_TRANSFER_ENDED(t->pub.state))
+			transfer_cancel(t, "the sender or receiver quit");
+	}
+	if (c->ctl != NULL)
+		conn_finish(c->ctl);	/* the cancels go out first */
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, client_timer_close_cb);
+	c->in_close = false;
+}
+
+void
+client_free(struct client *c)
+{
+	struct transfer	*t;
+
+	if (c == NULL)
+		return;
+	while ((t = TAILQ_FIRST(&c->transfers)) != NULL) {
+		TAILQ_REMOVE(&c->transfers, t, entry);
+		transfer_free(t);
+	}
+	peers_free(&c->peers);
+	free(c->server);
+	free(c->host);
+	free(c->port);
+	free(c->name);
+	free(c->dir);
+	free(c);
+}
+
+enum client_state
+client_state(const struct client *c)
+{
+	return c->state;
+}
+
+uint64_t
+client_self_id(const struct client *c)
+{
+	return c->self_id;
+}
+
+const char *
+client_self_name(const struct client *c)
+{
+	return c->self_name;
+}
+
+const char *
+client_self_addr(const struct client *c)
+{
+	return c->self_addr;
+}
+
+const char *
+client_server(const struct client *c)
+{
+	return c->server;
+}
+
+const char *
+client_dir(const struct client *c)
+{
+	return c->dir;
+}
+
+const struct client_peer *
+client_peers(const struct client *c, size_t *n)
+{
+	*n = c->peers.n;
+	return c->peers.v;
+}
+
+bool
+client_peers_loaded(const struct client *c)
+{
+	return c->peers.loaded;
+}
+
+const struct client_peer *
+client_peer_find(const struct client *c, const char *name_or_addr)
+{
+	return peers_find(&c->peers, name_or_addr);
+}
+
+const struct client_transfer *
+client_transfer_next(const struct client *c, const struct client_transfer *prev)
+{
+	const struct transfer	*t;
+
+	if (prev == NULL)
+		t = TAILQ_FIRST(&c->transfers);
+	else
+		t = TAILQ_NEXT((const struct transfer *)prev, entry);
+	return t != NULL ? &t->pub : NULL;
+}
+
+const struct client_transfer *
+client_transfer_find(const struct client *c, uint64_t id)
+{
+	struct transfer	*t = transfer_find((struct client *)c, id);
+
+	return t != NULL ? &t->pub : NULL;
+}
+
+size_t
+client_transfer_count(const struct client *c)
+{
+	return c->ntransfers;
+}
+
+int
+client_offer(struct client *c, const char *to, const char *const *paths,
+    size_t n, uint64_t *id, char *err, size_t errlen)
+{
+	if (c->closing) {
+		snprintf(err, errlen, "the client is closing");
+		return UV_ENOTCONN;
+	}
+	return transfer_offer(c, to, paths, n, id, err, errlen);
+}
+
+int
+client_accept(struct client *c, uint64_t id)
+{
+	struct transfer	*t;
+
+	if ((t = transfer_find(c, id)) == NULL)
+		return UV_ENOENT;
+	return transfer_accept(t);
+}
+
+int
+client_decline(struct client *c, uint64_t id, const char *reason)
+{
+	struct transfer	*t;
+
+	if ((t = transfer_find(c, id)) == NULL)
+		return UV_ENOENT;
+	return transfer_decline(t, reason);
+}
+
+int
+client_cancel(struct client *c, uint64_t id, const char *reason)
+{
+	struct transfer	*t;
+
+	if ((t = transfer_find(c, id)) == NULL)
+		return UV_ENOENT;
+	return transfer_cancel(t, reason);
+}
+
+int
+client_transfer_forget(struct client *c, uint64_t id)
+{
+	struct transfer	*t;
+
+	if ((t = transfer_find(c, id)) == NULL)
+		return UV_ENOENT;
+	return transfer_forget(t) == 0 ? 0 : UV_EBUSY;
+}
+
+const char *
+client_transfer_state_name(enum client_transfer_state s)
+{
+	static const char *const names[] = {
+		"offering", "waiting", "accepted", "transferring", "verifying",
+		"done", "declined", "cancelled", "failed",
+	};
+
+	if ((unsigned)s >= sizeof names / sizeof names[0])
+		return "unknown";
+	return names[s];
+}
+
+char *
+client_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double	v = (double)bytes;
+	int	u = -1;
+	size_t	n;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%u B", (unsigned)bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f", v);
+	n = strlen(buf);
+	if (n >= 2 && strcmp(buf + n - 2, ".0") == 0)
+		buf[n - 2] = '\0';
+	n = strlen(buf);
+	snprintf(buf + n, len - n, " %s", units[u]);
+	return buf;
+}
+
+char *
+client_format_duration(double secs, char *buf, size_t len)
+{
+	unsigned long	s;
+
+	if (secs < 0 || secs != secs) {
+		snprintf(buf, len, "--");
+		return buf;
+	}
+	s = (unsigned long)(secs + 0.5);
+	if (s < 60)
+		snprintf(buf, len, "%lus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lum%02lus", s / 60, s % 60);
+	else if (s < 100UL * 3600)
+		snprintf(buf, len, "%luh%02lum", s / 3600, (s / 60) % 60);
+	else
+		snprintf(buf, len, "%lud%02luh", s / 86400, (s / 3600) % 24);
+	return buf;
+}

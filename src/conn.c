@@ -1,0 +1,427 @@
+/*
+ * conn.c: a framed TCP connection to the relay. The struct embeds its
+ * uv_tcp_t first and is freed only after the handle's close callback and
+ * any pending getaddrinfo have both finished (STYLE.md 10.4, 10.11).
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONN_RESOLVING	0x01	/* getaddrinfo in flight */
+#define CONN_CONNECTED	0x02	/* connect succeeded, reading */
+#define CONN_PAUSED	0x04	/* conn_pause: reading stopped */
+#define CONN_CLOSING	0x08	/* conn_close/finish called or lost: no more callbacks but on_closed */
+#define CONN_RETRY	0x10	/* the handle is closing to try the next address */
+#define CONN_INREAD	0x20	/* inside read_cb */
+
+struct conn {
+	uv_tcp_t		 tcp;		/* first: the handle's owner is the conn */
+	uv_loop_t		*loop;
+	uv_getaddrinfo_t	 gai;
+	uv_connect_t		 creq;
+	uv_shutdown_t		 sreq;
+	struct addrinfo		*ai;		/* owned: resolver result, freed once connected */
+	struct addrinfo		*ai_next;	/* the address being tried */
+	const struct conn_ops	*ops;
+	void			*arg;
+	struct proto_decoder	 dec;
+	uint8_t			*rbuf;		/* owned: CONN_READ_BUF bytes, lent to libuv per read */
+	int			 flags;
+	int			 refs;		/* the handle + a pending getaddrinfo */
+};
+
+/* A write request owns the buffers it writes until its callback runs. */
+struct conn_wreq {
+	uv_write_t	 req;
+	uint8_t		*buf;		/* freed (or released) in the write callback */
+	conn_release_cb	 release;	/* NULL: free(buf) */
+	void		*rarg;
+};
+
+static void	conn_gai_cb(uv_getaddrinfo_t *, int, struct addrinfo *);
+static void	conn_connect_cb(uv_connect_t *, int);
+static void	conn_close_cb(uv_handle_t *);
+static void	conn_try(struct conn *);
+
+static const struct conn_ops conn_no_ops;
+
+static void
+conn_unref(struct conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	if (c->ops->on_closed != NULL)
+		c->ops->on_closed(c, c->arg);
+	if (c->ai != NULL)
+		uv_freeaddrinfo(c->ai);
+	proto_decoder_free(&c->dec);
+	free(c->rbuf);
+	free(c);
+}
+
+/* The stream broke or ended on its own: tell the owner once, then close. */
+static void
+conn_lost(struct conn *c, int status)
+{
+	if (c->flags & CONN_CLOSING)
+		return;
+	c->flags |= CONN_CLOSING;
+	if (c->ops->on_lost != NULL)
+		c->ops->on_lost(c, status, c->arg);
+	c->flags &= ~CONN_CLOSING;
+	conn_close(c);
+}
+
+int
+conn_open(uv_loop_t *loop, const char *host, const char *port,
+    const struct conn_ops *ops, void *arg, struct conn **out)
+{
+	struct addrinfo	 hints;
+	struct conn	*c;
+	int		 r;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return UV_ENOMEM;
+	c->loop = loop;
+	c->ops = ops;
+	c->arg = arg;
+	proto_decoder_init(&c->dec);
+	if ((r = uv_tcp_init(loop, &c->tcp)) != 0) {
+		free(c);
+		return r;
+	}
+	c->tcp.data = c;
+	c->refs = 1;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	c->gai.data = c;
+	r = uv_getaddrinfo(loop, &c->gai, conn_gai_cb, host, port, &hints);
+	if (r != 0) {
+		/* Nothing was started: close the handle quietly, no callbacks. */
+		c->ops = &conn_no_ops;
+		c->flags |= CONN_CLOSING;
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		return r;
+	}
+	c->refs++;
+	c->flags |= CONN_RESOLVING;
+	*out = c;
+	return 0;
+}
+
+static void
+conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct conn	*c = req->data;
+
+	c->flags &= ~CONN_RESOLVING;
+	if (c->flags & CONN_CLOSING) {
+		if (res != NULL)
+			uv_freeaddrinfo(res);
+		conn_unref(c);
+		return;
+	}
+	c->refs--;	/* the handle's reference remains */
+	if (status < 0) {
+		if (c->ops->on_connect != NULL)
+			c->ops->on_connect(c, status, c->arg);
+		conn_close(c);
+		return;
+	}
+	c->ai = res;
+	c->ai_next = res;
+	conn_try(c);
+}
+
+/* Connects to c->ai_next. */
+static void
+conn_try(struct conn *c)
+{
+	int	r;
+
+	r = uv_tcp_connect(&c->creq, &c->tcp, c->ai_next->ai_addr,
+	    conn_connect_cb);
+	if (r != 0) {
+		if (c->ops->on_connect != NULL)
+			c->ops->on_connect(c, r, c->arg);
+		conn_close(c);
+	}
+}
+
+static void
+conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct conn	*c = h->data;
+
+	(void)hint;
+	if (c->rbuf == NULL)
+		c->rbuf = malloc(CONN_READ_BUF);
+	buf->base = (char *)c->rbuf;
+	buf->len = c->rbuf != NULL ? CONN_READ_BUF : 0;
+}
+
+static void
+conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn		*c = s->data;
+	struct proto_frame	 f;
+	const uint8_t		*p = (const uint8_t *)buf->base;
+	size_t			 len, used;
+	int			 r;
+
+	/* buf->base is c->rbuf, which the conn owns: nothing to free here. */
+	if (nread == 0 || (c->flags & CONN_CLOSING))
+		return;
+	if (nread < 0) {
+		conn_lost(c, (int)nread);
+		return;
+	}
+	len = (size_t)nread;
+	c->flags |= CONN_INREAD;
+	while (len > 0) {
+		r = proto_decoder_feed(&c->dec, p, len, &used, &f);
+		p += used;
+		len -= used;
+		if (r < 0) {
+			c->flags &= ~CONN_INREAD;
+			conn_lost(c, CONN_E_PROTO(-r));
+			return;
+		}
+		if (r == 0)
+			break;
+		if (c->ops->on_frame(c, &f, c->arg) < 0 ||
+		    (c->flags & CONN_CLOSING))
+			break;
+	}
+	c->flags &= ~CONN_INREAD;
+}
+
+static void
+conn_connect_cb(uv_connect_t *req, int status)
+{
+	struct conn	*c = req->handle->data;
+	int		 r;
+
+	if (status == UV_ECANCELED || (c->flags & CONN_CLOSING))
+		return;
+	if (status < 0 && c->ai_next != NULL && c->ai_next->ai_next != NULL) {
+		/* A refused address; the handle must be new for the next one. */
+		c->ai_next = c->ai_next->ai_next;
+		c->flags |= CONN_RETRY;
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		return;
+	}
+	if (status < 0) {
+		if (c->ops->on_connect != NULL)
+			c->ops->on_connect(c, status, c->arg);
+		conn_close(c);
+		return;
+	}
+	uv_freeaddrinfo(c->ai);
+	c->ai = c->ai_next = NULL;
+	c->flags |= CONN_CONNECTED;
+	uv_tcp_nodelay(&c->tcp, 1);
+	if (c->ops->on_connect != NULL)
+		c->ops->on_connect(c, 0, c->arg);
+	if (c->flags & CONN_CLOSING)
+		return;
+	if (!(c->flags & CONN_PAUSED)) {
+		r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
+		    conn_read_cb);
+		if (r != 0)
+			conn_lost(c, r);
+	}
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct conn	*c = h->data;
+
+	if (c->flags & CONN_RETRY) {
+		c->flags &= ~CONN_RETRY;
+		if (c->flags & CONN_CLOSING) {
+			conn_unref(c);
+			return;
+		}
+		if (uv_tcp_init(c->loop, &c->tcp) != 0) {
+			c->flags |= CONN_CLOSING;
+			if (c->ops->on_connect != NULL)
+				c->ops->on_connect(c, UV_ENOMEM, c->arg);
+			conn_unref(c);
+			return;
+		}
+		c->tcp.data = c;
+		conn_try(c);
+		return;
+	}
+	conn_unref(c);
+}
+
+static void
+conn_write_cb(uv_write_t *req, int status)
+{
+	struct conn_wreq	*w = (struct conn_wreq *)req;
+	struct conn		*c = req->handle->data;
+
+	if (w->release != NULL)
+		w->release(w->buf, w->rarg);
+	else
+		free(w->buf);
+	free(w);
+	if (c->flags & CONN_CLOSING)
+		return;
+	if (status < 0) {
+		conn_lost(c, status);
+		return;
+	}
+	if (c->ops->on_written != NULL)
+		c->ops->on_written(c, c->arg);
+}
+
+static int
+conn_write(struct conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
+    conn_release_cb release, void *rarg)
+{
+	struct conn_wreq	*w;
+	int			 r;
+
+	if ((c->flags & CONN_CLOSING) || !(c->flags & CONN_CONNECTED))
+		r = (c->flags & CONN_CLOSING) ? UV_ECANCELED : UV_ENOTCONN;
+	else if ((w = malloc(sizeof *w)) == NULL)
+		r = UV_ENOMEM;
+	else {
+		w->buf = own;
+		w->release = release;
+		w->rarg = rarg;
+		r = uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, nbufs,
+		    conn_write_cb);
+		if (r == 0)
+			return 0;
+		free(w);
+	}
+	if (release != NULL)
+		release(own, rarg);
+	else
+		free(own);
+	return r;
+}
+
+int
+conn_send(struct conn *c, uint8_t *buf, size_t len)
+{
+	uv_buf_t	b = uv_buf_init((char *)buf, (unsigned int)len);
+
+	return conn_write(c, &b, 1, buf, NULL, NULL);
+}
+
+int
+conn_send_msg(struct conn *c, const struct proto_msg *m)
+{
+	uint8_t	*buf;
+	size_t	 len;
+	int	 r;
+
+	if ((r = proto_msg_frame(m, &buf, &len)) != 0)
+		return r;
+	return conn_send(c, buf, len);
+}
+
+int
+conn_send_data(struct conn *c, uint8_t *hdr, uint8_t *buf, size_t len,
+    conn_release_cb release, void *rarg)
+{
+	uv_buf_t	b[2];
+
+	proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)len);
+	b[0] = uv_buf_init((char *)hdr, PROTO_HEADER_LEN);
+	b[1] = uv_buf_init((char *)buf, (unsigned int)len);
+	return conn_write(c, b, 2, buf, release, rarg);
+}
+
+size_t
+conn_queued(const struct conn *c)
+{
+	return c->tcp.write_queue_size;
+}
+
+void
+conn_pause(struct conn *c)
+{
+	if (c->flags & CONN_PAUSED)
+		return;
+	c->flags |= CONN_PAUSED;
+	if ((c->flags & CONN_CONNECTED) && !(c->flags & CONN_CLOSING))
+		uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+void
+conn_resume(struct conn *c)
+{
+	int	r;
+
+	if (!(c->flags & CONN_PAUSED))
+		return;
+	c->flags &= ~CONN_PAUSED;
+	if (!(c->flags & CONN_CONNECTED) || (c->flags & CONN_CLOSING))
+		return;
+	r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb);
+	if (r != 0)
+		conn_lost(c, r);
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->flags & CONN_CLOSING)
+		return;
+	c->flags |= CONN_CLOSING;
+	if (c->flags & CONN_RESOLVING)
+		uv_cancel((uv_req_t *)&c->gai);
+	if (c->flags & CONN_RETRY)
+		return;		/* the handle is already closing */
+	if (!uv_is_closing((uv_handle_t *)&c->tcp))
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+}
+
+static void
+conn_shutdown_cb(uv_shutdown_t *req, int status)
+{
+	struct conn	*c = req->handle->data;
+
+	(void)status;
+	if (!uv_is_closing((uv_handle_t *)&c->tcp))
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+}
+
+void
+conn_finish(struct conn *c)
+{
+	if (c->flags & CONN_CLOSING)
+		return;
+	if (!(c->flags & CONN_CONNECTED)) {
+		conn_close(c);
+		return;
+	}
+	c->flags |= CONN_CLOSING;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp,
+	    conn_shutdown_cb) != 0)
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+}
+
+int
+conn_closing(const struct conn *c)
+{
+	return (c->flags & CONN_CLOSING) != 0;
+}
+
+void
+conn_set_arg(struct conn *c, void *arg)
+{
+	c->arg = arg;
+}

@@ -1,0 +1,88 @@
+/*
+ * digest.c: SHA-256 with OpenSSL EVP, so the hardware-accelerated code is
+ * used and the result matches sha256sum.
+ */
+#include "digest.h"
+
+#include <openssl/evp.h>
+#include <uv.h>
+
+int
+digest_init(struct digest *d)
+{
+	d->ctx = EVP_MD_CTX_new();
+	if (d->ctx == NULL)
+		return UV_ENOMEM;
+	if (EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(d->ctx);
+		d->ctx = NULL;
+		return UV_EIO;
+	}
+	return 0;
+}
+
+int
+digest_update(struct digest *d, const void *p, size_t len)
+{
+	if (d->ctx == NULL)
+		return UV_EINVAL;
+	if (len == 0)
+		return 0;
+	if (EVP_DigestUpdate(d->ctx, p, len) != 1)
+		return UV_EIO;
+	return 0;
+}
+
+int
+digest_final(struct digest *d, char *hex)
+{
+	uint8_t		md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0;
+	int		r = 0;
+
+	if (d->ctx == NULL)
+		return UV_EINVAL;
+	if (EVP_DigestFinal_ex(d->ctx, md, &mdlen) != 1 || mdlen != DIGEST_LEN)
+		r = UV_EIO;
+	else
+		digest_hex(md, mdlen, hex);
+	EVP_MD_CTX_free(d->ctx);
+	d->ctx = NULL;
+	return r;
+}
+
+void
+digest_free(struct digest *d)
+{
+	if (d->ctx != NULL)
+		EVP_MD_CTX_free(d->ctx);
+	d->ctx = NULL;
+}
+
+int
+digest_buffer(const void *p, size_t len, char *hex)
+{
+	struct digest	d;
+	int		r;
+
+	if ((r = digest_init(&d)) != 0)
+		return r;
+	if ((r = digest_update(&d, p, len)) != 0) {
+		digest_free(&d);
+		return r;
+	}
+	return digest_final(&d, hex);
+}
+
+void
+digest_hex(const uint8_t *md, size_t len, char *out)
+{
+	static const char	xd[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = xd[md[i] >> 4];
+		out[2 * i + 1] = xd[md[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}

@@ -1,0 +1,34 @@
+/*
+ * digest.h: incremental SHA-256 through OpenSSL's EVP API, and the lowercase
+ * hex form that travels in file_end and receipts and that sha256sum prints.
+ */
+#ifndef FERRY_DIGEST_H
+#define FERRY_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DIGEST_LEN	32		/* bytes of a SHA-256 */
+#define DIGEST_HEX_LEN	64		/* its lowercase hex, without the NUL */
+
+struct evp_md_ctx_st;
+
+struct digest {
+	struct evp_md_ctx_st	*ctx;	/* owned: EVP_MD_CTX, NULL when not started */
+};
+
+/* Starts a SHA-256. Returns 0 or UV_ENOMEM / UV_EIO. */
+int	digest_init(struct digest *d);
+/* Feeds len bytes. Safe to call from a worker thread (one thread at a time per digest). */
+int	digest_update(struct digest *d, const void *p, size_t len);
+/* Finishes into hex[DIGEST_HEX_LEN + 1] and releases the context. */
+int	digest_final(struct digest *d, char *hex);
+/* Releases the context without a result. Safe on a digest never started. */
+void	digest_free(struct digest *d);
+
+/* One-shot SHA-256 of a buffer into hex[DIGEST_HEX_LEN + 1]. */
+int	digest_buffer(const void *p, size_t len, char *hex);
+/* Lowercase hex of len bytes into out[2 * len + 1]. */
+void	digest_hex(const uint8_t *md, size_t len, char *out);
+
+#endif /* FERRY_DIGEST_H */

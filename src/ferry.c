@@ -1,0 +1,260 @@
+/*
+ * ferry.c: the client's main. Parses the command line, picks the front end
+ * (the terminal UI with no command, or peers / send / receive) and turns
+ * its result into the exit status: 0, 1 when something failed, 2 for a
+ * usage error. The only place in the client that exits.
+ */
+#include <sys/stat.h>
+
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "client.h"
+#include "headless.h"
+#include "proto.h"
+
+#define FERRY_VERSION	"0.1.0"
+
+static const char usage_text[] =
+"usage: ferry [options]                      open the terminal UI\n"
+"       ferry [options] peers                list the other peers\n"
+"       ferry [options] send --to PEER FILE...\n"
+"       ferry [options] receive [--dir DIR] [--from PEER] [--count N]\n"
+"\n"
+"options:\n"
+"  -s, --server HOST:PORT  relay to use (default $FERRY_SERVER, else " CLIENT_DEFAULT_SERVER ")\n"
+"  -n, --name NAME         your name on the relay (default $FERRY_NAME, else user@host)\n"
+"  -d, --dir DIR           where received files go (default: the current folder)\n"
+"  -q, --quiet             send: no progress bar and no summary\n"
+"  -h, --help              show this help\n"
+"  -V, --version           show the version\n"
+"\n"
+"send:\n"
+"  -t, --to PEER           the receiver: a name or HOST:PORT as `ferry peers` shows it\n"
+"                          exits 0 only when the receiver has verified every file\n"
+"receive:\n"
+"  -f, --from PEER         only take files from PEER (others are declined)\n"
+"  -c, --count N           exit after N transfers (default: run until interrupted)\n"
+"                          prints `saved NAME (SIZE bytes, sha256 HEX) from PEER` per file\n";
+
+enum { OPT_DECLINE = 256 };
+
+static const struct option long_opts[] = {
+	{ "server",	required_argument,	NULL, 's' },
+	{ "name",	required_argument,	NULL, 'n' },
+	{ "dir",	required_argument,	NULL, 'd' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ "to",		required_argument,	NULL, 't' },
+	{ "from",	required_argument,	NULL, 'f' },
+	{ "count",	required_argument,	NULL, 'c' },
+	{ "decline",	no_argument,		NULL, OPT_DECLINE },	/* tests: decline every offer */
+	{ NULL,		0,			NULL, 0 }
+};
+
+struct args {
+	const char	*server;
+	const char	*name;
+	const char	*dir;
+	const char	*to;
+	const char	*from;
+	const char	*count;
+	bool		 quiet;
+	bool		 decline;
+	bool		 help;
+	bool		 version;
+};
+
+static int
+usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "ferry: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nTry 'ferry --help' for more information.\n");
+	return 2;
+}
+
+/* One getopt pass; stops at the first operand when `stop` (the command). Returns 0 or 2. */
+static int
+parse(int argc, char **argv, struct args *a, bool stop)
+{
+	int	ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:qhVt:f:c:" :
+	    ":s:n:d:qhVt:f:c:", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': a->server = optarg; break;
+		case 'n': a->name = optarg; break;
+		case 'd': a->dir = optarg; break;
+		case 'q': a->quiet = true; break;
+		case 'h': a->help = true; break;
+		case 'V': a->version = true; break;
+		case 't': a->to = optarg; break;
+		case 'f': a->from = optarg; break;
+		case 'c': a->count = optarg; break;
+		case OPT_DECLINE: a->decline = true; break;
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+/* $FERRY_NAME, else user@host, cut to the 64 bytes a name may have. */
+static const char *
+default_name(char *buf, size_t len)
+{
+	const char	*env = getenv("FERRY_NAME"), *user;
+	struct passwd	*pw;
+	char		 host[256];
+	size_t		 n;
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if ((user = getenv("USER")) == NULL || *user == '\0') {
+		pw = getpwuid(getuid());
+		user = pw != NULL ? pw->pw_name : "user";
+	}
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	snprintf(buf, len, "%s@%s", user, host);
+	n = strlen(buf);
+	if (n > PROTO_PEER_NAME_MAX) {
+		n = PROTO_PEER_NAME_MAX;
+		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
+			n--;
+		buf[n] = '\0';
+	}
+	return buf;
+}
+
+/*
+ * The terminal UI. The ncurses front end (ui/) replaces this function; the
+ * headless commands do not depend on it.
+ */
+static int
+run_tui(uv_loop_t *loop, const struct client_options *copts)
+{
+	(void)loop;
+	(void)copts;
+	fprintf(stderr, "ferry: the terminal UI is not available in this build; "
+	    "use peers, send or receive\n");
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct headless_options	 o;
+	struct args		 a;
+	struct stat		 st;
+	const char		*cmd = NULL;
+	char			 namebuf[512], *end;
+	uv_loop_t		 loop;
+	int			 r, status;
+
+	memset(&a, 0, sizeof a);
+	if ((r = parse(argc, argv, &a, true)) != 0)
+		return r;
+	if (optind < argc) {
+		cmd = argv[optind];
+		/* Options may also follow the command: parse the rest. */
+		argc -= optind;
+		argv += optind;
+		optind = 0;
+		if ((r = parse(argc, argv, &a, false)) != 0)
+			return r;
+	} else {
+		argc = 0;
+	}
+	if (a.help) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (a.version) {
+		printf("ferry %s (protocol %d)\n", FERRY_VERSION, PROTO_VERSION);
+		return 0;
+	}
+
+	memset(&o, 0, sizeof o);
+	o.copts.server = a.server != NULL ? a.server : getenv("FERRY_SERVER");
+	o.copts.name = a.name != NULL ? a.name : default_name(namebuf,
+	    sizeof namebuf);
+	o.copts.dir = a.dir;
+	o.quiet = a.quiet;
+	o.progress = isatty(STDERR_FILENO);
+	o.to = a.to;
+	o.from = a.from;
+	o.decline = a.decline;
+	if (a.count != NULL) {
+		o.count = strtoul(a.count, &end, 10);
+		if (*a.count < '0' || *a.count > '9' || *end != '\0' ||
+		    o.count == 0 || o.count == ULONG_MAX)
+			return usage_error("--count needs a positive number, not \"%s\"",
+			    a.count);
+	}
+
+	if (cmd == NULL) {
+		o.copts.reconnect = true;
+		if (uv_loop_init(&loop) != 0)
+			return 1;
+		status = run_tui(&loop, &o.copts);
+		uv_loop_close(&loop);
+		return status;
+	}
+	if (strcmp(cmd, "peers") == 0) {
+		if (optind < argc)
+			return usage_error("peers takes no arguments, not \"%s\"",
+			    argv[optind]);
+	} else if (strcmp(cmd, "send") == 0) {
+		if (a.to == NULL || *a.to == '\0')
+			return usage_error("%s needs --to PEER", "send");
+		if (optind >= argc)
+			return usage_error("%s needs at least one FILE", "send");
+		o.paths = (const char *const *)&argv[optind];
+		o.npaths = (size_t)(argc - optind);
+		if (o.npaths > PROTO_FILES_MAX)
+			return usage_error("at most 1000 files per send, not %s",
+			    argv[optind]);
+	} else if (strcmp(cmd, "receive") == 0) {
+		if (optind < argc)
+			return usage_error("receive takes no FILE, not \"%s\"",
+			    argv[optind]);
+		if (a.dir != NULL && (stat(a.dir, &st) != 0 ||
+		    !S_ISDIR(st.st_mode))) {
+			fprintf(stderr, "ferry: %s is not a folder\n", a.dir);
+			return 1;
+		}
+		if (a.dir != NULL && access(a.dir, W_OK | X_OK) != 0) {
+			fprintf(stderr, "ferry: cannot write into %s\n", a.dir);
+			return 1;
+		}
+	} else {
+		return usage_error("unknown command \"%s\"", cmd);
+	}
+
+	if (uv_loop_init(&loop) != 0) {
+		fprintf(stderr, "ferry: cannot start the event loop\n");
+		return 1;
+	}
+	if (strcmp(cmd, "peers") == 0)
+		status = headless_peers(&loop, &o);
+	else if (strcmp(cmd, "send") == 0)
+		status = headless_send(&loop, &o);
+	else
+		status = headless_receive(&loop, &o);
+	uv_loop_close(&loop);
+	return status;
+}

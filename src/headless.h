@@ -1,0 +1,34 @@
+/*
+ * headless.h: the scriptable front end: `ferry peers`, `ferry send` and
+ * `ferry receive`. Each runs the client core on the caller's loop, prints
+ * results on stdout and problems as one "ferry: ..." line on stderr, and
+ * returns the process's exit status.
+ */
+#ifndef FERRY_HEADLESS_H
+#define FERRY_HEADLESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "client.h"
+
+struct headless_options {
+	struct client_options	 copts;		/* server, name, dir */
+	const char		*to;		/* send: peer name or HOST:PORT */
+	const char *const	*paths;		/* send: files to offer */
+	size_t			 npaths;
+	const char		*from;		/* receive: only from this peer (name or HOST:PORT) */
+	unsigned long		 count;		/* receive: exit after this many transfers; 0: until SIGINT */
+	bool			 quiet;		/* no progress bar, no "sent" lines */
+	bool			 progress;	/* send: draw a progress bar on stderr */
+	bool			 decline;	/* receive: decline every offer (tests) */
+};
+
+/* Each returns the exit status: 0, or 1 after printing why. */
+int	headless_peers(uv_loop_t *loop, const struct headless_options *o);
+int	headless_send(uv_loop_t *loop, const struct headless_options *o);
+int	headless_receive(uv_loop_t *loop, const struct headless_options *o);
+
+#endif /* FERRY_HEADLESS_H */

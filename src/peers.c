@@ -1,0 +1,211 @@
+/*
+ * peers.c: the peer model. Small (the relay caps a list page at 1000) and
+ * read far more often than written, so a sorted array with linear updates.
+ */
+#include "peers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <uv.h>
+
+void
+peers_init(struct peers *p)
+{
+	memset(p, 0, sizeof *p);
+}
+
+void
+peers_free(struct peers *p)
+{
+	free(p->v);
+	free(p->page);
+	memset(p, 0, sizeof *p);
+}
+
+void
+peers_clear(struct peers *p)
+{
+	p->n = 0;
+	p->npage = 0;
+	p->paging = false;
+	p->loaded = false;
+}
+
+/* Case-insensitive first so "Bob" and "bob" sit together, then bytes, then id. */
+static int
+peers_cmp(const void *a, const void *b)
+{
+	const struct client_peer	*x = a, *y = b;
+	int				 r;
+
+	if ((r = strcasecmp(x->name, y->name)) != 0)
+		return r;
+	if ((r = strcmp(x->name, y->name)) != 0)
+		return r;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+peers_reserve(struct client_peer **v, size_t *cap, size_t want)
+{
+	struct client_peer	*nv;
+	size_t			 ncap;
+
+	if (want <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < want)
+		ncap *= 2;
+	if ((nv = realloc(*v, ncap * sizeof *nv)) == NULL)
+		return UV_ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static void
+peers_copy(struct client_peer *dst, const struct proto_peer *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->id = src->id;
+	snprintf(dst->name, sizeof dst->name, "%s", src->name);
+	snprintf(dst->addr, sizeof dst->addr, "%s", src->addr);
+}
+
+static struct client_peer *
+peers_lookup(struct client_peer *v, size_t n, uint64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].id == id)
+			return &v[i];
+	}
+	return NULL;
+}
+
+int
+peers_apply_list(struct peers *p, const struct proto_peer *v, size_t n,
+    bool more)
+{
+	struct client_peer	*e, *tmp;
+	size_t			 i, tcap;
+	int			 r;
+
+	if (!p->paging)
+		p->npage = 0;
+	for (i = 0; i < n; i++) {
+		if ((e = peers_lookup(p->page, p->npage, v[i].id)) == NULL) {
+			if ((r = peers_reserve(&p->page, &p->pagecap,
+			    p->npage + 1)) != 0)
+				return r;
+			e = &p->page[p->npage++];
+		}
+		peers_copy(e, &v[i]);
+	}
+	p->paging = more;
+	if (more)
+		return 0;
+	/* The page becomes the list: swap the arrays instead of copying. */
+	qsort(p->page, p->npage, sizeof *p->page, peers_cmp);
+	tmp = p->v;
+	tcap = p->cap;
+	p->v = p->page;
+	p->cap = p->pagecap;
+	p->n = p->npage;
+	p->page = tmp;
+	p->pagecap = tcap;
+	p->npage = 0;
+	p->loaded = true;
+	return 1;
+}
+
+int
+peers_join(struct peers *p, const struct proto_peer *v, size_t n)
+{
+	struct client_peer	*e;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < n; i++) {
+		if ((e = peers_lookup(p->v, p->n, v[i].id)) == NULL) {
+			if ((r = peers_reserve(&p->v, &p->cap, p->n + 1)) != 0)
+				return r;
+			e = &p->v[p->n++];
+		}
+		peers_copy(e, &v[i]);
+	}
+	qsort(p->v, p->n, sizeof *p->v, peers_cmp);
+	return 0;
+}
+
+size_t
+peers_leave(struct peers *p, const uint64_t *ids, size_t n)
+{
+	size_t	i, j, gone = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < p->n; j++) {
+			if (p->v[j].id != ids[i])
+				continue;
+			memmove(&p->v[j], &p->v[j + 1],
+			    (p->n - j - 1) * sizeof *p->v);
+			p->n--;
+			gone++;
+			break;
+		}
+	}
+	return gone;
+}
+
+const struct client_peer *
+peers_find_id(const struct peers *p, uint64_t id)
+{
+	return peers_lookup(p->v, p->n, id);
+}
+
+const struct client_peer *
+peers_find(const struct peers *p, const char *key)
+{
+	char		*end;
+	uint64_t	 id;
+	size_t		 i;
+
+	if (key == NULL || *key == '\0')
+		return NULL;
+	for (i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i].name, key) == 0)
+			return &p->v[i];
+	}
+	for (i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i].addr, key) == 0)
+			return &p->v[i];
+	}
+	if (*key >= '0' && *key <= '9') {
+		id = strtoull(key, &end, 10);
+		if (*end == '\0')
+			return peers_lookup(p->v, p->n, id);
+	}
+	return NULL;
+}
+
+void
+peers_reset_active(struct peers *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++)
+		p->v[i].active = 0;
+}
+
+void
+peers_add_active(struct peers *p, uint64_t id)
+{
+	struct client_peer	*e;
+
+	if ((e = peers_lookup(p->v, p->n, id)) != NULL)
+		e->active++;
+}

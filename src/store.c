@@ -1,0 +1,266 @@
+/*
+ * store.c: where received bytes touch the disk. Every path is the receive
+ * folder joined with a name that store_name_problem() accepted, so nothing
+ * can land outside the folder, and no existing file is ever replaced.
+ */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "name.h"
+
+#ifndef UV__ERR
+#define UV__ERR(x)	(-(x))	/* libuv's error for an errno, as on every unix */
+#endif
+
+#define STORE_EXT_MAX	32	/* a longer "extension" is part of the stem */
+
+/* The known two-part extensions, kept together: "a.tar.gz" -> "a (1).tar.gz". */
+static const char *const store_tar_ext[] = {
+	"gz", "bz2", "xz", "zst", "lz", "lz4", "lzma", "lzo", "Z", "br", "sz", NULL
+};
+
+const char *
+store_name_problem(const char *name)
+{
+	return proto_file_name_problem(name);
+}
+
+size_t
+store_ext_offset(const char *name)
+{
+	size_t		 len = strlen(name), start = 0, dot, prev;
+	const char	*p;
+	int		 i;
+
+	while (name[start] == '.')
+		start++;
+	p = strrchr(name + start, '.');
+	if (p == NULL || p[1] == '\0' || p == name + start)
+		return len;
+	dot = (size_t)(p - name);
+	if (len - dot > STORE_EXT_MAX)
+		return len;
+	/* ".tar.gz" and friends stay one extension. */
+	for (i = 0; store_tar_ext[i] != NULL; i++) {
+		if (strcmp(p + 1, store_tar_ext[i]) != 0)
+			continue;
+		if (dot >= start + 5 && memcmp(name + dot - 4, ".tar", 4) == 0) {
+			prev = dot - 4;
+			if (prev > start)
+				return prev;
+		}
+		break;
+	}
+	return dot;
+}
+
+/* Largest cut <= len that does not split a UTF-8 sequence. */
+static size_t
+store_utf8_cut(const char *s, size_t len)
+{
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
+int
+store_candidate(const char *name, unsigned n, const char *suffix, char *out,
+    size_t outlen)
+{
+	char	num[16];
+	size_t	len, ext, stem, room, numlen, sufflen, total;
+
+	if (store_name_problem(name) != NULL)
+		return UV_EINVAL;
+	len = strlen(name);
+	ext = store_ext_offset(name);
+	numlen = 0;
+	num[0] = '\0';
+	if (n > 0)
+		numlen = (size_t)snprintf(num, sizeof num, " (%u)", n);
+	sufflen = strlen(suffix);
+	stem = ext;
+	room = STORE_NAME_MAX - numlen - (len - ext) - sufflen;
+	if (stem > room)
+		stem = store_utf8_cut(name, room);
+	if (stem == 0)
+		return UV_EINVAL;
+	total = stem + numlen + (len - ext) + sufflen;
+	if (total + 1 > outlen)
+		return UV_ENOBUFS;
+	memcpy(out, name, stem);
+	memcpy(out + stem, num, numlen);
+	memcpy(out + stem + numlen, name + ext, len - ext);
+	memcpy(out + stem + numlen + (len - ext), suffix, sufflen);
+	out[total] = '\0';
+	return 0;
+}
+
+/* dir + "/" + file into path[PATH_MAX]. */
+static int
+store_join(const char *dir, const char *file, char *path)
+{
+	int	n;
+
+	if (strchr(file, '/') != NULL || strcmp(file, ".") == 0 ||
+	    strcmp(file, "..") == 0 || *file == '\0')
+		return UV_EINVAL;
+	n = snprintf(path, PATH_MAX, "%s/%s", dir, file);
+	if (n < 0 || n >= PATH_MAX)
+		return UV_ENAMETOOLONG;
+	return 0;
+}
+
+int
+store_open_part(const char *dir, const char *name, char *part, size_t partlen,
+    int *fd)
+{
+	char		cand[STORE_NAME_MAX + 1], path[PATH_MAX];
+	unsigned	n;
+	int		r, f;
+
+	for (n = 0; n < STORE_TRIES; n++) {
+		if ((r = store_candidate(name, n, STORE_PART_SUFFIX, cand,
+		    sizeof cand)) != 0)
+			return r;
+		if ((r = store_join(dir, cand, path)) != 0)
+			return r;
+		f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (f >= 0) {
+			if (strlen(cand) + 1 > partlen) {
+				close(f);
+				unlink(path);
+				return UV_ENOBUFS;
+			}
+			memcpy(part, cand, strlen(cand) + 1);
+			*fd = f;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return UV__ERR(errno);
+	}
+	return UV_EEXIST;
+}
+
+/*
+ * Moves from -> to unless to exists. 0, UV_EEXIST when to exists, or
+ * another error. Tries the atomic ways first; file systems without
+ * renameat2 flags or hard links get an O_EXCL placeholder that rename()
+ * then replaces (it is our own empty file, never someone else's).
+ */
+static int
+store_move_noreplace(const char *from, const char *to)
+{
+	int	fd;
+
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return UV_EEXIST;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return UV__ERR(errno);
+	if (link(from, to) == 0) {
+		if (unlink(from) != 0) {
+			int e = errno;
+			unlink(to);
+			return UV__ERR(e);
+		}
+		return 0;
+	}
+	if (errno == EEXIST)
+		return UV_EEXIST;
+	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP &&
+	    errno != EXDEV && errno != EMLINK)
+		return UV__ERR(errno);
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0)
+		return errno == EEXIST ? UV_EEXIST : UV__ERR(errno);
+	close(fd);
+	if (rename(from, to) != 0) {
+		int e = errno;
+		unlink(to);
+		return UV__ERR(e);
+	}
+	return 0;
+}
+
+int
+store_commit(const char *dir, const char *part, const char *name, char *saved,
+    size_t savedlen)
+{
+	char		cand[STORE_NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX];
+	unsigned	n;
+	int		r;
+
+	if ((r = store_join(dir, part, from)) != 0)
+		return r;
+	for (n = 0; n < STORE_TRIES; n++) {
+		if ((r = store_candidate(name, n, "", cand, sizeof cand)) != 0)
+			return r;
+		if ((r = store_join(dir, cand, to)) != 0)
+			return r;
+		if (strlen(cand) + 1 > savedlen)
+			return UV_ENOBUFS;
+		r = store_move_noreplace(from, to);
+		if (r == UV_EEXIST)
+			continue;
+		if (r != 0)
+			return r;
+		memcpy(saved, cand, strlen(cand) + 1);
+		return 0;
+	}
+	return UV_EEXIST;
+}
+
+int
+store_remove(const char *dir, const char *file)
+{
+	char	path[PATH_MAX];
+	int	r;
+
+	if ((r = store_join(dir, file, path)) != 0)
+		return r;
+	if (unlink(path) != 0)
+		return UV__ERR(errno);
+	return 0;
+}
+
+int
+store_free_space(const char *dir, uint64_t *avail)
+{
+	struct statvfs	sv;
+
+	if (statvfs(dir, &sv) != 0)
+		return UV__ERR(errno);
+	*avail = (uint64_t)sv.f_bavail * (uint64_t)(sv.f_frsize ? sv.f_frsize :
+	    sv.f_bsize);
+	return 0;
+}
+
+int
+store_check_dir(const char *dir)
+{
+	struct stat	st;
+
+	if (stat(dir, &st) != 0)
+		return UV__ERR(errno);
+	if (!S_ISDIR(st.st_mode))
+		return UV_ENOTDIR;
+	if (access(dir, W_OK | X_OK) != 0)
+		return UV__ERR(errno);
+	return 0;
+}

@@ -53,9 +53,9 @@ client_message(struct client *c, const char *fmt, ...)
 int
 client_send(struct client *c, const struct proto_msg *m)
 {
-	if (c->ctl == NULL || conn_closing(c->ctl))
+	if (c->ctl == NULL || client_conn_closing(c->ctl))
 		return UV_ENOTCONN;
-	return conn_send_msg(c->ctl, m);
+	return client_conn_send_msg(c->ctl, m);
 }
 
 void
@@ -63,10 +63,10 @@ client_update_active(struct client *c)
 {
 	const struct transfer	*t;
 
-	peers_reset_active(&c->peers);
+	client_peers_reset_active(&c->peers);
 	TAILQ_FOREACH(t, &c->transfers, entry) {
 		if (!CLIENT_TRANSFER_ENDED(t->pub.state) && t->pub.peer_id != 0)
-			peers_add_active(&c->peers, t->pub.peer_id);
+			client_peers_add_active(&c->peers, t->pub.peer_id);
 	}
 	if (c->peers.n > 0 && c->ops.on_peers != NULL)
 		c->ops.on_peers(c, c->arg);
@@ -133,7 +133,7 @@ client_timer_cb(uv_timer_t *tm)
 		/* No welcome in time: give up on this attempt. */
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: timed out",
 		    c->server);
-		conn_close(c->ctl);
+		client_conn_close(c->ctl);
 		return;
 	}
 	if (c->state == CLIENT_DISCONNECTED && c->ctl == NULL)
@@ -141,7 +141,7 @@ client_timer_cb(uv_timer_t *tm)
 }
 
 static void
-client_ctl_connect(struct conn *conn, int status, void *arg)
+client_ctl_connect(struct client_conn *conn, int status, void *arg)
 {
 	struct client		*c = arg;
 	struct proto_msg	 m;
@@ -155,10 +155,10 @@ client_ctl_connect(struct conn *conn, int status, void *arg)
 	proto_msg_init(&m, PROTO_MSG_HELLO);
 	m.version = PROTO_VERSION;
 	snprintf(m.name, sizeof m.name, "%s", c->name);
-	if (conn_send_msg(conn, &m) != 0)
+	if (client_conn_send_msg(conn, &m) != 0)
 		return;
 	proto_msg_init(&m, PROTO_MSG_PEERS);
-	(void)conn_send_msg(conn, &m);
+	(void)client_conn_send_msg(conn, &m);
 }
 
 /* The relay's word on the whole connection (it closes it afterwards). */
@@ -207,7 +207,7 @@ client_welcome(struct client *c, const struct proto_msg *m)
 }
 
 static int
-client_ctl_frame(struct conn *conn, const struct proto_frame *f, void *arg)
+client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 {
 	struct client		*c = arg;
 	struct proto_msg	 m, pong;
@@ -217,7 +217,7 @@ client_ctl_frame(struct conn *conn, const struct proto_frame *f, void *arg)
 	if (f->kind != PROTO_KIND_CONTROL) {
 		snprintf(c->why, sizeof c->why,
 		    "relay %s sent data on the control connection", c->server);
-		conn_close(conn);
+		client_conn_close(conn);
 		return -1;
 	}
 	if ((r = proto_msg_decode(f->payload, f->len, &m, err, sizeof err)) != 0) {
@@ -236,20 +236,20 @@ client_ctl_frame(struct conn *conn, const struct proto_frame *f, void *arg)
 		client_welcome(c, &m);
 		break;
 	case PROTO_MSG_PEER_LIST:
-		r = peers_apply_list(&c->peers, m.peers, m.npeers, m.more);
+		r = client_peers_apply_list(&c->peers, m.peers, m.npeers, m.more);
 		if (r == 1)
 			client_update_active(c);
 		if (r == 1 && c->peers.n == 0 && c->ops.on_peers != NULL)
 			c->ops.on_peers(c, c->arg);
 		break;
 	case PROTO_MSG_PEER_JOINED:
-		if (peers_join(&c->peers, m.peers, m.npeers) == 0 &&
+		if (client_peers_join(&c->peers, m.peers, m.npeers) == 0 &&
 		    c->peers.loaded) {
 			client_update_active(c);
 		}
 		break;
 	case PROTO_MSG_PEER_LEFT:
-		if (peers_leave(&c->peers, m.ids, m.nids) > 0 &&
+		if (client_peers_leave(&c->peers, m.ids, m.nids) > 0 &&
 		    c->peers.loaded) {
 			client_update_active(c);
 			if (c->peers.n == 0 && c->ops.on_peers != NULL)
@@ -258,24 +258,24 @@ client_ctl_frame(struct conn *conn, const struct proto_frame *f, void *arg)
 		break;
 	case PROTO_MSG_PING:
 		proto_msg_init(&pong, PROTO_MSG_PONG);
-		(void)conn_send_msg(conn, &pong);
+		(void)client_conn_send_msg(conn, &pong);
 		break;
 	case PROTO_MSG_PONG:
 		break;
 	case PROTO_MSG_ERROR:
-		if (!transfer_on_control(c, &m))
+		if (!client_xfer_on_control(c, &m))
 			client_ctl_error(c, &m);
 		break;
 	default:
-		(void)transfer_on_control(c, &m);
+		(void)client_xfer_on_control(c, &m);
 		break;
 	}
 	proto_msg_free(&m);
-	return conn_closing(conn) ? -1 : 0;
+	return client_conn_closing(conn) ? -1 : 0;
 }
 
 static void
-client_ctl_lost(struct conn *conn, int status, void *arg)
+client_ctl_lost(struct client_conn *conn, int status, void *arg)
 {
 	struct client	*c = arg;
 
@@ -298,7 +298,7 @@ client_ctl_lost(struct conn *conn, int status, void *arg)
 }
 
 static void
-client_ctl_closed(struct conn *conn, void *arg)
+client_ctl_closed(struct client_conn *conn, void *arg)
 {
 	struct client	*c = arg;
 	unsigned	 retry = 0;
@@ -306,11 +306,11 @@ client_ctl_closed(struct conn *conn, void *arg)
 
 	(void)conn;
 	c->ctl = NULL;
-	peers_clear(&c->peers);
+	client_peers_clear(&c->peers);
 	if (c->why[0] == '\0')
 		snprintf(c->why, sizeof c->why,
 		    "lost the connection to the relay %s", c->server);
-	transfer_relay_lost(c, "");
+	client_xfer_relay_lost(c, "");
 	if (had_peers && c->ops.on_peers != NULL)
 		c->ops.on_peers(c, c->arg);
 	if (!c->closing) {
@@ -327,7 +327,7 @@ client_ctl_closed(struct conn *conn, void *arg)
 	client_unbusy(c);
 }
 
-static const struct conn_ops client_ctl_ops = {
+static const struct client_conn_ops client_ctl_ops = {
 	.on_connect = client_ctl_connect,
 	.on_frame = client_ctl_frame,
 	.on_lost = client_ctl_lost,
@@ -343,7 +343,7 @@ client_connect(struct client *c)
 	c->why[0] = '\0';
 	c->self_id = 0;
 	c->self_name[0] = c->self_addr[0] = '\0';
-	r = conn_open(c->loop, c->host, c->port, &client_ctl_ops, c, &c->ctl);
+	r = client_conn_open(c->loop, c->host, c->port, &client_ctl_ops, c, &c->ctl);
 	if (r != 0) {
 		c->ctl = NULL;
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
@@ -388,7 +388,7 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	}
 	c->loop = loop;
 	TAILQ_INIT(&c->transfers);
-	peers_init(&c->peers);
+	client_peers_init(&c->peers);
 	r = client_parse_server(server, &c->host, &c->port);
 	if (r != 0) {
 		snprintf(err, errlen, r == UV_ENOMEM ? "out of memory" :
@@ -453,10 +453,10 @@ client_close(struct client *c)
 	for (t = TAILQ_FIRST(&c->transfers); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, entry);
 		if (!CLIENT_TRANSFER_ENDED(t->pub.state))
-			transfer_cancel(t, "the sender or receiver quit");
+			client_xfer_cancel(t, "the sender or receiver quit");
 	}
 	if (c->ctl != NULL)
-		conn_finish(c->ctl);	/* the cancels go out first */
+		client_conn_finish(c->ctl);	/* the cancels go out first */
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, client_timer_close_cb);
 	c->in_close = false;
@@ -471,9 +471,9 @@ client_free(struct client *c)
 		return;
 	while ((t = TAILQ_FIRST(&c->transfers)) != NULL) {
 		TAILQ_REMOVE(&c->transfers, t, entry);
-		transfer_free(t);
+		client_xfer_free(t);
 	}
-	peers_free(&c->peers);
+	client_peers_free(&c->peers);
 	free(c->server);
 	free(c->host);
 	free(c->port);
@@ -534,7 +534,7 @@ client_peers_loaded(const struct client *c)
 const struct client_peer *
 client_peer_find(const struct client *c, const char *name_or_addr)
 {
-	return peers_find(&c->peers, name_or_addr);
+	return client_peers_find(&c->peers, name_or_addr);
 }
 
 const struct client_transfer *
@@ -552,7 +552,7 @@ client_transfer_next(const struct client *c, const struct client_transfer *prev)
 const struct client_transfer *
 client_transfer_find(const struct client *c, uint64_t id)
 {
-	struct transfer	*t = transfer_find((struct client *)c, id);
+	struct transfer	*t = client_xfer_find((struct client *)c, id);
 
 	return t != NULL ? &t->pub : NULL;
 }
@@ -571,7 +571,7 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 		snprintf(err, errlen, "the client is closing");
 		return UV_ENOTCONN;
 	}
-	return transfer_offer(c, to, paths, n, id, err, errlen);
+	return client_xfer_offer(c, to, paths, n, id, err, errlen);
 }
 
 int
@@ -579,9 +579,9 @@ client_accept(struct client *c, uint64_t id)
 {
 	struct transfer	*t;
 
-	if ((t = transfer_find(c, id)) == NULL)
+	if ((t = client_xfer_find(c, id)) == NULL)
 		return UV_ENOENT;
-	return transfer_accept(t);
+	return client_xfer_accept(t);
 }
 
 int
@@ -589,9 +589,9 @@ client_decline(struct client *c, uint64_t id, const char *reason)
 {
 	struct transfer	*t;
 
-	if ((t = transfer_find(c, id)) == NULL)
+	if ((t = client_xfer_find(c, id)) == NULL)
 		return UV_ENOENT;
-	return transfer_decline(t, reason);
+	return client_xfer_decline(t, reason);
 }
 
 int
@@ -599,9 +599,9 @@ client_cancel(struct client *c, uint64_t id, const char *reason)
 {
 	struct transfer	*t;
 
-	if ((t = transfer_find(c, id)) == NULL)
+	if ((t = client_xfer_find(c, id)) == NULL)
 		return UV_ENOENT;
-	return transfer_cancel(t, reason);
+	return client_xfer_cancel(t, reason);
 }
 
 int
@@ -609,9 +609,9 @@ client_transfer_forget(struct client *c, uint64_t id)
 {
 	struct transfer	*t;
 
-	if ((t = transfer_find(c, id)) == NULL)
+	if ((t = client_xfer_find(c, id)) == NULL)
 		return UV_ENOENT;
-	return transfer_forget(t) == 0 ? 0 : UV_EBUSY;
+	return client_xfer_forget(t) == 0 ? 0 : UV_EBUSY;
 }
 
 const char *

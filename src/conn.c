@@ -11,12 +11,12 @@
 
 #define CONN_RESOLVING	0x01	/* getaddrinfo in flight */
 #define CONN_CONNECTED	0x02	/* connect succeeded, reading */
-#define CONN_PAUSED	0x04	/* conn_pause: reading stopped */
-#define CONN_CLOSING	0x08	/* conn_close/finish called or lost: no more callbacks but on_closed */
+#define CONN_PAUSED	0x04	/* client_conn_pause: reading stopped */
+#define CONN_CLOSING	0x08	/* client_conn_close/finish called or lost: no more callbacks but on_closed */
 #define CONN_RETRY	0x10	/* the handle is closing to try the next address */
 #define CONN_INREAD	0x20	/* inside read_cb */
 
-struct conn {
+struct client_conn {
 	uv_tcp_t		 tcp;		/* first: the handle's owner is the conn */
 	uv_loop_t		*loop;
 	uv_getaddrinfo_t	 gai;
@@ -24,7 +24,7 @@ struct conn {
 	uv_shutdown_t		 sreq;
 	struct addrinfo		*ai;		/* owned: resolver result, freed once connected */
 	struct addrinfo		*ai_next;	/* the address being tried */
-	const struct conn_ops	*ops;
+	const struct client_conn_ops	*ops;
 	void			*arg;
 	struct proto_decoder	 dec;
 	uint8_t			*rbuf;		/* owned: CONN_READ_BUF bytes, lent to libuv per read */
@@ -33,22 +33,22 @@ struct conn {
 };
 
 /* A write request owns the buffers it writes until its callback runs. */
-struct conn_wreq {
+struct client_conn_wreq {
 	uv_write_t	 req;
 	uint8_t		*buf;		/* freed (or released) in the write callback */
-	conn_release_cb	 release;	/* NULL: free(buf) */
+	client_conn_release_cb	 release;	/* NULL: free(buf) */
 	void		*rarg;
 };
 
-static void	conn_gai_cb(uv_getaddrinfo_t *, int, struct addrinfo *);
-static void	conn_connect_cb(uv_connect_t *, int);
-static void	conn_close_cb(uv_handle_t *);
-static void	conn_try(struct conn *);
+static void	client_conn_gai_cb(uv_getaddrinfo_t *, int, struct addrinfo *);
+static void	client_conn_connect_cb(uv_connect_t *, int);
+static void	client_conn_close_cb(uv_handle_t *);
+static void	client_conn_try(struct client_conn *);
 
-static const struct conn_ops conn_no_ops;
+static const struct client_conn_ops client_conn_no_ops;
 
 static void
-conn_unref(struct conn *c)
+client_conn_unref(struct client_conn *c)
 {
 	if (--c->refs > 0)
 		return;
@@ -63,7 +63,7 @@ conn_unref(struct conn *c)
 
 /* The stream broke or ended on its own: tell the owner once, then close. */
 static void
-conn_lost(struct conn *c, int status)
+client_conn_lost(struct client_conn *c, int status)
 {
 	if (c->flags & CONN_CLOSING)
 		return;
@@ -71,15 +71,15 @@ conn_lost(struct conn *c, int status)
 	if (c->ops->on_lost != NULL)
 		c->ops->on_lost(c, status, c->arg);
 	c->flags &= ~CONN_CLOSING;
-	conn_close(c);
+	client_conn_close(c);
 }
 
 int
-conn_open(uv_loop_t *loop, const char *host, const char *port,
-    const struct conn_ops *ops, void *arg, struct conn **out)
+client_conn_open(uv_loop_t *loop, const char *host, const char *port,
+    const struct client_conn_ops *ops, void *arg, struct client_conn **out)
 {
 	struct addrinfo	 hints;
-	struct conn	*c;
+	struct client_conn	*c;
 	int		 r;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
@@ -99,12 +99,12 @@ conn_open(uv_loop_t *loop, const char *host, const char *port,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
 	c->gai.data = c;
-	r = uv_getaddrinfo(loop, &c->gai, conn_gai_cb, host, port, &hints);
+	r = uv_getaddrinfo(loop, &c->gai, client_conn_gai_cb, host, port, &hints);
 	if (r != 0) {
 		/* Nothing was started: close the handle quietly, no callbacks. */
-		c->ops = &conn_no_ops;
+		c->ops = &client_conn_no_ops;
 		c->flags |= CONN_CLOSING;
-		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
 		return r;
 	}
 	c->refs++;
@@ -114,48 +114,48 @@ conn_open(uv_loop_t *loop, const char *host, const char *port,
 }
 
 static void
-conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+client_conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
-	struct conn	*c = req->data;
+	struct client_conn	*c = req->data;
 
 	c->flags &= ~CONN_RESOLVING;
 	if (c->flags & CONN_CLOSING) {
 		if (res != NULL)
 			uv_freeaddrinfo(res);
-		conn_unref(c);
+		client_conn_unref(c);
 		return;
 	}
 	c->refs--;	/* the handle's reference remains */
 	if (status < 0) {
 		if (c->ops->on_connect != NULL)
 			c->ops->on_connect(c, status, c->arg);
-		conn_close(c);
+		client_conn_close(c);
 		return;
 	}
 	c->ai = res;
 	c->ai_next = res;
-	conn_try(c);
+	client_conn_try(c);
 }
 
 /* Connects to c->ai_next. */
 static void
-conn_try(struct conn *c)
+client_conn_try(struct client_conn *c)
 {
 	int	r;
 
 	r = uv_tcp_connect(&c->creq, &c->tcp, c->ai_next->ai_addr,
-	    conn_connect_cb);
+	    client_conn_connect_cb);
 	if (r != 0) {
 		if (c->ops->on_connect != NULL)
 			c->ops->on_connect(c, r, c->arg);
-		conn_close(c);
+		client_conn_close(c);
 	}
 }
 
 static void
-conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+client_conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct conn	*c = h->data;
+	struct client_conn	*c = h->data;
 
 	(void)hint;
 	if (c->rbuf == NULL)
@@ -165,9 +165,9 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 }
 
 static void
-conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-	struct conn		*c = s->data;
+	struct client_conn		*c = s->data;
 	struct proto_frame	 f;
 	const uint8_t		*p = (const uint8_t *)buf->base;
 	size_t			 len, used;
@@ -177,7 +177,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0 || (c->flags & CONN_CLOSING))
 		return;
 	if (nread < 0) {
-		conn_lost(c, (int)nread);
+		client_conn_lost(c, (int)nread);
 		return;
 	}
 	len = (size_t)nread;
@@ -188,7 +188,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		len -= used;
 		if (r < 0) {
 			c->flags &= ~CONN_INREAD;
-			conn_lost(c, CONN_E_PROTO(-r));
+			client_conn_lost(c, CONN_E_PROTO(-r));
 			return;
 		}
 		if (r == 0)
@@ -201,9 +201,9 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 }
 
 static void
-conn_connect_cb(uv_connect_t *req, int status)
+client_conn_connect_cb(uv_connect_t *req, int status)
 {
-	struct conn	*c = req->handle->data;
+	struct client_conn	*c = req->handle->data;
 	int		 r;
 
 	if (status == UV_ECANCELED || (c->flags & CONN_CLOSING))
@@ -212,13 +212,13 @@ conn_connect_cb(uv_connect_t *req, int status)
 		/* A refused address; the handle must be new for the next one. */
 		c->ai_next = c->ai_next->ai_next;
 		c->flags |= CONN_RETRY;
-		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
 		return;
 	}
 	if (status < 0) {
 		if (c->ops->on_connect != NULL)
 			c->ops->on_connect(c, status, c->arg);
-		conn_close(c);
+		client_conn_close(c);
 		return;
 	}
 	uv_freeaddrinfo(c->ai);
@@ -230,43 +230,43 @@ conn_connect_cb(uv_connect_t *req, int status)
 	if (c->flags & CONN_CLOSING)
 		return;
 	if (!(c->flags & CONN_PAUSED)) {
-		r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
-		    conn_read_cb);
+		r = uv_read_start((uv_stream_t *)&c->tcp, client_conn_alloc_cb,
+		    client_conn_read_cb);
 		if (r != 0)
-			conn_lost(c, r);
+			client_conn_lost(c, r);
 	}
 }
 
 static void
-conn_close_cb(uv_handle_t *h)
+client_conn_close_cb(uv_handle_t *h)
 {
-	struct conn	*c = h->data;
+	struct client_conn	*c = h->data;
 
 	if (c->flags & CONN_RETRY) {
 		c->flags &= ~CONN_RETRY;
 		if (c->flags & CONN_CLOSING) {
-			conn_unref(c);
+			client_conn_unref(c);
 			return;
 		}
 		if (uv_tcp_init(c->loop, &c->tcp) != 0) {
 			c->flags |= CONN_CLOSING;
 			if (c->ops->on_connect != NULL)
 				c->ops->on_connect(c, UV_ENOMEM, c->arg);
-			conn_unref(c);
+			client_conn_unref(c);
 			return;
 		}
 		c->tcp.data = c;
-		conn_try(c);
+		client_conn_try(c);
 		return;
 	}
-	conn_unref(c);
+	client_conn_unref(c);
 }
 
 static void
-conn_write_cb(uv_write_t *req, int status)
+client_conn_write_cb(uv_write_t *req, int status)
 {
-	struct conn_wreq	*w = (struct conn_wreq *)req;
-	struct conn		*c = req->handle->data;
+	struct client_conn_wreq	*w = (struct client_conn_wreq *)req;
+	struct client_conn		*c = req->handle->data;
 
 	if (w->release != NULL)
 		w->release(w->buf, w->rarg);
@@ -276,7 +276,7 @@ conn_write_cb(uv_write_t *req, int status)
 	if (c->flags & CONN_CLOSING)
 		return;
 	if (status < 0) {
-		conn_lost(c, status);
+		client_conn_lost(c, status);
 		return;
 	}
 	if (c->ops->on_written != NULL)
@@ -284,10 +284,10 @@ conn_write_cb(uv_write_t *req, int status)
 }
 
 static int
-conn_write(struct conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
-    conn_release_cb release, void *rarg)
+client_conn_write(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
+    client_conn_release_cb release, void *rarg)
 {
-	struct conn_wreq	*w;
+	struct client_conn_wreq	*w;
 	int			 r;
 
 	if ((c->flags & CONN_CLOSING) || !(c->flags & CONN_CONNECTED))
@@ -299,7 +299,7 @@ conn_write(struct conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
 		w->release = release;
 		w->rarg = rarg;
 		r = uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, nbufs,
-		    conn_write_cb);
+		    client_conn_write_cb);
 		if (r == 0)
 			return 0;
 		free(w);
@@ -312,15 +312,15 @@ conn_write(struct conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
 }
 
 int
-conn_send(struct conn *c, uint8_t *buf, size_t len)
+client_conn_send(struct client_conn *c, uint8_t *buf, size_t len)
 {
 	uv_buf_t	b = uv_buf_init((char *)buf, (unsigned int)len);
 
-	return conn_write(c, &b, 1, buf, NULL, NULL);
+	return client_conn_write(c, &b, 1, buf, NULL, NULL);
 }
 
 int
-conn_send_msg(struct conn *c, const struct proto_msg *m)
+client_conn_send_msg(struct client_conn *c, const struct proto_msg *m)
 {
 	uint8_t	*buf;
 	size_t	 len;
@@ -328,29 +328,29 @@ conn_send_msg(struct conn *c, const struct proto_msg *m)
 
 	if ((r = proto_msg_frame(m, &buf, &len)) != 0)
 		return r;
-	return conn_send(c, buf, len);
+	return client_conn_send(c, buf, len);
 }
 
 int
-conn_send_data(struct conn *c, uint8_t *hdr, uint8_t *buf, size_t len,
-    conn_release_cb release, void *rarg)
+client_conn_send_data(struct client_conn *c, uint8_t *hdr, uint8_t *buf, size_t len,
+    client_conn_release_cb release, void *rarg)
 {
 	uv_buf_t	b[2];
 
 	proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)len);
 	b[0] = uv_buf_init((char *)hdr, PROTO_HEADER_LEN);
 	b[1] = uv_buf_init((char *)buf, (unsigned int)len);
-	return conn_write(c, b, 2, buf, release, rarg);
+	return client_conn_write(c, b, 2, buf, release, rarg);
 }
 
 size_t
-conn_queued(const struct conn *c)
+client_conn_queued(const struct client_conn *c)
 {
 	return c->tcp.write_queue_size;
 }
 
 void
-conn_pause(struct conn *c)
+client_conn_pause(struct client_conn *c)
 {
 	if (c->flags & CONN_PAUSED)
 		return;
@@ -360,7 +360,7 @@ conn_pause(struct conn *c)
 }
 
 void
-conn_resume(struct conn *c)
+client_conn_resume(struct client_conn *c)
 {
 	int	r;
 
@@ -369,13 +369,13 @@ conn_resume(struct conn *c)
 	c->flags &= ~CONN_PAUSED;
 	if (!(c->flags & CONN_CONNECTED) || (c->flags & CONN_CLOSING))
 		return;
-	r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb);
+	r = uv_read_start((uv_stream_t *)&c->tcp, client_conn_alloc_cb, client_conn_read_cb);
 	if (r != 0)
-		conn_lost(c, r);
+		client_conn_lost(c, r);
 }
 
 void
-conn_close(struct conn *c)
+client_conn_close(struct client_conn *c)
 {
 	if (c->flags & CONN_CLOSING)
 		return;
@@ -385,43 +385,43 @@ conn_close(struct conn *c)
 	if (c->flags & CONN_RETRY)
 		return;		/* the handle is already closing */
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
 }
 
 static void
-conn_shutdown_cb(uv_shutdown_t *req, int status)
+client_conn_shutdown_cb(uv_shutdown_t *req, int status)
 {
-	struct conn	*c = req->handle->data;
+	struct client_conn	*c = req->handle->data;
 
 	(void)status;
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
 }
 
 void
-conn_finish(struct conn *c)
+client_conn_finish(struct client_conn *c)
 {
 	if (c->flags & CONN_CLOSING)
 		return;
 	if (!(c->flags & CONN_CONNECTED)) {
-		conn_close(c);
+		client_conn_close(c);
 		return;
 	}
 	c->flags |= CONN_CLOSING;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp,
-	    conn_shutdown_cb) != 0)
-		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+	    client_conn_shutdown_cb) != 0)
+		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
 }
 
 int
-conn_closing(const struct conn *c)
+client_conn_closing(const struct client_conn *c)
 {
 	return (c->flags & CONN_CLOSING) != 0;
 }
 
 void
-conn_set_arg(struct conn *c, void *arg)
+client_conn_set_arg(struct client_conn *c, void *arg)
 {
 	c->arg = arg;
 }

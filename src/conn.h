@@ -16,7 +16,7 @@
 
 #define CONN_READ_BUF	(256 * 1024)	/* bytes per read from the socket */
 
-struct conn;
+struct client_conn;
 
 /*
  * on_lost's status for bytes that are not frames: a value no libuv error
@@ -29,53 +29,53 @@ struct conn;
 /*
  * What a connection reports. on_connect runs once, with 0 or a libuv error
  * (the connection then closes by itself). on_frame gets each whole frame;
- * it returns 0 to go on or a negative value after it called conn_close().
- * on_lost runs once when the stream ends or breaks before conn_close() was
+ * it returns 0 to go on or a negative value after it called client_conn_close().
+ * on_lost runs once when the stream ends or breaks before client_conn_close() was
  * called: UV_EOF for a clean end, a libuv error, or -PROTO_E_* for bytes
  * that are not frames (CONN_E_PROTO); the connection closes by itself afterwards.
  * on_written runs after each write completes (for backpressure). on_closed
  * runs when the handle is closed; the conn is freed right after it returns.
  */
-struct conn_ops {
-	void	(*on_connect)(struct conn *, int status, void *arg);
-	int	(*on_frame)(struct conn *, const struct proto_frame *, void *arg);
-	void	(*on_lost)(struct conn *, int status, void *arg);
-	void	(*on_written)(struct conn *, void *arg);
-	void	(*on_closed)(struct conn *, void *arg);
+struct client_conn_ops {
+	void	(*on_connect)(struct client_conn *, int status, void *arg);
+	int	(*on_frame)(struct client_conn *, const struct proto_frame *, void *arg);
+	void	(*on_lost)(struct client_conn *, int status, void *arg);
+	void	(*on_written)(struct client_conn *, void *arg);
+	void	(*on_closed)(struct client_conn *, void *arg);
 };
 
-/* Release function for a buffer handed to conn_send_data. */
-typedef void	(*conn_release_cb)(void *buf, void *arg);
+/* Release function for a buffer handed to client_conn_send_data. */
+typedef void	(*client_conn_release_cb)(void *buf, void *arg);
 
 /*
  * Starts resolving host:port and connecting. Returns 0 and the connection
  * in *out (on_connect follows), or a libuv error (nothing to close).
  */
-int	conn_open(uv_loop_t *loop, const char *host, const char *port,
-	    const struct conn_ops *ops, void *arg, struct conn **out);
+int	client_conn_open(uv_loop_t *loop, const char *host, const char *port,
+	    const struct client_conn_ops *ops, void *arg, struct client_conn **out);
 /* Writes a whole encoded frame; takes ownership of buf (malloc'd), even on error. */
-int	conn_send(struct conn *c, uint8_t *buf, size_t len);
+int	client_conn_send(struct client_conn *c, uint8_t *buf, size_t len);
 /* Encodes and writes one control message. */
-int	conn_send_msg(struct conn *c, const struct proto_msg *m);
+int	client_conn_send_msg(struct client_conn *c, const struct proto_msg *m);
 /*
  * Writes one data frame whose payload is buf[0..len) preceded by hdr (5
  * bytes, filled in here, owned by the caller with buf). release(buf, rarg)
  * runs once the write is done or failed.
  */
-int	conn_send_data(struct conn *c, uint8_t *hdr, uint8_t *buf, size_t len,
-	    conn_release_cb release, void *rarg);
+int	client_conn_send_data(struct client_conn *c, uint8_t *hdr, uint8_t *buf, size_t len,
+	    client_conn_release_cb release, void *rarg);
 /* Bytes written but not yet handed to the kernel. */
-size_t	conn_queued(const struct conn *c);
+size_t	client_conn_queued(const struct client_conn *c);
 /* Stops or restarts reading (idempotent). */
-void	conn_pause(struct conn *c);
-void	conn_resume(struct conn *c);
+void	client_conn_pause(struct client_conn *c);
+void	client_conn_resume(struct client_conn *c);
 /* Closes now: pending writes are dropped. Idempotent; on_closed follows. */
-void	conn_close(struct conn *c);
+void	client_conn_close(struct client_conn *c);
 /* Closes after pending writes are flushed (shutdown, then close). */
-void	conn_finish(struct conn *c);
-/* True once conn_close or conn_finish was called or the stream was lost. */
-int	conn_closing(const struct conn *c);
+void	client_conn_finish(struct client_conn *c);
+/* True once client_conn_close or client_conn_finish was called or the stream was lost. */
+int	client_conn_closing(const struct client_conn *c);
 /* Changes the argument passed to the callbacks. */
-void	conn_set_arg(struct conn *c, void *arg);
+void	client_conn_set_arg(struct client_conn *c, void *arg);
 
 #endif /* FERRY_CONN_H */

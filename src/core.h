@@ -38,7 +38,7 @@ struct client {
 	void			*arg;
 
 	enum client_state	 state;
-	struct conn		*ctl;		/* control connection; NULL when none */
+	struct client_conn		*ctl;		/* control connection; NULL when none */
 	uv_timer_t		 timer;		/* connect timeout, then reconnect backoff */
 	unsigned		 backoff;	/* seconds before the next reconnect */
 	char			 why[PROTO_TEXT_MAX + 128];	/* why the last connection ended */
@@ -46,7 +46,7 @@ struct client {
 	uint64_t		 self_id;
 	char			 self_name[PROTO_PEER_NAME_MAX + 1];
 	char			 self_addr[PROTO_ADDR_MAX + 1];
-	struct peers		 peers;
+	struct client_peer_list		 peers;
 
 	struct transfer_list	 transfers;	/* every transfer not forgotten, oldest first */
 	size_t			 ntransfers;

@@ -8,7 +8,7 @@
 #include <uv.h>
 
 int
-digest_init(struct digest *d)
+client_digest_init(struct client_digest *d)
 {
 	d->ctx = EVP_MD_CTX_new();
 	if (d->ctx == NULL)
@@ -22,7 +22,7 @@ digest_init(struct digest *d)
 }
 
 int
-digest_update(struct digest *d, const void *p, size_t len)
+client_digest_update(struct client_digest *d, const void *p, size_t len)
 {
 	if (d->ctx == NULL)
 		return UV_EINVAL;
@@ -34,7 +34,7 @@ digest_update(struct digest *d, const void *p, size_t len)
 }
 
 int
-digest_final(struct digest *d, char *hex)
+client_digest_final(struct client_digest *d, char *hex)
 {
 	uint8_t		md[EVP_MAX_MD_SIZE];
 	unsigned int	mdlen = 0;
@@ -45,14 +45,14 @@ digest_final(struct digest *d, char *hex)
 	if (EVP_DigestFinal_ex(d->ctx, md, &mdlen) != 1 || mdlen != DIGEST_LEN)
 		r = UV_EIO;
 	else
-		digest_hex(md, mdlen, hex);
+		client_digest_hex(md, mdlen, hex);
 	EVP_MD_CTX_free(d->ctx);
 	d->ctx = NULL;
 	return r;
 }
 
 void
-digest_free(struct digest *d)
+client_digest_free(struct client_digest *d)
 {
 	if (d->ctx != NULL)
 		EVP_MD_CTX_free(d->ctx);
@@ -60,22 +60,22 @@ digest_free(struct digest *d)
 }
 
 int
-digest_buffer(const void *p, size_t len, char *hex)
+client_digest_buffer(const void *p, size_t len, char *hex)
 {
-	struct digest	d;
+	struct client_digest	d;
 	int		r;
 
-	if ((r = digest_init(&d)) != 0)
+	if ((r = client_digest_init(&d)) != 0)
 		return r;
-	if ((r = digest_update(&d, p, len)) != 0) {
-		digest_free(&d);
+	if ((r = client_digest_update(&d, p, len)) != 0) {
+		client_digest_free(&d);
 		return r;
 	}
-	return digest_final(&d, hex);
+	return client_digest_final(&d, hex);
 }
 
 void
-digest_hex(const uint8_t *md, size_t len, char *out)
+client_digest_hex(const uint8_t *md, size_t len, char *out)
 {
 	static const char	xd[] = "0123456789abcdef";
 	size_t			i;

@@ -13,22 +13,22 @@
 
 struct evp_md_ctx_st;
 
-struct digest {
+struct client_digest {
 	struct evp_md_ctx_st	*ctx;	/* owned: EVP_MD_CTX, NULL when not started */
 };
 
 /* Starts a SHA-256. Returns 0 or UV_ENOMEM / UV_EIO. */
-int	digest_init(struct digest *d);
+int	client_digest_init(struct client_digest *d);
 /* Feeds len bytes. Safe to call from a worker thread (one thread at a time per digest). */
-int	digest_update(struct digest *d, const void *p, size_t len);
+int	client_digest_update(struct client_digest *d, const void *p, size_t len);
 /* Finishes into hex[DIGEST_HEX_LEN + 1] and releases the context. */
-int	digest_final(struct digest *d, char *hex);
+int	client_digest_final(struct client_digest *d, char *hex);
 /* Releases the context without a result. Safe on a digest never started. */
-void	digest_free(struct digest *d);
+void	client_digest_free(struct client_digest *d);
 
 /* One-shot SHA-256 of a buffer into hex[DIGEST_HEX_LEN + 1]. */
-int	digest_buffer(const void *p, size_t len, char *hex);
+int	client_digest_buffer(const void *p, size_t len, char *hex);
 /* Lowercase hex of len bytes into out[2 * len + 1]. */
-void	digest_hex(const uint8_t *md, size_t len, char *out);
+void	client_digest_hex(const uint8_t *md, size_t len, char *out);
 
 #endif /* FERRY_DIGEST_H */

@@ -12,13 +12,13 @@
 #include <uv.h>
 
 void
-peers_init(struct peers *p)
+client_peers_init(struct client_peer_list *p)
 {
 	memset(p, 0, sizeof *p);
 }
 
 void
-peers_free(struct peers *p)
+client_peers_free(struct client_peer_list *p)
 {
 	free(p->v);
 	free(p->page);
@@ -26,7 +26,7 @@ peers_free(struct peers *p)
 }
 
 void
-peers_clear(struct peers *p)
+client_peers_clear(struct client_peer_list *p)
 {
 	p->n = 0;
 	p->npage = 0;
@@ -36,7 +36,7 @@ peers_clear(struct peers *p)
 
 /* Case-insensitive first so "Bob" and "bob" sit together, then bytes, then id. */
 static int
-peers_cmp(const void *a, const void *b)
+client_peers_cmp(const void *a, const void *b)
 {
 	const struct client_peer	*x = a, *y = b;
 	int				 r;
@@ -49,7 +49,7 @@ peers_cmp(const void *a, const void *b)
 }
 
 static int
-peers_reserve(struct client_peer **v, size_t *cap, size_t want)
+client_peers_reserve(struct client_peer **v, size_t *cap, size_t want)
 {
 	struct client_peer	*nv;
 	size_t			 ncap;
@@ -67,7 +67,7 @@ peers_reserve(struct client_peer **v, size_t *cap, size_t want)
 }
 
 static void
-peers_copy(struct client_peer *dst, const struct proto_peer *src)
+client_peers_copy(struct client_peer *dst, const struct proto_peer *src)
 {
 	memset(dst, 0, sizeof *dst);
 	dst->id = src->id;
@@ -76,7 +76,7 @@ peers_copy(struct client_peer *dst, const struct proto_peer *src)
 }
 
 static struct client_peer *
-peers_lookup(struct client_peer *v, size_t n, uint64_t id)
+client_peers_lookup(struct client_peer *v, size_t n, uint64_t id)
 {
 	size_t	i;
 
@@ -88,7 +88,7 @@ peers_lookup(struct client_peer *v, size_t n, uint64_t id)
 }
 
 int
-peers_apply_list(struct peers *p, const struct proto_peer *v, size_t n,
+client_peers_apply_list(struct client_peer_list *p, const struct proto_peer *v, size_t n,
     bool more)
 {
 	struct client_peer	*e, *tmp;
@@ -98,19 +98,19 @@ peers_apply_list(struct peers *p, const struct proto_peer *v, size_t n,
 	if (!p->paging)
 		p->npage = 0;
 	for (i = 0; i < n; i++) {
-		if ((e = peers_lookup(p->page, p->npage, v[i].id)) == NULL) {
-			if ((r = peers_reserve(&p->page, &p->pagecap,
+		if ((e = client_peers_lookup(p->page, p->npage, v[i].id)) == NULL) {
+			if ((r = client_peers_reserve(&p->page, &p->pagecap,
 			    p->npage + 1)) != 0)
 				return r;
 			e = &p->page[p->npage++];
 		}
-		peers_copy(e, &v[i]);
+		client_peers_copy(e, &v[i]);
 	}
 	p->paging = more;
 	if (more)
 		return 0;
 	/* The page becomes the list: swap the arrays instead of copying. */
-	qsort(p->page, p->npage, sizeof *p->page, peers_cmp);
+	qsort(p->page, p->npage, sizeof *p->page, client_peers_cmp);
 	tmp = p->v;
 	tcap = p->cap;
 	p->v = p->page;
@@ -124,26 +124,26 @@ peers_apply_list(struct peers *p, const struct proto_peer *v, size_t n,
 }
 
 int
-peers_join(struct peers *p, const struct proto_peer *v, size_t n)
+client_peers_join(struct client_peer_list *p, const struct proto_peer *v, size_t n)
 {
 	struct client_peer	*e;
 	size_t			 i;
 	int			 r;
 
 	for (i = 0; i < n; i++) {
-		if ((e = peers_lookup(p->v, p->n, v[i].id)) == NULL) {
-			if ((r = peers_reserve(&p->v, &p->cap, p->n + 1)) != 0)
+		if ((e = client_peers_lookup(p->v, p->n, v[i].id)) == NULL) {
+			if ((r = client_peers_reserve(&p->v, &p->cap, p->n + 1)) != 0)
 				return r;
 			e = &p->v[p->n++];
 		}
-		peers_copy(e, &v[i]);
+		client_peers_copy(e, &v[i]);
 	}
-	qsort(p->v, p->n, sizeof *p->v, peers_cmp);
+	qsort(p->v, p->n, sizeof *p->v, client_peers_cmp);
 	return 0;
 }
 
 size_t
-peers_leave(struct peers *p, const uint64_t *ids, size_t n)
+client_peers_leave(struct client_peer_list *p, const uint64_t *ids, size_t n)
 {
 	size_t	i, j, gone = 0;
 
@@ -162,13 +162,13 @@ peers_leave(struct peers *p, const uint64_t *ids, size_t n)
 }
 
 const struct client_peer *
-peers_find_id(const struct peers *p, uint64_t id)
+client_peers_find_id(const struct client_peer_list *p, uint64_t id)
 {
-	return peers_lookup(p->v, p->n, id);
+	return client_peers_lookup(p->v, p->n, id);
 }
 
 const struct client_peer *
-peers_find(const struct peers *p, const char *key)
+client_peers_find(const struct client_peer_list *p, const char *key)
 {
 	char		*end;
 	uint64_t	 id;
@@ -187,13 +187,13 @@ peers_find(const struct peers *p, const char *key)
 	if (*key >= '0' && *key <= '9') {
 		id = strtoull(key, &end, 10);
 		if (*end == '\0')
-			return peers_lookup(p->v, p->n, id);
+			return client_peers_lookup(p->v, p->n, id);
 	}
 	return NULL;
 }
 
 void
-peers_reset_active(struct peers *p)
+client_peers_reset_active(struct client_peer_list *p)
 {
 	size_t	i;
 
@@ -202,10 +202,10 @@ peers_reset_active(struct peers *p)
 }
 
 void
-peers_add_active(struct peers *p, uint64_t id)
+client_peers_add_active(struct client_peer_list *p, uint64_t id)
 {
 	struct client_peer	*e;
 
-	if ((e = peers_lookup(p->v, p->n, id)) != NULL)
+	if ((e = client_peers_lookup(p->v, p->n, id)) != NULL)
 		e->active++;
 }

@@ -13,7 +13,7 @@
 #include "client.h"
 #include "msg.h"
 
-struct peers {
+struct client_peer_list {
 	struct client_peer	*v;		/* owned: n entries sorted by name, cap allocated */
 	size_t			 n;
 	size_t			 cap;
@@ -24,29 +24,29 @@ struct peers {
 	bool			 loaded;	/* a whole peer_list has arrived */
 };
 
-void	peers_init(struct peers *p);
-void	peers_free(struct peers *p);
+void	client_peers_init(struct client_peer_list *p);
+void	client_peers_free(struct client_peer_list *p);
 /* Forgets every peer (a new connection starts from nothing). */
-void	peers_clear(struct peers *p);
+void	client_peers_clear(struct client_peer_list *p);
 
 /*
  * Applies one peer_list page. Returns 1 when the list is now complete
  * (more was false) and changed the model, 0 while pages are still coming,
  * or UV_ENOMEM.
  */
-int	peers_apply_list(struct peers *p, const struct proto_peer *v, size_t n,
+int	client_peers_apply_list(struct client_peer_list *p, const struct proto_peer *v, size_t n,
 	    bool more);
 /* Adds or updates peers (peer_joined). Returns 0 or UV_ENOMEM. */
-int	peers_join(struct peers *p, const struct proto_peer *v, size_t n);
+int	client_peers_join(struct client_peer_list *p, const struct proto_peer *v, size_t n);
 /* Removes peers by id (peer_left); unknown ids are ignored. Returns how many went. */
-size_t	peers_leave(struct peers *p, const uint64_t *ids, size_t n);
+size_t	client_peers_leave(struct client_peer_list *p, const uint64_t *ids, size_t n);
 
-const struct client_peer *peers_find_id(const struct peers *p, uint64_t id);
+const struct client_peer *client_peers_find_id(const struct client_peer_list *p, uint64_t id);
 /* By name first, then by "HOST:PORT", then by decimal id (as offer.to resolves). */
-const struct client_peer *peers_find(const struct peers *p, const char *key);
+const struct client_peer *client_peers_find(const struct client_peer_list *p, const char *key);
 
-/* Sets every peer's active count to 0; then peers_add_active per live transfer. */
-void	peers_reset_active(struct peers *p);
-void	peers_add_active(struct peers *p, uint64_t id);
+/* Sets every peer's active count to 0; then client_peers_add_active per live transfer. */
+void	client_peers_reset_active(struct client_peer_list *p);
+void	client_peers_add_active(struct client_peer_list *p, uint64_t id);
 
 #endif /* FERRY_PEERS_H */

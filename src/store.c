@@ -1,6 +1,6 @@
 /*
  * store.c: where received bytes touch the disk. Every path is the receive
- * folder joined with a name that store_name_problem() accepted, so nothing
+ * folder joined with a name that client_store_name_problem() accepted, so nothing
  * can land outside the folder, and no existing file is ever replaced.
  */
 #define _GNU_SOURCE
@@ -27,18 +27,18 @@
 #define STORE_EXT_MAX	32	/* a longer "extension" is part of the stem */
 
 /* The known two-part extensions, kept together: "a.tar.gz" -> "a (1).tar.gz". */
-static const char *const store_tar_ext[] = {
+static const char *const client_store_tar_ext[] = {
 	"gz", "bz2", "xz", "zst", "lz", "lz4", "lzma", "lzo", "Z", "br", "sz", NULL
 };
 
 const char *
-store_name_problem(const char *name)
+client_store_name_problem(const char *name)
 {
 	return proto_file_name_problem(name);
 }
 
 size_t
-store_ext_offset(const char *name)
+client_store_ext_offset(const char *name)
 {
 	size_t		 len = strlen(name), start = 0, dot, prev;
 	const char	*p;
@@ -53,8 +53,8 @@ store_ext_offset(const char *name)
 	if (len - dot > STORE_EXT_MAX)
 		return len;
 	/* ".tar.gz" and friends stay one extension. */
-	for (i = 0; store_tar_ext[i] != NULL; i++) {
-		if (strcmp(p + 1, store_tar_ext[i]) != 0)
+	for (i = 0; client_store_tar_ext[i] != NULL; i++) {
+		if (strcmp(p + 1, client_store_tar_ext[i]) != 0)
 			continue;
 		if (dot >= start + 5 && memcmp(name + dot - 4, ".tar", 4) == 0) {
 			prev = dot - 4;
@@ -68,7 +68,7 @@ store_ext_offset(const char *name)
 
 /* Largest cut <= len that does not split a UTF-8 sequence. */
 static size_t
-store_utf8_cut(const char *s, size_t len)
+client_store_utf8_cut(const char *s, size_t len)
 {
 	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
 		len--;
@@ -76,16 +76,16 @@ store_utf8_cut(const char *s, size_t len)
 }
 
 int
-store_candidate(const char *name, unsigned n, const char *suffix, char *out,
+client_store_candidate(const char *name, unsigned n, const char *suffix, char *out,
     size_t outlen)
 {
 	char	num[16];
 	size_t	len, ext, stem, room, numlen, sufflen, total;
 
-	if (store_name_problem(name) != NULL)
+	if (client_store_name_problem(name) != NULL)
 		return UV_EINVAL;
 	len = strlen(name);
-	ext = store_ext_offset(name);
+	ext = client_store_ext_offset(name);
 	numlen = 0;
 	num[0] = '\0';
 	if (n > 0)
@@ -94,7 +94,7 @@ store_candidate(const char *name, unsigned n, const char *suffix, char *out,
 	stem = ext;
 	room = STORE_NAME_MAX - numlen - (len - ext) - sufflen;
 	if (stem > room)
-		stem = store_utf8_cut(name, room);
+		stem = client_store_utf8_cut(name, room);
 	if (stem == 0)
 		return UV_EINVAL;
 	total = stem + numlen + (len - ext) + sufflen;
@@ -110,7 +110,7 @@ store_candidate(const char *name, unsigned n, const char *suffix, char *out,
 
 /* dir + "/" + file into path[PATH_MAX]. */
 static int
-store_join(const char *dir, const char *file, char *path)
+client_store_join(const char *dir, const char *file, char *path)
 {
 	int	n;
 
@@ -124,7 +124,7 @@ store_join(const char *dir, const char *file, char *path)
 }
 
 int
-store_open_part(const char *dir, const char *name, char *part, size_t partlen,
+client_store_open_part(const char *dir, const char *name, char *part, size_t partlen,
     int *fd)
 {
 	char		cand[STORE_NAME_MAX + 1], path[PATH_MAX];
@@ -132,10 +132,10 @@ store_open_part(const char *dir, const char *name, char *part, size_t partlen,
 	int		r, f;
 
 	for (n = 0; n < STORE_TRIES; n++) {
-		if ((r = store_candidate(name, n, STORE_PART_SUFFIX, cand,
+		if ((r = client_store_candidate(name, n, STORE_PART_SUFFIX, cand,
 		    sizeof cand)) != 0)
 			return r;
-		if ((r = store_join(dir, cand, path)) != 0)
+		if ((r = client_store_join(dir, cand, path)) != 0)
 			return r;
 		f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
@@ -162,7 +162,7 @@ store_open_part(const char *dir, const char *name, char *part, size_t partlen,
  * then replaces (it is our own empty file, never someone else's).
  */
 static int
-store_move_noreplace(const char *from, const char *to)
+client_store_move_noreplace(const char *from, const char *to)
 {
 	int	fd;
 
@@ -199,23 +199,23 @@ store_move_noreplace(const char *from, const char *to)
 }
 
 int
-store_commit(const char *dir, const char *part, const char *name, char *saved,
+client_store_commit(const char *dir, const char *part, const char *name, char *saved,
     size_t savedlen)
 {
 	char		cand[STORE_NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX];
 	unsigned	n;
 	int		r;
 
-	if ((r = store_join(dir, part, from)) != 0)
+	if ((r = client_store_join(dir, part, from)) != 0)
 		return r;
 	for (n = 0; n < STORE_TRIES; n++) {
-		if ((r = store_candidate(name, n, "", cand, sizeof cand)) != 0)
+		if ((r = client_store_candidate(name, n, "", cand, sizeof cand)) != 0)
 			return r;
-		if ((r = store_join(dir, cand, to)) != 0)
+		if ((r = client_store_join(dir, cand, to)) != 0)
 			return r;
 		if (strlen(cand) + 1 > savedlen)
 			return UV_ENOBUFS;
-		r = store_move_noreplace(from, to);
+		r = client_store_move_noreplace(from, to);
 		if (r == UV_EEXIST)
 			continue;
 		if (r != 0)
@@ -227,12 +227,12 @@ store_commit(const char *dir, const char *part, const char *name, char *saved,
 }
 
 int
-store_remove(const char *dir, const char *file)
+client_store_remove(const char *dir, const char *file)
 {
 	char	path[PATH_MAX];
 	int	r;
 
-	if ((r = store_join(dir, file, path)) != 0)
+	if ((r = client_store_join(dir, file, path)) != 0)
 		return r;
 	if (unlink(path) != 0)
 		return UV__ERR(errno);
@@ -240,7 +240,7 @@ store_remove(const char *dir, const char *file)
 }
 
 int
-store_free_space(const char *dir, uint64_t *avail)
+client_store_free_space(const char *dir, uint64_t *avail)
 {
 	struct statvfs	sv;
 
@@ -252,7 +252,7 @@ store_free_space(const char *dir, uint64_t *avail)
 }
 
 int
-store_check_dir(const char *dir)
+client_store_check_dir(const char *dir)
 {
 	struct stat	st;
 

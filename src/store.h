@@ -21,23 +21,23 @@
  * The receiver's verdict on a name from an offer: NULL when it may be
  * created inside the receive folder, else a reason ("contains a slash").
  */
-const char	*store_name_problem(const char *name);
+const char	*client_store_name_problem(const char *name);
 
 /*
  * Where the extension of name begins ("archive.tar.gz" -> ".tar.gz",
  * "a.txt" -> ".txt", ".bashrc" -> none): an offset into name, strlen(name)
  * when there is none. Leading dots belong to the stem.
  */
-size_t	store_ext_offset(const char *name);
+size_t	client_store_ext_offset(const char *name);
 
 /*
  * The n-th candidate for name followed by suffix ("" or STORE_PART_SUFFIX):
  * n = 0 is the name itself, n >= 1 is "stem (n).ext". The stem is shortened
  * at a UTF-8 character boundary so the result fits STORE_NAME_MAX bytes.
- * Returns 0, or UV_EINVAL for a name store_name_problem refuses, or
+ * Returns 0, or UV_EINVAL for a name client_store_name_problem refuses, or
  * UV_ENOBUFS when out is too small.
  */
-int	store_candidate(const char *name, unsigned n, const char *suffix,
+int	client_store_candidate(const char *name, unsigned n, const char *suffix,
 	    char *out, size_t outlen);
 
 /*
@@ -46,7 +46,7 @@ int	store_candidate(const char *name, unsigned n, const char *suffix,
  * opened for writing. On success *fd is the descriptor and part[] the part
  * file's name in dir. Returns 0 or a negative libuv error.
  */
-int	store_open_part(const char *dir, const char *name, char *part,
+int	client_store_open_part(const char *dir, const char *name, char *part,
 	    size_t partlen, int *fd);
 
 /*
@@ -55,16 +55,16 @@ int	store_open_part(const char *dir, const char *name, char *part,
  * link + unlink, else an O_EXCL placeholder) so nothing is ever replaced.
  * saved[] gets the final name. Returns 0 or a negative libuv error.
  */
-int	store_commit(const char *dir, const char *part, const char *name,
+int	client_store_commit(const char *dir, const char *part, const char *name,
 	    char *saved, size_t savedlen);
 
 /* Removes file (a name, not a path) from dir. Returns 0 or a negative libuv error. */
-int	store_remove(const char *dir, const char *file);
+int	client_store_remove(const char *dir, const char *file);
 
 /* Bytes an unprivileged user may still write in dir (statvfs f_bavail). */
-int	store_free_space(const char *dir, uint64_t *avail);
+int	client_store_free_space(const char *dir, uint64_t *avail);
 
 /* 0 when dir is an existing folder we may write into, else a negative libuv error. */
-int	store_check_dir(const char *dir);
+int	client_store_check_dir(const char *dir);
 
 #endif /* FERRY_STORE_H */

@@ -38,7 +38,7 @@ enum {
 	JOB_CLEANUP,		/* both: close files, remove part files unless done */
 };
 
-static const struct conn_ops transfer_data_ops;
+static const struct client_conn_ops transfer_data_ops;
 
 static void	transfer_end(struct transfer *, enum client_transfer_state,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
@@ -273,7 +273,7 @@ transfer_new(struct client *c, enum client_dir dir, size_t nfiles)
 }
 
 void
-transfer_free(struct transfer *t)
+client_xfer_free(struct transfer *t)
 {
 	size_t	i;
 
@@ -281,7 +281,7 @@ transfer_free(struct transfer *t)
 		free(t->pub.files[i].name);
 		free(t->pub.files[i].path);
 		free(t->pub.files[i].saved_as);
-		digest_free(&t->xf[i].dg);
+		client_digest_free(&t->xf[i].dg);
 		if (t->xf[i].fd >= 0)
 			close(t->xf[i].fd);	/* only if a close raced an error path */
 	}
@@ -297,11 +297,11 @@ transfer_maybe_free(struct transfer *t)
 {
 	if ((t->flags & TRANSFER_FORGOTTEN) && (t->flags & TRANSFER_RELEASED) &&
 	    !(t->flags & TRANSFER_JOB) && t->data == NULL && t->timer == NULL)
-		transfer_free(t);
+		client_xfer_free(t);
 }
 
 struct transfer *
-transfer_find(struct client *c, uint64_t id)
+client_xfer_find(struct client *c, uint64_t id)
 {
 	struct transfer	*t;
 
@@ -340,7 +340,7 @@ transfer_find_ref(struct client *c, uint64_t ref)
 }
 
 int
-transfer_forget(struct transfer *t)
+client_xfer_forget(struct transfer *t)
 {
 	if (!CLIENT_TRANSFER_ENDED(t->pub.state))
 		return UV_EBUSY;
@@ -396,9 +396,9 @@ transfer_vend(struct transfer *t, enum client_transfer_state s,
 	transfer_timer_stop(t);
 	if (t->data != NULL) {
 		if (s == CLIENT_TRANSFER_DONE)
-			conn_finish(t->data);
+			client_conn_finish(t->data);
 		else
-			conn_close(t->data);
+			client_conn_close(t->data);
 	}
 	transfer_release(t);
 	transfer_emit(t);
@@ -522,7 +522,7 @@ job_open_read(struct transfer *t, size_t i)
 		    "%s changed after it was offered", path);
 		goto fail;
 	}
-	if ((r = digest_init(&xf->dg)) != 0) {
+	if ((r = client_digest_init(&xf->dg)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s: %s",
 		    path, uv_strerror(r));
@@ -530,7 +530,7 @@ job_open_read(struct transfer *t, size_t i)
 	}
 	(void)posix_fadvise(xf->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (t->pub.files[i].size == 0) {
-		if ((r = digest_final(&xf->dg, xf->sha256)) != 0) {
+		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
 			t->job_err = r;
 			snprintf(t->job_msg, sizeof t->job_msg,
 			    "cannot hash %s: %s", path, uv_strerror(r));
@@ -573,7 +573,7 @@ job_read(struct transfer *t, size_t i, struct transfer_block *b)
 		}
 		got += (size_t)n;
 	}
-	if ((r = digest_update(&xf->dg, b->data, got)) != 0) {
+	if ((r = client_digest_update(&xf->dg, b->data, got)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s", path);
 		return;
@@ -582,7 +582,7 @@ job_read(struct transfer *t, size_t i, struct transfer_block *b)
 	b->len = got;
 	xf->offset += got;
 	if (xf->offset == t->pub.files[i].size) {
-		if ((r = digest_final(&xf->dg, xf->sha256)) != 0) {
+		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
 			t->job_err = r;
 			snprintf(t->job_msg, sizeof t->job_msg,
 			    "cannot hash %s", path);
@@ -598,8 +598,8 @@ job_space(struct transfer *t)
 	const char	*dir = t->c->dir;
 	int		 r;
 
-	if ((r = store_check_dir(dir)) != 0 ||
-	    (r = store_free_space(dir, &t->job_u64)) != 0) {
+	if ((r = client_store_check_dir(dir)) != 0 ||
+	    (r = client_store_free_space(dir, &t->job_u64)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg,
 		    "cannot save files into %s: %s", dir, uv_strerror(r));
@@ -612,12 +612,12 @@ job_open_part(struct transfer *t, size_t i)
 	struct transfer_file	*xf = &t->xf[i];
 	int			 r;
 
-	r = store_open_part(t->c->dir, t->pub.files[i].name, xf->part,
+	r = client_store_open_part(t->c->dir, t->pub.files[i].name, xf->part,
 	    sizeof xf->part, &xf->fd);
-	if (r == 0 && (r = digest_init(&xf->dg)) != 0) {
+	if (r == 0 && (r = client_digest_init(&xf->dg)) != 0) {
 		close(xf->fd);
 		xf->fd = -1;
-		store_remove(t->c->dir, xf->part);
+		client_store_remove(t->c->dir, xf->part);
 		xf->part[0] = '\0';
 	}
 	if (r != 0) {
@@ -651,7 +651,7 @@ job_write(struct transfer *t, struct transfer_block *b)
 		}
 		done += (size_t)n;
 	}
-	if ((r = digest_update(&xf->dg, b->data, b->len)) != 0) {
+	if ((r = client_digest_update(&xf->dg, b->data, b->len)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
 		    xf->part);
@@ -678,7 +678,7 @@ job_finish(struct transfer *t, size_t i)
 		    t->c->dir, xf->part, uv_strerror(t->job_err));
 	}
 	xf->fd = -1;
-	if ((r = digest_final(&xf->dg, xf->sha256)) != 0 && t->job_err == 0) {
+	if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0 && t->job_err == 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
 		    xf->part);
@@ -695,7 +695,7 @@ job_commit(struct transfer *t)
 	for (i = 0; i < t->pub.nfiles; i++) {
 		struct transfer_file *xf = &t->xf[i];
 
-		r = store_commit(dir, xf->part, t->pub.files[i].name,
+		r = client_store_commit(dir, xf->part, t->pub.files[i].name,
 		    xf->saved, sizeof xf->saved);
 		if (r == 0) {
 			xf->committed = true;
@@ -707,7 +707,7 @@ job_commit(struct transfer *t)
 		    xf->part, dir, uv_strerror(r));
 		/* Nothing is kept unless everything is: take back the saved ones. */
 		for (j = 0; j < i; j++) {
-			store_remove(dir, t->xf[j].saved);
+			client_store_remove(dir, t->xf[j].saved);
 			t->xf[j].committed = false;
 			t->xf[j].saved[0] = '\0';
 		}
@@ -726,10 +726,10 @@ job_cleanup(struct transfer *t)
 		if (xf->fd >= 0)
 			close(xf->fd);
 		xf->fd = -1;
-		digest_free(&xf->dg);
+		client_digest_free(&xf->dg);
 		if (t->pub.dir == CLIENT_RECEIVE && xf->part[0] != '\0' &&
 		    !xf->committed) {
-			store_remove(t->c->dir, xf->part);
+			client_store_remove(t->c->dir, xf->part);
 			xf->part[0] = '\0';
 		}
 	}
@@ -883,7 +883,7 @@ transfer_send_offer(struct transfer *t)
 }
 
 int
-transfer_offer(struct client *c, const char *to, const char *const *paths,
+client_xfer_offer(struct client *c, const char *to, const char *const *paths,
     size_t n, uint64_t *id, char *err, size_t errlen)
 {
 	struct transfer	*t;
@@ -920,7 +920,7 @@ transfer_offer(struct client *c, const char *to, const char *const *paths,
 fail:
 	t->pub.state = CLIENT_TRANSFER_FAILED;
 	t->flags |= TRANSFER_RELEASED;
-	transfer_forget(t);
+	client_xfer_forget(t);
 nomem:
 	snprintf(err, errlen, "out of memory");
 	return UV_ENOMEM;
@@ -953,7 +953,7 @@ transfer_send_file_end(struct transfer *t, size_t i)
 	memcpy(t->pub.files[i].sha256, t->xf[i].sha256,
 	    sizeof t->pub.files[i].sha256);
 	if ((r = proto_msg_frame(&m, &buf, &len)) != 0 ||
-	    (r = conn_send(t->data, buf, len)) != 0)
+	    (r = client_conn_send(t->data, buf, len)) != 0)
 		transfer_fail_local(t, "cannot send to the relay: %s",
 		    uv_strerror(r));
 }
@@ -970,7 +970,7 @@ transfer_tx_pump(struct transfer *t)
 		if (CLIENT_TRANSFER_ENDED(t->pub.state) ||
 		    (t->flags & TRANSFER_JOB) ||
 		    !(t->flags & TRANSFER_ATTACHED) || t->data == NULL ||
-		    conn_closing(t->data))
+		    client_conn_closing(t->data))
 			return;
 		i = t->pub.current;
 		if (i >= t->pub.nfiles)
@@ -993,7 +993,7 @@ transfer_tx_pump(struct transfer *t)
 				transfer_fail_local(t, "out of memory");
 			return;
 		}
-		if (conn_queued(t->data) > TRANSFER_TX_HIGH)
+		if (client_conn_queued(t->data) > TRANSFER_TX_HIGH)
 			return;		/* on_written brings us back */
 		if ((b = transfer_block_get(t)) == NULL ||
 		    transfer_job(t, JOB_READ, i, b) != 0) {
@@ -1011,7 +1011,7 @@ transfer_after_read(struct transfer *t, struct transfer_block *b)
 	int	r;
 
 	t->out_blocks++;
-	r = conn_send_data(t->data, b->hdr, b->data, b->len,
+	r = client_conn_send_data(t->data, b->hdr, b->data, b->len,
 	    transfer_block_release_cb, t);
 	if (r != 0) {
 		transfer_fail_local(t, "cannot send to the relay: %s",
@@ -1096,13 +1096,13 @@ transfer_incoming(struct client *c, const struct proto_msg *m)
 		t->pub.files[i].size = m->files[i].size;
 		t->pub.bytes_total += m->files[i].size;
 		if (t->pub.files[i].name == NULL) {
-			transfer_decline(t, "nomem: out of memory");
+			client_xfer_decline(t, "nomem: out of memory");
 			return;
 		}
 	}
 	/* A name is a name, never a path: refuse the whole offer, say which and why. */
 	for (i = 0; i < m->nfiles; i++) {
-		if ((why = store_name_problem(m->files[i].name)) == NULL)
+		if ((why = client_store_name_problem(m->files[i].name)) == NULL)
 			continue;
 		transfer_quote(m->files[i].name, q, sizeof q);
 		proto_msg_init(&d, PROTO_MSG_DECLINE);
@@ -1117,14 +1117,14 @@ transfer_incoming(struct client *c, const struct proto_msg *m)
 	}
 	client_update_active(c);
 	if (c->ops.on_incoming == NULL) {
-		transfer_decline(t, "this client does not take files");
+		client_xfer_decline(t, "this client does not take files");
 		return;
 	}
 	c->ops.on_incoming(c, &t->pub, c->arg);
 }
 
 int
-transfer_accept(struct transfer *t)
+client_xfer_accept(struct transfer *t)
 {
 	if (t->pub.dir != CLIENT_RECEIVE ||
 	    t->pub.state != CLIENT_TRANSFER_WAITING ||
@@ -1150,7 +1150,7 @@ transfer_decline_why(struct transfer *t, const char *wire, const char *local)
 }
 
 int
-transfer_decline(struct transfer *t, const char *reason)
+client_xfer_decline(struct transfer *t, const char *reason)
 {
 	char	local[sizeof t->pub.reason];
 
@@ -1257,7 +1257,7 @@ transfer_rx_data(struct transfer *t, const uint8_t *p, size_t len)
 		len -= n;
 	}
 	if (t->q_bytes > TRANSFER_RX_HIGH)
-		conn_pause(t->data);
+		client_conn_pause(t->data);
 	transfer_progress(t);
 	transfer_rx_pump(t);
 }
@@ -1353,7 +1353,7 @@ transfer_send_receipt(struct transfer *t, bool ok, const char *message)
 		m.nfiles = t->pub.nfiles;
 	}
 	if (t->data != NULL) {
-		r = conn_send_msg(t->data, &m);
+		r = client_conn_send_msg(t->data, &m);
 		(void)r;	/* a lost connection shows up in on_lost */
 	}
 	free(files);
@@ -1461,7 +1461,7 @@ transfer_after_work_cb(uv_work_t *w, int status)
 		t->q_bytes -= b->len;
 		transfer_block_put(t, b);
 		if (t->q_bytes < TRANSFER_RX_LOW && t->data != NULL)
-			conn_resume(t->data);
+			client_conn_resume(t->data);
 		transfer_rx_pump(t);
 		break;
 	case JOB_FINISH:
@@ -1478,7 +1478,7 @@ transfer_after_work_cb(uv_work_t *w, int status)
 /* --- the data connection ----------------------------------------------- */
 
 static void
-transfer_data_connect(struct conn *conn, int status, void *arg)
+transfer_data_connect(struct client_conn *conn, int status, void *arg)
 {
 	struct transfer		*t = arg;
 	struct proto_msg	 m;
@@ -1492,13 +1492,13 @@ transfer_data_connect(struct conn *conn, int status, void *arg)
 	}
 	proto_msg_init(&m, PROTO_MSG_ATTACH);
 	memcpy(m.token, t->token, sizeof m.token);
-	if (conn_send_msg(conn, &m) != 0)
+	if (client_conn_send_msg(conn, &m) != 0)
 		transfer_fail_local(t, "cannot attach to the relay %s",
 		    t->c->server);
 }
 
 static int
-transfer_data_frame(struct conn *conn, const struct proto_frame *f, void *arg)
+transfer_data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 {
 	struct transfer		*t = arg;
 	struct proto_msg	 m;
@@ -1579,7 +1579,7 @@ transfer_grace_cb(uv_timer_t *tm)
 }
 
 static void
-transfer_data_lost(struct conn *conn, int status, void *arg)
+transfer_data_lost(struct client_conn *conn, int status, void *arg)
 {
 	struct transfer	*t = arg;
 	char		 amt[80];
@@ -1616,7 +1616,7 @@ transfer_data_lost(struct conn *conn, int status, void *arg)
 }
 
 static void
-transfer_data_written(struct conn *conn, void *arg)
+transfer_data_written(struct client_conn *conn, void *arg)
 {
 	struct transfer	*t = arg;
 
@@ -1626,7 +1626,7 @@ transfer_data_written(struct conn *conn, void *arg)
 }
 
 static void
-transfer_data_closed(struct conn *conn, void *arg)
+transfer_data_closed(struct client_conn *conn, void *arg)
 {
 	struct transfer	*t = arg;
 	struct client	*c = t->c;
@@ -1637,7 +1637,7 @@ transfer_data_closed(struct conn *conn, void *arg)
 	client_unbusy(c);
 }
 
-static const struct conn_ops transfer_data_ops = {
+static const struct client_conn_ops transfer_data_ops = {
 	.on_connect = transfer_data_connect,
 	.on_frame = transfer_data_frame,
 	.on_lost = transfer_data_lost,
@@ -1662,7 +1662,7 @@ transfer_ready(struct transfer *t, const struct proto_msg *m)
 		return;		/* a second ready: keep the first */
 	memcpy(t->token, m->token, sizeof t->token);
 	transfer_set_state(t, CLIENT_TRANSFER_ACCEPTED);
-	r = conn_open(c->loop, c->host, c->port, &transfer_data_ops, t, &t->data);
+	r = client_conn_open(c->loop, c->host, c->port, &transfer_data_ops, t, &t->data);
 	if (r != 0) {
 		t->data = NULL;
 		transfer_fail_local(t, "cannot open a data connection to the relay %s: %s",
@@ -1743,7 +1743,7 @@ transfer_remote_end(struct transfer *t, enum client_transfer_state s,
 }
 
 int
-transfer_on_control(struct client *c, const struct proto_msg *m)
+client_xfer_on_control(struct client *c, const struct proto_msg *m)
 {
 	struct transfer		*t;
 	struct proto_msg	 x;
@@ -1807,7 +1807,7 @@ transfer_on_control(struct client *c, const struct proto_msg *m)
 }
 
 int
-transfer_cancel(struct transfer *t, const char *reason)
+client_xfer_cancel(struct transfer *t, const char *reason)
 {
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return UV_EINVAL;
@@ -1822,7 +1822,7 @@ transfer_cancel(struct transfer *t, const char *reason)
 }
 
 void
-transfer_relay_lost(struct client *c, const char *why)
+client_xfer_relay_lost(struct client *c, const char *why)
 {
 	struct transfer	*t, *next;
 	char		 amt[80];

@@ -37,7 +37,7 @@
 /* Per-file state the front ends do not see. */
 struct transfer_file {
 	int		 fd;		/* -1 when closed */
-	struct digest	 dg;		/* running SHA-256 */
+	struct client_digest	 dg;		/* running SHA-256 */
 	uint64_t	 offset;	/* bytes read (send) or written (receive) */
 	uint64_t	 got;		/* receive: bytes that arrived */
 	uint64_t	 st_size;	/* send: size found by the stat job */
@@ -67,7 +67,7 @@ struct transfer {
 	struct client		*c;
 	uint64_t		 ref;		/* send: our offer's ref */
 	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
-	struct conn		*data;		/* data connection; NULL when none */
+	struct client_conn		*data;		/* data connection; NULL when none */
 	char			 token[PROTO_TOKEN_LEN + 1];
 	int			 flags;
 #define TRANSFER_JOB		0x0001	/* a job is on the thread pool */
@@ -103,19 +103,19 @@ struct transfer {
 };
 
 /* Handles a transfer-related control message (offered, incoming, decline, cancel, ready, error with transfer/ref). Returns 1 when it was one. */
-int	transfer_on_control(struct client *c, const struct proto_msg *m);
+int	client_xfer_on_control(struct client *c, const struct proto_msg *m);
 /* Starts an offer (client_offer): examines the files off the loop, then sends the offer. */
-int	transfer_offer(struct client *c, const char *to, const char *const *paths,
+int	client_xfer_offer(struct client *c, const char *to, const char *const *paths,
 	    size_t n, uint64_t *id, char *err, size_t errlen);
-int	transfer_accept(struct transfer *t);
-int	transfer_decline(struct transfer *t, const char *reason);
-int	transfer_cancel(struct transfer *t, const char *reason);
+int	client_xfer_accept(struct transfer *t);
+int	client_xfer_decline(struct transfer *t, const char *reason);
+int	client_xfer_cancel(struct transfer *t, const char *reason);
 /* The control connection is gone: every transfer that has not ended fails. */
-void	transfer_relay_lost(struct client *c, const char *why);
+void	client_xfer_relay_lost(struct client *c, const char *why);
 /* Drops an ended transfer from the list; frees it once idle. */
-int	transfer_forget(struct transfer *t);
+int	client_xfer_forget(struct transfer *t);
 /* client_free: frees a transfer that is idle (after CLOSED). */
-void	transfer_free(struct transfer *t);
-struct transfer *transfer_find(struct client *c, uint64_t id);
+void	client_xfer_free(struct transfer *t);
+struct transfer *client_xfer_find(struct client *c, uint64_t id);
 
 #endif /* FERRY_TRANSFER_H */

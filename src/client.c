@@ -414,6 +414,7 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	    CLIENT_PROGRESS_HZ;
 	if (c->progress_hz > 1000)
 		c->progress_hz = 1000;
+	c->rate_limit = opts->rate_limit;
 	if (ops != NULL)
 		c->ops = *ops;
 	c->arg = arg;

@@ -70,6 +70,7 @@ struct client_options {
 	const char	*dir;		/* where received files go; NULL: "." */
 	bool		 reconnect;	/* reconnect with backoff (1 s doubling to 30 s) when lost */
 	unsigned	 progress_hz;	/* progress on_transfer calls per second per transfer; 0: CLIENT_PROGRESS_HZ */
+	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: no limit */
 };
 
 /* Another peer on the relay. */

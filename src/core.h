@@ -34,6 +34,7 @@ struct client {
 	char			*dir;		/* owned: receive folder */
 	bool			 reconnect;
 	unsigned		 progress_hz;
+	uint64_t		 rate_limit;	/* bytes per second per outgoing transfer; 0: none */
 	struct client_ops	 ops;
 	void			*arg;
 

@@ -9,6 +9,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,7 @@ static const char usage_text[] =
 "\n"
 "send:\n"
 "  -t, --to PEER           the receiver: a name or HOST:PORT as `ferry peers` shows it\n"
+"  -l, --limit-rate RATE   send at most RATE bytes per second (suffixes K, M, G: KiB, MiB, GiB)\n"
 "                          exits 0 only when the receiver has verified every file\n"
 "receive:\n"
 "  -f, --from PEER         only take files from PEER (others are declined)\n"
@@ -56,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "to",		required_argument,	NULL, 't' },
 	{ "from",	required_argument,	NULL, 'f' },
 	{ "count",	required_argument,	NULL, 'c' },
+	{ "limit-rate",	required_argument,	NULL, 'l' },
 	{ "decline",	no_argument,		NULL, OPT_DECLINE },	/* tests: decline every offer */
 	{ NULL,		0,			NULL, 0 }
 };
@@ -67,6 +71,7 @@ struct args {
 	const char	*to;
 	const char	*from;
 	const char	*count;
+	const char	*limit;
 	bool		 quiet;
 	bool		 decline;
 	bool		 help;
@@ -89,8 +94,8 @@ parse(int argc, char **argv, struct args *a, bool stop)
 	int	ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:qhVt:f:c:" :
-	    ":s:n:d:qhVt:f:c:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:qhVt:f:c:l:" :
+	    ":s:n:d:qhVt:f:c:l:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': a->server = optarg; break;
 		case 'n': a->name = optarg; break;
@@ -101,6 +106,7 @@ parse(int argc, char **argv, struct args *a, bool stop)
 		case 't': a->to = optarg; break;
 		case 'f': a->from = optarg; break;
 		case 'c': a->count = optarg; break;
+		case 'l': a->limit = optarg; break;
 		case OPT_DECLINE: a->decline = true; break;
 		case ':':
 			return usage_error("%s needs a value", argv[optind - 1]);
@@ -109,6 +115,30 @@ parse(int argc, char **argv, struct args *a, bool stop)
 		}
 	}
 	return 0;
+}
+
+/* "4M" -> 4194304; 0 when it is not a positive number with an optional K, M or G. */
+static uint64_t
+parse_rate(const char *s)
+{
+	unsigned long long	 v;
+	char			*end;
+	int			 shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift != 0)
+		end++;
+	if (*end != '\0' || v == 0 || v > (1ULL << 40))
+		return 0;
+	return (uint64_t)v << shift;
 }
 
 /* $FERRY_NAME, else user@host, cut to the 64 bytes a name may have. */
@@ -165,6 +195,8 @@ main(int argc, char **argv)
 	uv_loop_t		 loop;
 	int			 r, status;
 
+	/* A closed socket is an error to handle, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&a, 0, sizeof a);
 	if ((r = parse(argc, argv, &a, true)) != 0)
 		return r;
@@ -205,6 +237,11 @@ main(int argc, char **argv)
 			return usage_error("--count needs a positive number, not \"%s\"",
 			    a.count);
 	}
+
+	if (a.limit != NULL &&
+	    (o.copts.rate_limit = parse_rate(a.limit)) == 0)
+		return usage_error("--limit-rate needs a rate like 500K or 4M, not \"%s\"",
+		    a.limit);
 
 	if (cmd == NULL) {
 		o.copts.reconnect = true;

@@ -50,6 +50,7 @@ static int	transfer_job(struct transfer *, int, size_t,
 		    struct transfer_block *);
 static void	transfer_tx_pump(struct transfer *);
 static void	transfer_rx_pump(struct transfer *);
+static int	transfer_timer_start(struct transfer *, uv_timer_cb, uint64_t);
 
 /* --- small helpers ----------------------------------------------------- */
 
@@ -368,6 +369,24 @@ transfer_timer_stop(struct transfer *t)
 	t->timer->data = t->c;
 	uv_close((uv_handle_t *)t->timer, transfer_timer_close_cb);
 	t->timer = NULL;
+}
+
+/* (Re)arms the transfer's one timer: the send throttle, or the grace period after a broken data connection. */
+static int
+transfer_timer_start(struct transfer *t, uv_timer_cb cb, uint64_t ms)
+{
+	if (t->timer == NULL) {
+		if ((t->timer = malloc(sizeof *t->timer)) == NULL)
+			return UV_ENOMEM;
+		if (uv_timer_init(t->c->loop, t->timer) != 0) {
+			free(t->timer);
+			t->timer = NULL;
+			return UV_ENOMEM;
+		}
+		client_busy(t->c);
+	}
+	t->timer->data = t;
+	return uv_timer_start(t->timer, cb, ms, 0);
 }
 
 /*
@@ -958,6 +977,39 @@ transfer_send_file_end(struct transfer *t, size_t i)
 		    uv_strerror(r));
 }
 
+static void
+transfer_throttle_cb(uv_timer_t *tm)
+{
+	struct transfer	*t = tm->data;
+
+	t->flags &= ~TRANSFER_THROTTLED;
+	transfer_tx_pump(t);
+}
+
+/*
+ * With a send rate limit, holds the next block back until the average since
+ * the start is under the limit again. True while waiting.
+ */
+static bool
+transfer_throttled(struct transfer *t)
+{
+	uint64_t	limit = t->c->rate_limit, now, elapsed, due;
+
+	if (t->flags & TRANSFER_THROTTLED)
+		return true;
+	if (limit == 0 || t->pub.bytes_done == 0)
+		return false;
+	now = uv_now(t->c->loop);
+	elapsed = now - t->pub.started_ms;
+	due = t->pub.bytes_done * 1000 / limit;	/* ms at which we may go on */
+	if (due <= elapsed)
+		return false;
+	if (transfer_timer_start(t, transfer_throttle_cb, due - elapsed) != 0)
+		return false;
+	t->flags |= TRANSFER_THROTTLED;
+	return true;
+}
+
 /* Moves the sender along: open, read, file_end, next file, until the receipt. */
 static void
 transfer_tx_pump(struct transfer *t)
@@ -967,7 +1019,7 @@ transfer_tx_pump(struct transfer *t)
 	size_t			 i;
 
 	for (;;) {
-		if (CLIENT_TRANSFER_ENDED(t->pub.state) ||
+		if (t->pub.state != CLIENT_TRANSFER_TRANSFERRING ||
 		    (t->flags & TRANSFER_JOB) ||
 		    !(t->flags & TRANSFER_ATTACHED) || t->data == NULL ||
 		    client_conn_closing(t->data))
@@ -995,6 +1047,8 @@ transfer_tx_pump(struct transfer *t)
 		}
 		if (client_conn_queued(t->data) > TRANSFER_TX_HIGH)
 			return;		/* on_written brings us back */
+		if (transfer_throttled(t))
+			return;		/* the throttle timer brings us back */
 		if ((b = transfer_block_get(t)) == NULL ||
 		    transfer_job(t, JOB_READ, i, b) != 0) {
 			free(b);
@@ -1573,6 +1627,7 @@ transfer_grace_cb(uv_timer_t *tm)
 	struct transfer	*t = tm->data;
 	char		 amt[80];
 
+	t->flags &= ~TRANSFER_THROTTLED;
 	transfer_end(t, CLIENT_TRANSFER_FAILED,
 	    "the connection to %s broke after %s; nothing was saved",
 	    t->pub.peer_name, transfer_amount(t, amt, sizeof amt));
@@ -1598,18 +1653,8 @@ transfer_data_lost(struct client_conn *conn, int status, void *arg)
 	 * away or cancels, and says why on the control connection, which may
 	 * arrive a moment later: wait for it before giving a vaguer reason.
 	 */
-	if (t->timer == NULL && (t->timer = malloc(sizeof *t->timer)) != NULL) {
-		if (uv_timer_init(t->c->loop, t->timer) != 0) {
-			free(t->timer);
-			t->timer = NULL;
-		} else {
-			client_busy(t->c);
-			t->timer->data = t;
-			uv_timer_start(t->timer, transfer_grace_cb,
-			    TRANSFER_GRACE_MS, 0);
-			return;
-		}
-	}
+	if (transfer_timer_start(t, transfer_grace_cb, TRANSFER_GRACE_MS) == 0)
+		return;
 	transfer_end(t, CLIENT_TRANSFER_FAILED,
 	    "the connection to %s broke after %s; nothing was saved",
 	    t->pub.peer_name, transfer_amount(t, amt, sizeof amt));

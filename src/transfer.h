@@ -78,6 +78,7 @@ struct transfer {
 #define TRANSFER_ACCEPTING	0x0020	/* receive: the free-space check runs */
 #define TRANSFER_DATA_LOST	0x0040	/* the data connection broke */
 #define TRANSFER_WANT_CANCEL	0x0080	/* send: cancel once "offered" gives an id */
+#define TRANSFER_THROTTLED	0x0100	/* send: waiting for the rate limit */
 
 	/* The one job in flight (TRANSFER_JOB). */
 	uv_work_t		 work;
@@ -96,7 +97,7 @@ struct transfer {
 	unsigned		 nspare;
 	unsigned		 out_blocks;	/* send: blocks the socket still holds */
 
-	uv_timer_t		*timer;		/* owned: grace timer, NULL when none */
+	uv_timer_t		*timer;		/* owned: throttle or grace timer, NULL when none */
 	uint64_t		 emit_ms;	/* last progress callback */
 	uint64_t		 rate_ms;	/* rate sample start */
 	uint64_t		 rate_bytes;

@@ -79,10 +79,14 @@ send_msg(int fd, const struct proto_msg *m)
 	return 0;
 }
 
-/* Reads the next control message into *m (the caller frees it). */
+/*
+ * Reads the next control message into *m (the caller frees it). buf holds
+ * *have unread bytes from *off; a decoded payload may point into buf, so it
+ * is parsed before those bytes are dropped.
+ */
 static int
-recv_msg(int fd, struct proto_decoder *d, uint8_t *buf, size_t *have,
-    struct proto_msg *m)
+recv_msg(int fd, struct proto_decoder *d, uint8_t *buf, size_t *off,
+    size_t *have, struct proto_msg *m)
 {
 	struct proto_frame	f;
 	char			err[256];
@@ -92,8 +96,8 @@ recv_msg(int fd, struct proto_decoder *d, uint8_t *buf, size_t *have,
 
 	for (;;) {
 		while (*have > 0) {
-			r = proto_decoder_feed(d, buf, *have, &used, &f);
-			memmove(buf, buf + used, *have - used);
+			r = proto_decoder_feed(d, buf + *off, *have, &used, &f);
+			*off += used;
 			*have -= used;
 			if (r < 0)
 				return -1;
@@ -110,6 +114,7 @@ recv_msg(int fd, struct proto_decoder *d, uint8_t *buf, size_t *have,
 		}
 		if ((n = read(fd, buf, 65536)) <= 0)
 			return -1;
+		*off = 0;
 		*have = (size_t)n;
 	}
 }
@@ -124,7 +129,7 @@ main(int argc, char **argv)
 	uint64_t		 size = 10;
 	bool			 with_good = false, all_declined = true;
 	uint8_t			*buf;
-	size_t			 have = 0;
+	size_t			 have = 0, off = 0;
 	int			 i, fd, ref = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
@@ -160,7 +165,7 @@ main(int argc, char **argv)
 	snprintf(m.name, sizeof m.name, "%s", name);
 	if (buf == NULL || send_msg(fd, &m) != 0)
 		return 1;
-	if (recv_msg(fd, &d, buf, &have, &m) != 0 || m.type != PROTO_MSG_WELCOME) {
+	if (recv_msg(fd, &d, buf, &off, &have, &m) != 0 || m.type != PROTO_MSG_WELCOME) {
 		fprintf(stderr, "hostile_offer: no welcome\n");
 		return 1;
 	}
@@ -185,7 +190,7 @@ main(int argc, char **argv)
 			return 1;
 		/* Wait for this offer's answer, skipping peer events. */
 		for (;;) {
-			if (recv_msg(fd, &d, buf, &have, &m) != 0) {
+			if (recv_msg(fd, &d, buf, &off, &have, &m) != 0) {
 				printf("closed\n");
 				return 1;
 			}

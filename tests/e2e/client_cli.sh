@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# client_cli.sh: the ferry command line: help, version, usage errors (exit
+# 2), an unreachable relay (exit 1, one clear line), `ferry peers` listing
+# the other peers live, a taken name, an unknown peer, unreadable files.
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/client_lib.bash"
+
+"$FERRY" --help >"$T_DIR/help" 2>&1
+t_ok $? "--help exits 0"
+t_check "--help lists the commands" grep -q 'send --to PEER FILE' "$T_DIR/help"
+"$FERRY" --version >"$T_DIR/version" 2>&1
+t_ok $? "--version exits 0"
+t_check "--version names ferry" grep -q '^ferry ' "$T_DIR/version"
+
+usage() {	# usage WHAT ARGS...: exit status 2 and one "ferry: " line first
+	local what=$1; shift
+	"$FERRY" "$@" >"$T_DIR/u.out" 2>"$T_DIR/u.err"
+	local st=$?
+	[ "$st" -eq 2 ] && head -n1 "$T_DIR/u.err" | grep -q '^ferry: ' &&
+	    [ ! -s "$T_DIR/u.out" ]
+	t_ok $? "usage error exits 2: $what"
+}
+usage "unknown option" --bogus peers
+usage "unknown command" frobnicate
+usage "send without --to" send /etc/hostname
+usage "send without files" send --to bob
+usage "--count not a number" receive --count many
+usage "--count zero" receive --count 0
+usage "--server without a value" peers --server
+usage "bad --limit-rate" send --to bob --limit-rate fast /etc/hostname
+usage "peers with an argument" peers extra
+usage "bad relay address" --server nocolon peers
+
+# Port 1 on 127.0.0.1: nothing listens there.
+"$FERRY" --server 127.0.0.1:1 peers >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "unreachable relay exits 1"
+t_check "unreachable relay says so" err_is "$T_DIR/e" \
+    "ferry: cannot reach relay 127.0.0.1:1: connection refused"
+FERRY_SERVER=127.0.0.1:1 "$FERRY" send --to bob /etc/hostname >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "\$FERRY_SERVER is used, send exits 1"
+t_check "send names the relay it could not reach" err_is "$T_DIR/e" \
+    "ferry: cannot reach relay 127.0.0.1:1: connection refused"
+
+t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
+
+"$FERRY" peers --name alice >"$T_DIR/p0" 2>"$T_DIR/e"
+t_ok $? "peers on an empty relay exits 0"
+t_check "and prints nothing" test ! -s "$T_DIR/p0"
+
+start_receiver bob "$T_DIR/bob"
+t_ok $? "bob shows up in the list"
+BOB=$RX_PID
+start_receiver "carol 🚢" "$T_DIR/carol"
+t_ok $? "a UTF-8 name shows up in the list"
+CAROL=$RX_PID
+
+"$FERRY" peers --name alice >"$T_DIR/p1" 2>"$T_DIR/e"
+t_ok $? "peers exits 0"
+t_check "peers prints NAME<TAB>HOST:PORT" grep -qE $'^bob\t127\\.0\\.0\\.1:[0-9]+$' "$T_DIR/p1"
+t_check "peers lists carol" grep -qE $'^carol 🚢\t127\\.0\\.0\\.1:[0-9]+$' "$T_DIR/p1"
+t_check "peers does not list itself" bash -c "! grep -q '^alice' '$T_DIR/p1'"
+t_check "peers lists exactly the others" test "$(wc -l <"$T_DIR/p1")" -eq 2
+
+# Sending to a peer by HOST:PORT as peers shows it.
+addr=$(grep '^bob' "$T_DIR/p1" | cut -f2)
+echo "by address" >"$T_DIR/addr.txt"
+"$FERRY" send --name alice --to "$addr" "$T_DIR/addr.txt" >"$T_DIR/s.out" 2>"$T_DIR/s.err"
+t_ok $? "send --to HOST:PORT works"
+t_check "bob got it" check_saved "$T_DIR/bob.out" addr.txt "$T_DIR/addr.txt" alice "$T_DIR/bob"
+
+"$FERRY" peers --name bob >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "a taken name exits 1"
+t_check "a taken name is explained" err_is "$T_DIR/e" \
+    "ferry: the name \"bob\" is already taken on relay $RELAY_ADDR"
+
+"$FERRY" send --name alice --to nobody /etc/hostname >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "send to an unknown peer exits 1"
+t_check "an unknown peer is explained" err_is "$T_DIR/e" \
+    "ferry: there is no peer \"nobody\" on the relay $RELAY_ADDR"
+
+"$FERRY" send --name alice --to bob "$T_DIR/missing" >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "a missing file exits 1"
+t_check "a missing file is explained" err_is "$T_DIR/e" \
+    "ferry: cannot read $T_DIR/missing: no such file or directory"
+"$FERRY" send --name alice --to bob "$T_DIR" >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "a folder exits 1"
+t_check "a folder is explained" err_is "$T_DIR/e" "ferry: $T_DIR is a folder; ferry sends files"
+
+"$FERRY" receive --name dave --dir "$T_DIR/nope" >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "receive into a missing folder exits 1"
+t_check "and says so" err_is "$T_DIR/e" "ferry: $T_DIR/nope is not a folder"
+
+# Leaving is pushed: carol goes, the list follows.
+kill -INT "$CAROL"
+t_check "carol exits 0 on SIGINT when idle" exited "$CAROL" 0 10
+t_check "carol left the list" t_wait_for 10 not_listed "carol 🚢"
+kill -INT "$BOB"
+t_check "bob exits 0 on SIGINT when idle" exited "$BOB" 0 10
+t_check "bob's stderr stayed quiet" test ! -s "$T_DIR/bob.err"
+t_done

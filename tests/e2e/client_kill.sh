@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# client_kill.sh: things that die mid-transfer. The sender is slowed with
+# --limit-rate so "mid" is real: a receiver that quits (sender fails
+# cleanly, no part file left), a receiver killed outright, a sender killed
+# outright (receiver removes the part file), and the relay killed (both exit
+# non-zero with a message, nothing half-written).
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/client_lib.bash"
+
+SIZE=$((64 * 1024 * 1024))
+RATE=8M			# 8 s for the whole file: plenty of "mid"
+mkfile "$T_DIR/big.bin" "$SIZE"
+
+# send_bg NAME TO: a slowed sender in the background, SX_PID, output in NAME.s.*
+send_bg() {
+	t_bg "$FERRY" send --name "$1" --to "$2" --limit-rate "$RATE" "$T_DIR/big.bin" \
+	    >"$T_DIR/$1.s.out" 2>"$T_DIR/$1.s.err"
+	SX_PID=$T_LAST
+}
+
+t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
+
+# --- the receiver quits mid-transfer (SIGTERM) ------------------------------
+start_receiver bob "$T_DIR/bob" --count 1
+RX=$RX_PID
+send_bg alice bob
+t_check "bytes are flowing to bob" t_wait_for 20 part_bigger_than "$T_DIR/bob" $((2 * 1024 * 1024))
+kill -TERM "$RX"
+t_check "bob exits 1 when interrupted mid-transfer" exited "$RX" 1 10
+t_check "alice exits 1" exited "$SX_PID" 1 10
+t_check "alice says bob cancelled, and how far it got" err_matches "$T_DIR/alice.s.err" \
+    '^ferry: bob cancelled the transfer after [0-9.]+ [KMG]?i?B of 64 MiB: interrupted$'
+t_check "bob removed its part file" no_part_files "$T_DIR/bob"
+t_check "bob says what happened" contains "$T_DIR/bob.err" "ferry: interrupted; the transfer was cancelled"
+
+# --- the receiver is killed outright ----------------------------------------
+start_receiver carol "$T_DIR/carol" --count 1
+RX=$RX_PID
+send_bg alice2 carol
+t_check "bytes are flowing to carol" t_wait_for 20 part_bigger_than "$T_DIR/carol" $((2 * 1024 * 1024))
+kill -KILL "$RX"
+t_check "alice2 exits 1 when carol dies" exited "$SX_PID" 1 10
+t_check "alice2 says carol disconnected and nothing was saved" err_matches "$T_DIR/alice2.s.err" \
+    '^ferry: carol disconnected after [0-9.]+ [KMG]?i?B of 64 MiB; nothing was saved$'
+
+# --- the sender is killed outright ------------------------------------------
+start_receiver dave "$T_DIR/dave" --count 1
+RX=$RX_PID
+send_bg erin dave
+t_check "bytes are flowing to dave" t_wait_for 20 part_bigger_than "$T_DIR/dave" $((2 * 1024 * 1024))
+kill -KILL "$SX_PID"
+t_check "dave exits 1 when the sender dies" exited "$RX" 1 10
+t_check "dave says erin disconnected and nothing was saved" err_matches "$T_DIR/dave.err" \
+    '^ferry: erin disconnected after [0-9.]+ [KMG]?i?B of 64 MiB; nothing was saved$'
+t_check "dave removed its part file" no_part_files "$T_DIR/dave"
+t_check "dave printed no saved line" test ! -s "$T_DIR/dave.out"
+
+# --- the relay is killed ----------------------------------------------------
+start_receiver frank "$T_DIR/frank" --count 1
+RX=$RX_PID
+send_bg gina frank
+t_check "bytes are flowing to frank" t_wait_for 20 part_bigger_than "$T_DIR/frank" $((2 * 1024 * 1024))
+kill -KILL "$RELAY_PID"
+t_check "gina exits 1 when the relay dies" exited "$SX_PID" 1 10
+t_check "frank exits 1 when the relay dies" exited "$RX" 1 10
+t_check "gina says the relay went away" err_matches "$T_DIR/gina.s.err" \
+    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 64 MiB; nothing was saved\$"
+t_check "frank says the relay went away" contains "$T_DIR/frank.err" \
+    "ferry: lost the connection to the relay $RELAY_ADDR after"
+t_check "frank removed its part file" no_part_files "$T_DIR/frank"
+t_check "frank kept nothing half-written" test -z "$(ls -A "$T_DIR/frank")"
+t_done

@@ -1,0 +1,98 @@
+# client_lib.bash: helpers for the client_*.sh end-to-end scripts (sourced
+# after lib.bash): files of exact sizes, digests, headless receivers that
+# the scripts wait for by polling `ferry peers`, and checks of what they print.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The core's chunk size, so sizes around it test the real edges.
+CHUNK=$(awk '$1 == "#define" && $2 == "CLIENT_CHUNK_SIZE" { print $3 }' "$ROOT/src/client.h")
+HOSTILE="$FERRY_TOOLS/hostile_offer"
+
+# mkfile PATH SIZE: SIZE random bytes.
+mkfile() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# sha PATH: the file's SHA-256 in hex, as sha256sum prints it.
+sha() {
+	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# listed NAME [PROBE]: true when `ferry peers` (as PROBE) lists NAME.
+listed() {
+	"$FERRY" peers --name "${2:-probe$$}" 2>/dev/null | cut -f1 | grep -qxF -- "$1"
+}
+
+# not_listed NAME: the opposite, once the relay has seen NAME leave.
+not_listed() {
+	! listed "$1"
+}
+
+# start_receiver NAME DIR [ferry receive args...]: starts `ferry receive`
+# in the background with stdout in $T_DIR/NAME.out and stderr in
+# $T_DIR/NAME.err, sets RX_PID, and waits until the relay lists it.
+start_receiver() {
+	local name=$1 dir=$2; shift 2
+	mkdir -p "$dir"
+	t_bg "$FERRY" receive --name "$name" --dir "$dir" "$@" \
+	    >"$T_DIR/$name.out" 2>"$T_DIR/$name.err"
+	RX_PID=$T_LAST
+	t_wait_for 10 listed "$name"
+}
+
+# saved_line OUTFILE NAME: the receiver's "saved NAME (...)" line for NAME.
+saved_line() {
+	grep -F -- "saved $2 (" "$1" | head -n1
+}
+
+# check_saved OUTFILE SAVED_NAME SRC_FILE FROM DIR: the receiver printed the
+# right line (size, sha256, sender) and the file on disk has the same digest.
+check_saved() {
+	local out=$1 name=$2 src=$3 from=$4 dir=$5 want size
+	want=$(sha "$src")
+	size=$(stat -c %s "$src")
+	grep -qxF -- "saved $name ($size bytes, sha256 $want) from $from" "$out" || {
+		echo "# no line 'saved $name ($size bytes, sha256 $want) from $from' in:"
+		sed 's/^/#   /' "$out"
+		return 1
+	}
+	[ -f "$dir/$name" ] || { echo "# $dir/$name is missing"; return 1; }
+	[ "$(sha "$dir/$name")" = "$want" ] || { echo "# $dir/$name has the wrong digest"; return 1; }
+}
+
+# no_part_files DIR: nothing half-written is left.
+no_part_files() {
+	local n
+	n=$(find "$1" -name '*.part' | wc -l)
+	[ "$n" -eq 0 ] || { echo "# part files left:"; find "$1" -name '*.part' | sed 's/^/#   /'; return 1; }
+}
+
+# part_bigger_than DIR BYTES: a part file in DIR has grown past BYTES.
+part_bigger_than() {
+	local f
+	for f in "$1"/*.part; do
+		[ -f "$f" ] && [ "$(stat -c %s "$f")" -gt "$2" ] && return 0
+	done
+	return 1
+}
+
+# err_is FILE TEXT: stderr is exactly one line, TEXT.
+err_is() {
+	[ "$(cat "$1")" = "$2" ] || { echo "# stderr was:"; sed 's/^/#   /' "$1"; echo "# wanted: $2"; return 1; }
+}
+
+# err_matches FILE REGEX: stderr is one line matching the extended REGEX.
+err_matches() {
+	[ "$(wc -l <"$1")" -eq 1 ] && grep -qE -- "$2" "$1" || {
+		echo "# stderr was:"; sed 's/^/#   /' "$1"; echo "# wanted /$2/"; return 1; }
+}
+
+# contains FILE TEXT: FILE holds TEXT somewhere.
+contains() {
+	grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1"; return 1; }
+}
+
+# exited PID STATUS SECONDS: the process exits within SECONDS with STATUS.
+exited() {
+	t_wait_exit "$1" "$3" || { echo "# pid $1 still running"; return 1; }
+	[ "$T_STATUS" -eq "$2" ] || { echo "# pid $1 exited $T_STATUS, wanted $2"; return 1; }
+}

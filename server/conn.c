@@ -1,0 +1,486 @@
+/*
+ * conn.c: one TCP connection of the relay, from accept to the uv_close
+ * callback that frees it. Control reads share one relay-wide buffer (an idle
+ * connection holds no read buffer); frames go through the decoder into
+ * control.c; after an error the connection drains and closes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_conn.h"
+#include "relay_log.h"
+#include "msg.h"
+
+static void	conn_send(void *, struct relay_peer *, const uint8_t *, size_t);
+static void	conn_close_op(void *, struct relay_peer *, int);
+
+const struct relay_ops relay_conn_ops = {
+	conn_send,
+	conn_close_op,
+	relay_bridge_start,
+};
+
+static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
+static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
+
+void
+relay_conn_read_start(struct relay_conn *c)
+{
+	int	e;
+
+	if (c->flags & (RELAY_CONN_READING | RELAY_CONN_CLOSING))
+		return;
+	if ((e = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
+	    conn_read_cb)) != 0) {
+		c->err = e;
+		relay_conn_close(c);
+		return;
+	}
+	c->flags |= RELAY_CONN_READING;
+}
+
+void
+relay_conn_read_stop(struct relay_conn *c)
+{
+	if (!(c->flags & RELAY_CONN_READING))
+		return;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	c->flags &= ~RELAY_CONN_READING;
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct relay_conn	*c = h->data;
+	struct relay		*r = c->relay;
+	const char		*state;
+
+	switch (c->peer.state) {
+	case RELAY_PEER_CONTROL:
+		state = "peer";
+		break;
+	case RELAY_PEER_DATA:
+		state = "data connection";
+		break;
+	default:
+		state = "";
+		break;
+	}
+	if (c->peer.id != 0) {
+		relay_log(RELAY_LOG_INFO, c->peer.addr, "disconnected: %s (id %"
+		    PRIu64 ")%s%s", c->peer.name, c->peer.id,
+		    c->err != 0 && c->err != UV_EOF ? ": " : "",
+		    c->err != 0 && c->err != UV_EOF ? uv_strerror(c->err) : "");
+	} else {
+		relay_log(RELAY_LOG_INFO, c->peer.addr, "disconnected%s%s%s%s",
+		    *state != '\0' ? " " : "", state,
+		    c->err != 0 && c->err != UV_EOF ? ": " : "",
+		    c->err != 0 && c->err != UV_EOF ? uv_strerror(c->err) : "");
+	}
+	/* Only now does control.c hear of it: nothing refers to c afterwards. */
+	relay_ctl_lost(&r->ctl, &c->peer, uv_now(r->loop));
+	proto_decoder_free(&c->dec);
+	if (c->pending != NULL)
+		relay_chunk_put(r, c->pending);
+	relay_list_remove(&c->link);
+	r->nconns--;
+	free(c);
+	relay_stopped_check(r);
+}
+
+void
+relay_conn_close(struct relay_conn *c)
+{
+	struct relay_conn	*q;
+	int			 clean;
+
+	if (c->flags & RELAY_CONN_CLOSING)
+		return;
+	c->flags |= RELAY_CONN_CLOSING;
+	c->flags &= ~RELAY_CONN_READING;
+	if ((q = c->partner) != NULL) {
+		/* Clean: both directions ended in order, q is finishing its own. */
+		clean = (c->flags & (RELAY_CONN_RD_EOF | RELAY_CONN_WR_DONE)) ==
+		    (RELAY_CONN_RD_EOF | RELAY_CONN_WR_DONE);
+		c->partner = NULL;
+		q->partner = NULL;
+		if (clean)
+			relay_bridge_check(q);
+		else
+			relay_conn_close(q);
+	}
+	/* Pending writes get their callbacks (UV_ECANCELED) before conn_close_cb. */
+	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+}
+
+static void
+conn_shutdown_cb(uv_shutdown_t *req, int status)
+{
+	struct relay_conn	*c = req->handle->data;
+
+	if (c->flags & RELAY_CONN_CLOSING)
+		return;
+	c->flags |= RELAY_CONN_WR_DONE;
+	if (status < 0 || (c->flags & RELAY_CONN_RD_EOF)) {
+		if (status < 0)
+			c->err = status;
+		relay_conn_close(c);
+	}
+}
+
+/*
+ * After a connection-fatal error frame: send FIN once it is written, and
+ * read (and drop) what the client still sends until it closes or linger
+ * runs out, so our close does not turn into a reset that eats the error.
+ */
+static void
+conn_drain(struct relay_conn *c)
+{
+	struct relay	*r = c->relay;
+	int		 e;
+
+	if (c->mode == RELAY_MODE_DRAIN || (c->flags & RELAY_CONN_CLOSING))
+		return;
+	if (c->partner != NULL || (c->flags & RELAY_CONN_WR_SHUT)) {
+		relay_conn_close(c);
+		return;
+	}
+	c->mode = RELAY_MODE_DRAIN;
+	if (c->pending != NULL) {
+		relay_chunk_put(r, c->pending);
+		c->pending = NULL;
+	}
+	c->linger = uv_now(r->loop) + r->cfg.linger_ms;
+	c->flags &= ~RELAY_CONN_PAUSED;
+	if (!(c->flags & RELAY_CONN_RD_EOF))
+		relay_conn_read_start(c);
+	c->flags |= RELAY_CONN_WR_SHUT;
+	if ((e = uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp,
+	    conn_shutdown_cb)) != 0) {
+		c->err = e;
+		relay_conn_close(c);
+	}
+}
+
+static void
+conn_close_op(void *arg, struct relay_peer *p, int how)
+{
+	struct relay_conn	*c = p->owner;
+
+	(void)arg;
+	if (how == RELAY_CLOSE_FLUSH)
+		conn_drain(c);
+	else
+		relay_conn_close(c);
+}
+
+/*
+ * Writes a control frame: straight to the socket when nothing is queued
+ * (the common case: no allocation), the unsent tail copied into a chunk.
+ */
+static void
+conn_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
+{
+	struct relay_conn	*c = p->owner;
+	struct relay_chunk	*ch;
+	uv_buf_t		 b;
+	size_t			 done = 0;
+	int			 n;
+
+	(void)arg;
+	if ((c->flags & (RELAY_CONN_CLOSING | RELAY_CONN_WR_SHUT)) ||
+	    c->mode == RELAY_MODE_DRAIN || c->mode == RELAY_MODE_BRIDGE)
+		return;
+	if (c->tcp.write_queue_size > RELAY_CTRL_QUEUE_MAX) {
+		relay_log(RELAY_LOG_WARN, p->addr, "over %d bytes unread by "
+		    "the client; closing", RELAY_CTRL_QUEUE_MAX);
+		relay_conn_close(c);
+		return;
+	}
+	if (c->tcp.write_queue_size == 0) {
+		b = uv_buf_init((char *)(uintptr_t)frame, (unsigned)len);
+		n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+		if (n >= 0 && (size_t)n == len)
+			return;
+		if (n < 0 && n != UV_EAGAIN) {
+			c->err = n;
+			relay_conn_close(c);
+			return;
+		}
+		done = n > 0 ? (size_t)n : 0;
+	}
+	if ((ch = relay_chunk_new(c->relay, len - done)) == NULL) {
+		relay_log(RELAY_LOG_ERROR, p->addr, "out of memory; closing");
+		relay_conn_close(c);
+		return;
+	}
+	memcpy(ch->data, frame + done, len - done);
+	ch->len = len - done;
+	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
+	if ((n = uv_write(&ch->req, (uv_stream_t *)&c->tcp, &b, 1,
+	    relay_after_write_cb)) != 0) {
+		relay_chunk_put(c->relay, ch);
+		c->err = n;
+		relay_conn_close(c);
+		return;
+	}
+	c->nwrites++;
+}
+
+void
+relay_after_write_cb(uv_write_t *req, int status)
+{
+	struct relay_chunk	*ch = (struct relay_chunk *)(void *)req;
+	struct relay_conn	*c = req->handle->data;
+	int			 bridged = ch->bridged;
+
+	relay_chunk_put(c->relay, ch);
+	c->nwrites--;
+	if (bridged)
+		c->inflight--;
+	if (status < 0) {
+		if (status != UV_ECANCELED) {
+			c->err = status;
+			relay_conn_close(c);
+		}
+		return;
+	}
+	if (bridged)
+		relay_bridge_drained(c);
+}
+
+/* An attached data connection waits for its partner: keep what it sends. */
+static void
+conn_pend(struct relay_conn *c, const uint8_t *p, size_t n)
+{
+	struct relay	*r = c->relay;
+
+	if (c->pending == NULL) {
+		/* One more read always fits: reading stops at RELAY_PENDING_MAX. */
+		c->pending = relay_chunk_new(r, RELAY_PENDING_MAX + RELAY_RBUF_SIZE);
+		if (c->pending == NULL) {
+			relay_conn_close(c);
+			return;
+		}
+	}
+	if (n > c->pending->cap - c->pending->len) {
+		relay_conn_close(c);
+		return;
+	}
+	memcpy(c->pending->data + c->pending->len, p, n);
+	c->pending->len += n;
+	if (c->pending->len >= RELAY_PENDING_MAX) {
+		relay_conn_read_stop(c);
+		c->flags |= RELAY_CONN_PAUSED;
+	}
+}
+
+/* Frames from a new or control connection, one message at a time. */
+static void
+conn_frames(struct relay_conn *c, const uint8_t *p, size_t n)
+{
+	struct relay		*r = c->relay;
+	struct proto_frame	 f;
+	struct proto_msg	 m;
+	uint64_t		 now = uv_now(r->loop);
+	size_t			 used;
+	char			 err[256];
+	int			 rc;
+
+	while (n > 0 && c->mode == RELAY_MODE_FRAMES &&
+	    !(c->flags & RELAY_CONN_CLOSING)) {
+		rc = proto_decoder_feed(&c->dec, p, n, &used, &f);
+		p += used;
+		n -= used;
+		if (rc < 0) {
+			if (rc == -PROTO_E_TOO_LARGE)
+				snprintf(err, sizeof err, "frame length over the "
+				    "limit (control %d, data %d bytes)",
+				    PROTO_CONTROL_MAX, PROTO_DATA_MAX);
+			else if (rc == -PROTO_E_BAD_FRAME)
+				snprintf(err, sizeof err, "malformed frame "
+				    "(zero length, unknown kind or empty data)");
+			else
+				snprintf(err, sizeof err, "%s", proto_strerror(rc));
+			relay_ctl_fail(&r->ctl, &c->peer, -rc, err);
+			break;
+		}
+		if (rc == 0)
+			break;
+		if (f.kind != PROTO_KIND_CONTROL) {
+			relay_ctl_fail(&r->ctl, &c->peer, PROTO_E_BAD_STATE,
+			    "data frames belong on a bridged data connection");
+			break;
+		}
+		if ((rc = proto_msg_decode(f.payload, f.len, &m, err,
+		    sizeof err)) != 0) {
+			relay_ctl_fail(&r->ctl, &c->peer, -rc, err);
+			break;
+		}
+		relay_ctl_message(&r->ctl, &c->peer, &m, now);
+		proto_msg_free(&m);
+		/* attach made it a data connection; the pairing may have bridged it. */
+		if (c->peer.state == RELAY_PEER_DATA && c->mode == RELAY_MODE_FRAMES)
+			c->mode = RELAY_MODE_WAIT;
+	}
+	if (c->mode != RELAY_MODE_FRAMES) {
+		proto_decoder_free(&c->dec);
+		proto_decoder_init(&c->dec);
+	} else if (proto_decoder_idle(&c->dec) && c->dec.cap > 4096) {
+		/* A big frame came split; do not keep its buffer while idle. */
+		proto_decoder_free(&c->dec);
+		proto_decoder_init(&c->dec);
+	}
+	if (n == 0 || (c->flags & RELAY_CONN_CLOSING))
+		return;
+	/* Bytes after attach in the same read belong to the bridge. */
+	if (c->mode == RELAY_MODE_WAIT)
+		conn_pend(c, p, n);
+	else if (c->mode == RELAY_MODE_BRIDGE)
+		relay_bridge_forward(c, p, n);
+}
+
+static void
+conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct relay_conn	*c = h->data;
+	struct relay		*r = c->relay;
+
+	(void)suggested;
+	if (c->mode == RELAY_MODE_BRIDGE) {
+		relay_bridge_alloc(c, buf);
+		return;
+	}
+	/*
+	 * libuv calls alloc only when the socket is readable and hands the
+	 * buffer back in the read callback right after, which consumes it
+	 * whole: so one buffer serves every control connection.
+	 */
+	if (r->rbuf_busy) {
+		*buf = uv_buf_init(NULL, 0);	/* read_cb gets UV_ENOBUFS */
+		return;
+	}
+	r->rbuf_busy = 1;
+	*buf = uv_buf_init((char *)r->rbuf, RELAY_RBUF_SIZE);
+}
+
+static void
+conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct relay_conn	*c = s->data;
+	struct relay		*r = c->relay;
+
+	if (buf->base != NULL && buf->base != (char *)r->rbuf) {
+		relay_bridge_read(c, nread, buf);
+		return;
+	}
+	if (buf->base != NULL)
+		r->rbuf_busy = 0;	/* nothing below keeps a pointer into it */
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		if (nread == UV_EOF && c->mode == RELAY_MODE_FRAMES &&
+		    !proto_decoder_idle(&c->dec))
+			relay_log(RELAY_LOG_INFO, c->peer.addr, "closed in the "
+			    "middle of a frame");
+		c->flags |= RELAY_CONN_RD_EOF;
+		relay_conn_read_stop(c);
+		c->err = (int)nread;
+		/* Draining: the error may still be on its way; shutdown_cb closes. */
+		if (c->mode == RELAY_MODE_DRAIN && nread == UV_EOF &&
+		    !(c->flags & RELAY_CONN_WR_DONE))
+			return;
+		relay_conn_close(c);
+		return;
+	}
+	switch (c->mode) {
+	case RELAY_MODE_FRAMES:
+		conn_frames(c, (const uint8_t *)buf->base, (size_t)nread);
+		break;
+	case RELAY_MODE_WAIT:
+		conn_pend(c, (const uint8_t *)buf->base, (size_t)nread);
+		break;
+	case RELAY_MODE_BRIDGE:
+		relay_bridge_forward(c, (const uint8_t *)buf->base, (size_t)nread);
+		break;
+	case RELAY_MODE_DRAIN:
+		break;		/* after an error nothing it says matters */
+	}
+}
+
+void
+relay_conn_accept(struct relay *r)
+{
+	struct relay_conn	*c;
+	struct sockaddr_storage	 ss;
+	char			 addr[PROTO_ADDR_MAX + 1];
+	int			 len = sizeof ss, e;
+	size_t			 cap;
+
+	/* Owned by the loop from here: freed in conn_close_cb(). */
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		relay_log(RELAY_LOG_ERROR, NULL, "out of memory; pausing accept");
+		/* Not accepting leaves it queued in libuv, which stops polling. */
+		r->flags |= RELAY_ACCEPT_PENDING;
+		relay_pause_accept(r);
+		return;
+	}
+	uv_tcp_init(r->loop, &c->tcp);
+	c->tcp.data = c;
+	c->relay = r;
+	c->peer.owner = c;
+	c->peer.state = RELAY_PEER_GONE;	/* until control.c knows it */
+	relay_list_init(&c->peer.link);
+	relay_list_init(&c->peer.reg);
+	relay_list_init(&c->peer.join);
+	proto_decoder_init(&c->dec);
+	relay_list_insert_tail(&r->conns, &c->link);
+	r->nconns++;
+	snprintf(c->peer.addr, sizeof c->peer.addr, "?");
+	if ((e = uv_accept((uv_stream_t *)&r->listener, (uv_stream_t *)&c->tcp))
+	    != 0) {
+		relay_log(RELAY_LOG_WARN, NULL, "accept: %s", uv_strerror(e));
+		relay_conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+		relay_format_addr((struct sockaddr *)&ss, addr, sizeof addr);
+	else
+		snprintf(addr, sizeof addr, "?");
+	snprintf(c->peer.addr, sizeof c->peer.addr, "%s", addr);
+
+	if (r->flags & RELAY_STOPPING) {
+		relay_conn_close(c);
+		return;
+	}
+	/* Admission before state: a flood of silent connections gets busy. */
+	cap = r->cfg.max_clients > 64 ? r->cfg.max_clients : 64;
+	if (r->ctl.nfresh >= cap) {
+		relay_log(RELAY_LOG_WARN, addr, "refused: %zu connections "
+		    "have not said hello yet", r->ctl.nfresh);
+		conn_send(r, &c->peer, r->busy_frame, r->busy_len);
+		conn_drain(c);
+		return;
+	}
+	relay_ctl_accept(&r->ctl, &c->peer, addr, uv_now(r->loop));
+	relay_log(RELAY_LOG_INFO, addr, "connected");
+	relay_conn_read_start(c);
+}
+
+void
+relay_conn_tick(struct relay *r, uint64_t now)
+{
+	struct relay_list	*n, *next;
+	struct relay_conn	*c;
+
+	for (n = r->conns.next; n != &r->conns; n = next) {
+		next = n->next;
+		c = relay_list_entry(n, struct relay_conn, link);
+		if (c->mode == RELAY_MODE_DRAIN && now >= c->linger &&
+		    !(c->flags & RELAY_CONN_CLOSING))
+			relay_conn_close(c);
+	}
+}

@@ -1,0 +1,134 @@
+/*
+ * conn.h: the relay's sockets: struct relay (listener, timers, buffer pools,
+ * every connection) and struct relay_conn (one TCP connection, its libuv
+ * handle first). Internal to server/; ferryd.c sees only relay.h.
+ */
+#ifndef FERRY_RELAY_CONN_H
+#define FERRY_RELAY_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "relay_control.h"
+#include "frame.h"
+#include "relay_list.h"
+#include "relay.h"
+
+#define RELAY_RBUF_SIZE		65536		/* the shared control read buffer */
+#define RELAY_CHUNK_SIZE	(256 * 1024)	/* one bridge read */
+#define RELAY_HIGH_WATER	(1024 * 1024)	/* far side's unwritten bytes: stop reading */
+#define RELAY_LOW_WATER		(256 * 1024)	/* ... and below this, read again */
+#define RELAY_INFLIGHT_MAX	8		/* chunks queued to one side, at most */
+#define RELAY_FREE_CHUNKS	8		/* chunks kept for reuse */
+#define RELAY_PENDING_MAX	65536		/* bytes held for an unpaired data conn */
+#define RELAY_CTRL_QUEUE_MAX	(8 * 1024 * 1024) /* unwritten control bytes before we give up */
+#define RELAY_ACCEPT_PAUSE_MS	500		/* after EMFILE */
+
+/*
+ * A write request with its buffer: the read buffer of the bridge, or a copy
+ * of a control frame's unsent tail. Owned by the request until its callback
+ * runs; then recycled (bridge size) or freed.
+ */
+struct relay_chunk {
+	uv_write_t		 req;
+	struct relay_chunk	*next;		/* freelist */
+	size_t			 cap;		/* bytes allocated in data */
+	size_t			 len;		/* bytes used */
+	int			 bridged;	/* counts in the target's inflight */
+	uint8_t			 data[];
+};
+
+struct relay {
+	uv_loop_t		*loop;
+	struct relay_config	 cfg;
+	struct relay_ctl	 ctl;
+	uv_tcp_t		 listener;
+	uv_timer_t		 tick;		/* deadlines, every relay_limits_tick_ms() */
+	uv_timer_t		 pause;		/* accept pause after EMFILE */
+	uv_prepare_t		 prepare;	/* end of each loop iteration: flush pushes */
+	int			 nhandles;	/* of the four above, not yet closed */
+	unsigned		 hopen;		/* RELAY_H_* of those inited and not closing */
+#define RELAY_H_LISTENER	0x1
+#define RELAY_H_TICK		0x2
+#define RELAY_H_PAUSE		0x4
+#define RELAY_H_PREPARE		0x8
+	unsigned		 flags;
+#define RELAY_LISTENING		0x1
+#define RELAY_STOPPING		0x2
+#define RELAY_ACCEPT_PAUSED	0x4
+#define RELAY_ACCEPT_PENDING	0x8	/* a connection waits for uv_accept() */
+#define RELAY_HANDLES_CLOSED	0x10
+	uint8_t			*rbuf;		/* owned: RELAY_RBUF_SIZE, shared by control reads */
+	int			 rbuf_busy;
+	struct relay_chunk	*free_chunks;	/* owned: recycled bridge chunks */
+	unsigned		 nfree;
+	struct relay_list	 conns;		/* every open connection */
+	size_t			 nconns;
+	uint8_t			*busy_frame;	/* owned: error{busy}, made once */
+	size_t			 busy_len;
+	char			 addr[PROTO_ADDR_MAX + 1];	/* where we listen */
+};
+
+enum relay_conn_mode {
+	RELAY_MODE_FRAMES = 0,		/* reading frames: new or control */
+	RELAY_MODE_WAIT,		/* attached, waiting for the other side */
+	RELAY_MODE_BRIDGE,		/* copying bytes to the partner */
+	RELAY_MODE_DRAIN,		/* error sent: discard input until EOF or linger */
+};
+
+struct relay_conn {
+	uv_tcp_t		 tcp;		/* first: the handle is the connection */
+	struct relay		*relay;
+	struct relay_peer	 peer;		/* what control.c knows of it */
+	struct proto_decoder	 dec;		/* FRAMES only; freed after */
+	uv_shutdown_t		 shut;
+	uint8_t			 mode;		/* enum relay_conn_mode */
+	uint8_t			 flags;
+#define RELAY_CONN_READING	0x01
+#define RELAY_CONN_CLOSING	0x02	/* uv_close() called */
+#define RELAY_CONN_RD_EOF	0x04	/* it sent EOF */
+#define RELAY_CONN_WR_SHUT	0x08	/* uv_shutdown() called */
+#define RELAY_CONN_WR_DONE	0x10	/* ... and finished */
+#define RELAY_CONN_PAUSED	0x20	/* reading stopped by backpressure */
+	uint16_t		 inflight;	/* bridge chunks queued to it */
+	uint32_t		 nwrites;	/* write requests outstanding to it */
+	struct relay_conn	*partner;	/* BRIDGE: the other side */
+	struct relay_chunk	*pending;	/* WAIT: bytes read after attach */
+	uint64_t		 linger;	/* DRAIN: ms deadline for closing */
+	int			 err;		/* why it closed: a libuv error, or 0 */
+	struct relay_list	 link;		/* relay.conns */
+};
+
+extern const struct relay_ops relay_conn_ops;
+
+/* Accepts one connection from the listener (the connection callback said so). */
+void	relay_conn_accept(struct relay *r);
+/* uv_close() it (idempotent); a partner that did not finish cleanly goes too. */
+void	relay_conn_close(struct relay_conn *c);
+/* Closes connections whose linger ran out. */
+void	relay_conn_tick(struct relay *r, uint64_t now);
+void	relay_conn_read_start(struct relay_conn *c);
+void	relay_conn_read_stop(struct relay_conn *c);
+void	relay_after_write_cb(uv_write_t *req, int status);
+/* relay.c: stop accepting for RELAY_ACCEPT_PAUSE_MS. */
+void	relay_pause_accept(struct relay *r);
+/* relay.c: when stopping and the last connection is gone, close the rest. */
+void	relay_stopped_check(struct relay *r);
+
+/* bridge.c */
+struct relay_chunk *relay_chunk_new(struct relay *r, size_t cap);
+void	relay_chunk_put(struct relay *r, struct relay_chunk *ch);
+void	relay_chunk_free_all(struct relay *r);
+void	relay_bridge_start(void *arg, struct relay_transfer *t);
+void	relay_bridge_alloc(struct relay_conn *c, uv_buf_t *buf);
+void	relay_bridge_read(struct relay_conn *c, ssize_t nread, const uv_buf_t *buf);
+/* Bytes the client sent with or after attach, forwarded once bridged. */
+int	relay_bridge_forward(struct relay_conn *c, const uint8_t *p, size_t n);
+/* A bridged write to c finished: maybe let its partner read again. */
+void	relay_bridge_drained(struct relay_conn *c);
+/* Closes c when both its directions are finished. */
+void	relay_bridge_check(struct relay_conn *c);
+
+#endif /* FERRY_RELAY_CONN_H */

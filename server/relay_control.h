@@ -1,0 +1,91 @@
+/*
+ * control.h: the relay's protocol logic without sockets. Connections feed it
+ * decoded messages and events (accepted, lost, clock ticks); it answers
+ * through three callbacks (send a frame, close, start a bridge). So the whole
+ * of hello, peers, offer/accept/decline/cancel, tokens, attach pairing and
+ * every deadline can be driven by unit tests with no loop and no socket.
+ *
+ * Re-entrancy rule: the callbacks never call back into relay_ctl_*; the
+ * connection layer reports a closed connection from its uv_close callback.
+ */
+#ifndef FERRY_RELAY_CONTROL_H
+#define FERRY_RELAY_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "relay_registry.h"
+#include "relay_transfer.h"
+
+struct relay_limits {
+	uint64_t	hello_ms;	/* first message deadline (10 s) */
+	uint64_t	offer_ms;	/* offer answer deadline (120 s) */
+	uint64_t	token_ms;	/* token lifetime after ready (30 s) */
+	uint64_t	ping_ms;	/* silence before the relay pings (30 s) */
+	uint64_t	idle_ms;	/* silence before it closes (60 s) */
+	unsigned	max_clients;	/* registered peers; more get busy */
+	unsigned	max_transfers;	/* open transfers per peer; more get rate_limited */
+};
+
+#define RELAY_CLOSE_NOW		0	/* drop whatever is queued */
+#define RELAY_CLOSE_FLUSH	1	/* write what is queued (an error), then close */
+
+struct relay_ops {
+	/* Queue a whole encoded frame for p; the callee copies what it keeps. */
+	void	(*send)(void *arg, struct relay_peer *p, const uint8_t *frame,
+		    size_t len);
+	/* Close p's connection; p is already forgotten (state GONE). */
+	void	(*close)(void *arg, struct relay_peer *p, int how);
+	/* Both data connections of t are attached: start copying bytes. */
+	void	(*bridge)(void *arg, struct relay_transfer *t);
+};
+
+struct relay_ctl {
+	struct relay_limits	 lim;
+	const struct relay_ops	*ops;
+	void			*arg;
+	struct relay_registry	 reg;
+	struct relay_transfers	 xfers;
+	uint64_t		 last_peer_id;
+	struct relay_list	 fresh;		/* NEW peers, oldest first */
+	size_t			 nfresh;
+	struct relay_list	 live;		/* CONTROL peers, longest silent first */
+	struct relay_list	 joins;		/* registered, peer_joined not sent yet */
+	uint64_t		*left;		/* owned: ids for the next peer_left */
+	size_t			 nleft;
+	size_t			 leftcap;
+	uint64_t		 now;		/* ms: the clock at the last call that gave one */
+	int			 stopping;	/* shutdown: no more broadcasts */
+};
+
+/* Defaults of PROTOCOL.md section 5. */
+void	relay_limits_default(struct relay_limits *lim);
+/* A clock tick that keeps every deadline within a tenth of itself. */
+uint64_t relay_limits_tick_ms(const struct relay_limits *lim);
+
+int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_limits *lim,
+	    const struct relay_ops *ops, void *arg);
+/* Frees what ctl holds; peers still known are simply dropped. */
+void	relay_ctl_free(struct relay_ctl *ctl);
+
+/* A connection came in from addr at time now; p is zeroed storage owned by the caller. */
+void	relay_ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
+	    const char *addr, uint64_t now);
+/* One decoded control message from p. */
+void	relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m, uint64_t now);
+/* A connection-fatal error: error{code} to p, forget p, close it after the write. */
+void	relay_ctl_fail(struct relay_ctl *ctl, struct relay_peer *p, int err,
+	    const char *message);
+/* p's connection closed (any reason) at time now. Idempotent. */
+void	relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p,
+	    uint64_t now);
+/* Sends the batched peer_left/peer_joined; call once per loop iteration. */
+void	relay_ctl_flush(struct relay_ctl *ctl);
+/* Enforces the deadlines (hello, ping, idle, offer, token). */
+void	relay_ctl_tick(struct relay_ctl *ctl, uint64_t now);
+/* error{shutdown} to every client, close everything, stop broadcasting. */
+void	relay_ctl_shutdown(struct relay_ctl *ctl);
+
+#endif /* FERRY_RELAY_CONTROL_H */

@@ -1,0 +1,79 @@
+/*
+ * registry.h: the peers that said hello, found by id, name or address.
+ * struct relay_peer is the relay's view of one connection (control or data);
+ * the registry holds only the control peers and never allocates them.
+ */
+#ifndef FERRY_RELAY_REGISTRY_H
+#define FERRY_RELAY_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay_list.h"
+#include "proto.h"
+
+struct relay_transfer;
+
+enum relay_peer_state {
+	RELAY_PEER_NEW = 0,		/* connected, first message not seen yet */
+	RELAY_PEER_CONTROL,		/* said hello: registered */
+	RELAY_PEER_DATA,		/* attached to a transfer */
+	RELAY_PEER_GONE,		/* forgotten: nothing refers to it any more */
+};
+
+struct relay_peer {
+	uint64_t		 id;		/* 1.. after hello, 0 before */
+	enum relay_peer_state	 state;
+	unsigned		 flags;
+#define RELAY_PEER_PINGED	0x1	/* a ping went out and no frame came since */
+#define RELAY_PEER_ANNOUNCED	0x2	/* the others were told it joined */
+#define RELAY_PEER_MARK		0x4	/* scratch: member of the batch being sent */
+	char			 name[PROTO_PEER_NAME_MAX + 1];
+	char			 addr[PROTO_ADDR_MAX + 1];	/* "HOST:PORT" of its connection */
+	uint64_t		 since;		/* ms, loop clock: connection accepted */
+	uint64_t		 rx;		/* ms: last frame received */
+	uint64_t		 bytes;		/* data peers: bytes the bridge read from it */
+	unsigned		 ntransfers;	/* control peers: open transfers it is in */
+	int			 side;		/* data peers: enum relay_side */
+	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
+	struct relay_peer	*id_next;	/* registry hash chains */
+	struct relay_peer	*name_next;
+	struct relay_list	 reg;		/* registry: every peer, in id order */
+	struct relay_list	 link;		/* ctl: fresh (by since) or live (by rx) */
+	struct relay_list	 join;		/* ctl: registered but not yet announced */
+	void			*owner;		/* the connection holding it; opaque here */
+};
+
+struct relay_registry {
+	struct relay_peer	**by_id;	/* owned: nbuckets chains */
+	struct relay_peer	**by_name;	/* owned: nbuckets chains */
+	size_t			  nbuckets;	/* a power of two */
+	size_t			  count;
+	struct relay_list	  all;		/* in the order added, which is id order */
+};
+
+/* Sets up an empty registry; -PROTO_E_NOMEM when the tables cannot be had. */
+int	relay_registry_init(struct relay_registry *r);
+/* Frees the tables; the peers belong to their connections and stay. */
+void	relay_registry_free(struct relay_registry *r);
+
+/*
+ * Adds p, whose id and name are set and whose id is above every id added
+ * before (so `all` stays in id order). Returns -PROTO_E_NAME_TAKEN when the
+ * name is in use, -PROTO_E_NOMEM when growing the tables failed (p is not
+ * added then), else 0.
+ */
+int	relay_registry_add(struct relay_registry *r, struct relay_peer *p);
+void	relay_registry_remove(struct relay_registry *r, struct relay_peer *p);
+
+struct relay_peer *relay_registry_by_id(const struct relay_registry *r,
+	    uint64_t id);
+struct relay_peer *relay_registry_by_name(const struct relay_registry *r,
+	    const char *name);
+struct relay_peer *relay_registry_by_addr(const struct relay_registry *r,
+	    const char *addr);
+/* offer.to: a name, else an address exactly as listed, else a decimal id. */
+struct relay_peer *relay_registry_resolve(const struct relay_registry *r,
+	    const char *to);
+
+#endif /* FERRY_RELAY_REGISTRY_H */

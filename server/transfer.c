@@ -1,0 +1,141 @@
+/*
+ * transfer.c: the transfer table and its tokens. Tokens come from the
+ * kernel's CSPRNG through uv_random() (synchronous: no loop needed), so they
+ * cannot be guessed; the table is a list because open transfers are few.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "relay_transfer.h"
+
+void
+relay_transfers_init(struct relay_transfers *x)
+{
+	relay_list_init(&x->all);
+	x->count = 0;
+	x->last_id = 0;
+}
+
+void
+relay_transfers_free(struct relay_transfers *x)
+{
+	while (!relay_list_empty(&x->all))
+		relay_transfer_free(x, relay_list_entry(x->all.next,
+		    struct relay_transfer, link));
+}
+
+struct relay_transfer *
+relay_transfer_new(struct relay_transfers *x, struct relay_peer *from,
+    struct relay_peer *to, uint64_t now)
+{
+	struct relay_transfer	*t;
+
+	/* Owned by the table; freed by relay_transfer_free(). */
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->id = ++x->last_id;
+	t->state = RELAY_XFER_OFFERED;
+	t->peer[RELAY_SIDE_SEND] = from;
+	t->peer[RELAY_SIDE_RECEIVE] = to;
+	t->created = now;
+	t->deadline = now;
+	relay_list_insert_tail(&x->all, &t->link);
+	x->count++;
+	return t;
+}
+
+void
+relay_transfer_free(struct relay_transfers *x, struct relay_transfer *t)
+{
+	relay_list_remove(&t->link);
+	x->count--;
+	/* Tokens are secrets: do not leave them in freed memory. */
+	memset(t->token, 0, sizeof t->token);
+	free(t);
+}
+
+struct relay_transfer *
+relay_transfer_find(const struct relay_transfers *x, uint64_t id)
+{
+	const struct relay_list	*n;
+	struct relay_transfer	*t;
+
+	for (n = x->all.next; n != &x->all; n = n->next) {
+		t = relay_list_entry(n, struct relay_transfer, link);
+		if (t->id == id)
+			return t;
+	}
+	return NULL;
+}
+
+/* Constant-time equality of two tokens (both PROTO_TOKEN_LEN long). */
+static int
+token_equal(const char *a, const char *b)
+{
+	unsigned char	d = 0;
+	size_t		i;
+
+	for (i = 0; i < PROTO_TOKEN_LEN; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+struct relay_transfer *
+relay_transfer_by_token(const struct relay_transfers *x, const char *token,
+    int *side)
+{
+	const struct relay_list	*n;
+	struct relay_transfer	*t;
+	int			 s;
+
+	if (strlen(token) != PROTO_TOKEN_LEN)
+		return NULL;
+	for (n = x->all.next; n != &x->all; n = n->next) {
+		t = relay_list_entry(n, struct relay_transfer, link);
+		if (t->state != RELAY_XFER_READY)
+			continue;
+		for (s = 0; s < 2; s++) {
+			if (t->token[s][0] != '\0' && token_equal(t->token[s], token)) {
+				*side = s;
+				return t;
+			}
+		}
+	}
+	return NULL;
+}
+
+int
+relay_token_new(char out[PROTO_TOKEN_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 raw[PROTO_TOKEN_LEN / 2];
+	size_t			 i;
+	int			 r;
+
+	/* No loop and no callback: uv_random() runs synchronously. */
+	if ((r = uv_random(NULL, NULL, raw, sizeof raw, 0, NULL)) != 0)
+		return r;
+	for (i = 0; i < sizeof raw; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	out[PROTO_TOKEN_LEN] = '\0';
+	memset(raw, 0, sizeof raw);
+	return 0;
+}
+
+int
+relay_transfer_issue_tokens(struct relay_transfer *t)
+{
+	int	r;
+
+	if ((r = relay_token_new(t->token[RELAY_SIDE_SEND])) != 0)
+		return r;
+	do {
+		if ((r = relay_token_new(t->token[RELAY_SIDE_RECEIVE])) != 0)
+			return r;
+	} while (strcmp(t->token[0], t->token[1]) == 0);
+	return 0;
+}

@@ -1,0 +1,234 @@
+/*
+ * ferryd.c: the relay's main: flags, the loop, SIGINT/SIGTERM for a
+ * graceful stop. The only place in the relay that exits.
+ *
+ * Test-only flags (not in --help's main list, shown under "Testing"):
+ * --hello-timeout-ms, --offer-timeout-ms, --token-timeout-ms,
+ * --ping-after-ms, --idle-timeout-ms, --linger-ms shorten the protocol's
+ * deadlines so tests can watch them expire in well under a second.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <uv.h>
+
+#include "relay_log.h"
+#include "proto.h"
+#include "relay.h"
+
+#define FERRYD_VERSION	"0.1.0"
+
+struct ferryd {
+	struct relay	*relay;
+	uv_signal_t	 sigint;
+	uv_signal_t	 sigterm;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: ferryd [--listen HOST:PORT] [--max-clients N]\n"
+"              [--log-level error|warn|info|debug] [--help] [--version]\n"
+"\n"
+"The ferry relay: clients connect, see each other and stream files to\n"
+"each other through it. It stores nothing. Logs go to stderr.\n"
+"\n"
+"  --listen HOST:PORT   where to listen (default %s); [::1]:7117 for IPv6,\n"
+"                       port 0 picks a free port (the log says which)\n"
+"  --max-clients N      clients that may be connected at once (default 65536);\n"
+"                       the next one gets error{busy}\n"
+"  --log-level LEVEL    error, warn, info (default) or debug\n"
+"  --help               this text\n"
+"  --version            the version and protocol version\n"
+"\n"
+"Testing (milliseconds): --hello-timeout-ms N (10000), --offer-timeout-ms N\n"
+"(120000), --token-timeout-ms N (30000), --ping-after-ms N (30000),\n"
+"--idle-timeout-ms N (60000), --linger-ms N (2000).\n",
+	    RELAY_DEFAULT_LISTEN);
+}
+
+/* A whole decimal number in [lo, hi], or -1. */
+static int
+parse_num(const char *s, unsigned long long lo, unsigned long long hi,
+    unsigned long long *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+signal_cb(uv_signal_t *s, int signum)
+{
+	struct ferryd	*d = s->data;
+
+	relay_log(RELAY_LOG_INFO, NULL, "%s received",
+	    signum == SIGINT ? "SIGINT" : "SIGTERM");
+	relay_shutdown(d->relay);
+	/* A second signal gets the default action: a stuck stop can be forced. */
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+/* 10,000 clients need more descriptors than the usual soft limit of 1024. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		OPT_MAX_CLIENTS = 256, OPT_LOG_LEVEL, OPT_HELLO, OPT_OFFER,
+		OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER,
+	};
+	static const struct option	opts[] = {
+		{ "listen",		required_argument, NULL, 'l' },
+		{ "max-clients",	required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ "version",		no_argument,	   NULL, 'V' },
+		{ "hello-timeout-ms",	required_argument, NULL, OPT_HELLO },
+		{ "offer-timeout-ms",	required_argument, NULL, OPT_OFFER },
+		{ "token-timeout-ms",	required_argument, NULL, OPT_TOKEN },
+		{ "ping-after-ms",	required_argument, NULL, OPT_PING },
+		{ "idle-timeout-ms",	required_argument, NULL, OPT_IDLE },
+		{ "linger-ms",		required_argument, NULL, OPT_LINGER },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct relay_config	 cfg;
+	struct ferryd		 d;
+	uv_loop_t		 loop;
+	unsigned long long	 v;
+	uint64_t		*ms;
+	char			 err[512];
+	int			 c, level, e;
+
+	relay_config_default(&cfg);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:hV", opts, NULL)) != -1) {
+		ms = NULL;
+		switch (c) {
+		case 'l':
+			cfg.listen = optarg;
+			break;
+		case OPT_MAX_CLIENTS:
+			if (parse_num(optarg, 1, 1000000, &v) != 0) {
+				fprintf(stderr, "ferryd: --max-clients wants a "
+				    "number from 1 to 1000000, not \"%s\"\n", optarg);
+				return 2;
+			}
+			cfg.max_clients = (unsigned)v;
+			break;
+		case OPT_LOG_LEVEL:
+			if ((level = relay_log_parse_level(optarg)) < 0) {
+				fprintf(stderr, "ferryd: --log-level wants error, "
+				    "warn, info or debug, not \"%s\"\n", optarg);
+				return 2;
+			}
+			relay_log_set_level((enum relay_log_level)level);
+			break;
+		case OPT_HELLO:
+			ms = &cfg.hello_ms;
+			break;
+		case OPT_OFFER:
+			ms = &cfg.offer_ms;
+			break;
+		case OPT_TOKEN:
+			ms = &cfg.token_ms;
+			break;
+		case OPT_PING:
+			ms = &cfg.ping_ms;
+			break;
+		case OPT_IDLE:
+			ms = &cfg.idle_ms;
+			break;
+		case OPT_LINGER:
+			ms = &cfg.linger_ms;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ferryd %s (protocol %d)\n", FERRYD_VERSION,
+			    PROTO_VERSION);
+			return 0;
+		case ':':
+			fprintf(stderr, "ferryd: %s needs a value (try --help)\n",
+			    argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "ferryd: unknown option \"%s\" (try "
+			    "--help)\n", argv[optind - 1]);
+			return 2;
+		}
+		if (ms != NULL) {
+			if (parse_num(optarg, 1, 86400000, &v) != 0) {
+				fprintf(stderr, "ferryd: %s wants milliseconds "
+				    "from 1 to 86400000, not \"%s\"\n",
+				    argv[optind - 1], optarg);
+				return 2;
+			}
+			*ms = v;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ferryd: unexpected argument \"%s\" (try "
+		    "--help)\n", argv[optind]);
+		return 2;
+	}
+
+	signal(SIGPIPE, SIG_IGN);	/* a vanished client is an error value */
+	raise_nofile();
+	if ((e = uv_loop_init(&loop)) != 0) {
+		fprintf(stderr, "ferryd: %s\n", uv_strerror(e));
+		return 1;
+	}
+	if (relay_new(&loop, &cfg, &d.relay) != 0) {
+		fprintf(stderr, "ferryd: out of memory\n");
+		uv_loop_close(&loop);
+		return 1;
+	}
+	if (relay_listen(d.relay, err, sizeof err) != 0) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		relay_free(d.relay);
+		uv_loop_close(&loop);
+		return 2;
+	}
+	uv_signal_init(&loop, &d.sigint);
+	uv_signal_init(&loop, &d.sigterm);
+	d.sigint.data = &d;
+	d.sigterm.data = &d;
+	uv_signal_start(&d.sigint, signal_cb, SIGINT);
+	uv_signal_start(&d.sigterm, signal_cb, SIGTERM);
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+
+	relay_free(d.relay);
+	if ((e = uv_loop_close(&loop)) != 0)
+		relay_log(RELAY_LOG_WARN, NULL, "loop close: %s", uv_strerror(e));
+	relay_log(RELAY_LOG_INFO, NULL, "stopped");
+	return 0;
+}

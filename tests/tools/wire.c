@@ -1,0 +1,1169 @@
+/*
+ * wire.c: a scriptable ferry protocol client for end-to-end tests and
+ * benchmarks. One process holds any number of named connections to a relay
+ * and runs a script against them, so multi-party flows (offer, accept,
+ * attach, bridge, checks) are deterministic and need no sleeps.
+ *
+ * usage: wire [-t MS] [-v] HOST:PORT [SCRIPT]
+ *	Runs SCRIPT (default: stdin), one command per line; '#' starts a
+ *	comment line. ${NAME} expands a variable set by `set` or a K>NAME
+ *	capture, else from the environment. -t sets how long any wait may
+ *	last without progress (default 10000 ms); -v echoes each command.
+ *	Exits 0 when every command passed, 1 at the first failure (said on
+ *	stderr with the line), 2 on a usage error.
+ *
+ * Commands (C names a connection; "P*" stands for every connection whose
+ * name starts with P, in the order they were opened):
+ *	connect C		open a TCP connection named C
+ *	connect-many P N	open N connections P0 .. P<N-1>, say nothing
+ *	close C			close it
+ *	shut C			shutdown(SHUT_WR): send EOF, keep reading
+ *	send C JSON		one control frame; the payload is the rest of
+ *				the line as it is (so it can be malformed)
+ *	raw C HEX		raw bytes, e.g. "ffffffff01" (a 4 GiB header)
+ *	hello C NAME		send hello {version 1, NAME} and expect welcome;
+ *				sets ${C.id} and ${C.addr}
+ *	expect C TYPE [K=V | K~V | K>VAR]...
+ *				the next control frame on C has this type;
+ *				K=V: field K is V, K~V: field K contains V,
+ *				K>VAR: store field K in VAR
+ *	expect-close C		C is closed by the relay (EOF or reset) with
+ *				no further frame
+ *	quiet C MS		nothing arrives on C for MS milliseconds
+ *	write C N [SEED]	write N bytes of pseudo-random stream SEED
+ *	read C N [SEED]		read N bytes; they must be that stream
+ *	pump A B N [SEED]	write N bytes on A while reading and checking
+ *				them on B; prints "# pump: ... MiB/s"
+ *	autopong on|off		while expecting something else, answer a
+ *				relay ping with pong (on, default) or skip it
+ *	sleep MS | set VAR VALUE | echo TEXT
+ *	kill PID SIG		send a signal (TERM, INT, KILL or a number)
+ *
+ * Fields for expect: type code message reason token role name addr id ref
+ * transfer version more ok index size sha256, peer (the peer's name),
+ * peer.id, peer.addr, peers (names joined by ","), npeers, ids (joined by
+ * ","), nids, files (names joined by ","), nfiles. Absent numbers are 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "msg.h"
+#include "proto.h"
+
+#define WIRE_IBUF	(256 * 1024)	/* read size */
+#define WIRE_NAME_MAX	64
+
+struct wconn {
+	char			 name[WIRE_NAME_MAX];
+	int			 fd;		/* -1 once closed */
+	int			 eof;		/* the relay closed it */
+	uint8_t			*ibuf;		/* owned: bytes read, not consumed */
+	size_t			 ipos, ilen;
+	struct proto_decoder	 dec;
+};
+
+struct wvar {
+	char	*name;		/* owned */
+	char	*value;		/* owned */
+};
+
+struct wire {
+	const char	*host;
+	const char	*port;
+	int		 timeout;	/* ms without progress */
+	int		 verbose;
+	int		 autopong;
+	struct wconn	**conns;	/* owned, with each element */
+	size_t		 nconns;
+	struct wvar	*vars;		/* owned */
+	size_t		 nvars;
+	int		 line;
+	char		 why[1024];	/* the failure, for people */
+};
+
+static int	wire_fail(struct wire *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static int
+wire_fail(struct wire *w, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->why, sizeof w->why, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- variables --- */
+
+static const char *
+var_get(struct wire *w, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nvars; i++) {
+		if (strcmp(w->vars[i].name, name) == 0)
+			return w->vars[i].value;
+	}
+	return getenv(name);
+}
+
+static int
+var_set(struct wire *w, const char *name, const char *value)
+{
+	struct wvar	*nv;
+	char		*v;
+	size_t		 i;
+
+	if ((v = strdup(value)) == NULL)
+		return wire_fail(w, "out of memory");
+	for (i = 0; i < w->nvars; i++) {
+		if (strcmp(w->vars[i].name, name) == 0) {
+			free(w->vars[i].value);
+			w->vars[i].value = v;
+			return 0;
+		}
+	}
+	if ((nv = realloc(w->vars, (w->nvars + 1) * sizeof *nv)) == NULL) {
+		free(v);
+		return wire_fail(w, "out of memory");
+	}
+	w->vars = nv;
+	if ((nv[w->nvars].name = strdup(name)) == NULL) {
+		free(v);
+		return wire_fail(w, "out of memory");
+	}
+	nv[w->nvars++].value = v;
+	return 0;
+}
+
+/* Expands ${NAME} in line into a malloc'd string (*out, freed by the caller). */
+static int
+expand(struct wire *w, const char *line, char **out)
+{
+	const char	*p = line, *end, *val;
+	char		 name[128];
+	char		*buf, *nb;
+	size_t		 len = 0, cap = strlen(line) + 64, n;
+
+	if ((buf = malloc(cap)) == NULL)
+		return wire_fail(w, "out of memory");
+	while (*p != '\0') {
+		if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}')) != NULL) {
+			n = (size_t)(end - p - 2);
+			if (n >= sizeof name) {
+				free(buf);
+				return wire_fail(w, "variable name too long");
+			}
+			memcpy(name, p + 2, n);
+			name[n] = '\0';
+			if ((val = var_get(w, name)) == NULL) {
+				free(buf);
+				return wire_fail(w, "no variable ${%s}", name);
+			}
+			p = end + 1;
+		} else {
+			val = NULL;
+			n = 1;
+		}
+		n = val != NULL ? strlen(val) : 1;
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return wire_fail(w, "out of memory");
+			}
+			buf = nb;
+		}
+		if (val != NULL)
+			memcpy(buf + len, val, n);
+		else
+			buf[len] = *p++;
+		len += n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* --- connections --- */
+
+static struct wconn *
+conn_find(struct wire *w, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nconns; i++) {
+		if (strcmp(w->conns[i]->name, name) == 0)
+			return w->conns[i];
+	}
+	return NULL;
+}
+
+static void
+conn_free(struct wconn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	proto_decoder_free(&c->dec);
+	free(c->ibuf);
+	free(c);
+}
+
+static int
+conn_open(struct wire *w, const char *name)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	struct wconn	*c, **nc;
+	int		 fd = -1, one = 1, e;
+
+	if (strlen(name) >= WIRE_NAME_MAX)
+		return wire_fail(w, "connection name too long");
+	if (conn_find(w, name) != NULL)
+		return wire_fail(w, "connection %s is already open", name);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((e = getaddrinfo(w->host, w->port, &hints, &res)) != 0)
+		return wire_fail(w, "%s: %s", w->host, gai_strerror(e));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    0)) < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return wire_fail(w, "connect %s: %s", name, strerror(errno));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->ibuf = malloc(WIRE_IBUF)) == NULL ||
+	    (nc = realloc(w->conns, (w->nconns + 1) * sizeof *nc)) == NULL) {
+		if (c != NULL)
+			free(c->ibuf);
+		free(c);
+		close(fd);
+		return wire_fail(w, "out of memory");
+	}
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->fd = fd;
+	proto_decoder_init(&c->dec);
+	w->conns = nc;
+	w->conns[w->nconns++] = c;
+	return 0;
+}
+
+/* Waits for fd to be ready for events until deadline; 1 ready, 0 timeout. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd	pfd;
+	int64_t		left;
+	int		r;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return 1;	/* let the read/write report it */
+	}
+}
+
+/* Reads more into c->ibuf. 1 got bytes, 0 closed, -1 timed out, -2 error. */
+static int
+conn_fill(struct wire *w, struct wconn *c, int64_t deadline)
+{
+	ssize_t	n;
+
+	if (c->eof || c->fd < 0)
+		return 0;
+	if (c->ipos > 0) {
+		memmove(c->ibuf, c->ibuf + c->ipos, c->ilen - c->ipos);
+		c->ilen -= c->ipos;
+		c->ipos = 0;
+	}
+	if (c->ilen == WIRE_IBUF)
+		return 1;
+	for (;;) {
+		n = read(c->fd, c->ibuf + c->ilen, WIRE_IBUF - c->ilen);
+		if (n > 0) {
+			c->ilen += (size_t)n;
+			return 1;
+		}
+		if (n == 0 || errno == ECONNRESET) {
+			c->eof = 1;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			wire_fail(w, "read %s: %s", c->name, strerror(errno));
+			return -2;
+		}
+		if (!wait_fd(c->fd, POLLIN, deadline))
+			return -1;
+	}
+}
+
+/*
+ * The next frame on c: 1 with *f (payload valid until the next fill),
+ * 0 when c was closed, -1 on timeout, -2 on an error (in w->why).
+ */
+static int
+conn_frame(struct wire *w, struct wconn *c, struct proto_frame *f,
+    int64_t deadline)
+{
+	size_t	used;
+	int	r;
+
+	for (;;) {
+		if (c->ipos < c->ilen) {
+			r = proto_decoder_feed(&c->dec, c->ibuf + c->ipos,
+			    c->ilen - c->ipos, &used, f);
+			c->ipos += used;
+			if (r < 0) {
+				wire_fail(w, "bad frame from the relay on %s: %s",
+				    c->name, proto_strerror(r));
+				return -2;
+			}
+			if (r == 1)
+				return 1;
+		}
+		if ((r = conn_fill(w, c, deadline)) <= 0)
+			return r;
+	}
+}
+
+static int
+write_all(struct wire *w, struct wconn *c, const uint8_t *p, size_t n)
+{
+	int64_t	deadline = now_ms() + w->timeout;
+	ssize_t	r;
+
+	if (c->fd < 0)
+		return wire_fail(w, "%s is closed", c->name);
+	while (n > 0) {
+		r = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			deadline = now_ms() + w->timeout;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN) {
+			if (!wait_fd(c->fd, POLLOUT, deadline))
+				return wire_fail(w, "write %s: timed out",
+				    c->name);
+			continue;
+		}
+		return wire_fail(w, "write %s: %s", c->name, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+send_json(struct wire *w, struct wconn *c, const char *json)
+{
+	uint8_t	hdr[PROTO_HEADER_LEN];
+	size_t	n = strlen(json);
+
+	proto_header_encode(hdr, PROTO_KIND_CONTROL, (uint32_t)n);
+	if (write_all(w, c, hdr, sizeof hdr) != 0)
+		return -1;
+	return write_all(w, c, (const uint8_t *)json, n);
+}
+
+/* --- the pseudo-random stream: byte i of stream s is a function of (s, i) --- */
+
+static uint64_t
+mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+stream_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n)
+{
+	uint64_t	v;
+	unsigned	i;
+
+	while (n > 0) {
+		v = mix64(seed * 0x9e3779b97f4a7c15ULL + off / 8);
+		i = (unsigned)(off % 8);
+		if (i == 0 && n >= 8) {
+			memcpy(buf, &v, 8);
+			buf += 8;
+			off += 8;
+			n -= 8;
+			continue;
+		}
+		for (; i < 8 && n > 0; i++, n--, off++)
+			*buf++ = (uint8_t)(v >> (i * 8));
+	}
+}
+
+/* Checks n bytes read at stream offset off; scratch holds at least n bytes. */
+static int
+stream_check(struct wire *w, const char *name, uint64_t seed, uint64_t off,
+    const uint8_t *got, size_t n, uint8_t *scratch)
+{
+	size_t	i;
+
+	stream_fill(seed, off, scratch, n);
+	if (memcmp(got, scratch, n) == 0)
+		return 0;
+	for (i = 0; i < n && got[i] == scratch[i]; i++)
+		;
+	return wire_fail(w, "%s: byte %" PRIu64 " is 0x%02x, expected 0x%02x",
+	    name, off + i, got[i], scratch[i]);
+}
+
+/* --- expect --- */
+
+static void
+join_peers(char *out, size_t len, const struct proto_peer *p, size_t n)
+{
+	size_t	i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "",
+		    p[i].name);
+}
+
+/* The text of field k of m; -1 when there is no such field. */
+static int
+field(const struct proto_msg *m, const char *k, char *out, size_t len)
+{
+	size_t	i, o = 0;
+
+#define NUM(name, v) if (strcmp(k, name) == 0) { \
+	snprintf(out, len, "%" PRIu64, (uint64_t)(v)); return 0; }
+#define STR(name, v) if (strcmp(k, name) == 0) { \
+	snprintf(out, len, "%s", v); return 0; }
+	STR("type", proto_msg_type_name(m->type));
+	STR("code", m->code);
+	STR("message", m->message);
+	STR("reason", m->reason);
+	STR("token", m->token);
+	STR("name", m->name);
+	STR("addr", m->addr);
+	STR("sha256", m->sha256);
+	STR("peer", m->peer.name);
+	STR("peer.addr", m->peer.addr);
+	STR("role", m->role == PROTO_ROLE_SEND ? "send" :
+	    m->role == PROTO_ROLE_RECEIVE ? "receive" : "");
+	STR("more", m->more ? "true" : "false");
+	STR("ok", m->ok ? "true" : "false");
+	NUM("id", m->id);
+	NUM("ref", m->ref);
+	NUM("transfer", m->transfer);
+	NUM("version", m->version);
+	NUM("index", m->index);
+	NUM("size", m->size);
+	NUM("peer.id", m->peer.id);
+	NUM("npeers", m->npeers);
+	NUM("nids", m->nids);
+	NUM("nfiles", m->nfiles);
+#undef NUM
+#undef STR
+	if (strcmp(k, "peers") == 0) {
+		join_peers(out, len, m->peers, m->npeers);
+		return 0;
+	}
+	if (strcmp(k, "ids") == 0) {
+		out[0] = '\0';
+		for (i = 0; i < m->nids && o < len; i++)
+			o += (size_t)snprintf(out + o, len - o, "%s%" PRIu64,
+			    i ? "," : "", m->ids[i]);
+		return 0;
+	}
+	if (strcmp(k, "files") == 0) {
+		out[0] = '\0';
+		for (i = 0; i < m->nfiles && o < len; i++)
+			o += (size_t)snprintf(out + o, len - o, "%s%s",
+			    i ? "," : "", m->files[i].name);
+		return 0;
+	}
+	return -1;
+}
+
+/* The payload as text for a failure message, cut short. */
+static void
+shown(char *out, size_t len, const struct proto_frame *f)
+{
+	size_t	n = f->len < len - 1 ? f->len : len - 1, i;
+
+	for (i = 0; i < n; i++)
+		out[i] = f->payload[i] >= 0x20 && f->payload[i] < 0x7f ?
+		    (char)f->payload[i] : '.';
+	out[n] = '\0';
+}
+
+/* Reads the next control message on c into m (skipping or answering pings). */
+static int
+next_msg(struct wire *w, struct wconn *c, const char *want,
+    struct proto_msg *m, char *text, size_t textlen)
+{
+	struct proto_frame	f;
+	char			err[256];
+	int64_t			deadline = now_ms() + w->timeout;
+	int			r;
+
+	for (;;) {
+		r = conn_frame(w, c, &f, deadline);
+		if (r == -1)
+			return wire_fail(w, "%s: timed out waiting for %s",
+			    c->name, want);
+		if (r == 0)
+			return wire_fail(w, "%s: closed while waiting for %s",
+			    c->name, want);
+		if (r < 0)
+			return -1;
+		shown(text, textlen, &f);
+		if (f.kind != PROTO_KIND_CONTROL)
+			return wire_fail(w, "%s: got a data frame of %" PRIu32
+			    " bytes while waiting for %s", c->name, f.len, want);
+		if ((r = proto_msg_decode(f.payload, f.len, m, err,
+		    sizeof err)) != 0)
+			return wire_fail(w, "%s: undecodable message (%s): %s",
+			    c->name, err, text);
+		if (m->type == PROTO_MSG_PING && strcmp(want, "ping") != 0) {
+			proto_msg_free(m);
+			if (w->autopong && send_json(w, c, "{\"type\":\"pong\"}") != 0)
+				return -1;
+			continue;
+		}
+		return 0;
+	}
+}
+
+static int
+cmd_expect(struct wire *w, struct wconn *c, char **args, int nargs)
+{
+	struct proto_msg	 m;
+	char			 text[600], val[4096], *k, *v, op;
+	const char		*tn;
+	int			 i, r = 0;
+
+	if (nargs < 1)
+		return wire_fail(w, "expect C TYPE [checks]");
+	if (next_msg(w, c, args[0], &m, text, sizeof text) != 0)
+		return -1;
+	tn = proto_msg_type_name(m.type);
+	if (tn == NULL || strcmp(tn, args[0]) != 0) {
+		r = wire_fail(w, "%s: expected %s, got %s", c->name, args[0],
+		    text);
+		goto out;
+	}
+	for (i = 1; i < nargs && r == 0; i++) {
+		k = args[i];
+		if ((v = strpbrk(k, "=~>")) == NULL) {
+			r = wire_fail(w, "check \"%s\" has no =, ~ or >", k);
+			break;
+		}
+		op = *v;
+		*v++ = '\0';
+		if (field(&m, k, val, sizeof val) != 0) {
+			r = wire_fail(w, "no field \"%s\"", k);
+			break;
+		}
+		if (op == '>')
+			r = var_set(w, v, val);
+		else if ((op == '=' && strcmp(val, v) != 0) ||
+		    (op == '~' && strstr(val, v) == NULL))
+			r = wire_fail(w, "%s: %s: %s is \"%s\", wanted %s\"%s\" "
+			    "in %s", c->name, args[0], k, val,
+			    op == '~' ? "something containing " : "", v, text);
+	}
+out:
+	proto_msg_free(&m);
+	return r;
+}
+
+static int
+cmd_expect_close(struct wire *w, struct wconn *c)
+{
+	struct proto_frame	f;
+	char			text[600];
+	int			r;
+
+	r = conn_frame(w, c, &f, now_ms() + w->timeout);
+	if (r == 0)
+		return 0;
+	if (r == -1)
+		return wire_fail(w, "%s: still open", c->name);
+	if (r == 1) {
+		shown(text, sizeof text, &f);
+		return wire_fail(w, "%s: expected the relay to close it, got "
+		    "%s", c->name, text);
+	}
+	return -1;
+}
+
+static int
+cmd_quiet(struct wire *w, struct wconn *c, int ms)
+{
+	struct proto_frame	f;
+	char			text[600];
+	int			r;
+
+	r = conn_frame(w, c, &f, now_ms() + ms);
+	if (r == -1)
+		return 0;
+	if (r == 0)
+		return wire_fail(w, "%s: closed during quiet", c->name);
+	if (r == 1) {
+		shown(text, sizeof text, &f);
+		return wire_fail(w, "%s: expected nothing, got %s", c->name,
+		    text);
+	}
+	return -1;
+}
+
+/* --- byte streams --- */
+
+static int
+cmd_write(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed)
+{
+	uint8_t		*buf;
+	uint64_t	 off = 0;
+	size_t		 k;
+	int		 r = 0;
+
+	if ((buf = malloc(WIRE_IBUF)) == NULL)
+		return wire_fail(w, "out of memory");
+	while (off < n && r == 0) {
+		k = n - off < WIRE_IBUF ? (size_t)(n - off) : WIRE_IBUF;
+		stream_fill(seed, off, buf, k);
+		r = write_all(w, c, buf, k);
+		off += k;
+	}
+	free(buf);
+	return r;
+}
+
+static int
+cmd_read(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed)
+{
+	uint8_t		*scratch;
+	uint64_t	 off = 0;
+	size_t		 k;
+	int		 r = 0;
+
+	if ((scratch = malloc(WIRE_IBUF)) == NULL)
+		return wire_fail(w, "out of memory");
+	while (off < n && r == 0) {
+		if (c->ipos == c->ilen) {
+			r = conn_fill(w, c, now_ms() + w->timeout);
+			if (r == 0)
+				r = wire_fail(w, "%s: closed after %" PRIu64
+				    " of %" PRIu64 " bytes", c->name, off, n);
+			else if (r == -1)
+				r = wire_fail(w, "%s: timed out after %" PRIu64
+				    " of %" PRIu64 " bytes", c->name, off, n);
+			else
+				r = r < 0 ? -1 : 0;
+			continue;
+		}
+		k = c->ilen - c->ipos;
+		if (k > n - off)
+			k = (size_t)(n - off);
+		r = stream_check(w, c->name, seed, off, c->ibuf + c->ipos, k,
+		    scratch);
+		c->ipos += k;
+		off += k;
+	}
+	free(scratch);
+	return r;
+}
+
+/* Writes on a and reads on b at once, so neither side's buffers fill up. */
+static int
+cmd_pump(struct wire *w, struct wconn *a, struct wconn *b, uint64_t n,
+    uint64_t seed)
+{
+	struct pollfd	 pfd[2];
+	uint8_t		*wbuf, *scratch;
+	uint64_t	 woff = 0, roff = 0;
+	size_t		 wpos = 0, wlen = 0, k;
+	int64_t		 t0 = now_ms(), deadline = t0 + w->timeout, dt;
+	ssize_t		 r;
+	int		 rc = 0;
+
+	if (a->fd < 0 || b->fd < 0)
+		return wire_fail(w, "pump: a connection is closed");
+	wbuf = malloc(WIRE_IBUF);
+	scratch = malloc(WIRE_IBUF);
+	if (wbuf == NULL || scratch == NULL) {
+		free(wbuf);
+		free(scratch);
+		return wire_fail(w, "out of memory");
+	}
+	/* Bytes b had already read (after its attached frame) come first. */
+	while (roff < n && rc == 0) {
+		if (b->ipos < b->ilen) {
+			k = b->ilen - b->ipos;
+			if (k > n - roff)
+				k = (size_t)(n - roff);
+			rc = stream_check(w, b->name, seed, roff, b->ibuf +
+			    b->ipos, k, scratch);
+			b->ipos += k;
+			roff += k;
+			deadline = now_ms() + w->timeout;
+			continue;
+		}
+		if (now_ms() > deadline) {
+			rc = wire_fail(w, "pump: stalled after %" PRIu64 " of %"
+			    PRIu64 " bytes written, %" PRIu64 " read", woff, n,
+			    roff);
+			break;
+		}
+		pfd[0].fd = a->fd;
+		pfd[0].events = woff < n ? POLLOUT : 0;
+		pfd[1].fd = b->fd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, 100) < 0 && errno != EINTR) {
+			rc = wire_fail(w, "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents != 0 && woff < n) {
+			if (wpos == wlen) {
+				wlen = n - woff < WIRE_IBUF ? (size_t)(n - woff) :
+				    WIRE_IBUF;
+				stream_fill(seed, woff, wbuf, wlen);
+				wpos = 0;
+			}
+			r = send(a->fd, wbuf + wpos, wlen - wpos, MSG_NOSIGNAL);
+			if (r > 0) {
+				wpos += (size_t)r;
+				woff += (uint64_t)r;
+				deadline = now_ms() + w->timeout;
+			} else if (r < 0 && errno != EAGAIN && errno != EINTR) {
+				rc = wire_fail(w, "pump: write %s: %s", a->name,
+				    strerror(errno));
+				break;
+			}
+		}
+		if (pfd[1].revents != 0) {
+			if ((r = conn_fill(w, b, now_ms())) == 0)
+				rc = wire_fail(w, "pump: %s closed after %" PRIu64
+				    " of %" PRIu64 " bytes", b->name, roff, n);
+			else if (r == -2)
+				rc = -1;
+		}
+	}
+	dt = now_ms() - t0;
+	if (rc == 0)
+		printf("# pump %s->%s: %" PRIu64 " bytes in %.3f s, %.1f MiB/s\n",
+		    a->name, b->name, n, (double)dt / 1000.0, dt > 0 ?
+		    (double)n / 1048576.0 / ((double)dt / 1000.0) : 0.0);
+	fflush(stdout);
+	free(wbuf);
+	free(scratch);
+	return rc;
+}
+
+/* --- the script --- */
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	char	*end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static int
+cmd_raw(struct wire *w, struct wconn *c, const char *hex)
+{
+	uint8_t	*buf;
+	size_t	 n = strlen(hex), i;
+	int	 r;
+
+	if (n % 2 != 0)
+		return wire_fail(w, "raw: odd number of hex digits");
+	if ((buf = malloc(n / 2 + 1)) == NULL)
+		return wire_fail(w, "out of memory");
+	for (i = 0; i < n / 2; i++) {
+		if (hexval(hex[2 * i]) < 0 || hexval(hex[2 * i + 1]) < 0) {
+			free(buf);
+			return wire_fail(w, "raw: not hex: %s", hex);
+		}
+		buf[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+	}
+	r = write_all(w, c, buf, n / 2);
+	free(buf);
+	return r;
+}
+
+static int
+cmd_hello(struct wire *w, struct wconn *c, const char *name)
+{
+	struct proto_msg	 m;
+	char			 json[256], text[600], var[WIRE_NAME_MAX + 8];
+	int			 r;
+
+	snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":%d,"
+	    "\"name\":\"%s\"}", PROTO_VERSION, name);
+	if (send_json(w, c, json) != 0 ||
+	    next_msg(w, c, "welcome", &m, text, sizeof text) != 0)
+		return -1;
+	if (m.type != PROTO_MSG_WELCOME || strcmp(m.name, name) != 0)
+		r = wire_fail(w, "%s: expected welcome for %s, got %s", c->name,
+		    name, text);
+	else {
+		snprintf(var, sizeof var, "%s.id", c->name);
+		snprintf(text, sizeof text, "%" PRIu64, m.id);
+		r = var_set(w, var, text);
+		snprintf(var, sizeof var, "%s.addr", c->name);
+		if (r == 0)
+			r = var_set(w, var, m.addr);
+	}
+	proto_msg_free(&m);
+	return r;
+}
+
+static int
+signum(const char *s)
+{
+	uint64_t	n;
+
+	if (strcmp(s, "TERM") == 0 || strcmp(s, "SIGTERM") == 0)
+		return SIGTERM;
+	if (strcmp(s, "INT") == 0 || strcmp(s, "SIGINT") == 0)
+		return SIGINT;
+	if (strcmp(s, "KILL") == 0 || strcmp(s, "SIGKILL") == 0)
+		return SIGKILL;
+	if (parse_u64(s, &n) == 0 && n < 65)
+		return (int)n;
+	return -1;
+}
+
+/* Commands that act on one connection, run for each match of "P*". */
+static int
+per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
+    int nargs, const char *rest)
+{
+	uint64_t	n, seed = 1;
+
+	if (strcmp(cmd, "close") == 0) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		return 0;
+	}
+	if (strcmp(cmd, "shut") == 0) {
+		if (c->fd < 0 || shutdown(c->fd, SHUT_WR) != 0)
+			return wire_fail(w, "shutdown %s: %s", c->name,
+			    c->fd < 0 ? "closed" : strerror(errno));
+		return 0;
+	}
+	if (strcmp(cmd, "send") == 0)
+		return send_json(w, c, rest);
+	if (strcmp(cmd, "raw") == 0)
+		return nargs < 1 ? wire_fail(w, "raw C HEX") :
+		    cmd_raw(w, c, args[0]);
+	if (strcmp(cmd, "hello") == 0)
+		return nargs < 1 ? wire_fail(w, "hello C NAME") :
+		    cmd_hello(w, c, args[0]);
+	if (strcmp(cmd, "expect") == 0)
+		return cmd_expect(w, c, args, nargs);
+	if (strcmp(cmd, "expect-close") == 0)
+		return cmd_expect_close(w, c);
+	if (strcmp(cmd, "quiet") == 0) {
+		if (nargs < 1 || parse_u64(args[0], &n) != 0)
+			return wire_fail(w, "quiet C MS");
+		return cmd_quiet(w, c, (int)n);
+	}
+	if (strcmp(cmd, "write") == 0 || strcmp(cmd, "read") == 0) {
+		if (nargs < 1 || parse_u64(args[0], &n) != 0 ||
+		    (nargs > 1 && parse_u64(args[1], &seed) != 0))
+			return wire_fail(w, "%s C N [SEED]", cmd);
+		return cmd[0] == 'w' ? cmd_write(w, c, n, seed) :
+		    cmd_read(w, c, n, seed);
+	}
+	return wire_fail(w, "unknown command \"%s\"", cmd);
+}
+
+#define WIRE_ARGS_MAX	32
+
+static int
+run_line(struct wire *w, char *line)
+{
+	char		*args[WIRE_ARGS_MAX], *p = line, *cmd, *rest = NULL;
+	struct wconn	*c, *d;
+	uint64_t	 n, seed = 1;
+	size_t		 i, plen, matched = 0;
+	char		 name[WIRE_NAME_MAX + 16];
+	int		 nargs = 0, sig;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	/* Split into words; `send C JSON` keeps the rest of the line whole. */
+	cmd = p;
+	while (*p != '\0' && *p != ' ' && *p != '\t')
+		p++;
+	while (*p != '\0' && nargs < WIRE_ARGS_MAX) {
+		*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if ((strcmp(cmd, "send") == 0 || strcmp(cmd, "echo") == 0 ||
+		    strcmp(cmd, "set") == 0) && nargs == 1) {
+			rest = p;
+			break;
+		}
+		args[nargs++] = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (w->verbose)
+		printf("# > %s%s%s\n", cmd, nargs ? " " : "", nargs ? args[0] : "");
+
+	if (strcmp(cmd, "echo") == 0) {
+		printf("# %s%s%s\n", nargs ? args[0] : "", rest ? " " : "",
+		    rest ? rest : "");
+		return 0;
+	}
+	if (strcmp(cmd, "sleep") == 0) {
+		if (nargs < 1 || parse_u64(args[0], &n) != 0)
+			return wire_fail(w, "sleep MS");
+		usleep((useconds_t)(n * 1000));
+		return 0;
+	}
+	if (strcmp(cmd, "set") == 0) {
+		if (nargs < 1)
+			return wire_fail(w, "set VAR VALUE");
+		return var_set(w, args[0], rest != NULL ? rest : "");
+	}
+	if (strcmp(cmd, "autopong") == 0) {
+		if (nargs < 1)
+			return wire_fail(w, "autopong on|off");
+		w->autopong = strcmp(args[0], "on") == 0;
+		return 0;
+	}
+	if (strcmp(cmd, "kill") == 0) {
+		if (nargs < 2 || parse_u64(args[0], &n) != 0 || n == 0 ||
+		    (sig = signum(args[1])) < 0)
+			return wire_fail(w, "kill PID SIG");
+		if (kill((pid_t)n, sig) != 0)
+			return wire_fail(w, "kill %s: %s", args[0], strerror(errno));
+		return 0;
+	}
+	if (nargs < 1)
+		return wire_fail(w, "%s needs a connection name", cmd);
+	if (strcmp(cmd, "connect") == 0)
+		return conn_open(w, args[0]);
+	if (strcmp(cmd, "connect-many") == 0) {
+		if (nargs < 2 || parse_u64(args[1], &n) != 0)
+			return wire_fail(w, "connect-many P N");
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof name, "%s%zu", args[0], i);
+			if (conn_open(w, name) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (strcmp(cmd, "pump") == 0) {
+		if (nargs < 3 || parse_u64(args[2], &n) != 0 ||
+		    (nargs > 3 && parse_u64(args[3], &seed) != 0))
+			return wire_fail(w, "pump A B N [SEED]");
+		if ((c = conn_find(w, args[0])) == NULL ||
+		    (d = conn_find(w, args[1])) == NULL)
+			return wire_fail(w, "pump: no such connection");
+		return cmd_pump(w, c, d, n, seed);
+	}
+	plen = strlen(args[0]);
+	if (plen > 0 && args[0][plen - 1] == '*') {
+		for (i = 0; i < w->nconns; i++) {
+			if (strncmp(w->conns[i]->name, args[0], plen - 1) != 0)
+				continue;
+			matched++;
+			if (per_conn(w, cmd, w->conns[i], args + 1, nargs - 1,
+			    rest) != 0)
+				return -1;
+		}
+		if (matched == 0)
+			return wire_fail(w, "no connection matches %s", args[0]);
+		return 0;
+	}
+	if ((c = conn_find(w, args[0])) == NULL)
+		return wire_fail(w, "no connection %s", args[0]);
+	if (strcmp(cmd, "send") == 0 && rest == NULL)
+		return wire_fail(w, "send C JSON");
+	return per_conn(w, cmd, c, args + 1, nargs - 1, rest);
+}
+
+/* Splits "HOST:PORT" or "[V6]:PORT" into w->host and w->port (in place). */
+static int
+split_addr(struct wire *w, char *addr)
+{
+	char	*colon;
+
+	if (addr[0] == '[') {
+		if ((colon = strstr(addr, "]:")) == NULL)
+			return -1;
+		*colon = '\0';
+		w->host = addr + 1;
+		w->port = colon + 2;
+		return 0;
+	}
+	if ((colon = strrchr(addr, ':')) == NULL)
+		return -1;
+	*colon = '\0';
+	w->host = addr;
+	w->port = colon + 1;
+	return 0;
+}
+
+static void
+wire_free(struct wire *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nconns; i++)
+		conn_free(w->conns[i]);
+	free(w->conns);
+	for (i = 0; i < w->nvars; i++) {
+		free(w->vars[i].name);
+		free(w->vars[i].value);
+	}
+	free(w->vars);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct wire	 w;
+	FILE		*f = stdin;
+	char		*line = NULL, *ex = NULL, *addr;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	uint64_t	 t;
+	int		 opt, rc = 0;
+
+	memset(&w, 0, sizeof w);
+	w.timeout = 10000;
+	w.autopong = 1;
+	while ((opt = getopt(argc, argv, "t:v")) != -1) {
+		switch (opt) {
+		case 't':
+			if (parse_u64(optarg, &t) != 0 || t == 0 || t > 3600000) {
+				fprintf(stderr, "wire: -t wants milliseconds\n");
+				return 2;
+			}
+			w.timeout = (int)t;
+			break;
+		case 'v':
+			w.verbose = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: wire [-t MS] [-v] HOST:PORT "
+			    "[SCRIPT]\n");
+			return 2;
+		}
+	}
+	if (optind >= argc || argc - optind > 2) {
+		fprintf(stderr, "usage: wire [-t MS] [-v] HOST:PORT [SCRIPT]\n");
+		return 2;
+	}
+	if ((addr = strdup(argv[optind])) == NULL || split_addr(&w, addr) != 0) {
+		fprintf(stderr, "wire: bad address %s\n", argv[optind]);
+		free(addr);
+		return 2;
+	}
+	if (argc - optind == 2 && (f = fopen(argv[optind + 1], "r")) == NULL) {
+		fprintf(stderr, "wire: %s: %s\n", argv[optind + 1],
+		    strerror(errno));
+		free(addr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		w.line++;
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (expand(&w, line, &ex) != 0 || run_line(&w, ex) != 0) {
+			fprintf(stderr, "wire: line %d: %s\n    %s\n", w.line,
+			    w.why, line);
+			rc = 1;
+			free(ex);
+			ex = NULL;
+			break;
+		}
+		free(ex);
+		ex = NULL;
+		fflush(stdout);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	wire_free(&w);
+	free(addr);
+	return rc;
+}

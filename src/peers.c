@@ -110,7 +110,8 @@ client_peers_apply_list(struct client_peer_list *p, const struct proto_peer *v, 
 	if (more)
 		return 0;
 	/* The page becomes the list: swap the arrays instead of copying. */
-	qsort(p->page, p->npage, sizeof *p->page, client_peers_cmp);
+	if (p->npage > 1)
+		qsort(p->page, p->npage, sizeof *p->page, client_peers_cmp);
 	tmp = p->v;
 	tcap = p->cap;
 	p->v = p->page;
@@ -138,7 +139,8 @@ client_peers_join(struct client_peer_list *p, const struct proto_peer *v, size_t
 		}
 		client_peers_copy(e, &v[i]);
 	}
-	qsort(p->v, p->n, sizeof *p->v, client_peers_cmp);
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof *p->v, client_peers_cmp);
 	return 0;
 }
 

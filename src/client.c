@@ -249,6 +249,7 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 		}
 		break;
 	case PROTO_MSG_PEER_LEFT:
+		client_xfer_peers_left(c, m.ids, m.nids);
 		if (client_peers_leave(&c->peers, m.ids, m.nids) > 0 &&
 		    c->peers.loaded) {
 			client_update_active(c);

@@ -1717,6 +1717,50 @@ transfer_ready(struct transfer *t, const struct proto_msg *m)
 	client_busy(c);
 }
 
+/* The other side is gone: say so, with how far we got. */
+static void
+transfer_peer_gone(struct transfer *t)
+{
+	const char	*who = t->pub.peer_name;
+	char		 amt[80];
+
+	if (t->pub.state >= CLIENT_TRANSFER_ACCEPTED)
+		transfer_end(t, CLIENT_TRANSFER_FAILED,
+		    "%s disconnected after %s; nothing was saved", who,
+		    transfer_amount(t, amt, sizeof amt));
+	else if (t->pub.dir == CLIENT_SEND)
+		transfer_end(t, CLIENT_TRANSFER_FAILED,
+		    "%s disconnected before answering", who);
+	else
+		transfer_end(t, CLIENT_TRANSFER_CANCELLED,
+		    "%s disconnected; the offer is withdrawn", who);
+}
+
+/*
+ * peer_left: a transfer with a peer that left cannot finish. The relay
+ * sends peer_gone for transfers it still holds, but one whose bridge already
+ * closed (the peer's data connection went down first) is only explained by
+ * the peer leaving.
+ */
+void
+client_xfer_peers_left(struct client *c, const uint64_t *ids, size_t n)
+{
+	struct transfer	*t, *next;
+	size_t		 i;
+
+	for (t = TAILQ_FIRST(&c->transfers); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, entry);
+		if (CLIENT_TRANSFER_ENDED(t->pub.state) || t->pub.peer_id == 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (ids[i] == t->pub.peer_id) {
+				transfer_peer_gone(t);
+				break;
+			}
+		}
+	}
+}
+
 /* The relay says something went wrong with one of our transfers. */
 static void
 transfer_error(struct transfer *t, const struct proto_msg *m)
@@ -1729,16 +1773,7 @@ transfer_error(struct transfer *t, const struct proto_msg *m)
 
 	switch (code) {
 	case PROTO_E_PEER_GONE:
-		if (flowing)
-			transfer_end(t, CLIENT_TRANSFER_FAILED,
-			    "%s disconnected after %s; nothing was saved", who,
-			    transfer_amount(t, amt, sizeof amt));
-		else if (t->pub.dir == CLIENT_SEND)
-			transfer_end(t, CLIENT_TRANSFER_FAILED,
-			    "%s disconnected before answering", who);
-		else
-			transfer_end(t, CLIENT_TRANSFER_CANCELLED,
-			    "%s disconnected; the offer is withdrawn", who);
+		transfer_peer_gone(t);
 		break;
 	case PROTO_E_TIMEOUT:
 		if (t->pub.dir == CLIENT_SEND)

@@ -111,6 +111,8 @@ int	client_xfer_offer(struct client *c, const char *to, const char *const *paths
 int	client_xfer_accept(struct transfer *t);
 int	client_xfer_decline(struct transfer *t, const char *reason);
 int	client_xfer_cancel(struct transfer *t, const char *reason);
+/* Peers left the relay: their transfers that have not ended fail. */
+void	client_xfer_peers_left(struct client *c, const uint64_t *ids, size_t n);
 /* The control connection is gone: every transfer that has not ended fails. */
 void	client_xfer_relay_lost(struct client *c, const char *why);
 /* Drops an ended transfer from the list; frees it once idle. */

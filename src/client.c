@@ -419,9 +419,6 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	if (ops != NULL)
 		c->ops = *ops;
 	c->arg = arg;
-	uv_timer_init(loop, &c->timer);
-	c->timer.data = c;
-	client_busy(c);		/* the timer, until client_close closes it */
 	c->state = CLIENT_IDLE;
 	*out = c;
 	return 0;
@@ -433,6 +430,10 @@ client_start(struct client *c)
 	if (c->started || c->closing)
 		return UV_EALREADY;
 	c->started = true;
+	/* The timer lives from here to client_close, so a client never started holds no handle. */
+	uv_timer_init(c->loop, &c->timer);
+	c->timer.data = c;
+	client_busy(c);
 	client_connect(c);
 	return 0;
 }
@@ -451,6 +452,14 @@ client_close(struct client *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	if (!c->started) {
+		/* Nothing was ever opened: closed at once. */
+		c->closed = true;
+		c->state = CLIENT_CLOSED;
+		if (c->ops.on_state != NULL)
+			c->ops.on_state(c, CLIENT_CLOSED, "", 0, c->arg);
+		return;
+	}
 	c->in_close = true;
 	for (t = TAILQ_FIRST(&c->transfers); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, entry);

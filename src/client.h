@@ -159,7 +159,8 @@ int	client_start(struct client *c);
 /*
  * Cancels every transfer that has not ended (part files are removed),
  * closes every handle, and reports CLIENT_CLOSED through on_state once the
- * last one is closed. Idempotent.
+ * last one is closed (at once, from inside this call, for a client that
+ * was never started). Idempotent.
  */
 void	client_close(struct client *c);
 /* Frees the client. Only after CLIENT_CLOSED (or before client_start), never from a callback. */

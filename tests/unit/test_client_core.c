@@ -1,0 +1,736 @@
+/*
+ * test_client_core.c: the client core's public API (client.h) as a front
+ * end uses it, against a real relay running in the same libuv loop: peers
+ * appear and leave, an offer is accepted and verified with the callbacks in
+ * the right order and throttled progress, decline and cancel give reasons,
+ * forget and close behave, and a client with reconnect on keeps retrying
+ * with backoff until a relay appears.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "client.h"
+#include "digest.h"
+#include "relay.h"
+#include "relay_log.h"
+
+#define MAXSEEN	64
+
+/* What one front end saw through its callbacks. */
+struct fe {
+	const char		*name;
+	struct client		*c;
+	enum client_state	 state;
+	char			 reason[600];
+	unsigned		 retry;
+	unsigned		 nstates;
+	unsigned		 npeers_cb;
+	unsigned		 nincoming;
+	uint64_t		 incoming;	/* id of the last offer */
+	int			 answer;	/* 1 accept, -1 decline, 0 leave it */
+	const char		*decline_reason;
+	unsigned		 ntransfer_cb;
+	unsigned		 nprogress;	/* TRANSFERRING callbacks */
+	enum client_transfer_state seen[MAXSEEN];	/* distinct states in order */
+	unsigned		 nseen;
+	unsigned		 max_active;	/* highest peer.active seen */
+	bool			 closed;
+};
+
+static uv_loop_t	 loop;
+static struct relay	*relay;
+static char		 server[64];
+static char		 dir[PATH_MAX];
+
+static void
+on_state(struct client *c, enum client_state s, const char *reason,
+    unsigned retry, void *arg)
+{
+	struct fe	*fe = arg;
+
+	(void)c;
+	fe->state = s;
+	fe->retry = retry;
+	fe->nstates++;
+	snprintf(fe->reason, sizeof fe->reason, "%s", reason);
+	if (s == CLIENT_CLOSED)
+		fe->closed = true;
+}
+
+static void
+on_peers(struct client *c, void *arg)
+{
+	struct fe			*fe = arg;
+	const struct client_peer	*p;
+	size_t				 n, i;
+
+	fe->npeers_cb++;
+	p = client_peers(c, &n);
+	for (i = 0; i < n; i++) {
+		if (p[i].active > fe->max_active)
+			fe->max_active = p[i].active;
+	}
+}
+
+static void
+on_incoming(struct client *c, const struct client_transfer *t, void *arg)
+{
+	struct fe	*fe = arg;
+
+	fe->nincoming++;
+	fe->incoming = t->id;
+	assert_int_equal(t->state, CLIENT_TRANSFER_WAITING);
+	assert_int_equal(t->dir, CLIENT_RECEIVE);
+	if (fe->answer > 0)
+		assert_int_equal(client_accept(c, t->id), 0);
+	else if (fe->answer < 0)
+		assert_int_equal(client_decline(c, t->id, fe->decline_reason), 0);
+}
+
+static void
+on_transfer(struct client *c, const struct client_transfer *t, void *arg)
+{
+	struct fe	*fe = arg;
+
+	(void)c;
+	fe->ntransfer_cb++;
+	if (t->state == CLIENT_TRANSFER_TRANSFERRING)
+		fe->nprogress++;
+	if ((fe->nseen == 0 || fe->seen[fe->nseen - 1] != t->state) &&
+	    fe->nseen < MAXSEEN)
+		fe->seen[fe->nseen++] = t->state;
+	assert_true(t->bytes_done <= t->bytes_total);
+}
+
+static void
+on_message(struct client *c, const char *line, void *arg)
+{
+	(void)c;
+	(void)arg;
+	fprintf(stderr, "# message: %s\n", line);
+}
+
+static const struct client_ops ops = {
+	on_state, on_peers, on_incoming, on_transfer, on_message
+};
+
+static void
+deadline_cb(uv_timer_t *t)
+{
+	*(bool *)t->data = true;
+}
+
+/* Runs the loop until cond(arg) holds; false after ms milliseconds. */
+static bool
+run_until(bool (*cond)(void *), void *arg, uint64_t ms)
+{
+	uv_timer_t	tm;
+	bool		late = false, ok;
+
+	uv_timer_init(&loop, &tm);
+	tm.data = &late;
+	uv_timer_start(&tm, deadline_cb, ms, 0);
+	while (!(ok = cond(arg)) && !late)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&tm, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	return ok;
+}
+
+static bool
+is_connected(void *arg)
+{
+	return ((struct fe *)arg)->state == CLIENT_CONNECTED;
+}
+
+static bool
+is_closed(void *arg)
+{
+	return ((struct fe *)arg)->closed;
+}
+
+/* A free port on 127.0.0.1 (closed again: the relay binds it next). */
+static int
+free_port(void)
+{
+	struct sockaddr_in	sa;
+	socklen_t		len = sizeof sa;
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static void
+start_relay(void)
+{
+	struct relay_config	cfg;
+	char			err[256];
+
+	relay_config_default(&cfg);
+	cfg.listen = server;
+	assert_int_equal(relay_new(&loop, &cfg, &relay), 0);
+	assert_int_equal(relay_listen(relay, err, sizeof err), 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	relay_log_set_level(RELAY_LOG_ERROR);
+	assert_int_equal(uv_loop_init(&loop), 0);
+	snprintf(server, sizeof server, "127.0.0.1:%d", free_port());
+	snprintf(dir, sizeof dir, "/tmp/ferry-test-core.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	relay = NULL;
+	return 0;
+}
+
+static void
+rm_rf(const char *path)
+{
+	char		 p[PATH_MAX * 2];
+	struct dirent	*e;
+	DIR		*d;
+
+	if ((d = opendir(path)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+			rm_rf(p);
+		}
+		closedir(d);
+		rmdir(path);
+	} else
+		unlink(path);
+}
+
+static void
+walk_close_cb(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (relay != NULL) {
+		relay_shutdown(relay);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		relay_free(relay);
+		relay = NULL;
+	}
+	uv_walk(&loop, walk_close_cb, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	rm_rf(dir);
+	return 0;
+}
+
+static void
+new_client(struct fe *fe, const char *name, const char *rxdir, bool reconnect)
+{
+	struct client_options	o;
+	char			err[256];
+
+	memset(&o, 0, sizeof o);
+	o.server = server;
+	o.name = name;
+	o.dir = rxdir;
+	o.reconnect = reconnect;
+	o.progress_hz = 5;
+	fe->name = name;
+	assert_int_equal(client_new(&loop, &o, &ops, fe, &fe->c, err, sizeof err), 0);
+	assert_int_equal(client_state(fe->c), CLIENT_IDLE);
+	assert_int_equal(client_start(fe->c), 0);
+}
+
+static void
+close_client(struct fe *fe)
+{
+	client_close(fe->c);
+	client_close(fe->c);		/* idempotent */
+	assert_true(run_until(is_closed, fe, 5000));
+	assert_int_equal(client_state(fe->c), CLIENT_CLOSED);
+	client_free(fe->c);
+	fe->c = NULL;
+}
+
+static void
+write_file(const char *path, size_t size)
+{
+	FILE	*f = fopen(path, "w");
+	size_t	 i;
+
+	assert_non_null(f);
+	for (i = 0; i < size; i++)
+		fputc((int)((i * 2654435761u) >> 13) & 0xff, f);
+	fclose(f);
+}
+
+static void
+file_sha(const char *path, char *hex)
+{
+	struct client_digest	d;
+	char			buf[65536];
+	size_t			n;
+	FILE			*f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_int_equal(client_digest_init(&d), 0);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		client_digest_update(&d, buf, n);
+	fclose(f);
+	assert_int_equal(client_digest_final(&d, hex), 0);
+}
+
+struct two {
+	struct fe	*a, *b;
+};
+
+static bool
+both_see_each_other(void *arg)
+{
+	struct two	*w = arg;
+	size_t		 na, nb;
+
+	if (w->a->state != CLIENT_CONNECTED || w->b->state != CLIENT_CONNECTED)
+		return false;
+	client_peers(w->a->c, &na);
+	client_peers(w->b->c, &nb);
+	return na == 1 && nb == 1;
+}
+
+static void
+test_peers_live(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct two			 w = { &a, &b };
+	const struct client_peer	*p;
+	size_t				 n;
+
+	(void)state;
+	start_relay();
+	new_client(&a, "alice", dir, false);
+	new_client(&b, "bob 🚢", dir, false);
+	assert_true(run_until(both_see_each_other, &w, 5000));
+	assert_true(client_peers_loaded(a.c));
+	p = client_peers(a.c, &n);
+	assert_string_equal(p[0].name, "bob 🚢");
+	assert_int_equal(strncmp(p[0].addr, "127.0.0.1:", 10), 0);
+	assert_int_equal(p[0].id, client_self_id(b.c));
+	assert_string_equal(client_self_name(a.c), "alice");
+	assert_string_equal(client_self_addr(b.c), p[0].addr);
+	assert_ptr_equal(client_peer_find(a.c, "bob 🚢"), p);
+	assert_ptr_equal(client_peer_find(a.c, p[0].addr), p);
+	assert_null(client_peer_find(a.c, "carol"));
+	assert_string_equal(client_server(a.c), server);
+	assert_string_equal(client_dir(a.c), dir);
+
+	/* bob leaves: alice's list follows. */
+	close_client(&b);
+	assert_true(run_until(both_see_each_other, &w, 300) == false);
+	client_peers(a.c, &n);
+	assert_int_equal(n, 0);
+	close_client(&a);
+}
+
+struct pair {
+	struct fe	*fe;
+	uint64_t	 id;
+};
+
+static bool
+ended(void *arg)
+{
+	struct pair			*p = arg;
+	const struct client_transfer	*t;
+
+	t = client_transfer_find(p->fe->c, p->id);
+	return t != NULL && CLIENT_TRANSFER_ENDED(t->state);
+}
+
+static bool
+receiver_ended(void *arg)
+{
+	struct fe			*fe = arg;
+	const struct client_transfer	*t;
+
+	if (fe->incoming == 0)
+		return false;
+	t = client_transfer_find(fe->c, fe->incoming);
+	return t != NULL && CLIENT_TRANSFER_ENDED(t->state);
+}
+
+static void
+connect_two(struct fe *a, struct fe *b, const char *bdir)
+{
+	struct two	w = { a, b };
+
+	start_relay();
+	new_client(a, "alice", dir, false);
+	new_client(b, "bob", bdir, false);
+	assert_true(run_until(both_see_each_other, &w, 5000));
+}
+
+static void
+test_offer_accept(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct pair			 pa;
+	const struct client_transfer	*ts, *tr;
+	char				 src1[PATH_MAX + 16], src2[PATH_MAX + 16];
+	char				 rx[PATH_MAX + 16], got[PATH_MAX + 64];
+	char				 h1[65], h2[65], err[256];
+	const char			*paths[2];
+	uint64_t			 id;
+	size_t				 big = 3 * CLIENT_CHUNK_SIZE + 12345;
+	unsigned			 i;
+
+	(void)state;
+	snprintf(rx, sizeof rx, "%s/rx", dir);
+	mkdir(rx, 0755);
+	snprintf(src1, sizeof src1, "%s/empty", dir);
+	snprintf(src2, sizeof src2, "%s/big.bin", dir);
+	write_file(src1, 0);
+	write_file(src2, big);
+	b.answer = 1;
+	connect_two(&a, &b, rx);
+
+	paths[0] = src1;
+	paths[1] = src2;
+	assert_int_equal(client_offer(a.c, "bob", paths, 2, &id, err, sizeof err), 0);
+	assert_true(id >= 1);
+	ts = client_transfer_find(a.c, id);
+	assert_non_null(ts);
+	assert_int_equal(ts->dir, CLIENT_SEND);
+	assert_int_equal(ts->nfiles, 2);
+	assert_string_equal(ts->files[1].name, "big.bin");
+	pa.fe = &a;
+	pa.id = id;
+	assert_true(run_until(ended, &pa, 20000));
+	assert_true(run_until(receiver_ended, &b, 5000));
+
+	ts = client_transfer_find(a.c, id);
+	assert_int_equal(ts->state, CLIENT_TRANSFER_DONE);
+	assert_int_equal(ts->bytes_done, big);
+	assert_int_equal(ts->bytes_total, big);
+	assert_true(ts->relay_id >= 1);
+	assert_string_equal(ts->peer_name, "bob");
+	tr = client_transfer_find(b.c, b.incoming);
+	assert_int_equal(tr->state, CLIENT_TRANSFER_DONE);
+	assert_int_equal(tr->relay_id, ts->relay_id);
+	assert_string_equal(tr->peer_name, "alice");
+	assert_int_equal(b.nincoming, 1);
+
+	/* Digests agree on both sides and with the files on disk. */
+	file_sha(src1, h1);
+	file_sha(src2, h2);
+	assert_string_equal(ts->files[0].sha256, h1);
+	assert_string_equal(ts->files[1].sha256, h2);
+	assert_string_equal(tr->files[0].sha256, h1);
+	assert_string_equal(tr->files[1].sha256, h2);
+	assert_string_equal(tr->files[1].saved_as, "big.bin");
+	assert_string_equal(ts->files[1].saved_as, "big.bin");
+	snprintf(got, sizeof got, "%s/big.bin", rx);
+	file_sha(got, h1);
+	assert_string_equal(h1, h2);
+
+	/* The sender went through the states in order, and ended DONE. */
+	for (i = 1; i < a.nseen; i++)
+		assert_true(a.seen[i] > a.seen[i - 1]);
+	assert_int_equal(a.seen[a.nseen - 1], CLIENT_TRANSFER_DONE);
+	assert_int_equal(b.seen[b.nseen - 1], CLIENT_TRANSFER_DONE);
+	/* Progress was throttled: a few MiB over loopback is a handful of calls. */
+	assert_true(a.nprogress < 20);
+	/* bob was marked busy in alice's list while it ran, and is idle now. */
+	assert_int_equal(a.max_active, 1);
+	assert_int_equal(client_peer_find(a.c, "bob")->active, 0);
+
+	/* Ended transfers can be forgotten; the count follows. */
+	assert_int_equal(client_transfer_count(a.c), 1);
+	assert_ptr_equal(client_transfer_next(a.c, NULL), ts);
+	assert_null(client_transfer_next(a.c, ts));
+	assert_int_equal(client_transfer_forget(a.c, id), 0);
+	assert_int_equal(client_transfer_count(a.c), 0);
+	assert_null(client_transfer_find(a.c, id));
+	assert_int_equal(client_transfer_forget(a.c, id), UV_ENOENT);
+
+	/* The same file again: saved as "big (1).bin", never over the first. */
+	assert_int_equal(client_offer(a.c, "bob", &paths[1], 1, &id, err, sizeof err), 0);
+	pa.id = id;
+	assert_true(run_until(ended, &pa, 20000));
+	assert_int_equal(client_transfer_find(a.c, id)->state, CLIENT_TRANSFER_DONE);
+	assert_string_equal(client_transfer_find(a.c, id)->files[0].saved_as,
+	    "big (1).bin");
+	close_client(&a);
+	close_client(&b);
+}
+
+static void
+test_decline(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct pair			 pa = { &a, 0 };
+	const struct client_transfer	*t;
+	char				 src[PATH_MAX + 16], err[256];
+	const char			*p = src;
+
+	(void)state;
+	snprintf(src, sizeof src, "%s/x.txt", dir);
+	write_file(src, 10);
+	b.answer = -1;
+	b.decline_reason = "not now";
+	connect_two(&a, &b, dir);
+	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
+	assert_true(run_until(ended, &pa, 5000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_DECLINED);
+	assert_string_equal(t->reason, "bob declined the transfer: not now");
+	t = client_transfer_find(b.c, b.incoming);
+	assert_int_equal(t->state, CLIENT_TRANSFER_DECLINED);
+	/* A decided offer cannot be decided again. */
+	assert_int_equal(client_accept(b.c, b.incoming), UV_EINVAL);
+	assert_int_equal(client_decline(b.c, b.incoming, NULL), UV_EINVAL);
+	assert_int_equal(client_cancel(b.c, b.incoming, NULL), UV_EINVAL);
+	assert_int_equal(client_accept(b.c, 999), UV_ENOENT);
+
+	/* Unknown peer: the relay says so, the transfer says it in words. */
+	assert_int_equal(client_offer(a.c, "nobody", &p, 1, &pa.id, err, sizeof err), 0);
+	assert_true(run_until(ended, &pa, 5000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_FAILED);
+	assert_non_null(strstr(t->reason, "there is no peer \"nobody\""));
+	close_client(&a);
+	close_client(&b);
+}
+
+static bool
+waiting_offer(void *arg)
+{
+	return ((struct fe *)arg)->nincoming > 0;
+}
+
+static bool
+bytes_flowing(void *arg)
+{
+	struct pair			*p = arg;
+	const struct client_transfer	*t = client_transfer_find(p->fe->c, p->id);
+
+	return t != NULL && t->bytes_done > 0;
+}
+
+static int
+count_entries(const char *path)
+{
+	struct dirent	*e;
+	DIR		*d = opendir(path);
+	int		 n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.' || (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0);
+	closedir(d);
+	return n;
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct pair			 pa = { &a, 0 };
+	const struct client_transfer	*t;
+	struct client_options		 o;
+	char				 src[PATH_MAX + 16], rx[PATH_MAX + 16], err[256];
+	const char			*p = src;
+
+	(void)state;
+	snprintf(src, sizeof src, "%s/slow.bin", dir);
+	snprintf(rx, sizeof rx, "%s/rx", dir);
+	mkdir(rx, 0755);
+	write_file(src, 8 * CLIENT_CHUNK_SIZE);
+	connect_two(&a, &b, rx);
+
+	/* Cancel while the receiver still decides. */
+	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
+	assert_true(run_until(waiting_offer, &b, 5000));
+	assert_int_equal(client_cancel(a.c, pa.id, "changed my mind"), 0);
+	assert_int_equal(client_transfer_find(a.c, pa.id)->state, CLIENT_TRANSFER_CANCELLED);
+	assert_true(run_until(receiver_ended, &b, 5000));
+	t = client_transfer_find(b.c, b.incoming);
+	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_string_equal(t->reason, "alice cancelled the transfer: changed my mind");
+	close_client(&a);
+
+	/* Cancel mid-stream (a slow sender): the receiver's part file goes. */
+	memset(&o, 0, sizeof o);
+	memset(&a, 0, sizeof a);
+	o.server = server;
+	o.name = "slow alice";
+	o.rate_limit = 2 * CLIENT_CHUNK_SIZE;
+	a.name = o.name;
+	assert_int_equal(client_new(&loop, &o, &ops, &a, &a.c, err, sizeof err), 0);
+	assert_int_equal(client_start(a.c), 0);
+	assert_true(run_until(is_connected, &a, 5000));
+	b.answer = 1;
+	b.incoming = 0;
+	pa.fe = &a;
+	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
+	assert_true(run_until(bytes_flowing, &pa, 5000));
+	assert_int_equal(client_cancel(a.c, pa.id, NULL), 0);
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_true(t->bytes_done < t->bytes_total);
+	assert_true(run_until(receiver_ended, &b, 5000));
+	t = client_transfer_find(b.c, b.incoming);
+	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_non_null(strstr(t->reason, "slow alice cancelled the transfer after "));
+	close_client(&a);
+	close_client(&b);	/* its cleanup has run once it is closed */
+	assert_int_equal(count_entries(rx), 0);
+}
+
+static bool
+retried_twice(void *arg)
+{
+	struct fe	*fe = arg;
+
+	return fe->state == CLIENT_DISCONNECTED && fe->retry >= 2;
+}
+
+static void
+test_reconnect(void **state)
+{
+	struct fe	a = { 0 };
+	char		want[128];
+
+	(void)state;
+	new_client(&a, "alice", dir, true);
+	assert_true(run_until(retried_twice, &a, 5000));
+	snprintf(want, sizeof want, "cannot reach relay %s: connection refused",
+	    server);
+	assert_string_equal(a.reason, want);
+	start_relay();
+	assert_true(run_until(is_connected, &a, 5000));
+	close_client(&a);
+}
+
+static void
+test_api_errors(void **state)
+{
+	struct client_options	 o;
+	struct client		*c;
+	struct fe		 a = { 0 };
+	char			 err[256];
+	const char		*p = "/etc/hostname";
+	uint64_t		 id;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	o.name = "";
+	assert_int_equal(client_new(&loop, &o, &ops, NULL, &c, err, sizeof err),
+	    UV_EINVAL);
+	o.name = "x";
+	o.server = "no-port";
+	assert_int_equal(client_new(&loop, &o, &ops, NULL, &c, err, sizeof err),
+	    UV_EINVAL);
+	assert_non_null(strstr(err, "no-port"));
+	o.server = "[::1]:7117";
+	assert_int_equal(client_new(&loop, &o, NULL, NULL, &c, err, sizeof err), 0);
+	/* Never started: it holds no handle and may be freed right away. */
+	client_free(c);
+	assert_int_equal(client_new(&loop, &o, &ops, &a, &c, err, sizeof err), 0);
+	client_close(c);
+	assert_true(a.closed);
+	client_free(c);
+	memset(&a, 0, sizeof a);
+
+	new_client(&a, "alice", dir, false);
+	/* Not connected yet. */
+	assert_int_equal(client_offer(a.c, "bob", &p, 1, &id, err, sizeof err),
+	    UV_ENOTCONN);
+	start_relay();
+	assert_true(run_until(is_connected, &a, 5000));
+	assert_int_equal(client_offer(a.c, "bob", &p, 0, &id, err, sizeof err),
+	    UV_EINVAL);
+	assert_int_equal(client_offer(a.c, "", &p, 1, &id, err, sizeof err),
+	    UV_EINVAL);
+	assert_int_equal(client_start(a.c), UV_EALREADY);
+	close_client(&a);
+}
+
+static void
+test_format(void **state)
+{
+	static const struct {
+		uint64_t	 n;
+		const char	*s;
+	} sizes[] = {
+		{ 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1 KiB" },
+		{ 1536, "1.5 KiB" }, { 12 * 1048576 + 524288, "12.5 MiB" },
+		{ 40ULL * 1048576, "40 MiB" }, { 1ULL << 30, "1 GiB" },
+		{ 5ULL << 40, "5 TiB" },
+	};
+	char	buf[32];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		assert_string_equal(client_format_size(sizes[i].n, buf, sizeof buf),
+		    sizes[i].s);
+	assert_string_equal(client_format_duration(-1, buf, sizeof buf), "--");
+	assert_string_equal(client_format_duration(7, buf, sizeof buf), "7s");
+	assert_string_equal(client_format_duration(185, buf, sizeof buf), "3m05s");
+	assert_string_equal(client_format_duration(7800, buf, sizeof buf), "2h10m");
+	assert_string_equal(client_transfer_state_name(CLIENT_TRANSFER_WAITING),
+	    "waiting");
+	assert_string_equal(client_transfer_state_name(CLIENT_TRANSFER_DONE), "done");
+	assert_string_equal(client_transfer_state_name(CLIENT_TRANSFER_FAILED),
+	    "failed");
+	assert_true(CLIENT_TRANSFER_ENDED(CLIENT_TRANSFER_DECLINED));
+	assert_false(CLIENT_TRANSFER_ENDED(CLIENT_TRANSFER_VERIFYING));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format),
+		cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peers_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offer_accept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

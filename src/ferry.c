@@ -21,6 +21,7 @@
 #include "client.h"
 #include "headless.h"
 #include "proto.h"
+#include "ui.h"
 
 #define FERRY_VERSION	"0.1.0"
 
@@ -170,18 +171,17 @@ default_name(char *buf, size_t len)
 	return buf;
 }
 
-/*
- * The terminal UI. The ncurses front end (ui/) replaces this function; the
- * headless commands do not depend on it.
- */
+/* The terminal UI (ui/): exit 2 when there is no terminal to draw on. */
 static int
 run_tui(uv_loop_t *loop, const struct client_options *copts)
 {
-	(void)loop;
-	(void)copts;
-	fprintf(stderr, "ferry: the terminal UI is not available in this build; "
-	    "use peers, send or receive\n");
-	return 2;
+	char	err[512];
+	int	r;
+
+	if ((r = ui_main(loop, copts, NULL, err, sizeof err)) == 0)
+		return 0;
+	fprintf(stderr, "ferry: %s\n", err);
+	return r == UV_ENOTTY ? 2 : 1;
 }
 
 int

@@ -66,6 +66,7 @@ struct ui {
 	bool			 quitting;	/* client_close called, waiting for CLIENT_CLOSED */
 	bool			 closed;	/* our handles are closing */
 	bool			 ascii;		/* no UTF-8 locale: ASCII glyphs */
+	char			 recv_dir[PATH_MAX];	/* client_dir() made absolute, for display */
 	uint64_t		 last_frame_ms;
 
 	/* Connection, from on_state. */

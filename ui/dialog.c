@@ -143,7 +143,7 @@ ui_offer_draw(struct ui *ui)
 	ui_put_right(y, x + iw, 11, size, A_BOLD);
 	y += 2;
 	ui_put(y, x, 9, "Save to", ui_theme_attr(UI_C_DIM));
-	pretty_path(client_dir(ui->client), dir, sizeof dir);
+	pretty_path(ui->recv_dir, dir, sizeof dir);
 	ui_text_fit_left(dir, iw - 9, line, sizeof line);
 	ui_put(y, x + 9, iw - 9, line, A_BOLD);
 	y += 2;
@@ -198,91 +198,108 @@ ui_offer_key(struct ui *ui, enum ui_action a)
 	}
 }
 
-/* Sections of the help overlay, in order, by the context of their bindings. */
+/* Sections of the help overlay, in order, by the context of their bindings; col is the column when there are two. */
 static const struct {
 	unsigned	 ctx;
+	int		 col;
 	const char	*title;
 } help_sections[] = {
-	{ UI_CTX_PANES,	"Everywhere" },
-	{ UI_CTX_PEERS,	"Peers" },
-	{ UI_CTX_FILES,	"Files" },
-	{ UI_CTX_XFERS,	"Transfers" },
-	{ UI_CTX_OFFER,	"Incoming offer" },
+	{ UI_CTX_PANES,	0, "Everywhere" },
+	{ UI_CTX_PEERS,	0, "Peers" },
+	{ UI_CTX_XFERS,	0, "Transfers" },
+	{ UI_CTX_FILES,	1, "Files" },
+	{ UI_CTX_OFFER,	1, "Incoming offer" },
 };
 
-/* Calls fn for every help line: a section title (label NULL) or a key row. */
+#define HELP_KEY_COLS	10	/* the key column */
+#define HELP_COL_MIN	40	/* narrowest column worth two of them */
+
+struct help_ctx {
+	struct ui_rect	 r;
+	int		 top;		/* first line shown (one-column scrolling) */
+	int		 x, w;		/* the column being drawn */
+};
+
+/* Draws (or, with h NULL, counts) the lines of the sections in column col (-1: all). */
 static int
-help_lines(void (*fn)(int, const char *, const char *, void *), void *arg)
+help_column(struct help_ctx *h, int col)
 {
 	const struct ui_binding	*b;
 	size_t			 n, s, i;
-	int			 line = 0;
+	int			 line = 0, y;
 
 	b = ui_key_table(&n);
 	for (s = 0; s < sizeof help_sections / sizeof help_sections[0]; s++) {
-		if (line > 0) {
-			if (fn != NULL)
-				fn(line, "", NULL, arg);
+		if (col >= 0 && help_sections[s].col != col)
+			continue;
+		if (line > 0)
 			line++;
-		}
-		if (fn != NULL)
-			fn(line, help_sections[s].title, NULL, arg);
+		y = h != NULL ? h->r.y + 1 + line - h->top : 0;
+		if (h != NULL && y > h->r.y && y < h->r.y + h->r.h - 1)
+			ui_put(y, h->x, h->w, help_sections[s].title,
+			    ui_theme_attr(UI_C_TITLE_FOCUS));
 		line++;
 		for (i = 0; i < n; i++) {
 			if (b[i].ctx != help_sections[s].ctx || b[i].label == NULL)
 				continue;
-			if (fn != NULL)
-				fn(line, b[i].label, b[i].help, arg);
+			y = h != NULL ? h->r.y + 1 + line - h->top : 0;
+			if (h != NULL && y > h->r.y && y < h->r.y + h->r.h - 1) {
+				ui_put(y, h->x + 2, HELP_KEY_COLS - 1, b[i].label,
+				    ui_theme_attr(UI_C_KEY));
+				ui_put(y, h->x + 2 + HELP_KEY_COLS, h->w - 2 - HELP_KEY_COLS,
+				    b[i].help, A_NORMAL);
+			}
 			line++;
 		}
 	}
 	return line;
 }
 
-struct help_ctx {
-	struct ui_rect	 r;
-	int		 top;
-};
-
-static void
-help_line(int line, const char *label, const char *help, void *arg)
-{
-	struct help_ctx	*h = arg;
-	int		 y = h->r.y + 1 + line - h->top;
-
-	if (y <= h->r.y || y >= h->r.y + h->r.h - 1)
-		return;
-	if (help == NULL) {
-		ui_put(y, h->r.x + 3, h->r.w - 6, label, ui_theme_attr(UI_C_TITLE_FOCUS));
-		return;
-	}
-	ui_put(y, h->r.x + 5, 14, label, ui_theme_attr(UI_C_KEY));
-	ui_put(y, h->r.x + 21, h->r.w - 24, help, A_NORMAL);
-}
-
 void
 ui_help_draw(struct ui *ui)
 {
 	struct help_ctx	h;
-	int		total = help_lines(NULL, NULL), w, hh, max;
+	int		w, hh, total, l0, l1, max;
+	bool		two;
 
-	w = COLS - 6 < 90 ? COLS - 6 : 90;
-	hh = total + 2;
+	w = COLS - 6 < 96 ? COLS - 6 : 96;
+	two = (w - 5) / 2 >= HELP_COL_MIN;
+	l0 = help_column(NULL, two ? 0 : -1);
+	l1 = two ? help_column(NULL, 1) : 0;
+	total = l0 > l1 ? l0 : l1;
+	hh = total + 4;
 	if (hh > LINES - 2)
 		hh = LINES - 2;
 	h.r = centered(w, hh);
-	ui->help_rows = hh - 2;
-	max = total - (hh - 2);
+	ui->help_rows = hh - 4;
+	max = total - (hh - 4);
 	if (ui->help_top > max)
 		ui->help_top = max > 0 ? max : 0;
 	if (ui->help_top < 0)
 		ui->help_top = 0;
+	/* The box gets one blank line inside above and below. */
+	h.r.y += 1;
+	h.r.h -= 2;
 	h.top = ui->help_top;
-	ui_clear_rect(&h.r);
-	ui_box(&h.r, ui_theme_attr(UI_C_DIALOG_BORDER), "Keys",
-	    ui_theme_attr(UI_C_DIALOG_BORDER),
-	    total > hh - 2 ? "\xe2\x86\x91\xe2\x86\x93 scroll  ? close" : "? or Esc closes");
-	help_lines(help_line, &h);
+	{
+		struct ui_rect	box = centered(w, hh);
+
+		ui_clear_rect(&box);
+		ui_box(&box, ui_theme_attr(UI_C_DIALOG_BORDER), "Keys",
+		    ui_theme_attr(UI_C_DIALOG_BORDER), total > hh - 4 ?
+		    "\xe2\x86\x91\xe2\x86\x93 scroll  ? close" : "? or Esc closes");
+	}
+	if (two) {
+		h.w = (w - 5) / 2 - 1;
+		h.x = h.r.x + 3;
+		help_column(&h, 0);
+		h.x = h.r.x + 3 + h.w + 2;
+		help_column(&h, 1);
+	} else {
+		h.x = h.r.x + 3;
+		h.w = w - 6;
+		help_column(&h, -1);
+	}
 }
 
 int

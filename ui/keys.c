@@ -11,7 +11,7 @@
 
 static const struct ui_binding bindings[] = {
 	/* Files */
-	{ '\n',			F, UI_ACT_OPEN,	"Enter",	"open",	"open the folder, or send the file (or the marked files)" },
+	{ '\n',			F, UI_ACT_OPEN,	"Enter \xe2\x86\x92",	"open",	"open folder, or send the file" },
 	{ '\r',			F, UI_ACT_OPEN,	NULL,		NULL,	NULL },
 	{ UI_FKEY(KEY_ENTER),	F, UI_ACT_OPEN,	NULL,		NULL,	NULL },
 	{ UI_FKEY(KEY_RIGHT),	F, UI_ACT_OPEN,	NULL,		NULL,	NULL },
@@ -21,23 +21,23 @@ static const struct ui_binding bindings[] = {
 	{ UI_CTRL('h'),		F, UI_ACT_PARENT, NULL,		NULL,	NULL },
 	{ 'h',			F, UI_ACT_PARENT, NULL,		NULL,	NULL },
 	{ UI_FKEY(KEY_LEFT),	F, UI_ACT_PARENT, NULL,		NULL,	NULL },
-	{ ' ',			F, UI_ACT_MARK,	"Space",	"mark",	"mark or unmark the file (marks survive changing folders)" },
-	{ 's',			F, UI_ACT_SEND,	"s",		"send",	"send the marked files (or the file under the cursor) to the selected peer" },
+	{ ' ',			F, UI_ACT_MARK,	"Space",	"mark",	"mark or unmark a file" },
+	{ 's',			F, UI_ACT_SEND,	"s",		"send",	"send marked files (or this one)" },
 	{ 'a',			F, UI_ACT_MARK_ALL, "a",	NULL,	"mark every file shown" },
 	{ 'u',			F, UI_ACT_UNMARK_ALL, "u",	NULL,	"unmark everything" },
-	{ '/',			F, UI_ACT_FILTER, "/",		"filter", "filter by typed text (Enter keeps it, Esc clears it)" },
+	{ '/',			F, UI_ACT_FILTER, "/",		"filter", "filter names (Esc clears)" },
 	{ '.',			F, UI_ACT_HIDDEN, ".",		"hidden", "show or hide hidden files" },
 	{ 'r',			F, UI_ACT_RELOAD, "r",		NULL,	"read the folder again" },
 
 	/* Peers */
-	{ '\n',			UI_CTX_PEERS, UI_ACT_FOCUS_FILES, "Enter", "files", "pick this peer and go to the files" },
+	{ '\n',			UI_CTX_PEERS, UI_ACT_FOCUS_FILES, "Enter", "files", "choose the peer, go to Files" },
 	{ '\r',			UI_CTX_PEERS, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
 	{ UI_FKEY(KEY_ENTER),	UI_CTX_PEERS, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
 	{ UI_FKEY(KEY_RIGHT),	UI_CTX_PEERS, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
-	{ 's',			UI_CTX_PEERS, UI_ACT_SEND, "s",	"send",	"send the marked files to this peer" },
+	{ 's',			UI_CTX_PEERS, UI_ACT_SEND, "s",	"send",	"send marked files to this peer" },
 
 	/* Transfers */
-	{ 'x',			UI_CTX_XFERS, UI_ACT_CANCEL, "x",	"cancel", "cancel the selected transfer" },
+	{ 'x',			UI_CTX_XFERS, UI_ACT_CANCEL, "x Del",	"cancel", "cancel the selected transfer" },
 	{ UI_FKEY(KEY_DC),	UI_CTX_XFERS, UI_ACT_CANCEL, NULL,	NULL,	NULL },
 	{ 'c',			UI_CTX_XFERS, UI_ACT_CLEAR, "c",	"clear", "clear finished transfers" },
 
@@ -50,13 +50,13 @@ static const struct ui_binding bindings[] = {
 	{ UI_FKEY(KEY_NPAGE),	P, UI_ACT_PGDN,	NULL,		NULL,	NULL },
 	{ UI_CTRL('b'),		P, UI_ACT_PGUP,	NULL,		NULL,	NULL },
 	{ UI_CTRL('f'),		P, UI_ACT_PGDN,	NULL,		NULL,	NULL },
-	{ UI_FKEY(KEY_HOME),	P, UI_ACT_HOME,	"Home g",	NULL,	"go to the first row" },
+	{ UI_FKEY(KEY_HOME),	P, UI_ACT_HOME,	"g G",	NULL,	"first row / last row" },
 	{ 'g',			P, UI_ACT_HOME,	NULL,		NULL,	NULL },
-	{ UI_FKEY(KEY_END),	P, UI_ACT_END,	"End G",	NULL,	"go to the last row" },
+	{ UI_FKEY(KEY_END),	P, UI_ACT_END,	NULL,		NULL,	NULL },
 	{ 'G',			P, UI_ACT_END,	NULL,		NULL,	NULL },
 	{ '\t',			P, UI_ACT_NEXT_PANE, "Tab S-Tab", "pane", "next / previous pane" },
 	{ UI_FKEY(KEY_BTAB),	P, UI_ACT_PREV_PANE, NULL,	NULL,	NULL },
-	{ '1',			P, UI_ACT_FOCUS_PEERS, "1 2 3",	NULL,	"go to Peers, Files or Transfers" },
+	{ '1',			P, UI_ACT_FOCUS_PEERS, "1 2 3",	NULL,	"Peers / Files / Transfers" },
 	{ '2',			P, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
 	{ '3',			P, UI_ACT_FOCUS_XFERS, NULL,	NULL,	NULL },
 	{ 's',			P, UI_ACT_SEND,	NULL,		NULL,	NULL },
@@ -64,12 +64,12 @@ static const struct ui_binding bindings[] = {
 	{ UI_CTRL('l'),		P, UI_ACT_REDRAW, "C-l",	NULL,	"redraw the screen" },
 	{ '?',			P, UI_ACT_HELP,	"?",		"help",	"show or hide this help" },
 	{ UI_FKEY(KEY_F(1)),	P, UI_ACT_HELP,	NULL,		NULL,	NULL },
-	{ 'q',			P, UI_ACT_QUIT,	"q",		"quit",	"quit (asks first while transfers run)" },
+	{ 'q',			P, UI_ACT_QUIT,	"q",		"quit",	"quit (asks if transfers run)" },
 
 	/* The incoming-offer dialog */
-	{ 'y',			UI_CTX_OFFER, UI_ACT_ACCEPT, "y",	"accept", "accept the offer: the files go to the target folder" },
+	{ 'y',			UI_CTX_OFFER, UI_ACT_ACCEPT, "y",	"accept", "accept into the target folder" },
 	{ 'Y',			UI_CTX_OFFER, UI_ACT_ACCEPT, NULL,	NULL,	NULL },
-	{ 'n',			UI_CTX_OFFER, UI_ACT_DECLINE, "n Esc", "decline", "decline the offer (the sender is told)" },
+	{ 'n',			UI_CTX_OFFER, UI_ACT_DECLINE, "n Esc", "decline", "decline (the sender is told)" },
 	{ 'N',			UI_CTX_OFFER, UI_ACT_DECLINE, NULL,	NULL,	NULL },
 	{ 27,			UI_CTX_OFFER, UI_ACT_DECLINE, NULL,	NULL,	NULL },
 	{ '?',			UI_CTX_OFFER, UI_ACT_HELP,	NULL,	NULL,	NULL },

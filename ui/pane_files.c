@@ -86,8 +86,9 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 			na = ui_theme_attr(UI_C_LINK);
 		else
 			na = A_NORMAL;
+		/* On the cursor row the row's own colours win, for contrast. */
 		if (a != A_NORMAL)
-			na = a | (na & A_BOLD);
+			na = a;
 		if (e->flags & UI_ENTRY_DIR) {
 			snprintf(path, sizeof path, "%s/", e->name);
 			ui_put(y, x + 3, namew, path, na);

@@ -84,7 +84,7 @@ ui_peers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 			snprintf(mark, sizeof mark, "%s", ui_glyph("\xe2\x87\x85", "*"));
 			ui_put(y, x + 1, 1, mark, a != A_NORMAL ? a : ui_theme_attr(UI_C_OK));
 		}
-		ui_put(y, x + 3, w - 4, p->name, a | A_BOLD);
+		ui_put(y, x + 3, w - 4, p->name, a != A_NORMAL ? a : A_BOLD);
 		if (p->active > 0) {
 			snprintf(mark, sizeof mark, "%u", p->active);
 			ui_put_right(y, x + w - 1, 4, mark,

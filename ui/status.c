@@ -61,7 +61,7 @@ ui_header_draw(struct ui *ui)
 		x += ui_put(0, x, COLS - x - 1, " connected", ui_theme_attr(UI_C_DIM));
 
 	/* Right side: who we are and where files go; dropped when it does not fit. */
-	snprintf(dir, sizeof dir, "%s", client_dir(ui->client));
+	snprintf(dir, sizeof dir, "%s", ui->recv_dir);
 	if (home != NULL && (n = strlen(home)) > 1 && strncmp(dir, home, n) == 0 &&
 	    (dir[n] == '/' || dir[n] == '\0')) {
 		snprintf(fit, sizeof fit, "~%s", dir + n);
@@ -155,12 +155,12 @@ ui_footer_draw(struct ui *ui)
 	default:
 		break;
 	}
-	if (ui->msg[0] != '\0' && now < ui->msg_until_ms) {
-		ui_put(y, x, COLS - 2, ui->msg, ui_theme_attr(ui->msg_color));
-		return;
-	}
 	if (ui->noffers > 0) {
 		hints(x, COLS - 1, UI_CTX_OFFER);
+		return;
+	}
+	if (ui->msg[0] != '\0' && now < ui->msg_until_ms) {
+		ui_put(y, x, COLS - 2, ui->msg, ui_theme_attr(ui->msg_color));
 		return;
 	}
 	hints(x, COLS - 1, pane_ctx[ui->focus]);

@@ -253,10 +253,9 @@ key(struct ui *ui, int k)
 	enum ui_action		a;
 
 	ui_dirty(ui);
-	if (k == UI_FKEY(KEY_RESIZE)) {
-		resize(ui);
+	/* curses queues KEY_RESIZE after resizeterm (see resize): the size is already in. */
+	if (k == UI_FKEY(KEY_RESIZE))
 		return;
-	}
 	if (k == UI_FKEY(KEY_MOUSE)) {
 		mouse(ui);
 		return;
@@ -440,7 +439,7 @@ on_transfer(struct client *c, const struct client_transfer *t, void *arg)
 		if (t->state == CLIENT_TRANSFER_DONE && t->dir == CLIENT_RECEIVE) {
 			ui_message(ui, UI_C_OK, "received %s from %s", name, t->peer_name);
 			/* New files may have landed in the folder on screen. */
-			if (strcmp(ui->picker.dir, client_dir(ui->client)) == 0)
+			if (strcmp(ui->picker.dir, ui->recv_dir) == 0)
 				ui_picker_reload(&ui->picker);
 		} else if (t->state == CLIENT_TRANSFER_DONE)
 			ui_message(ui, UI_C_OK, "%s delivered to %s and verified", name,
@@ -511,10 +510,13 @@ draw(struct ui *ui)
 		return;
 	}
 	layout(ui);
+	/* Behind a dialog the panes fade, so the question stands out. */
+	ui_widget_set_dim(ui->mode == UI_MODE_HELP || ui->noffers > 0);
 	ui_header_draw(ui);
 	ui_peers_draw(ui, &ui->r[UI_PANE_PEERS], ui->focus == UI_PANE_PEERS);
 	ui_files_draw(ui, &ui->r[UI_PANE_FILES], ui->focus == UI_PANE_FILES);
 	ui_xfers_draw(ui, &ui->r[UI_PANE_XFERS], ui->focus == UI_PANE_XFERS);
+	ui_widget_set_dim(false);
 	ui_footer_draw(ui);
 	if (ui->mode == UI_MODE_HELP)
 		ui_help_draw(ui);
@@ -569,6 +571,8 @@ ui_main(uv_loop_t *loop, const struct client_options *copts,
 		free(ui);
 		return r;
 	}
+	if (realpath(client_dir(ui->client), ui->recv_dir) == NULL)
+		snprintf(ui->recv_dir, sizeof ui->recv_dir, "%s", client_dir(ui->client));
 	/* A picker folder that cannot be read is shown in the pane, not fatal. */
 	ui_picker_init(&ui->picker, uopts != NULL ? uopts->start_dir : NULL);
 	ui->focus = UI_PANE_FILES;

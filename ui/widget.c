@@ -10,6 +10,13 @@
 #include "fmt.h"
 
 static bool	ascii_only;
+static attr_t	mask;		/* OR'd into every attribute: A_DIM behind an overlay */
+
+void
+ui_widget_set_dim(bool dim)
+{
+	mask = dim ? A_DIM : A_NORMAL;
+}
 
 void
 ui_widget_set_ascii(bool ascii)
@@ -32,7 +39,7 @@ ui_put(int y, int x, int cols, const char *s, attr_t a)
 	if (cols <= 0)
 		return 0;
 	w = ui_text_fit(s, cols, buf, sizeof buf);
-	attrset(a);
+	attrset(a | mask);
 	mvaddstr(y, x, buf);
 	attrset(A_NORMAL);
 	return w;
@@ -47,7 +54,7 @@ ui_put_pad(int y, int x, int cols, const char *s, attr_t a)
 	if (cols <= 0)
 		return 0;
 	w = ui_text_pad(s, cols, buf, sizeof buf);
-	attrset(a);
+	attrset(a | mask);
 	mvaddstr(y, x, buf);
 	attrset(A_NORMAL);
 	return w;
@@ -62,7 +69,7 @@ ui_put_right(int y, int x_end, int cols, const char *s, attr_t a)
 	if (cols <= 0)
 		return x_end;
 	w = ui_text_fit(s, cols, buf, sizeof buf);
-	attrset(a);
+	attrset(a | mask);
 	mvaddstr(y, x_end - w, buf);
 	attrset(A_NORMAL);
 	return x_end - w;
@@ -71,7 +78,7 @@ ui_put_right(int y, int x_end, int cols, const char *s, attr_t a)
 void
 ui_fill(int y, int x, int cols, attr_t a)
 {
-	attrset(a);
+	attrset(a | mask);
 	if (cols > 0)
 		mvhline(y, x, ' ', cols);
 	attrset(A_NORMAL);
@@ -99,7 +106,7 @@ ui_box(const struct ui_rect *r, attr_t border, const char *title,
 
 	if (r->h < 2 || r->w < 2)
 		return;
-	attrset(border);
+	attrset(border | mask);
 	mvaddstr(r->y, r->x, ui_glyph("\xe2\x95\xad", "+"));
 	hrun(r->y, r->x + 1, r->w - 2, h);
 	addstr(ui_glyph("\xe2\x95\xae", "+"));
@@ -114,7 +121,7 @@ ui_box(const struct ui_rect *r, attr_t border, const char *title,
 
 	if (title != NULL && r->w > 6) {
 		w = ui_text_fit(title, r->w - 6, buf, sizeof buf);
-		attrset(title_attr);
+		attrset(title_attr | mask);
 		mvaddstr(r->y, r->x + 2, " ");
 		addstr(buf);
 		addstr(" ");
@@ -123,7 +130,7 @@ ui_box(const struct ui_rect *r, attr_t border, const char *title,
 	}
 	if (footer != NULL && *footer != '\0' && r->w > 8) {
 		w = ui_text_fit(footer, r->w - 8, buf, sizeof buf);
-		attrset(border);
+		attrset(border | mask);
 		mvaddstr(r->y + r->h - 1, r->x + r->w - 4 - w, " ");
 		addstr(buf);
 		addstr(" ");
@@ -151,9 +158,9 @@ ui_bar(int y, int x, int cols, double frac, attr_t bar, attr_t track)
 	if (cols > 100)
 		cols = 100;
 	n = ui_bar_render(frac, cols, ascii_only, buf, sizeof buf);
-	attrset(bar);
+	attrset(bar | mask);
 	mvaddstr(y, x, buf);
-	attrset(track);
+	attrset(track | mask);
 	if (n < cols)
 		hrun(y, x + n, cols - n, ui_glyph("\xc2\xb7", "."));
 	attrset(A_NORMAL);

@@ -14,6 +14,8 @@
 
 /* Chooses Unicode (default) or ASCII glyphs for boxes, bars and marks. */
 void	ui_widget_set_ascii(bool ascii);
+/* Draws everything dimmed (the panes behind a dialog) until called with false. */
+void	ui_widget_set_dim(bool dim);
 /* utf8 normally, ascii when the locale cannot show it. */
 const char *ui_glyph(const char *utf8, const char *ascii);
 

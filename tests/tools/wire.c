@@ -10,7 +10,7 @@
  *	capture, else from the environment. -t sets how long any wait may
  *	last without progress (default 10000 ms); -v echoes each command.
  *	Exits 0 when every command passed, 1 at the first failure (said on
- *	stderr with the line), 2 on a usage error.
+ *	stderr with the line), 2 on a usage error or a script with no command.
  *
  * Commands (C names a connection; "P*" stands for every connection whose
  * name starts with P, in the order they were opened):
@@ -34,8 +34,15 @@
  *	read C N [SEED]		read N bytes; they must be that stream
  *	pump A B N [SEED]	write N bytes on A while reading and checking
  *				them on B; prints "# pump: ... MiB/s"
+ *	fill C N MS [SEED]	write up to N bytes of the stream on C until
+ *				it takes nothing for MS ms (backpressure);
+ *				sets ${C.written}
+ *	mem PID FIELD MAXKB	FIELD of /proc/PID/status (VmRSS, VmHWM) is
+ *				at most MAXKB kB; prints it
  *	autopong on|off		while expecting something else, answer a
  *				relay ping with pong (on, default) or skip it
+ *	ignore C TYPE...	while expecting another type on C, skip these
+ *				(e.g. peer_joined peer_left); "ignore C" clears
  *	sleep MS | set VAR VALUE | echo TEXT
  *	kill PID SIG		send a signal (TERM, INT, KILL or a number)
  *
@@ -72,6 +79,7 @@ struct wconn {
 	char			 name[WIRE_NAME_MAX];
 	int			 fd;		/* -1 once closed */
 	int			 eof;		/* the relay closed it */
+	uint32_t		 ignore;	/* bit per enum proto_msg_type: skip it */
 	uint8_t			*ibuf;		/* owned: bytes read, not consumed */
 	size_t			 ipos, ilen;
 	struct proto_decoder	 dec;
@@ -93,6 +101,7 @@ struct wire {
 	struct wvar	*vars;		/* owned */
 	size_t		 nvars;
 	int		 line;
+	int		 ncmds;		/* commands run, comments aside */
 	char		 why[1024];	/* the failure, for people */
 };
 
@@ -572,6 +581,11 @@ next_msg(struct wire *w, struct wconn *c, const char *want,
 		    sizeof err)) != 0)
 			return wire_fail(w, "%s: undecodable message (%s): %s",
 			    c->name, err, text);
+		if (m->type < 32 && (c->ignore & (1u << m->type)) &&
+		    strcmp(want, proto_msg_type_name(m->type)) != 0) {
+			proto_msg_free(m);
+			continue;
+		}
 		if (m->type == PROTO_MSG_PING && strcmp(want, "ping") != 0) {
 			proto_msg_free(m);
 			if (w->autopong && send_json(w, c, "{\"type\":\"pong\"}") != 0)
@@ -586,7 +600,7 @@ static int
 cmd_expect(struct wire *w, struct wconn *c, char **args, int nargs)
 {
 	struct proto_msg	 m;
-	char			 text[600], val[4096], *k, *v, op;
+	char			 text[600], val[4096], check[1024], *k, *v, op;
 	const char		*tn;
 	int			 i, r = 0;
 
@@ -601,7 +615,9 @@ cmd_expect(struct wire *w, struct wconn *c, char **args, int nargs)
 		goto out;
 	}
 	for (i = 1; i < nargs && r == 0; i++) {
-		k = args[i];
+		/* A copy: with "P*" the same words serve every connection. */
+		snprintf(check, sizeof check, "%s", args[i]);
+		k = check;
 		if ((v = strpbrk(k, "=~>")) == NULL) {
 			r = wire_fail(w, "check \"%s\" has no =, ~ or >", k);
 			break;
@@ -799,7 +815,7 @@ cmd_pump(struct wire *w, struct wconn *a, struct wconn *b, uint64_t n,
 		}
 	}
 	dt = now_ms() - t0;
-	if (rc == 0)
+	if (rc == 0 && n >= 1048576)
 		printf("# pump %s->%s: %" PRIu64 " bytes in %.3f s, %.1f MiB/s\n",
 		    a->name, b->name, n, (double)dt / 1000.0, dt > 0 ?
 		    (double)n / 1048576.0 / ((double)dt / 1000.0) : 0.0);
@@ -807,6 +823,84 @@ cmd_pump(struct wire *w, struct wconn *a, struct wconn *b, uint64_t n,
 	free(wbuf);
 	free(scratch);
 	return rc;
+}
+
+/* Writes until the other end stops taking bytes for ms: how much fits in flight. */
+static int
+cmd_fill(struct wire *w, struct wconn *c, uint64_t n, int ms, uint64_t seed)
+{
+	uint8_t		*buf;
+	uint64_t	 off = 0;
+	size_t		 k, pos = 0, len = 0;
+	ssize_t		 r;
+	char		 var[WIRE_NAME_MAX + 16], val[32];
+	int		 rc = 0;
+
+	if (c->fd < 0)
+		return wire_fail(w, "%s is closed", c->name);
+	if ((buf = malloc(WIRE_IBUF)) == NULL)
+		return wire_fail(w, "out of memory");
+	while (off < n) {
+		if (pos == len) {
+			k = n - off < WIRE_IBUF ? (size_t)(n - off) : WIRE_IBUF;
+			stream_fill(seed, off, buf, k);
+			pos = 0;
+			len = k;
+		}
+		r = send(c->fd, buf + pos, len - pos, MSG_NOSIGNAL);
+		if (r > 0) {
+			pos += (size_t)r;
+			off += (uint64_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN) {
+			if (!wait_fd(c->fd, POLLOUT, now_ms() + ms))
+				break;
+			continue;
+		}
+		rc = wire_fail(w, "fill %s: %s", c->name, strerror(errno));
+		break;
+	}
+	free(buf);
+	if (rc != 0)
+		return rc;
+	printf("# fill %s: %" PRIu64 " bytes taken before it stalled\n",
+	    c->name, off);
+	snprintf(var, sizeof var, "%s.written", c->name);
+	snprintf(val, sizeof val, "%" PRIu64, off);
+	return var_set(w, var, val);
+}
+
+static int
+cmd_mem(struct wire *w, const char *pid, const char *fieldname, uint64_t max)
+{
+	FILE		*f;
+	char		 path[64], line[256];
+	size_t		 flen = strlen(fieldname);
+	uint64_t	 kb = 0;
+	int		 found = 0;
+
+	snprintf(path, sizeof path, "/proc/%s/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return wire_fail(w, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, fieldname, flen) == 0 && line[flen] == ':') {
+			kb = strtoull(line + flen + 1, NULL, 10);
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	if (!found)
+		return wire_fail(w, "no %s in %s", fieldname, path);
+	printf("# mem %s %s: %" PRIu64 " kB (limit %" PRIu64 " kB)\n", pid,
+	    fieldname, kb, max);
+	if (kb > max)
+		return wire_fail(w, "%s of %s is %" PRIu64 " kB, over %" PRIu64
+		    " kB", fieldname, pid, kb, max);
+	return 0;
 }
 
 /* --- the script --- */
@@ -906,7 +1000,8 @@ static int
 per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
     int nargs, const char *rest)
 {
-	uint64_t	n, seed = 1;
+	uint64_t	n, ms, seed = 1;
+	int		i, t;
 
 	if (strcmp(cmd, "close") == 0) {
 		if (c->fd >= 0)
@@ -930,12 +1025,32 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 		    cmd_hello(w, c, args[0]);
 	if (strcmp(cmd, "expect") == 0)
 		return cmd_expect(w, c, args, nargs);
+	if (strcmp(cmd, "ignore") == 0) {
+		c->ignore = 0;
+		for (i = 0; i < nargs; i++) {
+			for (t = PROTO_MSG_NONE + 1; t < PROTO_MSG_COUNT; t++) {
+				if (strcmp(args[i], proto_msg_type_name(t)) == 0)
+					break;
+			}
+			if (t == PROTO_MSG_COUNT)
+				return wire_fail(w, "no message type %s", args[i]);
+			c->ignore |= 1u << t;
+		}
+		return 0;
+	}
 	if (strcmp(cmd, "expect-close") == 0)
 		return cmd_expect_close(w, c);
 	if (strcmp(cmd, "quiet") == 0) {
 		if (nargs < 1 || parse_u64(args[0], &n) != 0)
 			return wire_fail(w, "quiet C MS");
 		return cmd_quiet(w, c, (int)n);
+	}
+	if (strcmp(cmd, "fill") == 0) {
+		if (nargs < 2 || parse_u64(args[0], &n) != 0 ||
+		    parse_u64(args[1], &ms) != 0 ||
+		    (nargs > 2 && parse_u64(args[2], &seed) != 0))
+			return wire_fail(w, "fill C N MS [SEED]");
+		return cmd_fill(w, c, n, (int)ms, seed);
 	}
 	if (strcmp(cmd, "write") == 0 || strcmp(cmd, "read") == 0) {
 		if (nargs < 1 || parse_u64(args[0], &n) != 0 ||
@@ -963,6 +1078,7 @@ run_line(struct wire *w, char *line)
 		p++;
 	if (*p == '\0' || *p == '#')
 		return 0;
+	w->ncmds++;
 	/* Split into words; `send C JSON` keeps the rest of the line whole. */
 	cmd = p;
 	while (*p != '\0' && *p != ' ' && *p != '\t')
@@ -1014,6 +1130,11 @@ run_line(struct wire *w, char *line)
 		if (kill((pid_t)n, sig) != 0)
 			return wire_fail(w, "kill %s: %s", args[0], strerror(errno));
 		return 0;
+	}
+	if (strcmp(cmd, "mem") == 0) {
+		if (nargs < 3 || parse_u64(args[2], &n) != 0)
+			return wire_fail(w, "mem PID FIELD MAXKB");
+		return cmd_mem(w, args[0], args[1], n);
 	}
 	if (nargs < 1)
 		return wire_fail(w, "%s needs a connection name", cmd);
@@ -1163,6 +1284,10 @@ main(int argc, char **argv)
 	free(line);
 	if (f != stdin)
 		fclose(f);
+	if (rc == 0 && w.ncmds == 0) {
+		fprintf(stderr, "wire: the script has no command\n");
+		rc = 2;
+	}
 	wire_free(&w);
 	free(addr);
 	return rc;

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# relay_badinput.sh: hostile and broken clients. Each bad input gets its
+# error code and a close, while a well-behaved client on the same relay is
+# served before, during and after; at the end ferryd must stop cleanly with
+# nothing from the sanitizers (under make SANITIZE=1 test).
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/relay_lib.bash"
+
+t_start_relay --hello-timeout-ms 3000; t_ok $? "ferryd starts"
+
+# hex TEXT: the bytes of TEXT in hex.
+hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+# frame_hex KIND PREFIX: a frame header for PREFIX plus one more byte and
+# the 2-byte tail '"}' (used to splice a raw byte into a JSON string).
+frame_hex() {
+	local h
+	h=$(hex "$2")
+	printf '%08x%s%s' $(( ${#h} / 2 + 1 + 1 + 2 )) "$1" "$h"
+}
+
+# bad_input "what" CODE SCRIPT-LINES: the lines act on connection x, which
+# must then get error{CODE} and be closed; a good client keeps working.
+bad_input() {
+	local what=$1 code=$2 lines=$3
+	t_wire "$what: error $code, closed, others unaffected" <<EOF2
+connect good
+hello good good-$RANDOM
+ignore good peer_joined peer_left
+connect x
+$lines
+expect x error code=$code
+expect-close x
+send good {"type":"peers"}
+expect good peer_list
+connect after
+hello after after-$RANDOM
+send good {"type":"ping"}
+expect good pong
+EOF2
+}
+
+bad_input "garbage bytes (an HTTP request)" bad_frame \
+	"raw x 474554202f20485454502f312e310d0a486f73743a20780d0a0d0a"
+bad_input "a frame of unknown kind" bad_frame "raw x 000000050761626364"
+bad_input "a zero length" bad_frame "raw x 0000000000"
+bad_input "an empty data frame" bad_frame "raw x 0000000102"
+bad_input "an oversized control length" too_large "raw x 0001000201"
+bad_input "an oversized data length" too_large "raw x 0010000202"
+bad_input "a 4 GiB length" too_large "raw x ffffffff01"
+bad_input "a data frame on a control connection" bad_state "raw x 00000003026869"
+bad_input "malformed JSON" bad_message 'send x {"type":"hello","version":1,'
+bad_input "JSON that is not an object" bad_message 'send x [1,2,3]'
+bad_input "no type" bad_message 'send x {"version":1}'
+bad_input "an unknown type" unknown_type 'send x {"type":"dance"}'
+bad_input "a hello without a name" bad_message 'send x {"type":"hello","version":1}'
+bad_input "a name with a control character" bad_message \
+	'send x {"type":"hello","version":1,"name":"a\u0007b"}'
+bad_input "a name of 65 bytes" bad_message \
+	"send x {\"type\":\"hello\",\"version\":1,\"name\":\"$(printf 'n%.0s' $(seq 65))\"}"
+bad_input "invalid UTF-8" bad_message \
+	"raw x $(frame_hex 01 '{"type":"hello","version":1,"name":"')80$(hex '"}')"
+bad_input "an offer before hello" bad_state \
+	'send x {"type":"offer","ref":1,"to":"good","files":[{"name":"f","size":1}]}'
+bad_input "peers before hello" bad_state 'send x {"type":"peers"}'
+bad_input "attach on a control connection" bad_state \
+	"hello x attacher
+send x {\"type\":\"attach\",\"token\":\"0123456789abcdef0123456789abcdef\"}"
+bad_input "a second hello" bad_state \
+	"hello x twice
+send x {\"type\":\"hello\",\"version\":1,\"name\":\"twice\"}"
+bad_input "a relay message from a client" bad_state \
+	"hello x mimic
+send x {\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\"}"
+bad_input "a wrong token" bad_token \
+	'send x {"type":"attach","token":"0123456789abcdef0123456789abcdef"}'
+bad_input "a token in upper case" bad_message \
+	'send x {"type":"attach","token":"0123456789ABCDEF0123456789ABCDEF"}'
+bad_input "a flood after a bad header" too_large \
+	"raw x ffffffff01
+write x 3000000"
+
+t_wire "a half-sent frame, then a disconnect" <<'EOF2'
+connect good
+hello good half-good
+ignore good peer_joined peer_left
+connect x
+raw x 00000040017b2274797065223a2268656c
+close x
+connect y
+raw y 0000
+close y
+connect z
+hello z half-z
+raw z 00000020017b22
+close z
+expect good peer_left
+send good {"type":"peers"}
+expect good peer_list npeers=0
+send good {"type":"ping"}
+expect good pong
+EOF2
+t_log_has 5 'closed in the middle of a frame'
+t_ok $? "the relay logs the cut frame"
+
+t_wire "a token is single-use and tied to its transfer" <<'EOF2'
+connect a
+hello a tok-a
+ignore a peer_joined peer_left
+connect b
+hello b tok-b
+ignore b peer_joined peer_left
+send a {"type":"offer","ref":1,"to":"tok-b","files":[{"name":"f","size":1}]}
+expect a offered transfer>T
+expect b incoming transfer=${T}
+send b {"type":"accept","transfer":${T}}
+expect a ready token>TA
+expect b ready token>TB
+connect ad
+send ad {"type":"attach","token":"${TA}"}
+connect again
+send again {"type":"attach","token":"${TA}"}
+expect again error code=bad_token
+expect-close again
+connect bd
+send bd {"type":"attach","token":"${TB}"}
+expect ad attached transfer=${T}
+expect bd attached transfer=${T}
+pump ad bd 1000
+EOF2
+
+# 200 connections that never say hello, while a good pair transfers.
+t_wire "200 silent connections: a good pair still transfers, then the silent ones get idle" <<'EOF2'
+connect-many idle 200
+connect a
+hello a busy-a
+ignore a peer_joined peer_left
+connect b
+hello b busy-b
+ignore b peer_joined peer_left
+send a {"type":"offer","ref":1,"to":"busy-b","files":[{"name":"f","size":4000000}]}
+expect a offered transfer>T
+expect b incoming transfer=${T}
+send b {"type":"accept","transfer":${T}}
+expect a ready token>TA
+expect b ready token>TB
+connect ad
+send ad {"type":"attach","token":"${TA}"}
+connect bd
+send bd {"type":"attach","token":"${TB}"}
+expect ad attached
+expect bd attached
+pump ad bd 4000000
+pump bd ad 4000
+expect idle* error code=idle
+expect-close idle*
+send a {"type":"ping"}
+expect a pong
+EOF2
+
+t_stop_relay "bad input"
+t_done

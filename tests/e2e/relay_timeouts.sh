@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# relay_timeouts.sh: every deadline of PROTOCOL.md, shortened with ferryd's
+# test flags so each expires in well under a second: no hello, an offer
+# nobody answers, tokens nobody uses, pings and silence.
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/relay_lib.bash"
+
+t_start_relay --hello-timeout-ms 400 --offer-timeout-ms 500 \
+    --token-timeout-ms 500 --ping-after-ms 20000 --idle-timeout-ms 40000
+t_ok $? "ferryd starts with short deadlines"
+
+t_wire "no hello in time: error idle and a close" <<'EOF2'
+connect a
+connect b
+raw b 00000010
+expect a error code=idle message~hello
+expect-close a
+expect b error code=idle
+expect-close b
+connect c
+hello c in-time
+EOF2
+
+t_wire "an offer nobody answers expires with timeout to both sides" <<'EOF2'
+connect a
+hello a off-a
+ignore a peer_joined peer_left
+connect b
+hello b off-b
+ignore b peer_joined peer_left
+send a {"type":"offer","ref":1,"to":"off-b","files":[{"name":"f","size":1}]}
+expect a offered transfer>T
+expect b incoming transfer=${T}
+expect a error code=timeout transfer=${T}
+expect b error code=timeout transfer=${T}
+send b {"type":"accept","transfer":${T}}
+expect b error code=no_such_transfer
+send a {"type":"ping"}
+expect a pong
+EOF2
+
+t_wire "tokens nobody uses expire: timeout to both, the lone data connection closes" <<'EOF2'
+connect a
+hello a tok-a
+ignore a peer_joined peer_left
+connect b
+hello b tok-b
+ignore b peer_joined peer_left
+send a {"type":"offer","ref":1,"to":"tok-b","files":[{"name":"f","size":1}]}
+expect a offered transfer>T
+expect b incoming transfer=${T}
+send b {"type":"accept","transfer":${T}}
+expect a ready token>TA
+expect b ready token>TB
+connect ad
+send ad {"type":"attach","token":"${TA}"}
+expect a error code=timeout transfer=${T}
+expect b error code=timeout transfer=${T}
+expect-close ad
+connect bd
+send bd {"type":"attach","token":"${TB}"}
+expect bd error code=bad_token
+expect-close bd
+EOF2
+
+t_wire "an attached data connection whose partner never comes is not bridged" <<'EOF2'
+connect a
+hello a half-a
+ignore a peer_joined peer_left
+connect b
+hello b half-b
+ignore b peer_joined peer_left
+send a {"type":"offer","ref":1,"to":"half-b","files":[{"name":"f","size":1}]}
+expect a offered transfer>T
+expect b incoming transfer=${T}
+send b {"type":"accept","transfer":${T}}
+expect a ready token>TA
+expect b ready token>TB
+connect bd
+send bd {"type":"attach","token":"${TB}"}
+quiet bd 100
+close bd
+expect a error code=peer_gone transfer=${T}
+EOF2
+t_stop_relay "short deadlines"
+
+t_start_relay --ping-after-ms 300 --idle-timeout-ms 900
+t_ok $? "ferryd starts with a short ping and idle time"
+t_wire "silence gets a ping; an answer keeps the connection, none closes it" <<'EOF2'
+connect quiet
+hello quiet quiet
+ignore quiet peer_joined
+connect live
+hello live live
+ignore live peer_joined peer_left
+autopong off
+expect quiet ping
+expect live ping
+send live {"type":"pong"}
+expect quiet error code=idle message~silent
+expect-close quiet
+send live {"type":"ping"}
+expect live pong
+expect live ping
+send live {"type":"pong"}
+send live {"type":"peers"}
+expect live peer_list npeers=0
+EOF2
+t_stop_relay "ping"
+t_done

@@ -191,6 +191,16 @@ check-layers:
 	    echo "check-layers: only proto/msg.c may include cJSON"; bad=1; fi; \
 	exit $$bad
 
+# PNGs of the real TUI for README.md: tests/e2e/screenshots.bash drives it in
+# tmux and grabs an xterm under Xvfb. Its X packages are not needed by `make
+# test`, so they are installed here (through deps) rather than in DEB_PKGS.
+SHOT_PKGS = xvfb xterm imagemagick fonts-dejavu-core
+.PHONY: screenshots
+screenshots: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(SHOT_PKGS)"
+	@$(TEST_ENV) bash tests/e2e/screenshots.bash
+
 # Starts a local relay on 127.0.0.1:7117 unless one is listening, opens the
 # TUI against it, and stops the relay it started (by PID) when the TUI exits.
 RUN_ADDR ?= 127.0.0.1:7117

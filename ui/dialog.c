@@ -150,9 +150,9 @@ ui_offer_draw(struct ui *ui)
 
 	/* The two answers, centred. */
 	bx = r.x + (r.w - 36) / 2;
-	ui_put(y, bx, 3, " y ", ui_theme_attr(UI_C_CURSOR) | A_BOLD);
+	ui_put(y, bx, 3, " y ", ui_theme_attr(UI_C_CURSOR));
 	ui_put(y, bx + 4, 10, "accept", ui_theme_attr(UI_C_OK));
-	ui_put(y, bx + 18, 3, " n ", ui_theme_attr(UI_C_CURSOR) | A_BOLD);
+	ui_put(y, bx + 18, 3, " n ", ui_theme_attr(UI_C_CURSOR));
 	ui_put(y, bx + 22, 14, "decline", ui_theme_attr(UI_C_ERROR));
 }
 

@@ -119,7 +119,7 @@ teardown(void **state)
 
 	relay_ctl_free(&h->ctl);
 	for (i = 0; i < NPEERS; i++) {
-		for (j = h->f[i].head; j < h->f[i].nmsgs; j++)
+		for (j = 0; j < h->f[i].nmsgs; j++)
 			proto_msg_free(&h->f[i].msgs[j]);
 		free(h->f[i].msgs);
 	}

@@ -15,6 +15,9 @@
 #define CONN_CLOSING	0x08	/* client_conn_close/finish called or lost: no more callbacks but on_closed */
 #define CONN_RETRY	0x10	/* the handle is closing to try the next address */
 #define CONN_INREAD	0x20	/* inside read_cb */
+#define CONN_LINGER	0x40	/* the linger timer is initialised */
+
+#define CONN_LINGER_MS	2000	/* conn_finish waits this long for the flush at most */
 
 struct client_conn {
 	uv_tcp_t		 tcp;		/* first: the handle's owner is the conn */
@@ -22,6 +25,7 @@ struct client_conn {
 	uv_getaddrinfo_t	 gai;
 	uv_connect_t		 creq;
 	uv_shutdown_t		 sreq;
+	uv_timer_t		 linger;	/* conn_finish: closes anyway if the flush hangs */
 	struct addrinfo		*ai;		/* owned: resolver result, freed once connected */
 	struct addrinfo		*ai_next;	/* the address being tried */
 	const struct client_conn_ops	*ops;
@@ -29,7 +33,7 @@ struct client_conn {
 	struct proto_decoder	 dec;
 	uint8_t			*rbuf;		/* owned: CONN_READ_BUF bytes, lent to libuv per read */
 	int			 flags;
-	int			 refs;		/* the handle + a pending getaddrinfo */
+	int			 refs;		/* the handle, a pending getaddrinfo, the linger timer */
 };
 
 /* A write request owns the buffers it writes until its callback runs. */
@@ -238,6 +242,12 @@ client_conn_connect_cb(uv_connect_t *req, int status)
 }
 
 static void
+client_conn_linger_close_cb(uv_handle_t *h)
+{
+	client_conn_unref(h->data);
+}
+
+static void
 client_conn_close_cb(uv_handle_t *h)
 {
 	struct client_conn	*c = h->data;
@@ -259,6 +269,8 @@ client_conn_close_cb(uv_handle_t *h)
 		client_conn_try(c);
 		return;
 	}
+	if ((c->flags & CONN_LINGER) && !uv_is_closing((uv_handle_t *)&c->linger))
+		uv_close((uv_handle_t *)&c->linger, client_conn_linger_close_cb);
 	client_conn_unref(c);
 }
 
@@ -398,6 +410,15 @@ client_conn_shutdown_cb(uv_shutdown_t *req, int status)
 		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
 }
 
+static void
+client_conn_linger_cb(uv_timer_t *t)
+{
+	struct client_conn	*c = t->data;
+
+	if (!uv_is_closing((uv_handle_t *)&c->tcp))
+		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+}
+
 void
 client_conn_finish(struct client_conn *c)
 {
@@ -410,8 +431,17 @@ client_conn_finish(struct client_conn *c)
 	c->flags |= CONN_CLOSING;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp,
-	    client_conn_shutdown_cb) != 0)
+	    client_conn_shutdown_cb) != 0) {
 		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+		return;
+	}
+	/* A peer that stopped reading must not keep us from closing. */
+	if (uv_timer_init(c->loop, &c->linger) == 0) {
+		c->linger.data = c;
+		c->flags |= CONN_LINGER;
+		c->refs++;
+		uv_timer_start(&c->linger, client_conn_linger_cb, CONN_LINGER_MS, 0);
+	}
 }
 
 int

@@ -28,8 +28,8 @@
  * the disk, and starts again below TRANSFER_RX_LOW.
  */
 #define TRANSFER_TX_HIGH	(4 * CLIENT_CHUNK_SIZE)
-#define TRANSFER_RX_HIGH	(4 * CLIENT_CHUNK_SIZE)
-#define TRANSFER_RX_LOW		(1 * CLIENT_CHUNK_SIZE)
+#define TRANSFER_RX_HIGH	(8 * CLIENT_CHUNK_SIZE)
+#define TRANSFER_RX_LOW		(4 * CLIENT_CHUNK_SIZE)
 #define TRANSFER_SPARE_MAX	6	/* chunk buffers kept for reuse per transfer */
 #define TRANSFER_GRACE_MS	1000	/* after the data connection breaks, wait this
 					   long for the relay to say why */

@@ -618,6 +618,68 @@ test_cancel(void **state)
 	assert_int_equal(count_entries(rx), 0);
 }
 
+struct many {
+	struct fe	*fe;
+	uint64_t	 id[3];
+};
+
+static bool
+all_ended(void *arg)
+{
+	struct many			*m = arg;
+	const struct client_transfer	*t;
+	int				 i;
+
+	for (i = 0; i < 3; i++) {
+		t = client_transfer_find(m->fe->c, m->id[i]);
+		if (t == NULL || !CLIENT_TRANSFER_ENDED(t->state))
+			return false;
+	}
+	return true;
+}
+
+/* Several offers in flight at once, two of them with the same file name. */
+static void
+test_concurrent_offers(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct many			 m = { &a, { 0 } };
+	const struct client_transfer	*t;
+	char				 s1[PATH_MAX + 16], s2[PATH_MAX + 16];
+	char				 rx[PATH_MAX + 16], err[256], h[65];
+	const char			*p1 = s1, *p2 = s2;
+	int				 i, n;
+
+	(void)state;
+	snprintf(rx, sizeof rx, "%s/rx", dir);
+	mkdir(rx, 0755);
+	snprintf(s1, sizeof s1, "%s/same.bin", dir);
+	snprintf(s2, sizeof s2, "%s/other.bin", dir);
+	write_file(s1, 2 * CLIENT_CHUNK_SIZE + 1);
+	write_file(s2, CLIENT_CHUNK_SIZE - 1);
+	b.answer = 1;
+	connect_two(&a, &b, rx);
+	assert_int_equal(client_offer(a.c, "bob", &p1, 1, &m.id[0], err, sizeof err), 0);
+	assert_int_equal(client_offer(a.c, "bob", &p2, 1, &m.id[1], err, sizeof err), 0);
+	assert_int_equal(client_offer(a.c, "bob", &p1, 1, &m.id[2], err, sizeof err), 0);
+	assert_int_equal(client_transfer_count(a.c), 3);
+	assert_true(run_until(all_ended, &m, 20000));
+	for (i = 0; i < 3; i++) {
+		t = client_transfer_find(a.c, m.id[i]);
+		assert_int_equal(t->state, CLIENT_TRANSFER_DONE);
+		file_sha(i == 1 ? s2 : s1, h);
+		assert_string_equal(t->files[0].sha256, h);
+	}
+	/* Both copies of same.bin were kept, under two names. */
+	t = client_transfer_find(a.c, m.id[0]);
+	n = strcmp(t->files[0].saved_as, client_transfer_find(a.c,
+	    m.id[2])->files[0].saved_as);
+	assert_int_not_equal(n, 0);
+	assert_int_equal(count_entries(rx), 3);
+	close_client(&a);
+	close_client(&b);
+}
+
 static bool
 retried_twice(void *arg)
 {
@@ -729,6 +791,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_offer_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_offers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	};
 

@@ -12,11 +12,9 @@
 
 static enum relay_log_level relay_log_max = RELAY_LOG_INFO;
 
+/* Indexed by level + 1, so that RELAY_LOG_NOTICE has a name too. */
 static const char *const relay_log_names[] = {
-	[RELAY_LOG_ERROR] = "error",
-	[RELAY_LOG_WARN] = "warn",
-	[RELAY_LOG_INFO] = "info",
-	[RELAY_LOG_DEBUG] = "debug",
+	"notice", "error", "warn", "info", "debug",
 };
 
 void
@@ -36,9 +34,9 @@ relay_log_parse_level(const char *s)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof relay_log_names / sizeof relay_log_names[0]; i++) {
+	for (i = 1; i < sizeof relay_log_names / sizeof relay_log_names[0]; i++) {
 		if (strcmp(s, relay_log_names[i]) == 0)
-			return (int)i;
+			return (int)i - 1;
 	}
 	return -1;
 }
@@ -59,7 +57,7 @@ relay_log(enum relay_log_level level, const char *addr, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
 	r = snprintf(line + n, sizeof line - n, ".%03ldZ %s %s%s",
-	    ts.tv_nsec / 1000000, relay_log_names[level],
+	    ts.tv_nsec / 1000000, relay_log_names[level + 1],
 	    addr != NULL ? addr : "", addr != NULL ? " " : "");
 	if (r > 0)
 		n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;

@@ -329,7 +329,7 @@ relay_listen(struct relay *r, char *err, size_t errlen)
 	uv_timer_start(&r->tick, relay_tick_cb, tick, tick);
 	uv_prepare_start(&r->prepare, relay_prepare_cb);
 	r->flags |= RELAY_LISTENING;
-	relay_log(RELAY_LOG_INFO, NULL, "listening on %s", r->addr);
+	relay_log(RELAY_LOG_NOTICE, NULL, "listening on %s", r->addr);
 	return 0;
 fail:
 	if (err != NULL && errlen > 0)

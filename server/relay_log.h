@@ -6,6 +6,7 @@
 #define FERRY_RELAY_LOG_H
 
 enum relay_log_level {
+	RELAY_LOG_NOTICE = -1,		/* always written: "listening on", "stopped" */
 	RELAY_LOG_ERROR = 0,
 	RELAY_LOG_WARN,
 	RELAY_LOG_INFO,

@@ -77,7 +77,7 @@ signal_cb(uv_signal_t *s, int signum)
 {
 	struct ferryd	*d = s->data;
 
-	relay_log(RELAY_LOG_INFO, NULL, "%s received",
+	relay_log(RELAY_LOG_NOTICE, NULL, "%s received",
 	    signum == SIGINT ? "SIGINT" : "SIGTERM");
 	relay_shutdown(d->relay);
 	/* A second signal gets the default action: a stuck stop can be forced. */
@@ -229,6 +229,6 @@ main(int argc, char **argv)
 	relay_free(d.relay);
 	if ((e = uv_loop_close(&loop)) != 0)
 		relay_log(RELAY_LOG_WARN, NULL, "loop close: %s", uv_strerror(e));
-	relay_log(RELAY_LOG_INFO, NULL, "stopped");
+	relay_log(RELAY_LOG_NOTICE, NULL, "stopped");
 	return 0;
 }

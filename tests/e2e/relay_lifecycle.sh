@@ -75,6 +75,26 @@ t_start_relay; t_ok $? "ferryd starts again"
 kill -INT "$RELAY_PID"
 t_wait_exit "$RELAY_PID" 20; t_ok "$T_STATUS" "SIGINT: exit 0"
 
+# Out of file descriptors: connections beyond the limit are dropped, the
+# relay keeps running and serves again once the flood is gone.
+RELAY_LOG="$T_DIR/ferryd-emfile.log"
+(ulimit -n 40 && exec "$FERRYD" --listen 127.0.0.1:0 --log-level debug) 2>"$RELAY_LOG" &
+RELAY_PID=$!; T_PIDS+=("$RELAY_PID")
+t_wait_for 10 grep -q 'listening on ' "$RELAY_LOG"
+t_ok $? "ferryd starts with 40 file descriptors"
+RELAY_ADDR=$(grep -o 'listening on [^ ]*' "$RELAY_LOG" | head -n1 | cut -d' ' -f3)
+t_wire "past the descriptor limit the relay survives and serves again" <<'EOF2'
+connect-many flood 80
+sleep 300
+close flood*
+sleep 300
+connect good
+hello good after-flood
+send good {"type":"ping"}
+expect good pong
+EOF2
+t_stop_relay "EMFILE"
+
 # IPv6, when the host has ::1.
 if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null ||
    ip -6 addr show lo 2>/dev/null | grep -q '::1'; then

@@ -28,4 +28,21 @@ t_check "carol wrote nothing for alice" test -z "$(ls -A "$T_DIR/carol")"
 t_ok $? "a send from erin is taken"
 t_check "carol saved erin's file" check_saved "$T_DIR/carol.out" x.bin "$T_DIR/x.bin" erin "$T_DIR/carol"
 t_check "carol exits 0 after erin's transfer" exited "$RX" 0 10
+
+# 4 PiB (and 64-bit sizes on the way): more than any folder here has free.
+start_receiver dave "$T_DIR/dave" --count 1
+RX=$RX_PID
+"$HOSTILE" --server "$RELAY_ADDR" --name mallory --to dave --size 4503599627370496 huge.iso \
+    >"$T_DIR/h.out" 2>"$T_DIR/h.err"
+t_ok $? "an offer larger than the free space is declined"
+t_check "with reason no_space" grep -qE '^declined: no_space: the files need 4 PiB and the receiver has .* free$' "$T_DIR/h.out"
+t_check "dave says why" err_matches "$T_DIR/dave.err" \
+    "^ferry: declined the files from mallory: they need 4 PiB and $T_DIR/dave has .* free\$"
+t_check "dave wrote nothing" test -z "$(ls -A "$T_DIR/dave")"
+t_check "dave is still waiting (a refusal is not a transfer)" kill -0 "$RX"
+mkfile "$T_DIR/small.bin" 4321
+"$FERRY" send --name alice --to dave "$T_DIR/small.bin" >/dev/null 2>"$T_DIR/s.err"
+t_ok $? "dave still takes a file that fits"
+t_check "and saves it" check_saved "$T_DIR/dave.out" small.bin "$T_DIR/small.bin" alice "$T_DIR/dave"
+t_check "dave exits 0" exited "$RX" 0 10
 t_done

@@ -12,11 +12,14 @@ log=$(mktemp /tmp/ferry-test.XXXXXX)
 trap 'rm -f "$log"' EXIT
 for t in "$@"; do
 	name=${t#"$PWD"/}
+	t0=$(date +%s%N)
 	case $t in
 	*.sh) timeout -k 5 "$limit" bash "$t" >"$log" 2>&1 ;;
 	*)    timeout -k 5 "$limit" "$t" >"$log" 2>&1 ;;
 	esac
 	st=$?
+	secs=$(( ($(date +%s%N) - t0) / 100000000 ))
+	secs="$((secs / 10)).$((secs % 10))s"
 	p=$(grep -cE '^ok( |$)' "$log")
 	f=$(grep -cE '^not ok( |$)' "$log")
 	if [ "$st" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -27,10 +30,10 @@ for t in "$@"; do
 	fi
 	pass=$((pass + p)); fail=$((fail + f))
 	if [ "$f" -gt 0 ]; then
-		echo "FAIL $name ($p passed, $f failed):"
+		echo "FAIL $name ($p passed, $f failed, $secs):"
 		sed 's/^/    /' "$log" | tail -n 60
 	else
-		echo "ok   $name ($p passed)"
+		echo "ok   $name ($p passed, $secs)"
 	fi
 done
 echo "$pass passed, $fail failed"

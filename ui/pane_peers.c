@@ -66,8 +66,8 @@ ui_peers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 	if (ui->npeers == 0) {
 		y = r->y + 1;
 		if (ui->cstate == CLIENT_CONNECTED) {
-			ui_put(y++, x + 1, w - 2, "Nobody else is here yet.", ui_theme_attr(UI_C_DIM));
-			ui_put(y++, x + 1, w - 2, "Peers show up as they join.", ui_theme_attr(UI_C_DIM));
+			ui_put(y++, x + 1, w - 2, "Nobody else is here.", ui_theme_attr(UI_C_DIM));
+			ui_put(y++, x + 1, w - 2, "Peers show up live.", ui_theme_attr(UI_C_DIM));
 		} else
 			ui_put(y, x + 1, w - 2, "Not connected to the relay.", ui_theme_attr(UI_C_DIM));
 		return;

@@ -279,6 +279,15 @@ key(struct ui *ui, int k)
 	}
 	/* Any key clears a message: the hints come back. */
 	ui->msg_until_ms = 0;
+	a = ui_key_action(k, pane_ctx[ui->focus]);
+	/* Nothing is drawn but the size warning: only quit and redraw make sense. */
+	if (ui->too_small) {
+		if (a == UI_ACT_QUIT)
+			ui_quit(ui, false);
+		else if (a == UI_ACT_REDRAW)
+			clearok(curscr, TRUE);
+		return;
+	}
 	if (ui->noffers > 0) {
 		a = ui_key_action(k, UI_CTX_OFFER);
 		if (a == UI_ACT_HELP)
@@ -289,9 +298,6 @@ key(struct ui *ui, int k)
 			ui_offer_key(ui, a);
 		return;
 	}
-	a = ui_key_action(k, pane_ctx[ui->focus]);
-	if (ui->too_small && a != UI_ACT_QUIT && a != UI_ACT_REDRAW)
-		return;
 	switch (a) {
 	case UI_ACT_NEXT_PANE:
 		ui->focus = (ui->focus + 1) % UI_PANE_COUNT;
@@ -418,6 +424,12 @@ on_incoming(struct client *c, const struct client_transfer *t, void *arg)
 	(void)c;
 	if (ui->quitting)
 		return;
+	/* A pending y/n question would take the y meant for the offer: drop it. */
+	if (ui->mode == UI_MODE_CONFIRM) {
+		ui_confirm_reset(ui);
+		ui_message(ui, UI_C_WARN, "an offer came in: ask again after answering it");
+	} else if (ui->mode == UI_MODE_FILTER)
+		ui->mode = UI_MODE_PANES;
 	ui_offer_push(ui, t->id);
 	ui_peers_update(ui);
 }

@@ -37,4 +37,15 @@ tui_keys q
 t_check "q quits at once when nothing is running" tui_wait_exit
 t_ok "$([ "${TUI_RC:-1}" = 0 ]; echo $?)" "the TUI exits with status 0 (got ${TUI_RC:-none})"
 t_check "the TUI wrote nothing to stderr" tui_err_empty
+
+# SIGTERM (and SIGINT, SIGHUP) end it cleanly too: curses is shut down, status 0.
+tui_use term
+tui_start "$T_DIR/home" --server "$RELAY_ADDR" --name alice2 --dir "$T_DIR/inbox"
+t_check "a second TUI starts" tui_wait_for "$RELAY_ADDR connected"
+FPID=$(pgrep -P "$(T display -p -t term '#{pane_pid}')" | head -n1)
+t_ok "$([ -n "$FPID" ]; echo $?)" "its PID is known"
+[ -n "$FPID" ] && kill -TERM "$FPID"
+t_check "SIGTERM makes it exit" tui_wait_exit
+t_ok "$([ "${TUI_RC:-1}" = 0 ]; echo $?)" "with status 0 (got ${TUI_RC:-none})"
+t_check "and nothing on stderr" tui_err_empty
 t_done

@@ -46,6 +46,16 @@ T resize-window -t "$TUI_S" -x 80 -y 24
 t_check "80x24 is enough" tui_wait_for 'Transfers 0'
 T resize-window -t "$TUI_S" -x 100 -y 30
 
+# Mouse: a click focuses the pane under it and selects the row. tmux passes
+# the reports through as X10 sequences (tmux-256color's kmous): ESC [ M then
+# button, column and row, each plus 32 (1-based).
+tui_keys -l $'\e[M +:'
+tui_keys -l $'\e[M#+:'
+t_check "a click focuses the pane under it (Transfers)" tui_wait_for 'x cancel'
+tui_keys -l $'\e[M I%'
+tui_keys -l $'\e[M#I%'
+t_check "a click on a file row focuses Files and selects that row" tui_wait_for 'marked, 2 B  3/4'
+
 # Help.
 tui_keys '?'
 t_check "? opens the help" tui_wait_for 'Keys'

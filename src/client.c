@@ -464,7 +464,7 @@ client_close(struct client *c)
 	for (t = TAILQ_FIRST(&c->transfers); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, entry);
 		if (!CLIENT_TRANSFER_ENDED(t->pub.state))
-			client_xfer_cancel(t, "the sender or receiver quit");
+			client_xfer_cancel(t, "ferry was closed");
 	}
 	if (c->ctl != NULL)
 		client_conn_finish(c->ctl);	/* the cancels go out first */

@@ -5,16 +5,21 @@
  * 300 bytes), one offer per name, and prints the receiver's answer:
  *
  *	hostile_offer --server HOST:PORT --name NAME --to PEER [--size N]
- *	    [--with-good] NAME...
+ *	    [--with-good] [--stream bad-digest|short|long] NAME...
  *
  * prints "declined: REASON" or "error: CODE: MESSAGE" or "accepted" per
- * offer, and exits 0 only when every offer was declined. Plain blocking
- * sockets with a receive timeout keep it small.
+ * offer, and exits 0 only when every offer was declined. With --stream, an
+ * accepted offer is followed by a lying data connection: the right bytes
+ * with a wrong digest, one byte too few, or ten too many; the tool then
+ * prints "receipt: ok|failed: MESSAGE" or "data closed", and "cancel:
+ * REASON" if the receiver cancelled. Plain blocking sockets with a receive
+ * timeout keep it small.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <netdb.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +124,89 @@ recv_msg(int fd, struct proto_decoder *d, uint8_t *buf, size_t *off,
 	}
 }
 
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t	*b = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, b, len)) <= 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The data connection of an accepted offer, lying as mode says. */
+static void
+stream(const char *server, const char *token, uint64_t size, const char *mode,
+    int ctl, struct proto_decoder *cd, uint8_t *cbuf, size_t *coff,
+    size_t *chave)
+{
+	struct proto_decoder	 d;
+	struct proto_msg	 m;
+	struct timeval		 tv = { 3, 0 };
+	uint8_t			*buf, hdr[PROTO_HEADER_LEN], chunk[65536];
+	uint64_t		 bytes = size, sent = 0;
+	size_t			 off = 0, have = 0, n;
+	int			 fd;
+
+	if (strcmp(mode, "short") == 0)
+		bytes = size > 0 ? size - 1 : 0;
+	else if (strcmp(mode, "long") == 0)
+		bytes = size + 10;
+	if ((fd = dial(server)) < 0 || (buf = malloc(65536)) == NULL) {
+		printf("data: cannot connect\n");
+		return;
+	}
+	proto_decoder_init(&d);
+	proto_msg_init(&m, PROTO_MSG_ATTACH);
+	snprintf(m.token, sizeof m.token, "%s", token);
+	send_msg(fd, &m);
+	if (recv_msg(fd, &d, buf, &off, &have, &m) != 0 ||
+	    m.type != PROTO_MSG_ATTACHED) {
+		printf("data: not attached\n");
+		goto out;
+	}
+	proto_msg_free(&m);
+	memset(chunk, 'z', sizeof chunk);
+	while (sent < bytes) {
+		n = bytes - sent < sizeof chunk ? (size_t)(bytes - sent) : sizeof chunk;
+		proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)n);
+		if (write_all(fd, hdr, sizeof hdr) != 0 ||
+		    write_all(fd, chunk, n) != 0)
+			break;
+		sent += n;
+	}
+	proto_msg_init(&m, PROTO_MSG_FILE_END);
+	m.index = 0;
+	m.size = size;
+	memset(m.sha256, '0', PROTO_SHA256_LEN);	/* never the real digest */
+	send_msg(fd, &m);
+	if (recv_msg(fd, &d, buf, &off, &have, &m) == 0 &&
+	    m.type == PROTO_MSG_RECEIPT) {
+		printf("receipt: %s: %s\n", m.ok ? "ok" : "failed", m.message);
+		proto_msg_free(&m);
+	} else
+		printf("data closed\n");
+	/* A receiver that gave up says why on the control connection. */
+	setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	while (recv_msg(ctl, cd, cbuf, coff, chave, &m) == 0) {
+		if (m.type == PROTO_MSG_CANCEL) {
+			printf("cancel: %s\n", m.reason);
+			proto_msg_free(&m);
+			break;
+		}
+		proto_msg_free(&m);
+	}
+out:
+	proto_decoder_free(&d);
+	free(buf);
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -126,6 +214,7 @@ main(int argc, char **argv)
 	struct proto_msg	 m;
 	struct proto_file	 files[2];
 	const char		*server = NULL, *name = "hostile", *to = NULL;
+	const char		*mode = NULL;
 	uint64_t		 size = 10;
 	bool			 with_good = false, all_declined = true;
 	uint8_t			*buf;
@@ -143,6 +232,8 @@ main(int argc, char **argv)
 			size = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--with-good") == 0)
 			with_good = true;
+		else if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc)
+			mode = argv[++i];
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -151,13 +242,14 @@ main(int argc, char **argv)
 	}
 	if (server == NULL || to == NULL || i >= argc) {
 		fprintf(stderr, "usage: hostile_offer --server HOST:PORT --name NAME "
-		    "--to PEER [--size N] [--with-good] NAME...\n");
+		    "--to PEER [--size N] [--with-good] [--stream MODE] NAME...\n");
 		return 2;
 	}
 	if ((fd = dial(server)) < 0) {
 		fprintf(stderr, "hostile_offer: cannot connect to %s\n", server);
 		return 1;
 	}
+	signal(SIGPIPE, SIG_IGN);
 	buf = malloc(65536);
 	proto_decoder_init(&d);
 	proto_msg_init(&m, PROTO_MSG_HELLO);
@@ -207,7 +299,11 @@ main(int argc, char **argv)
 			}
 			if (m.type == PROTO_MSG_READY) {
 				printf("accepted\n");
+				fflush(stdout);
 				all_declined = false;
+				if (mode != NULL)
+					stream(server, m.token, size, mode, fd, &d,
+					    buf, &off, &have);
 				proto_msg_free(&m);
 				break;
 			}

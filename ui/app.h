@@ -65,6 +65,7 @@ struct ui {
 	bool			 dirty;		/* something changed since the last frame */
 	bool			 quitting;	/* client_close called, waiting for CLIENT_CLOSED */
 	bool			 closed;	/* our handles are closing */
+	unsigned		 empty_wakeups;	/* stdin readable but no key, in a row */
 	bool			 ascii;		/* no UTF-8 locale: ASCII glyphs */
 	char			 recv_dir[PATH_MAX];	/* client_dir() made absolute, for display */
 	uint64_t		 last_frame_ms;

@@ -211,7 +211,7 @@ static const struct {
 	{ UI_CTX_OFFER,	1, "Incoming offer" },
 };
 
-#define HELP_KEY_COLS	10	/* the key column */
+#define HELP_KEY_COLS	11	/* the key column */
 #define HELP_COL_MIN	40	/* narrowest column worth two of them */
 
 struct help_ctx {

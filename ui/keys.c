@@ -22,7 +22,7 @@ static const struct ui_binding bindings[] = {
 	{ 'h',			F, UI_ACT_PARENT, NULL,		NULL,	NULL },
 	{ UI_FKEY(KEY_LEFT),	F, UI_ACT_PARENT, NULL,		NULL,	NULL },
 	{ ' ',			F, UI_ACT_MARK,	"Space",	"mark",	"mark or unmark a file" },
-	{ 's',			F, UI_ACT_SEND,	"s",		"send",	"send marked files (or this one)" },
+	{ 's',			F, UI_ACT_SEND,	"s",		"send",	"send the marks (or this file)" },
 	{ 'a',			F, UI_ACT_MARK_ALL, "a",	NULL,	"mark every file shown" },
 	{ 'u',			F, UI_ACT_UNMARK_ALL, "u",	NULL,	"unmark everything" },
 	{ '/',			F, UI_ACT_FILTER, "/",		"filter", "filter names (Esc clears)" },
@@ -34,7 +34,7 @@ static const struct ui_binding bindings[] = {
 	{ '\r',			UI_CTX_PEERS, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
 	{ UI_FKEY(KEY_ENTER),	UI_CTX_PEERS, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
 	{ UI_FKEY(KEY_RIGHT),	UI_CTX_PEERS, UI_ACT_FOCUS_FILES, NULL,	NULL,	NULL },
-	{ 's',			UI_CTX_PEERS, UI_ACT_SEND, "s",	"send",	"send marked files to this peer" },
+	{ 's',			UI_CTX_PEERS, UI_ACT_SEND, "s",	"send",	"send the marks to this peer" },
 
 	/* Transfers */
 	{ 'x',			UI_CTX_XFERS, UI_ACT_CANCEL, "x Del",	"cancel", "cancel the selected transfer" },

@@ -57,6 +57,7 @@ state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color
 {
 	char	size[UI_FMT_SIZE_LEN], rate[32], took[16];
 	double	secs;
+	size_t	n;
 
 	*c = UI_C_DIM;
 	switch (t->state) {
@@ -82,9 +83,16 @@ state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color
 			ui_fmt_eta(took, sizeof took, secs);
 			ui_fmt_rate(rate, sizeof rate, (double)t->bytes_total / secs);
 			snprintf(buf, len, "done %s verified  %s in %s, %s",
-			    "\xe2\x9c\x93", size, took, rate);
+			    ui_glyph("\xe2\x9c\x93", "+"), size, took, rate);
 		} else
-			snprintf(buf, len, "done %s verified  %s", "\xe2\x9c\x93", size);
+			snprintf(buf, len, "done %s verified  %s",
+			    ui_glyph("\xe2\x9c\x93", "+"), size);
+		/* A name that existed already was saved under another one: say which. */
+		if (t->dir == CLIENT_RECEIVE && t->nfiles == 1 && t->files[0].saved_as != NULL &&
+		    strcmp(t->files[0].saved_as, t->files[0].name) != 0) {
+			n = strlen(buf);
+			snprintf(buf + n, len - n, ", saved as %s", t->files[0].saved_as);
+		}
 		*c = UI_C_OK;
 		break;
 	case CLIENT_TRANSFER_DECLINED:

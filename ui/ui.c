@@ -355,8 +355,12 @@ input_cb(uv_poll_t *p, int status, int events)
 		key(ui, r == KEY_CODE_YES ? UI_FKEY((int)wch) : (int)wch);
 		n++;
 	}
-	/* Readable but never a key, again and again: the tty is gone (EOF or EIO). */
-	if (n == 0 && isatty(STDIN_FILENO) == 0) {
+	/*
+	 * Readable but never a key, again and again: the terminal is gone (EOF
+	 * or EIO without a SIGHUP). Stop polling rather than spin.
+	 */
+	ui->empty_wakeups = n == 0 ? ui->empty_wakeups + 1 : 0;
+	if (ui->empty_wakeups >= 100) {
 		uv_poll_stop(p);
 		ui_quit(ui, true);
 	}

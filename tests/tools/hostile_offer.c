@@ -189,8 +189,9 @@ stream(const char *server, const char *token, uint64_t size, const char *mode,
 	    m.type == PROTO_MSG_RECEIPT) {
 		printf("receipt: %s: %s\n", m.ok ? "ok" : "failed", m.message);
 		proto_msg_free(&m);
-	} else
-		printf("data closed\n");
+		goto out;	/* the receipt said it all */
+	}
+	printf("data closed\n");
 	/* A receiver that gave up says why on the control connection. */
 	setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	while (recv_msg(ctl, cd, cbuf, coff, chave, &m) == 0) {

@@ -37,7 +37,7 @@ tui_start() {
 	q=$(printf '%q ' "$FERRY" "$@")
 	cmd="cd $(printf '%q' "$dir") && $q 2>$(printf '%q' "$TUI_ERR"); echo \$? > $(printf '%q' "$TUI_STATUS")"
 	T new-session -d -x 100 -y 30 -s "$TUI_S" -e LC_ALL=C.UTF-8 -e TERM=tmux-256color \
-	    -e "HOME=$T_DIR" -e NO_COLOR= "sh -c $(printf '%q' "$cmd")" \; \
+	    -e "HOME=$T_DIR" -e "NO_COLOR=${TUI_NO_COLOR:-}" "sh -c $(printf '%q' "$cmd")" \; \
 	    set -w -t "$TUI_S" remain-on-exit on \; set -w -t "$TUI_S" window-size manual \; \
 	    set -t "$TUI_S" status off
 	# (window-size as a global option crashes tmux 3.3a on a second new-session.)

@@ -18,8 +18,19 @@ rc=$?
 t_ok "$([ "$rc" = 2 ]; echo $?)" "without a terminal ferry exits 2 (got $rc)"
 t_check "and says it needs a terminal" grep -q 'terminal' "$T_DIR/notty.err"
 
+# Colours: on by default, and NO_COLOR turns them off (attributes remain).
+has_color() { tui_screen -e | grep -qE $'\e\\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5;[0-9]+)(;[0-9;]*)?m'; }
+tui_use mono
+TUI_NO_COLOR=1 tui_start "$T_DIR/home" --server "$RELAY_ADDR" --name mono --dir "$T_DIR/inbox"
+t_check "with NO_COLOR set the TUI starts" tui_wait_for 'Transfers 0'
+t_ok "$(has_color; [ $? != 0 ]; echo $?)" "and draws without colours"
+tui_keys q
+t_check "and quits" tui_wait_exit
+tui_use app
+
 tui_start "$T_DIR/home" --server "$RELAY_ADDR" --name alice --dir "$T_DIR/inbox"
 t_check "the TUI starts with three panes" tui_wait_for 'Transfers 0'
+t_check "in colour when NO_COLOR is not set" has_color
 t_check "the status line shows the focused pane's keys" tui_wait_for 'Space mark'
 t_check "our name is in the header" tui_wait_for 'you alice'
 

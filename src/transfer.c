@@ -1064,6 +1064,11 @@ transfer_after_read(struct transfer *t, struct transfer_block *b)
 	size_t	i = b->file;
 	int	r;
 
+	if (t->data == NULL || client_conn_closing(t->data)) {
+		/* The connection broke while we read: the grace timer says why. */
+		transfer_block_put(t, b);
+		return;
+	}
 	t->out_blocks++;
 	r = client_conn_send_data(t->data, b->hdr, b->data, b->len,
 	    transfer_block_release_cb, t);

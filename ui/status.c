@@ -34,10 +34,11 @@ ui_header_draw(struct ui *ui)
 	case CLIENT_DISCONNECTED:
 		c = UI_C_ERROR;
 		if (ui->retry_at_ms > now)
-			snprintf(buf, sizeof buf, "%s %s %s%s%s, retrying in %llus",
-			    ui_glyph("\xe2\x97\x8b", "o"), server, "disconnected",
-			    ui->creason[0] ? ": " : "", ui->creason,
-			    (unsigned long long)((ui->retry_at_ms - now + 999) / 1000));
+			/* The countdown first: a long reason is cut at the edge. */
+			snprintf(buf, sizeof buf, "%s %s disconnected, retrying in %llus%s%s",
+			    ui_glyph("\xe2\x97\x8b", "o"), server,
+			    (unsigned long long)((ui->retry_at_ms - now + 999) / 1000),
+			    ui->creason[0] ? ": " : "", ui->creason);
 		else if (ui->retry_at_ms > 0)
 			snprintf(buf, sizeof buf, "%s %s disconnected, retrying now",
 			    ui_glyph("\xe2\x97\x8b", "o"), server);
@@ -131,12 +132,15 @@ ui_footer_draw(struct ui *ui)
 	ui_fill(y, 0, COLS, A_NORMAL);
 	switch (ui->mode) {
 	case UI_MODE_CONFIRM:
-		x += ui_put(y, x, COLS - 30, ui->confirm_text, ui_theme_attr(UI_C_PROMPT));
+		/* The question, then what each answer does. */
+		x += ui_put(y, x, COLS - 28, ui->confirm_text, ui_theme_attr(UI_C_PROMPT));
 		x += 2;
 		x += ui_put(y, x, COLS - x, "y", ui_theme_attr(UI_C_KEY));
-		x += ui_put(y, x, COLS - x, " yes  ", A_NORMAL);
+		x += ui_put(y, x, COLS - x, ui->confirm == UI_CONFIRM_SEND ? " send  " :
+		    ui->confirm == UI_CONFIRM_QUIT ? " quit  " : " cancel it  ", A_NORMAL);
 		x += ui_put(y, x, COLS - x, "n", ui_theme_attr(UI_C_KEY));
-		ui_put(y, x, COLS - x, " no", A_NORMAL);
+		ui_put(y, x, COLS - x, ui->confirm == UI_CONFIRM_CANCEL ? " keep it" : " back",
+		    A_NORMAL);
 		return;
 	case UI_MODE_FILTER:
 		x += ui_put(y, x, COLS - 40, "/", ui_theme_attr(UI_C_KEY));

@@ -259,23 +259,26 @@ ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 }
 
 static void
-ctl_queue_left(struct relay_ctl *ctl, uint64_t id)
+ctl_queue_left(struct relay_ctl *ctl, const struct relay_peer *p)
 {
-	uint64_t	*nl;
-	size_t		 cap;
+	struct relay_gone	*nl;
+	size_t			 cap;
 
 	if (ctl->nleft == ctl->leftcap) {
 		cap = ctl->leftcap != 0 ? ctl->leftcap * 2 : 64;
 		/* Owned by ctl, freed in relay_ctl_free(). */
 		if ((nl = realloc(ctl->left, cap * sizeof *nl)) == NULL) {
-			relay_log(RELAY_LOG_ERROR, NULL,
-			    "out of memory: peer %" PRIu64 " left unannounced", id);
+			relay_log(RELAY_LOG_ERROR, NULL, "out of memory: peer %"
+			    PRIu64 " left unannounced", p->id);
 			return;
 		}
 		ctl->left = nl;
 		ctl->leftcap = cap;
 	}
-	ctl->left[ctl->nleft++] = id;
+	ctl->left[ctl->nleft].id = p->id;
+	ctl->left[ctl->nleft].aseq = p->aseq;
+	ctl->left[ctl->nleft].gseq = ++ctl->evseq;
+	ctl->nleft++;
 }
 
 /* Takes p out of every list and table; afterwards nothing refers to it. */
@@ -290,10 +293,9 @@ ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
 	case RELAY_PEER_CONTROL:
 		relay_list_remove(&p->link);
 		relay_registry_remove(&ctl->reg, p);
-		if (relay_list_linked(&p->join))
-			relay_list_remove(&p->join);	/* nobody heard of it */
-		else if ((p->flags & RELAY_PEER_ANNOUNCED) && !ctl->stopping)
-			ctl_queue_left(ctl, p->id);
+		relay_list_remove(&p->join);	/* not announced: only lists knew it */
+		if (!ctl->stopping)
+			ctl_queue_left(ctl, p);
 		p->state = RELAY_PEER_GONE;
 		ctl_drop_transfers(ctl, p);
 		break;
@@ -367,6 +369,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		return;
 	}
 	ctl->last_peer_id = p->id;
+	p->rseq = ctl->flush_seq;
 	relay_list_remove(&p->link);
 	ctl->nfresh--;
 	p->state = RELAY_PEER_CONTROL;
@@ -382,7 +385,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	    p->name, p->id);
 }
 
-/* peer_list: every announced peer but p, in id order, in chunks. */
+/* peer_list: every registered peer but p, in id order, in chunks. */
 static void
 ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 {
@@ -399,7 +402,7 @@ ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 	}
 	for (n = ctl->reg.all.next; n != &ctl->reg.all; n = n->next) {
 		q = relay_list_entry(n, struct relay_peer, reg);
-		if (q == p || !(q->flags & RELAY_PEER_ANNOUNCED))
+		if (q == p)
 			continue;
 		w = ctl_peer_weight(q);
 		if (m.npeers == PROTO_PEERS_MAX ||
@@ -415,25 +418,30 @@ ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 	m.more = false;
 	ctl_send(ctl, p, &m);
 	proto_msg_free(&m);
+	p->listed = ctl->last_peer_id;	/* later pushes bring only the rest */
+	p->lseq = ++ctl->evseq;
 }
 
 /*
- * peer_joined for one chunk of newly registered peers. Everybody else gets
- * the same frame; each member gets one without itself.
+ * peer_joined for one chunk of newly registered peers (in id order).
+ * Whoever has not listed any of them gets one shared frame; a member, or a
+ * peer whose peer_list already showed some, gets only the others.
  */
 static void
 ctl_send_joined(struct relay_ctl *ctl, struct relay_peer **chunk, size_t n)
 {
-	struct proto_msg	 m;
-	struct proto_peer	 tmp;
+	struct proto_msg	 m, mine;
 	struct relay_list	*l;
 	struct relay_peer	*q;
 	uint8_t			*f = NULL;
 	size_t			 flen = 0, i;
 
 	proto_msg_init(&m, PROTO_MSG_PEER_JOINED);
-	/* Owned by m until proto_msg_free() below. */
-	if ((m.peers = calloc(n, sizeof *m.peers)) == NULL) {
+	proto_msg_init(&mine, PROTO_MSG_PEER_JOINED);
+	/* Both owned here, freed below. */
+	m.peers = calloc(n, sizeof *m.peers);
+	mine.peers = calloc(n, sizeof *mine.peers);
+	if (m.peers == NULL || mine.peers == NULL) {
 		relay_log(RELAY_LOG_ERROR, NULL, "out of memory: %zu joins "
 		    "unannounced", n);
 		goto out;
@@ -447,48 +455,80 @@ ctl_send_joined(struct relay_ctl *ctl, struct relay_peer **chunk, size_t n)
 	}
 	for (l = ctl->reg.all.next; l != &ctl->reg.all; l = l->next) {
 		q = relay_list_entry(l, struct relay_peer, reg);
-		if (!(q->flags & RELAY_PEER_MARK))
+		if (!(q->flags & RELAY_PEER_MARK) && q->listed < chunk[0]->id) {
 			ctl->ops->send(ctl->arg, q, f, flen);
-	}
-	/* Member i: swap itself to the end and send one fewer. */
-	for (i = 0; i < n && n > 1; i++) {
-		tmp = m.peers[i];
-		m.peers[i] = m.peers[n - 1];
-		m.peers[n - 1] = tmp;
-		m.npeers = n - 1;
-		ctl_send(ctl, chunk[i], &m);
-		m.peers[n - 1] = m.peers[i];
-		m.peers[i] = tmp;
+			continue;
+		}
+		mine.npeers = 0;
+		for (i = 0; i < n; i++) {
+			if (chunk[i] != q && chunk[i]->id > q->listed)
+				mine.peers[mine.npeers++] = m.peers[i];
+		}
+		if (mine.npeers > 0)
+			ctl_send(ctl, q, &mine);
 	}
 out:
 	for (i = 0; i < n; i++)
 		chunk[i]->flags &= ~RELAY_PEER_MARK;
 	free(f);
 	proto_msg_free(&m);
+	proto_msg_free(&mine);
 }
 
+/* Did q hear of the peer that left? From a list, or from a push. */
+static int
+ctl_knew(const struct relay_peer *q, const struct relay_gone *g)
+{
+	return (g->id <= q->listed && g->gseq > q->lseq) ||
+	    (g->aseq != 0 && g->aseq > q->rseq);
+}
+
+/* peer_left in chunks; each recipient hears only of peers it knew. */
 static void
 ctl_flush_left(struct relay_ctl *ctl)
 {
-	struct proto_msg	 m;
+	struct proto_msg	 m, mine;
 	struct relay_list	*l;
+	struct relay_peer	*q;
+	struct relay_gone	*g;
+	uint64_t		 ids[PROTO_PEERS_MAX];
 	uint8_t			*f;
-	size_t			 flen, off, n;
+	size_t			 flen, off, n, i, k;
 
 	for (off = 0; off < ctl->nleft; off += n) {
 		n = ctl->nleft - off;
 		if (n > PROTO_PEERS_MAX)
 			n = PROTO_PEERS_MAX;
+		g = ctl->left + off;
+		for (i = 0; i < n; i++)
+			ids[i] = g[i].id;
 		proto_msg_init(&m, PROTO_MSG_PEER_LEFT);
-		m.ids = ctl->left + off;	/* borrowed: not freed with m */
+		m.ids = ids;		/* borrowed: m is not freed */
 		m.nids = n;
 		if (proto_msg_frame(&m, &f, &flen) != 0) {
 			relay_log(RELAY_LOG_ERROR, NULL, "cannot encode peer_left");
 			continue;
 		}
 		for (l = ctl->reg.all.next; l != &ctl->reg.all; l = l->next) {
-			ctl->ops->send(ctl->arg,
-			    relay_list_entry(l, struct relay_peer, reg), f, flen);
+			q = relay_list_entry(l, struct relay_peer, reg);
+			for (i = k = 0; i < n; i++)
+				k += ctl_knew(q, &g[i]) != 0;
+			if (k == n) {
+				ctl->ops->send(ctl->arg, q, f, flen);
+				continue;
+			}
+			if (k == 0)
+				continue;
+			proto_msg_init(&mine, PROTO_MSG_PEER_LEFT);
+			mine.ids = calloc(k, sizeof *mine.ids);
+			if (mine.ids == NULL)
+				continue;
+			for (i = 0; i < n; i++) {
+				if (ctl_knew(q, &g[i]))
+					mine.ids[mine.nids++] = g[i].id;
+			}
+			ctl_send(ctl, q, &mine);
+			proto_msg_free(&mine);
 		}
 		free(f);
 	}
@@ -500,6 +540,12 @@ ctl_flush_left(struct relay_ctl *ctl)
 	}
 }
 
+int
+relay_ctl_pending(const struct relay_ctl *ctl)
+{
+	return ctl->nleft > 0 || !relay_list_empty(&ctl->joins);
+}
+
 void
 relay_ctl_flush(struct relay_ctl *ctl)
 {
@@ -507,11 +553,14 @@ relay_ctl_flush(struct relay_ctl *ctl)
 	struct relay_peer	*q;
 	size_t			 n, est, w;
 
+	if (!relay_ctl_pending(ctl))
+		return;
+	ctl->flush_seq++;
 	if (ctl->nleft > 0)
 		ctl_flush_left(ctl);
 	/*
-	 * Joins of one loop iteration go out together: during a connect storm
-	 * that is far fewer messages than one per join per client.
+	 * Joins of a moment go out together: during a connect storm that is
+	 * far fewer messages than one per join per client.
 	 */
 	while (!relay_list_empty(&ctl->joins)) {
 		n = 0;
@@ -523,7 +572,8 @@ relay_ctl_flush(struct relay_ctl *ctl)
 			if (n > 0 && est + w > RELAY_PEERS_BUDGET)
 				break;
 			relay_list_remove(&q->join);
-			q->flags |= RELAY_PEER_ANNOUNCED | RELAY_PEER_MARK;
+			q->aseq = ctl->flush_seq;
+			q->flags |= RELAY_PEER_MARK;
 			chunk[n++] = q;
 			est += w;
 		}

@@ -198,6 +198,8 @@ relay_hbit(const struct relay *r, const uv_handle_t *h)
 		return RELAY_H_TICK;
 	if (h == (const uv_handle_t *)&r->pause)
 		return RELAY_H_PAUSE;
+	if (h == (const uv_handle_t *)&r->flush)
+		return RELAY_H_FLUSH;
 	return RELAY_H_PREPARE;
 }
 
@@ -227,6 +229,7 @@ relay_close_handles(struct relay *r)
 	relay_close_handle(r, (uv_handle_t *)&r->tick);
 	relay_close_handle(r, (uv_handle_t *)&r->pause);
 	relay_close_handle(r, (uv_handle_t *)&r->prepare);
+	relay_close_handle(r, (uv_handle_t *)&r->flush);
 }
 
 void
@@ -290,11 +293,25 @@ relay_tick_cb(uv_timer_t *t)
 }
 
 static void
+relay_flush_cb(uv_timer_t *t)
+{
+	struct relay	*r = t->data;
+
+	relay_ctl_flush(&r->ctl);
+}
+
+/*
+ * Before the loop sleeps: if joins or leaves wait, send them within
+ * RELAY_FLUSH_MS. A connect storm then costs each client a few large
+ * peer_joined messages instead of one per newcomer.
+ */
+static void
 relay_prepare_cb(uv_prepare_t *p)
 {
 	struct relay	*r = p->data;
 
-	relay_ctl_flush(&r->ctl);
+	if (relay_ctl_pending(&r->ctl) && !uv_is_active((uv_handle_t *)&r->flush))
+		uv_timer_start(&r->flush, relay_flush_cb, RELAY_FLUSH_MS, 0);
 }
 
 int
@@ -325,6 +342,8 @@ relay_listen(struct relay *r, char *err, size_t errlen)
 	relay_handle_init(r, (uv_handle_t *)&r->pause);
 	uv_prepare_init(r->loop, &r->prepare);
 	relay_handle_init(r, (uv_handle_t *)&r->prepare);
+	uv_timer_init(r->loop, &r->flush);
+	relay_handle_init(r, (uv_handle_t *)&r->flush);
 	tick = relay_limits_tick_ms(&r->ctl.lim);
 	uv_timer_start(&r->tick, relay_tick_cb, tick, tick);
 	uv_prepare_start(&r->prepare, relay_prepare_cb);

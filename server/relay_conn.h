@@ -25,6 +25,7 @@
 #define RELAY_PENDING_MAX	65536		/* bytes held for an unpaired data conn */
 #define RELAY_CTRL_QUEUE_MAX	(8 * 1024 * 1024) /* unwritten control bytes before we give up */
 #define RELAY_ACCEPT_PAUSE_MS	500		/* after EMFILE */
+#define RELAY_FLUSH_MS		20		/* joins/leaves batched this long at most */
 
 /*
  * A write request with its buffer: the read buffer of the bridge, or a copy
@@ -47,13 +48,15 @@ struct relay {
 	uv_tcp_t		 listener;
 	uv_timer_t		 tick;		/* deadlines, every relay_limits_tick_ms() */
 	uv_timer_t		 pause;		/* accept pause after EMFILE */
-	uv_prepare_t		 prepare;	/* end of each loop iteration: flush pushes */
-	int			 nhandles;	/* of the four above, not yet closed */
+	uv_prepare_t		 prepare;	/* end of each loop iteration: arm flush */
+	uv_timer_t		 flush;		/* sends batched joins and leaves */
+	int			 nhandles;	/* of the five above, not yet closed */
 	unsigned		 hopen;		/* RELAY_H_* of those inited and not closing */
 #define RELAY_H_LISTENER	0x1
 #define RELAY_H_TICK		0x2
 #define RELAY_H_PAUSE		0x4
 #define RELAY_H_PREPARE		0x8
+#define RELAY_H_FLUSH		0x10
 	unsigned		 flags;
 #define RELAY_LISTENING		0x1
 #define RELAY_STOPPING		0x2

@@ -41,6 +41,20 @@ struct relay_ops {
 	void	(*bridge)(void *arg, struct relay_transfer *t);
 };
 
+/* A peer that left, until the next flush says so to those who knew it. */
+struct relay_gone {
+	uint64_t	id;
+	uint64_t	aseq;		/* flush that announced it; 0: never */
+	uint64_t	gseq;		/* ctl event count when it left */
+};
+
+/*
+ * Pushes are exact per recipient q: peer_joined brings each peer registered
+ * after q's last peer_list (q->listed) once; peer_left names only peers q
+ * was told about, by a list (registered before it and gone after it:
+ * id <= q->listed, gseq > q->lseq) or by a push (announced after q said
+ * hello: aseq > q->rseq).
+ */
 struct relay_ctl {
 	struct relay_limits	 lim;
 	const struct relay_ops	*ops;
@@ -52,7 +66,9 @@ struct relay_ctl {
 	size_t			 nfresh;
 	struct relay_list	 live;		/* CONTROL peers, longest silent first */
 	struct relay_list	 joins;		/* registered, peer_joined not sent yet */
-	uint64_t		*left;		/* owned: ids for the next peer_left */
+	uint64_t		 flush_seq;	/* flushes so far */
+	uint64_t		 evseq;		/* lists and leaves so far, to order them */
+	struct relay_gone	*left;		/* owned: peers for the next peer_left */
 	size_t			 nleft;
 	size_t			 leftcap;
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
@@ -81,7 +97,9 @@ void	relay_ctl_fail(struct relay_ctl *ctl, struct relay_peer *p, int err,
 /* p's connection closed (any reason) at time now. Idempotent. */
 void	relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p,
 	    uint64_t now);
-/* Sends the batched peer_left/peer_joined; call once per loop iteration. */
+/* True when joins or leaves wait for relay_ctl_flush(). */
+int	relay_ctl_pending(const struct relay_ctl *ctl);
+/* Sends the batched peer_left/peer_joined. */
 void	relay_ctl_flush(struct relay_ctl *ctl);
 /* Enforces the deadlines (hello, ping, idle, offer, token). */
 void	relay_ctl_tick(struct relay_ctl *ctl, uint64_t now);

@@ -26,13 +26,16 @@ struct relay_peer {
 	enum relay_peer_state	 state;
 	unsigned		 flags;
 #define RELAY_PEER_PINGED	0x1	/* a ping went out and no frame came since */
-#define RELAY_PEER_ANNOUNCED	0x2	/* the others were told it joined */
 #define RELAY_PEER_MARK		0x4	/* scratch: member of the batch being sent */
 	char			 name[PROTO_PEER_NAME_MAX + 1];
 	char			 addr[PROTO_ADDR_MAX + 1];	/* "HOST:PORT" of its connection */
 	uint64_t		 since;		/* ms, loop clock: connection accepted */
 	uint64_t		 rx;		/* ms: last frame received */
 	uint64_t		 bytes;		/* data peers: bytes the bridge read from it */
+	uint64_t		 listed;	/* highest id its last peer_list covered */
+	uint64_t		 lseq;		/* ctl event count at that peer_list */
+	uint64_t		 rseq;		/* ctl flush count when it said hello */
+	uint64_t		 aseq;		/* flush that announced it; 0: not yet */
 	unsigned		 ntransfers;	/* control peers: open transfers it is in */
 	int			 side;		/* data peers: enum relay_side */
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */

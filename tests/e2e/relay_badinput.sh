@@ -91,6 +91,7 @@ raw y 0000
 close y
 connect z
 hello z half-z
+expect good peer_joined peers=half-z
 raw z 00000020017b22
 close z
 expect good peer_left

@@ -15,6 +15,7 @@ send a {"type":"peers"}
 expect a peer_list npeers=0 more=false
 connect b
 hello b bob
+ignore b peer_joined
 expect a peer_joined peers=bob
 send b {"type":"peers"}
 expect b peer_list peers=alice more=false
@@ -56,6 +57,7 @@ connect a
 hello a alice
 connect b
 hello b bob
+ignore b peer_joined peer_left
 expect a peer_joined peers=bob
 send a {"type":"offer","ref":1,"to":"bob","files":[{"name":"one.bin","size":3000000},{"name":"two","size":0}]}
 expect a offered ref=1 peer=bob transfer>T
@@ -167,6 +169,8 @@ ignore b peer_joined peer_left
 send a {"type":"offer","ref":1,"to":"bob","files":[{"name":"f","size":1}]}
 expect a offered transfer>T
 expect b incoming transfer=${T}
+send b {"type":"peers"}
+expect b peer_list peers=alice
 close a
 expect b error code=peer_gone transfer=${T}
 expect b peer_left ids=${a.id}
@@ -260,6 +264,7 @@ ignore a peer_joined peer_left
 connect b
 hello b two
 ignore b peer_joined peer_left
+expect a peer_joined peers=two
 connect c
 send c {"type":"hello","version":1,"name":"three"}
 expect c error code=busy

@@ -330,23 +330,29 @@ test_joins_in_one_iteration_are_batched(void **state)
 	relay_ctl_flush(&h->ctl);
 	join(h, 1, "bob");
 	join(h, 2, "carol");
-	/* Before the flush nobody heard of bob or carol, so lists leave them out. */
+	join(h, 3, "dave");
+	/* A list is complete: it shows peers whose join was not pushed yet. */
 	say(h, 2, "{\"type\":\"peers\"}");
 	m = heard(h, 2, PROTO_MSG_PEER_LIST);
-	assert_int_equal(m->npeers, 1);
+	assert_int_equal(m->npeers, 3);
 	assert_string_equal(m->peers[0].name, "alice");
+	assert_string_equal(m->peers[1].name, "bob");
+	assert_string_equal(m->peers[2].name, "dave");
 	relay_ctl_flush(&h->ctl);
 	m = heard(h, 0, PROTO_MSG_PEER_JOINED);
-	assert_int_equal(m->npeers, 2);
+	assert_int_equal(m->npeers, 3);
 	m = heard(h, 1, PROTO_MSG_PEER_JOINED);
-	assert_int_equal(m->npeers, 1);
+	assert_int_equal(m->npeers, 2);		/* not himself */
 	assert_string_equal(m->peers[0].name, "carol");
-	m = heard(h, 2, PROTO_MSG_PEER_JOINED);
-	assert_int_equal(m->npeers, 1);
+	assert_string_equal(m->peers[1].name, "dave");
+	m = heard(h, 3, PROTO_MSG_PEER_JOINED);
+	assert_int_equal(m->npeers, 2);
 	assert_string_equal(m->peers[0].name, "bob");
+	assert_string_equal(m->peers[1].name, "carol");
+	silent(h, 2);		/* carol's list already showed them all */
 	silent(h, 0);
 	silent(h, 1);
-	silent(h, 2);
+	silent(h, 3);
 }
 
 static void
@@ -383,6 +389,69 @@ test_join_and_leave_unseen(void **state)
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 	relay_ctl_flush(&h->ctl);
 	silent(h, 0);		/* bob came and went between two pushes */
+}
+
+static void
+test_listed_then_left_before_push(void **state)
+{
+	struct harness		*h = *state;
+	struct proto_msg	*m;
+
+	join(h, 0, "alice");
+	relay_ctl_flush(&h->ctl);
+	join(h, 1, "bob");
+	say(h, 0, "{\"type\":\"peers\"}");
+	m = heard(h, 0, PROTO_MSG_PEER_LIST);
+	assert_string_equal(m->peers[0].name, "bob");
+	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
+	relay_ctl_flush(&h->ctl);
+	/* alice saw bob in her list, so she hears that he left, and nothing else. */
+	m = heard(h, 0, PROTO_MSG_PEER_LEFT);
+	assert_int_equal(m->ids[0], h->f[1].p.id);
+	silent(h, 0);
+}
+
+static void
+test_no_left_for_a_stranger(void **state)
+{
+	struct harness		*h = *state;
+	struct proto_msg	*m;
+
+	two(h);
+	join(h, 2, "carol");		/* never asks for the list */
+	relay_ctl_flush(&h->ctl);
+	heard(h, 0, PROTO_MSG_PEER_JOINED);
+	heard(h, 1, PROTO_MSG_PEER_JOINED);
+	silent(h, 2);
+	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
+	relay_ctl_flush(&h->ctl);
+	m = heard(h, 0, PROTO_MSG_PEER_LEFT);
+	assert_int_equal(m->nids, 1);
+	silent(h, 2);		/* carol never heard of bob */
+	/* Once carol lists, she hears of the next leave. */
+	say(h, 2, "{\"type\":\"peers\"}");
+	m = heard(h, 2, PROTO_MSG_PEER_LIST);
+	assert_int_equal(m->npeers, 1);
+	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
+	relay_ctl_flush(&h->ctl);
+	m = heard(h, 2, PROTO_MSG_PEER_LEFT);
+	assert_int_equal(m->ids[0], h->f[0].p.id);
+}
+
+static void
+test_no_left_for_one_gone_before_the_list(void **state)
+{
+	struct harness		*h = *state;
+	struct proto_msg	*m;
+
+	join(h, 0, "alice");
+	join(h, 1, "bob");
+	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);	/* before any push */
+	say(h, 1, "{\"type\":\"peers\"}");
+	m = heard(h, 1, PROTO_MSG_PEER_LIST);
+	assert_int_equal(m->npeers, 0);
+	relay_ctl_flush(&h->ctl);
+	silent(h, 1);		/* bob never saw alice: no peer_left for her */
 }
 
 static void
@@ -931,6 +1000,9 @@ main(void)
 		T(test_joins_in_one_iteration_are_batched),
 		T(test_leave_is_pushed),
 		T(test_join_and_leave_unseen),
+		T(test_listed_then_left_before_push),
+		T(test_no_left_for_a_stranger),
+		T(test_no_left_for_one_gone_before_the_list),
 		T(test_hello_refusals),
 		T(test_busy_at_max_clients),
 		T(test_out_of_order),

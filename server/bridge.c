@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "relay_conn.h"
-#include "relay_log.h"
 
 struct relay_chunk *
 relay_chunk_new(struct relay *r, size_t cap)

@@ -7,6 +7,7 @@
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 
+FILL=$((64 * 1024 * 1024))	# far more than socket buffers hold
 if [ "${SANITIZE:-}" = 1 ]; then
 	BIG=$((64 * 1024 * 1024)) EACH=$((8 * 1024 * 1024)) MAXKB=100000000
 else
@@ -54,8 +55,8 @@ t_log_has 5 "done: $((BIG + 0)) bytes alice -> bob, 65536 bytes back"
 t_ok $? "the relay logs the byte counts of the finished transfer"
 
 t_wire "a receiver that does not read: the sender stalls, the relay stays small" < <(
-	pair carol dave "$EACH"
-	echo "fill carold $EACH 500 31"
+	pair carol dave "$FILL"
+	echo "fill carold $FILL 500 31"
 	echo "mem $RELAY_PID VmRSS $MAXKB"
 	echo 'read daved ${carold.written} 31'
 	echo "pump carold daved 1048576 32"

@@ -64,20 +64,6 @@ centered(int w, int h)
 	return r;
 }
 
-/* $HOME shown as "~". */
-static void
-pretty_path(const char *dir, char *buf, size_t len)
-{
-	const char	*home = getenv("HOME");
-	size_t		 n;
-
-	if (home != NULL && (n = strlen(home)) > 1 && strncmp(dir, home, n) == 0 &&
-	    (dir[n] == '/' || dir[n] == '\0'))
-		snprintf(buf, len, "~%s", dir + n);
-	else
-		snprintf(buf, len, "%s", dir);
-}
-
 void
 ui_offer_draw(struct ui *ui)
 {
@@ -143,7 +129,7 @@ ui_offer_draw(struct ui *ui)
 	ui_put_right(y, x + iw, 11, size, A_BOLD);
 	y += 2;
 	ui_put(y, x, 9, "Save to", ui_theme_attr(UI_C_DIM));
-	pretty_path(ui->recv_dir, dir, sizeof dir);
+	ui_fmt_home(dir, sizeof dir, ui->recv_dir, getenv("HOME"));
 	ui_text_fit_left(dir, iw - 9, line, sizeof line);
 	ui_put(y, x + 9, iw - 9, line, A_BOLD);
 	y += 2;

@@ -361,3 +361,15 @@ ui_name_cmp(const char *a, const char *b)
 	/* Equal ignoring case and zeros: fall back to bytes so the order is total. */
 	return strcmp(a, b) < 0 ? -1 : (strcmp(a, b) > 0 ? 1 : 0);
 }
+
+void
+ui_fmt_home(char *buf, size_t len, const char *dir, const char *home)
+{
+	size_t	n;
+
+	if (home != NULL && (n = strlen(home)) > 1 && strncmp(dir, home, n) == 0 &&
+	    (dir[n] == '/' || dir[n] == '\0'))
+		snprintf(buf, len, "~%s", dir + n);
+	else
+		snprintf(buf, len, "%s", dir);
+}

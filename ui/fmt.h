@@ -12,6 +12,8 @@
 
 #define UI_FMT_SIZE_LEN	16	/* "1023.9 KiB" and friends, plus NUL */
 
+/* dir with $HOME shown as "~" ("/home/ann/x" -> "~/x"), into buf. */
+void	ui_fmt_home(char *buf, size_t len, const char *dir, const char *home);
 /* "0 B", "512 B", "1.5 KiB", "12.3 MiB", "1.0 GiB": binary units, one decimal. */
 void	ui_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "1.2 MiB/s"; "-" when the rate is unknown (negative). */

@@ -13,20 +13,6 @@
 
 #define SIZE_COLS	10	/* "1023.9 KiB" */
 
-/* p->dir with $HOME shown as "~". */
-static void
-pretty_dir(const char *dir, char *buf, size_t len)
-{
-	const char	*home = getenv("HOME");
-	size_t		 n;
-
-	if (home != NULL && (n = strlen(home)) > 1 && strncmp(dir, home, n) == 0 &&
-	    (dir[n] == '/' || dir[n] == '\0'))
-		snprintf(buf, len, "~%s", dir + n);
-	else
-		snprintf(buf, len, "%s", dir);
-}
-
 void
 ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 {
@@ -40,7 +26,7 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 	bool			 marked;
 
 	/* Title: "Files ~/dir" with the path cut from the left, plus the filter. */
-	pretty_dir(p->dir, dir, sizeof dir);
+	ui_fmt_home(dir, sizeof dir, p->dir, getenv("HOME"));
 	tw = r->w - 6 - 6 - (p->filter[0] != '\0' ? ui_text_width(p->filter) + 3 : 0);
 	ui_text_fit_left(dir, tw > 8 ? tw : 8, path, sizeof path);
 	if (p->filter[0] != '\0' || ui->mode == UI_MODE_FILTER)

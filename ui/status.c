@@ -17,10 +17,8 @@ ui_header_draw(struct ui *ui)
 	const char	*server = client_server(ui->client);
 	const char	*name = client_self_name(ui->client);
 	char		 buf[PATH_MAX + 64], dir[PATH_MAX], fit[PATH_MAX];
-	const char	*home = getenv("HOME");
 	enum ui_color	 c;
 	uint64_t	 now = uv_now(ui->loop);
-	size_t		 n;
 	int		 x, right;
 
 	ui_fill(0, 0, COLS, A_NORMAL);
@@ -62,12 +60,7 @@ ui_header_draw(struct ui *ui)
 		x += ui_put(0, x, COLS - x - 1, " connected", ui_theme_attr(UI_C_DIM));
 
 	/* Right side: who we are and where files go; dropped when it does not fit. */
-	snprintf(dir, sizeof dir, "%s", ui->recv_dir);
-	if (home != NULL && (n = strlen(home)) > 1 && strncmp(dir, home, n) == 0 &&
-	    (dir[n] == '/' || dir[n] == '\0')) {
-		snprintf(fit, sizeof fit, "~%s", dir + n);
-		snprintf(dir, sizeof dir, "%s", fit);
-	}
+	ui_fmt_home(dir, sizeof dir, ui->recv_dir, getenv("HOME"));
 	right = COLS - 1;
 	ui_text_fit_left(dir, 24, fit, sizeof fit);
 	snprintf(buf, sizeof buf, "%s %s", ui_glyph("\xe2\x86\x93", "v"), fit);

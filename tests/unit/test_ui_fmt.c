@@ -39,6 +39,26 @@ test_size(void **state)
 }
 
 static void
+test_home(void **state)
+{
+	char	b[64];
+
+	(void)state;
+	ui_fmt_home(b, sizeof b, "/home/ann", "/home/ann");
+	assert_string_equal(b, "~");
+	ui_fmt_home(b, sizeof b, "/home/ann/Downloads", "/home/ann");
+	assert_string_equal(b, "~/Downloads");
+	/* A sibling that merely starts with the same letters is not home. */
+	ui_fmt_home(b, sizeof b, "/home/annex/x", "/home/ann");
+	assert_string_equal(b, "/home/annex/x");
+	/* HOME of "/" or unset shortens nothing. */
+	ui_fmt_home(b, sizeof b, "/srv/in", "/");
+	assert_string_equal(b, "/srv/in");
+	ui_fmt_home(b, sizeof b, "/srv/in", NULL);
+	assert_string_equal(b, "/srv/in");
+}
+
+static void
 test_rate(void **state)
 {
 	char	b[32];
@@ -249,6 +269,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_home),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_eta),
 		cmocka_unit_test(test_progress),

@@ -30,6 +30,9 @@ relay_limits_default(struct relay_limits *lim)
 	lim->idle_ms = 60000;
 	lim->max_clients = 65536;
 	lim->max_transfers = 256;
+	lim->rate = 20;
+	lim->burst = 50;
+	lim->tail_ms = 2000;
 }
 
 uint64_t
@@ -64,13 +67,30 @@ relay_ctl_init(struct relay_ctl *ctl, const struct relay_limits *lim,
 	relay_list_init(&ctl->fresh);
 	relay_list_init(&ctl->live);
 	relay_list_init(&ctl->joins);
+	relay_list_init(&ctl->tails);
 	relay_transfers_init(&ctl->xfers);
 	return relay_registry_init(&ctl->reg);
+}
+
+/* Drops tail entries: all of them, or those that expired by now. */
+static void
+ctl_tails_expire(struct relay_ctl *ctl, int all)
+{
+	struct relay_tail	*tl;
+
+	while (!relay_list_empty(&ctl->tails)) {
+		tl = relay_list_entry(ctl->tails.next, struct relay_tail, link);
+		if (!all && ctl->now < tl->until)
+			break;
+		relay_list_remove(&tl->link);
+		free(tl);
+	}
 }
 
 void
 relay_ctl_free(struct relay_ctl *ctl)
 {
+	ctl_tails_expire(ctl, 1);
 	relay_transfers_free(&ctl->xfers);
 	relay_registry_free(&ctl->reg);
 	free(ctl->left);
@@ -232,6 +252,50 @@ ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p)
 	}
 }
 
+/*
+ * Remembers a bridge that ended before the receiver answered: a process that
+ * died closes its data and control sockets at once, and when its data socket
+ * is handled first the transfer is gone by the time its control socket
+ * says who left. The tail lets ctl_forget() still send peer_gone for it.
+ */
+static void
+ctl_tail_add(struct relay_ctl *ctl, const struct relay_transfer *t)
+{
+	struct relay_tail	*tl;
+
+	/* Owned by ctl->tails; freed on peer loss, expiry or relay_ctl_free(). */
+	if ((tl = calloc(1, sizeof *tl)) == NULL)
+		return;		/* the client still learns from peer_left */
+	tl->id = t->id;
+	tl->peer[0] = t->peer[0];
+	tl->peer[1] = t->peer[1];
+	tl->until = ctl->now + ctl->lim.tail_ms;
+	relay_list_insert_tail(&ctl->tails, &tl->link);
+}
+
+/* p's control connection is gone: peer_gone for its recently ended bridges. */
+static void
+ctl_tails_gone(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	struct relay_list	*n, *next;
+	struct relay_tail	*tl;
+	struct relay_peer	*other;
+
+	for (n = ctl->tails.next; n != &ctl->tails; n = next) {
+		next = n->next;
+		tl = relay_list_entry(n, struct relay_tail, link);
+		if (tl->peer[0] != p && tl->peer[1] != p)
+			continue;
+		other = tl->peer[0] == p ? tl->peer[1] : tl->peer[0];
+		if (!ctl->stopping && other->state == RELAY_PEER_CONTROL) {
+			ctl_error(ctl, other, PROTO_E_PEER_GONE, tl->id, 0,
+			    "%s disconnected", p->name);
+		}
+		relay_list_remove(&tl->link);
+		free(tl);
+	}
+}
+
 /* A data connection closed: the end of a bridge, or of a pairing that never was. */
 static void
 ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
@@ -246,8 +310,12 @@ ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 	t->bytes[s] = d->bytes;
 	if (t->state == RELAY_XFER_BRIDGING) {
 		t->closed |= 1u << s;
-		if (t->closed == 3)
-			ctl_end(ctl, t, "done");
+		if (t->closed != 3)
+			return;
+		if (t->bytes[RELAY_SIDE_RECEIVE] == 0 && !ctl->stopping)
+			ctl_tail_add(ctl, t);
+		ctl_end(ctl, t, t->bytes[RELAY_SIDE_RECEIVE] == 0 ?
+		    "ended with nothing back" : "done");
 		return;
 	}
 	if (!ctl->stopping) {
@@ -298,6 +366,7 @@ ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
 			ctl_queue_left(ctl, p);
 		p->state = RELAY_PEER_GONE;
 		ctl_drop_transfers(ctl, p);
+		ctl_tails_gone(ctl, p);
 		break;
 	case RELAY_PEER_DATA:
 		p->state = RELAY_PEER_GONE;
@@ -370,6 +439,8 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	}
 	ctl->last_peer_id = p->id;
 	p->rseq = ctl->flush_seq;
+	p->rl_tokens = (uint64_t)(ctl->lim.burst > 0 ? ctl->lim.burst : 1) * 1000;
+	p->rl_at = ctl->now;
 	relay_list_remove(&p->link);
 	ctl->nfresh--;
 	p->state = RELAY_PEER_CONTROL;
@@ -383,6 +454,29 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	ctl_send(ctl, p, &w);
 	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\": id %" PRIu64,
 	    p->name, p->id);
+}
+
+/*
+ * The token bucket of p's requests (peers, offer): lim.rate a second, up to
+ * lim.burst at once. True when this request may go on, and takes its token.
+ */
+static int
+ctl_rate_ok(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	uint64_t	cap, add, elapsed;
+
+	if (ctl->lim.rate == 0)
+		return 1;
+	cap = (uint64_t)(ctl->lim.burst > 0 ? ctl->lim.burst : 1) * 1000;
+	elapsed = ctl->now > p->rl_at ? ctl->now - p->rl_at : 0;
+	p->rl_at = ctl->now;
+	/* ms * requests/s = thousandths of a request; no overflow past cap. */
+	add = elapsed >= cap ? cap : elapsed * ctl->lim.rate;
+	p->rl_tokens = cap - p->rl_tokens <= add ? cap : p->rl_tokens + add;
+	if (p->rl_tokens < 1000)
+		return 0;
+	p->rl_tokens -= 1000;
+	return 1;
 }
 
 /* peer_list: every registered peer but p, in id order, in chunks. */
@@ -822,9 +916,22 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 	relay_list_insert_tail(&ctl->live, &p->link);
 	switch (m->type) {
 	case PROTO_MSG_PEERS:
+		if (!ctl_rate_ok(ctl, p)) {
+			ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, 0, "too many "
+			    "requests (at most %u a second, %u at once): this "
+			    "peers was not answered", ctl->lim.rate, ctl->lim.burst);
+			break;
+		}
 		ctl_peers(ctl, p);
 		break;
 	case PROTO_MSG_OFFER:
+		if (!ctl_rate_ok(ctl, p)) {
+			ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref, "too "
+			    "many requests (at most %u a second, %u at once): "
+			    "this offer was not forwarded", ctl->lim.rate,
+			    ctl->lim.burst);
+			break;
+		}
 		ctl_offer(ctl, p, m);
 		break;
 	case PROTO_MSG_ACCEPT:
@@ -894,6 +1001,7 @@ relay_ctl_tick(struct relay_ctl *ctl, uint64_t now)
 			ctl_send(ctl, p, &ping);
 		}
 	}
+	ctl_tails_expire(ctl, 0);
 	for (n = ctl->xfers.all.next; n != &ctl->xfers.all; n = next) {
 		next = n->next;
 		t = relay_list_entry(n, struct relay_transfer, link);
@@ -932,5 +1040,6 @@ relay_ctl_shutdown(struct relay_ctl *ctl)
 	while (!relay_list_empty(&ctl->xfers.all))
 		ctl_end(ctl, relay_list_entry(ctl->xfers.all.next,
 		    struct relay_transfer, link), "relay shutting down");
+	ctl_tails_expire(ctl, 1);
 	ctl->nleft = 0;
 }

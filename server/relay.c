@@ -31,6 +31,8 @@ relay_config_default(struct relay_config *cfg)
 	cfg->ping_ms = lim.ping_ms;
 	cfg->idle_ms = lim.idle_ms;
 	cfg->linger_ms = 2000;
+	cfg->rate = lim.rate;
+	cfg->burst = lim.burst;
 }
 
 static int
@@ -169,6 +171,8 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 	lim.ping_ms = cfg->ping_ms;
 	lim.idle_ms = cfg->idle_ms;
 	lim.max_clients = cfg->max_clients;
+	lim.rate = cfg->rate;
+	lim.burst = cfg->burst;
 	if (relay_ctl_init(&r->ctl, &lim, &relay_conn_ops, r) != 0 ||
 	    (r->rbuf = malloc(RELAY_RBUF_SIZE)) == NULL ||
 	    proto_error_frame(PROTO_E_BUSY, "the relay is full; try again later",

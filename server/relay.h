@@ -23,6 +23,8 @@ struct relay_config {
 	uint64_t	 ping_ms;	/* control silence before a ping */
 	uint64_t	 idle_ms;	/* control silence before closing */
 	uint64_t	 linger_ms;	/* after a closing error: wait for the client to go */
+	unsigned	 rate;		/* peers/offer requests a second per client; 0: no limit */
+	unsigned	 burst;		/* ... of which this many at once */
 };
 
 /* The defaults of PROTOCOL.md: 10 s, 120 s, 30 s, 30 s, 60 s. */

@@ -26,6 +26,9 @@ struct relay_limits {
 	uint64_t	idle_ms;	/* silence before it closes (60 s) */
 	unsigned	max_clients;	/* registered peers; more get busy */
 	unsigned	max_transfers;	/* open transfers per peer; more get rate_limited */
+	unsigned	rate;		/* peers/offer requests per second per connection; 0: no limit */
+	unsigned	burst;		/* ... of which this many may come at once */
+	uint64_t	tail_ms;	/* a bridge that ended with nothing back waits this long for peer_gone */
 };
 
 #define RELAY_CLOSE_NOW		0	/* drop whatever is queued */
@@ -46,6 +49,19 @@ struct relay_gone {
 	uint64_t	id;
 	uint64_t	aseq;		/* flush that announced it; 0: never */
 	uint64_t	gseq;		/* ctl event count when it left */
+};
+
+/*
+ * A bridge whose data connections both closed before the receiver sent
+ * anything back (no receipt can have passed): when a process dies, its data
+ * socket may be handled before its control socket, so for tail_ms a lost
+ * control connection still gives the other side peer_gone for it.
+ */
+struct relay_tail {
+	struct relay_list	 link;		/* relay_ctl.tails, oldest first */
+	uint64_t		 id;		/* the transfer */
+	struct relay_peer	*peer[2];	/* control peers by enum relay_side */
+	uint64_t		 until;		/* ms: forgotten after this */
 };
 
 /*
@@ -71,6 +87,7 @@ struct relay_ctl {
 	struct relay_gone	*left;		/* owned: peers for the next peer_left */
 	size_t			 nleft;
 	size_t			 leftcap;
+	struct relay_list	 tails;		/* struct relay_tail, owned, oldest first */
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
 	int			 stopping;	/* shutdown: no more broadcasts */
 };

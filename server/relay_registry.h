@@ -37,6 +37,8 @@ struct relay_peer {
 	uint64_t		 rseq;		/* ctl flush count when it said hello */
 	uint64_t		 aseq;		/* flush that announced it; 0: not yet */
 	unsigned		 ntransfers;	/* control peers: open transfers it is in */
+	uint64_t		 rl_tokens;	/* control peers: request tokens, in thousandths */
+	uint64_t		 rl_at;		/* ms: when rl_tokens was last topped up */
 	int			 side;		/* data peers: enum relay_side */
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
 	struct relay_peer	*id_next;	/* registry hash chains */

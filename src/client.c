@@ -122,6 +122,52 @@ client_parse_server(const char *server, char **host, char **port)
 
 /* --- the control connection --------------------------------------------- */
 
+static void	client_timer_cb(uv_timer_t *);
+
+/* "60 s" or "250 ms", for messages people read. */
+static const char *
+client_dur(char *buf, size_t len, uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%llu s", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%llu ms", (unsigned long long)ms);
+	return buf;
+}
+
+/*
+ * While connected the timer watches the relay's silence: TCP alone notices
+ * a relay that stopped (or a path that drops everything) only after many
+ * minutes, so ping it after ping_ms and give up after idle_ms.
+ */
+static void
+client_keepalive(struct client *c)
+{
+	struct proto_msg	m;
+	uint64_t		now = uv_now(c->loop), silent, next;
+	char			d[32];
+
+	silent = now - c->rx_ms;
+	if (silent >= c->idle_ms) {
+		snprintf(c->why, sizeof c->why, "the relay %s stopped answering "
+		    "(silent for %s)", c->server, client_dur(d, sizeof d,
+		    c->idle_ms));
+		c->silent = true;
+		client_conn_close(c->ctl);
+		return;
+	}
+	if (silent >= c->ping_ms && !c->pinged) {
+		proto_msg_init(&m, PROTO_MSG_PING);
+		if (client_conn_send_msg(c->ctl, &m) == 0)
+			c->pinged = true;
+	}
+	/* Wake at the next of the two deadlines still ahead. */
+	next = c->idle_ms;
+	if (!c->pinged && silent < c->ping_ms && c->ping_ms < next)
+		next = c->ping_ms;
+	uv_timer_start(&c->timer, client_timer_cb, next - silent, 0);
+}
+
 static void
 client_timer_cb(uv_timer_t *tm)
 {
@@ -129,6 +175,10 @@ client_timer_cb(uv_timer_t *tm)
 
 	if (c->closing)
 		return;
+	if (c->state == CLIENT_CONNECTED && c->ctl != NULL) {
+		client_keepalive(c);
+		return;
+	}
 	if (c->state == CLIENT_CONNECTING && c->ctl != NULL) {
 		/* No welcome in time: give up on this attempt. */
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: timed out",
@@ -204,6 +254,8 @@ client_welcome(struct client *c, const struct proto_msg *m)
 	c->backoff = 0;
 	uv_timer_stop(&c->timer);
 	client_set_state(c, CLIENT_CONNECTED, "", 0);
+	if (c->state == CLIENT_CONNECTED && !c->closing && c->ctl != NULL)
+		uv_timer_start(&c->timer, client_timer_cb, c->ping_ms, 0);
 }
 
 static int
@@ -214,6 +266,9 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 	char			 err[256];
 	int			 r;
 
+	/* Any frame shows the relay is alive. */
+	c->rx_ms = uv_now(c->loop);
+	c->pinged = false;
 	if (f->kind != PROTO_KIND_CONTROL) {
 		snprintf(c->why, sizeof c->why,
 		    "relay %s sent data on the control connection", c->server);
@@ -264,7 +319,13 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 	case PROTO_MSG_PONG:
 		break;
 	case PROTO_MSG_ERROR:
-		if (!client_xfer_on_control(c, &m))
+		if (client_xfer_on_control(c, &m))
+			break;
+		/* The one error about the connection that does not close it. */
+		if (proto_code_parse(m.code) == PROTO_E_RATE_LIMITED)
+			client_message(c, "relay %s: %s", c->server,
+			    m.message[0] ? m.message : m.code);
+		else
 			client_ctl_error(c, &m);
 		break;
 	default:
@@ -304,6 +365,7 @@ client_ctl_closed(struct client_conn *conn, void *arg)
 	struct client	*c = arg;
 	unsigned	 retry = 0;
 	bool		 had_peers = c->peers.n > 0;
+	char		 why[128], d[32];
 
 	(void)conn;
 	c->ctl = NULL;
@@ -311,7 +373,13 @@ client_ctl_closed(struct client_conn *conn, void *arg)
 	if (c->why[0] == '\0')
 		snprintf(c->why, sizeof c->why,
 		    "lost the connection to the relay %s", c->server);
-	client_xfer_relay_lost(c, "");
+	if (c->silent) {
+		/* Transfers say why too: their bytes just stopped. */
+		snprintf(why, sizeof why, "it stopped answering (silent for %s)",
+		    client_dur(d, sizeof d, c->idle_ms));
+		client_xfer_relay_lost(c, why);
+	} else
+		client_xfer_relay_lost(c, "");
 	if (had_peers && c->ops.on_peers != NULL)
 		c->ops.on_peers(c, c->arg);
 	if (!c->closing) {
@@ -342,6 +410,7 @@ client_connect(struct client *c)
 	int	r;
 
 	c->why[0] = '\0';
+	c->silent = false;
 	c->self_id = 0;
 	c->self_name[0] = c->self_addr[0] = '\0';
 	r = client_conn_open(c->loop, c->host, c->port, &client_ctl_ops, c, &c->ctl);
@@ -366,6 +435,27 @@ client_connect(struct client *c)
 }
 
 /* --- public API --------------------------------------------------------- */
+
+/*
+ * An option in ms: the caller's value, else the environment's (so tests can
+ * shorten the keepalive of any front end), else the default.
+ */
+static uint64_t
+client_env_ms(uint64_t given, const char *env, uint64_t def)
+{
+	const char		*s;
+	char			*end;
+	unsigned long long	 v;
+
+	if (given != 0)
+		return given;
+	if ((s = getenv(env)) == NULL || *s < '0' || *s > '9')
+		return def;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > 86400000ULL)
+		return def;
+	return (uint64_t)v;
+}
 
 int
 client_new(uv_loop_t *loop, const struct client_options *opts,
@@ -416,6 +506,10 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	if (c->progress_hz > 1000)
 		c->progress_hz = 1000;
 	c->rate_limit = opts->rate_limit;
+	c->ping_ms = client_env_ms(opts->ping_ms, "FERRY_PING_AFTER_MS",
+	    CLIENT_PING_MS);
+	c->idle_ms = client_env_ms(opts->idle_ms, "FERRY_IDLE_TIMEOUT_MS",
+	    CLIENT_IDLE_MS);
 	if (ops != NULL)
 		c->ops = *ops;
 	c->arg = arg;

@@ -21,6 +21,14 @@
 /* Default relay when neither --server nor $FERRY_SERVER says otherwise. */
 #define CLIENT_DEFAULT_SERVER	"127.0.0.1:7117"
 
+/*
+ * Keepalive of the control connection: after this much silence from the
+ * relay the client pings it, and after CLIENT_IDLE_MS it gives up on a relay
+ * that vanished without a word (stopped, or a network that drops packets).
+ */
+#define CLIENT_PING_MS		30000
+#define CLIENT_IDLE_MS		60000
+
 /* Default progress callbacks per second per transfer (state changes are never delayed). */
 #define CLIENT_PROGRESS_HZ	10
 
@@ -71,6 +79,8 @@ struct client_options {
 	bool		 reconnect;	/* reconnect with backoff (1 s doubling to 30 s) when lost */
 	unsigned	 progress_hz;	/* progress on_transfer calls per second per transfer; 0: CLIENT_PROGRESS_HZ */
 	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: no limit */
+	uint64_t	 ping_ms;	/* relay silent this long: ping it; 0: $FERRY_PING_AFTER_MS, else CLIENT_PING_MS */
+	uint64_t	 idle_ms;	/* ... this long: give up on it; 0: $FERRY_IDLE_TIMEOUT_MS, else CLIENT_IDLE_MS */
 };
 
 /* Another peer on the relay. */

@@ -40,7 +40,12 @@ struct client {
 
 	enum client_state	 state;
 	struct client_conn		*ctl;		/* control connection; NULL when none */
-	uv_timer_t		 timer;		/* connect timeout, then reconnect backoff */
+	uv_timer_t		 timer;		/* connect timeout, keepalive, reconnect backoff */
+	uint64_t		 ping_ms;	/* relay silence before we ping */
+	uint64_t		 idle_ms;	/* relay silence before we give up */
+	uint64_t		 rx_ms;		/* uv_now() of the last control frame */
+	bool			 pinged;	/* a ping went out since that frame */
+	bool			 silent;	/* we gave up on a silent relay */
 	unsigned		 backoff;	/* seconds before the next reconnect */
 	char			 why[PROTO_TEXT_MAX + 128];	/* why the last connection ended */
 

@@ -5,7 +5,8 @@
  * Test-only flags (not in --help's main list, shown under "Testing"):
  * --hello-timeout-ms, --offer-timeout-ms, --token-timeout-ms,
  * --ping-after-ms, --idle-timeout-ms, --linger-ms shorten the protocol's
- * deadlines so tests can watch them expire in well under a second.
+ * deadlines so tests can watch them expire in well under a second;
+ * --rate-limit and --rate-burst set the per-client request bucket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,7 +51,8 @@ usage(FILE *f)
 "\n"
 "Testing (milliseconds): --hello-timeout-ms N (10000), --offer-timeout-ms N\n"
 "(120000), --token-timeout-ms N (30000), --ping-after-ms N (30000),\n"
-"--idle-timeout-ms N (60000), --linger-ms N (2000).\n",
+"--idle-timeout-ms N (60000), --linger-ms N (2000). Requests: --rate-limit N\n"
+"(peers and offer a second per client, 20; 0: no limit), --rate-burst N (50).\n",
 	    RELAY_DEFAULT_LISTEN);
 }
 
@@ -102,7 +104,7 @@ main(int argc, char **argv)
 {
 	enum {
 		OPT_MAX_CLIENTS = 256, OPT_LOG_LEVEL, OPT_HELLO, OPT_OFFER,
-		OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER,
+		OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER, OPT_RATE, OPT_BURST,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
@@ -116,6 +118,8 @@ main(int argc, char **argv)
 		{ "ping-after-ms",	required_argument, NULL, OPT_PING },
 		{ "idle-timeout-ms",	required_argument, NULL, OPT_IDLE },
 		{ "linger-ms",		required_argument, NULL, OPT_LINGER },
+		{ "rate-limit",		required_argument, NULL, OPT_RATE },
+		{ "rate-burst",		required_argument, NULL, OPT_BURST },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct relay_config	 cfg;
@@ -167,6 +171,21 @@ main(int argc, char **argv)
 			break;
 		case OPT_LINGER:
 			ms = &cfg.linger_ms;
+			break;
+		case OPT_RATE:
+		case OPT_BURST:
+			if (parse_num(optarg, c == OPT_RATE ? 0 : 1, 1000000,
+			    &v) != 0) {
+				fprintf(stderr, "ferryd: --%s wants a number from "
+				    "%d to 1000000, not \"%s\"\n", c == OPT_RATE ?
+				    "rate-limit" : "rate-burst", c == OPT_RATE ? 0 : 1,
+				    optarg);
+				return 2;
+			}
+			if (c == OPT_RATE)
+				cfg.rate = (unsigned)v;
+			else
+				cfg.burst = (unsigned)v;
 			break;
 		case 'h':
 			usage(stdout);

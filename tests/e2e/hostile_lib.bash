@@ -1,0 +1,90 @@
+# hostile_lib.bash: helpers for the hostile_*, slow_* and keepalive_* scripts
+# (sourced after lib.bash and relay_lib.bash). A "live" wire reads its script
+# from a FIFO, so a test can hold it at a step while it checks the relay's
+# log or starts other clients, and go on when it is ready.
+
+# wire_open NAME [wire flags...]: starts wire on the FIFO $T_DIR/NAME.fifo
+# with output in $T_DIR/NAME.out; sets WIRE_PID_<NAME> and WIRE_FD_<NAME>.
+wire_open() {
+	local name=$1 fifo fd
+	shift
+	fifo="$T_DIR/$name.fifo"
+	mkfifo "$fifo"
+	t_bg "$WIRE" -t "$WIRE_T" "$@" "${W_ADDR:-$RELAY_ADDR}" "$fifo" \
+	    >"$T_DIR/$name.out" 2>&1
+	printf -v "WIRE_PID_$name" '%s' "$T_LAST"
+	# Read-write: the open does not wait for wire, and wire sees EOF
+	# when this, the only writer, is closed.
+	exec {fd}<>"$fifo"
+	printf -v "WIRE_FD_$name" '%s' "$fd"
+}
+
+# wire_say NAME LINE...: more script lines for that wire.
+wire_say() {
+	local fdv="WIRE_FD_$1"
+	shift
+	printf '%s\n' "$@" >&"${!fdv}"
+}
+
+# wire_reached NAME MARK [SECONDS]: has the wire run up to `echo MARK`?
+# Fails at once when it stopped (a failed step) and shows why.
+wire_reached() {
+	local name=$1 mark=$2 secs=${3:-20} pidv="WIRE_PID_$1"
+	t_wait_for "$secs" wire_at "$name" "$mark" && return 0
+	echo "# $name did not reach $mark:"
+	sed 's/^/#   /' "$T_DIR/$name.out"
+	return 1
+}
+wire_at() {
+	local pidv="WIRE_PID_$1"
+	grep -qxF "# $2" "$T_DIR/$1.out" && return 0
+	kill -0 "${!pidv}" 2>/dev/null || return 2
+	return 1
+}
+
+# wire_end NAME: no more lines; wire must then exit 0 in time.
+wire_end() {
+	local fdv="WIRE_FD_$1" pidv="WIRE_PID_$1"
+	eval "exec ${!fdv}>&-"
+	if t_wait_exit "${!pidv}" "${2:-30}" && [ "$T_STATUS" -eq 0 ]; then
+		return 0
+	fi
+	echo "# wire $1 ended with status $T_STATUS:"
+	sed 's/^/#   /' "$T_DIR/$1.out"
+	return 1
+}
+
+# wire_pair A B SIZE: script lines for an accepted, attached transfer from
+# A to B, with data connections ${A}d and ${B}d and the id in ${T_A}.
+wire_pair() {
+	cat <<EOF2
+connect $1
+hello $1 $1
+ignore $1 peer_joined peer_left
+connect $2
+hello $2 $2
+ignore $2 peer_joined peer_left
+send $1 {"type":"offer","ref":1,"to":"$2","files":[{"name":"f","size":$3}]}
+expect $1 offered transfer>T_$1
+expect $2 incoming transfer=\${T_$1}
+send $2 {"type":"accept","transfer":\${T_$1}}
+expect $1 ready token>K_$1
+expect $2 ready token>K_$2
+connect $1d
+send $1d {"type":"attach","token":"\${K_$1}"}
+connect $2d
+send $2d {"type":"attach","token":"\${K_$2}"}
+expect $1d attached
+expect $2d attached
+EOF2
+}
+
+# fd_count PID: open descriptors of a process.
+fd_count() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# rss_kb PID: resident set size in kB.
+rss_kb() {
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null
+}

@@ -88,3 +88,10 @@ fd_count() {
 rss_kb() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null
 }
+
+# frame_hex JSON: one control frame as hex digits, for wire's `raw` (many
+# frames in one write reach the relay in one read).
+frame_hex() {
+	printf '%08x01' $((${#1} + 1))
+	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
+}

@@ -32,6 +32,8 @@
  *	quiet C MS		nothing arrives on C for MS milliseconds
  *	write C N [SEED]	write N bytes of pseudo-random stream SEED
  *	read C N [SEED]		read N bytes; they must be that stream
+ *	drain C N		read N bytes, whatever they are (a slow
+ *				reader: drain, sleep, drain ...)
  *	pump A B N [SEED]	write N bytes on A while reading and checking
  *				them on B; prints "# pump: ... MiB/s"
  *	fill C N MS [SEED]	write up to N bytes of the stream on C until
@@ -738,6 +740,36 @@ cmd_read(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed)
 	return r;
 }
 
+/* Reads and drops n bytes of anything (the bytes a real client framed). */
+static int
+cmd_drain(struct wire *w, struct wconn *c, uint64_t n)
+{
+	uint64_t	off = 0;
+	size_t		k;
+	int		r;
+
+	while (off < n) {
+		if (c->ipos == c->ilen) {
+			r = conn_fill(w, c, now_ms() + w->timeout);
+			if (r == 0)
+				return wire_fail(w, "%s: closed after %" PRIu64
+				    " of %" PRIu64 " bytes", c->name, off, n);
+			if (r == -1)
+				return wire_fail(w, "%s: timed out after %" PRIu64
+				    " of %" PRIu64 " bytes", c->name, off, n);
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		k = c->ilen - c->ipos;
+		if (k > n - off)
+			k = (size_t)(n - off);
+		c->ipos += k;
+		off += k;
+	}
+	return 0;
+}
+
 /* Writes on a and reads on b at once, so neither side's buffers fill up. */
 static int
 cmd_pump(struct wire *w, struct wconn *a, struct wconn *b, uint64_t n,
@@ -1051,6 +1083,11 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 		    (nargs > 2 && parse_u64(args[2], &seed) != 0))
 			return wire_fail(w, "fill C N MS [SEED]");
 		return cmd_fill(w, c, n, (int)ms, seed);
+	}
+	if (strcmp(cmd, "drain") == 0) {
+		if (nargs < 1 || parse_u64(args[0], &n) != 0)
+			return wire_fail(w, "drain C N");
+		return cmd_drain(w, c, n);
 	}
 	if (strcmp(cmd, "write") == 0 || strcmp(cmd, "read") == 0) {
 		if (nargs < 1 || parse_u64(args[0], &n) != 0 ||

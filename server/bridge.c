@@ -1,13 +1,23 @@
 /*
- * bridge.c: the data path. Once both sides of a transfer are attached, each
- * read lands in a 256 KiB chunk that goes to uv_write() on the other side as
- * it is (no copy) and comes back to a small freelist in the write callback.
- * Reading stops while the far side has too much unwritten (backpressure), so
- * memory stays flat whatever the size; an EOF is passed on as a shutdown
- * after what was queued, and a connection closes once both directions end.
+ * bridge.c: the data path. Once both sides of a transfer are attached, the
+ * bytes of each direction go from one socket to the other one of two ways.
+ * On Linux, by splice(2) through a pipe: they stay in the kernel's pages and
+ * never enter the relay's memory. Elsewhere, or when the pipes cannot be
+ * had, by copy: each read lands in a chunk (256 KiB) that goes to uv_write()
+ * on the other side as it is and comes back to a small freelist in the
+ * write callback. Either way reading stops while the far side has too much
+ * unwritten (backpressure), so memory stays flat whatever the size; an EOF
+ * is passed on as a shutdown after what was queued, and a connection closes
+ * once both directions end. Nothing on this path allocates or logs per chunk.
  */
+#ifdef __linux__
+#define _GNU_SOURCE
+#include <fcntl.h>
+#endif
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "relay_conn.h"
 
@@ -16,7 +26,7 @@ relay_chunk_new(struct relay *r, size_t cap)
 {
 	struct relay_chunk	*ch;
 
-	if (cap == RELAY_CHUNK_SIZE && r->free_chunks != NULL) {
+	if (cap == r->chunk_size && r->free_chunks != NULL) {
 		ch = r->free_chunks;
 		r->free_chunks = ch->next;
 		r->nfree--;
@@ -35,7 +45,7 @@ relay_chunk_new(struct relay *r, size_t cap)
 void
 relay_chunk_put(struct relay *r, struct relay_chunk *ch)
 {
-	if (ch->cap == RELAY_CHUNK_SIZE && r->nfree < RELAY_FREE_CHUNKS &&
+	if (ch->cap == r->chunk_size && r->nfree < RELAY_FREE_CHUNKS &&
 	    !(r->flags & RELAY_STOPPING)) {
 		ch->next = r->free_chunks;
 		r->free_chunks = ch;
@@ -98,6 +108,321 @@ bridge_write(struct relay_conn *src, struct relay_conn *dst,
 	return 0;
 }
 
+static void	bridge_shutdown_cb(uv_shutdown_t *, int);
+
+/* c sent EOF: its partner gets a shutdown after what is queued to it. */
+static void
+bridge_eof(struct relay_conn *c)
+{
+	struct relay_conn	*dst;
+	int			 e;
+
+	c->flags |= RELAY_CONN_RD_EOF;
+	relay_conn_read_stop(c);
+	if ((dst = c->partner) != NULL && !(dst->flags & RELAY_CONN_WR_SHUT)) {
+		dst->flags |= RELAY_CONN_WR_SHUT;
+		if ((e = uv_shutdown(&dst->shut, (uv_stream_t *)&dst->tcp,
+		    bridge_shutdown_cb)) != 0) {
+			dst->err = e;
+			relay_conn_close(dst);
+			return;
+		}
+	}
+	relay_bridge_check(c);
+}
+
+/* --- the splice path (Linux) ------------------------------------------- */
+
+#ifdef __linux__
+#define RELAY_SPLICE_ROUNDS	16	/* pipefuls per wakeup, then let others run */
+
+static void	splice_poll_cb(uv_poll_t *, int, int);
+
+static void
+splice_fds_close(struct relay_splice *sp)
+{
+	if (sp->dupfd >= 0)
+		close(sp->dupfd);
+	if (sp->pipe[0] >= 0)
+		close(sp->pipe[0]);
+	if (sp->pipe[1] >= 0)
+		close(sp->pipe[1]);
+}
+
+/* The fds of c's splice state; the poll handle comes in splice_start(). */
+static int
+splice_open(struct relay_conn *c)
+{
+	struct relay_splice	*sp;
+	uv_os_fd_t		 fd;
+	int			 n, e;
+
+	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+		return UV_EINVAL;
+	/* Owned by c; freed in splice_close_cb() (or splice_discard_cb()). */
+	if ((sp = calloc(1, sizeof *sp)) == NULL)
+		return UV_ENOMEM;
+	sp->conn = c;
+	sp->fd = fd;
+	sp->dupfd = sp->pipe[0] = sp->pipe[1] = -1;
+	if (pipe2(sp->pipe, O_NONBLOCK | O_CLOEXEC) != 0 ||
+	    (sp->dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		e = -errno;
+		splice_fds_close(sp);
+		free(sp);
+		return e;
+	}
+	/*
+	 * Best effort: an unprivileged relay past its pipe quota
+	 * (pipe-user-pages-soft) gets tiny pipes, and copies instead.
+	 */
+	(void)fcntl(sp->pipe[1], F_SETPIPE_SZ, (int)c->relay->pipe_size);
+	if ((n = fcntl(sp->pipe[1], F_GETPIPE_SZ)) < RELAY_PIPE_MIN) {
+		splice_fds_close(sp);
+		free(sp);
+		return UV_ENOBUFS;
+	}
+	sp->cap = (size_t)n;
+	c->sp = sp;
+	return 0;
+}
+
+static void
+splice_discard_cb(uv_handle_t *h)
+{
+	struct relay_splice	*sp = h->data;
+
+	splice_fds_close(sp);
+	free(sp);
+}
+
+/* Gives up on splicing c before it began (the copy path takes over). */
+static void
+splice_discard(struct relay_conn *c)
+{
+	struct relay_splice	*sp = c->sp;
+
+	if (sp == NULL)
+		return;
+	c->sp = NULL;
+	if (sp->poll.type == UV_POLL) {
+		sp->poll.data = sp;
+		uv_close((uv_handle_t *)&sp->poll, splice_discard_cb);
+	} else {
+		splice_fds_close(sp);
+		free(sp);
+	}
+}
+
+/* Watches what c needs now: its own socket when its pipe is empty, and
+ * writability when its partner's pipe could not be written to it. */
+static void
+splice_arm(struct relay_conn *c)
+{
+	struct relay_splice	*sp = c->sp;
+	struct relay_conn	*q = c->partner;
+	int			 ev = 0, e;
+
+	if (sp == NULL || (c->flags & RELAY_CONN_CLOSING))
+		return;
+	if (q != NULL && sp->inpipe == 0 && !(c->flags & RELAY_CONN_RD_EOF))
+		ev |= UV_READABLE;
+	if (q != NULL && q->sp != NULL && q->sp->blocked)
+		ev |= UV_WRITABLE;
+	if (ev == sp->events)
+		return;
+	sp->events = ev;
+	e = ev == 0 ? uv_poll_stop(&sp->poll) :
+	    uv_poll_start(&sp->poll, ev, splice_poll_cb);
+	if (e != 0) {
+		c->err = e;
+		relay_conn_close(c);
+	}
+}
+
+/*
+ * Moves src's bytes on to its partner: what is in the pipe first, then,
+ * once it is empty, another read into it. It stops when a socket would
+ * block (the poll brings it back), at EOF, or after RELAY_SPLICE_ROUNDS.
+ * Bytes the copy path queued to the partner (the attached frame, what came
+ * with attach) go out first: nothing is spliced while they wait.
+ */
+static void
+splice_move(struct relay_conn *src)
+{
+	struct relay_splice	*sp = src->sp;
+	struct relay_conn	*dst = src->partner;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < RELAY_SPLICE_ROUNDS; i++) {
+		if ((src->flags & RELAY_CONN_CLOSING) || dst == NULL ||
+		    dst->sp == NULL)
+			return;
+		if (sp->inpipe > 0) {
+			if (dst->nwrites > 0 || (dst->flags & RELAY_CONN_WR_SHUT))
+				break;	/* relay_bridge_drained() calls again */
+			n = splice(sp->pipe[0], NULL, dst->sp->fd, NULL,
+			    sp->inpipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				sp->blocked = 1;
+				break;
+			}
+			if (n <= 0) {
+				dst->err = n < 0 ? -errno : UV_EPIPE;
+				relay_conn_close(dst);
+				return;
+			}
+			sp->blocked = 0;
+			sp->inpipe -= (size_t)n;
+			continue;
+		}
+		sp->blocked = 0;
+		if (src->flags & RELAY_CONN_RD_EOF)
+			break;
+		n = splice(sp->fd, NULL, sp->pipe[1], NULL, sp->cap,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			sp->inpipe = (size_t)n;
+			src->peer.bytes += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			src->err = -errno;
+			relay_conn_close(src);
+			return;
+		}
+		/* EOF, and the pipe is empty: pass it on. */
+		bridge_eof(src);
+		break;
+	}
+	/* Out of rounds with a full pipe: come back when dst can take it. */
+	if (i == RELAY_SPLICE_ROUNDS && sp->inpipe > 0)
+		sp->blocked = 1;
+	splice_arm(src);
+	if (src->partner != NULL)
+		splice_arm(src->partner);
+}
+
+static void
+splice_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct relay_splice	*sp = h->data;
+	struct relay_conn	*c = sp->conn, *q;
+	socklen_t		 len;
+	int			 soerr = 0;
+
+	if (c->flags & RELAY_CONN_CLOSING)
+		return;
+	if (status < 0) {
+		/* libuv says EBADF for any POLLERR: ask the socket what it was. */
+		len = sizeof soerr;
+		if (getsockopt(sp->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
+		    soerr != 0)
+			status = -soerr;
+		c->err = status;
+		relay_conn_close(c);
+		return;
+	}
+	q = c->partner;
+	if ((events & UV_WRITABLE) && q != NULL && q->sp != NULL)
+		splice_move(q);
+	if (c->flags & RELAY_CONN_CLOSING)
+		return;
+	if (events & UV_READABLE)
+		splice_move(c);
+	else
+		splice_arm(c);
+}
+
+/* Both sides by splice, or neither: 0, or an error and the copy path. */
+static int
+splice_start(struct relay_conn *c[2])
+{
+	int	s, e = 0;
+
+	for (s = 0; s < 2 && e == 0; s++)
+		e = splice_open(c[s]);
+	for (s = 0; s < 2 && e == 0; s++) {
+		if ((e = uv_poll_init(c[s]->relay->loop, &c[s]->sp->poll,
+		    c[s]->sp->dupfd)) == 0)
+			c[s]->sp->poll.data = c[s]->sp;
+		else
+			c[s]->sp->poll.type = UV_UNKNOWN_HANDLE;
+	}
+	if (e != 0) {
+		splice_discard(c[0]);
+		splice_discard(c[1]);
+		return e;
+	}
+	for (s = 0; s < 2; s++) {
+		relay_conn_read_stop(c[s]);
+		c[s]->flags &= ~RELAY_CONN_PAUSED;
+	}
+	for (s = 0; s < 2; s++)
+		splice_arm(c[s]);
+	return 0;
+}
+
+static void
+splice_close_cb(uv_handle_t *h)
+{
+	struct relay_splice	*sp = h->data;
+	struct relay_conn	*c = sp->conn;
+
+	/* uv_close() took the dup out of epoll; now the fds can go. */
+	splice_fds_close(sp);
+	free(sp);
+	c->sp = NULL;
+	relay_conn_handle_closed(c);
+}
+#endif /* __linux__ */
+
+void
+relay_bridge_close(struct relay_conn *c)
+{
+#ifdef __linux__
+	if (c->sp == NULL)
+		return;
+	c->nhandles++;
+	uv_close((uv_handle_t *)&c->sp->poll, splice_close_cb);
+#else
+	(void)c;
+#endif
+}
+
+void
+relay_bridge_config(struct relay *r)
+{
+	const char	*v;
+	long long	 n;
+
+	r->chunk_size = RELAY_CHUNK_SIZE;
+	r->pipe_size = RELAY_PIPE_SIZE;
+#ifdef __linux__
+	r->splice = 1;
+#else
+	r->splice = 0;
+#endif
+	/* Knobs for the benchmark's buffer sweep; the defaults are its result. */
+	if ((v = getenv("FERRY_RELAY_SPLICE")) != NULL && strcmp(v, "0") == 0)
+		r->splice = 0;
+	if ((v = getenv("FERRY_RELAY_CHUNK")) != NULL &&
+	    (n = strtoll(v, NULL, 10)) >= RELAY_CHUNK_MIN && n <= RELAY_CHUNK_MAX)
+		r->chunk_size = (size_t)n;
+	if ((v = getenv("FERRY_RELAY_PIPE")) != NULL &&
+	    (n = strtoll(v, NULL, 10)) >= 4096 && n <= RELAY_CHUNK_MAX)
+		r->pipe_size = (size_t)n;
+}
+
+/* --- both paths ---------------------------------------------------------- */
+
 void
 relay_bridge_start(void *arg, struct relay_transfer *t)
 {
@@ -128,6 +453,10 @@ relay_bridge_start(void *arg, struct relay_transfer *t)
 				return;
 		}
 	}
+#ifdef __linux__
+	if (c[0]->relay->splice && splice_start(c) == 0)
+		return;
+#endif
 	for (s = 0; s < 2; s++) {
 		c[s]->flags &= ~RELAY_CONN_PAUSED;
 		if (!bridge_over_high(c[!s]))
@@ -162,11 +491,11 @@ relay_bridge_alloc(struct relay_conn *c, uv_buf_t *buf)
 	struct relay_chunk	*ch;
 
 	/* Taken only when the socket is readable: idle bridges hold nothing. */
-	if ((ch = relay_chunk_new(c->relay, RELAY_CHUNK_SIZE)) == NULL) {
+	if ((ch = relay_chunk_new(c->relay, c->relay->chunk_size)) == NULL) {
 		*buf = uv_buf_init(NULL, 0);	/* read_cb gets UV_ENOBUFS */
 		return;
 	}
-	*buf = uv_buf_init((char *)ch->data, RELAY_CHUNK_SIZE);
+	*buf = uv_buf_init((char *)ch->data, (unsigned)ch->cap);
 }
 
 void
@@ -201,7 +530,6 @@ relay_bridge_read(struct relay_conn *c, ssize_t nread, const uv_buf_t *buf)
 	struct relay		*r = c->relay;
 	struct relay_chunk	*ch = NULL;
 	struct relay_conn	*dst;
-	int			 e;
 
 	if (buf->base != NULL)
 		ch = (struct relay_chunk *)(void *)(buf->base -
@@ -230,18 +558,7 @@ relay_bridge_read(struct relay_conn *c, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	/* Half-close: pass the EOF on after what is queued, keep the other way. */
-	c->flags |= RELAY_CONN_RD_EOF;
-	relay_conn_read_stop(c);
-	if ((dst = c->partner) != NULL && !(dst->flags & RELAY_CONN_WR_SHUT)) {
-		dst->flags |= RELAY_CONN_WR_SHUT;
-		if ((e = uv_shutdown(&dst->shut, (uv_stream_t *)&dst->tcp,
-		    bridge_shutdown_cb)) != 0) {
-			dst->err = e;
-			relay_conn_close(dst);
-			return;
-		}
-	}
-	relay_bridge_check(c);
+	bridge_eof(c);
 }
 
 void
@@ -249,8 +566,17 @@ relay_bridge_drained(struct relay_conn *c)
 {
 	struct relay_conn	*src = c->partner;
 
-	if (src == NULL || !(src->flags & RELAY_CONN_PAUSED) ||
-	    !bridge_under_low(c))
+	if (src == NULL)
+		return;
+#ifdef __linux__
+	if (src->sp != NULL) {
+		/* Spliced bytes waited for this write: move them now. */
+		if (c->nwrites == 0)
+			splice_move(src);
+		return;
+	}
+#endif
+	if (!(src->flags & RELAY_CONN_PAUSED) || !bridge_under_low(c))
 		return;
 	src->flags &= ~RELAY_CONN_PAUSED;
 	if (!(src->flags & RELAY_CONN_RD_EOF))

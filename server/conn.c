@@ -50,10 +50,10 @@ relay_conn_read_stop(struct relay_conn *c)
 	c->flags &= ~RELAY_CONN_READING;
 }
 
+/* Every handle of c is closed: tell control.c, free. */
 static void
-conn_close_cb(uv_handle_t *h)
+conn_free(struct relay_conn *c)
 {
-	struct relay_conn	*c = h->data;
 	struct relay		*r = c->relay;
 	const char		*state;
 
@@ -91,6 +91,19 @@ conn_close_cb(uv_handle_t *h)
 }
 
 void
+relay_conn_handle_closed(struct relay_conn *c)
+{
+	if (--c->nhandles == 0)
+		conn_free(c);
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	relay_conn_handle_closed(h->data);
+}
+
+void
 relay_conn_close(struct relay_conn *c)
 {
 	struct relay_conn	*q;
@@ -112,7 +125,9 @@ relay_conn_close(struct relay_conn *c)
 			relay_conn_close(q);
 	}
 	/* Pending writes get their callbacks (UV_ECANCELED) before conn_close_cb. */
+	c->nhandles = 1;
 	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+	relay_bridge_close(c);
 }
 
 static void
@@ -247,7 +262,9 @@ relay_after_write_cb(uv_write_t *req, int status)
 		}
 		return;
 	}
-	if (bridged)
+	/* The splice path waits for every queued write, bridged or not. */
+	if (bridged || c->sp != NULL || (c->partner != NULL &&
+	    c->partner->sp != NULL))
 		relay_bridge_drained(c);
 }
 

@@ -164,6 +164,7 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 	r->loop = loop;
 	r->cfg = *cfg;
 	relay_list_init(&r->conns);
+	relay_bridge_config(r);
 	relay_limits_default(&lim);
 	lim.hello_ms = cfg->hello_ms;
 	lim.offer_ms = cfg->offer_ms;

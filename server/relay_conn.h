@@ -17,7 +17,11 @@
 #include "relay.h"
 
 #define RELAY_RBUF_SIZE		65536		/* the shared control read buffer */
-#define RELAY_CHUNK_SIZE	(256 * 1024)	/* one bridge read */
+#define RELAY_CHUNK_SIZE	(256 * 1024)	/* one bridge read (copy path) */
+#define RELAY_CHUNK_MIN		(16 * 1024)	/* FERRY_RELAY_CHUNK is clamped to these */
+#define RELAY_CHUNK_MAX		(4 * 1024 * 1024)
+#define RELAY_PIPE_SIZE		(1024 * 1024)	/* splice path: pipe per direction */
+#define RELAY_PIPE_MIN		65536		/* smaller pipes (quota): copy instead */
 #define RELAY_HIGH_WATER	(1024 * 1024)	/* far side's unwritten bytes: stop reading */
 #define RELAY_LOW_WATER		(256 * 1024)	/* ... and below this, read again */
 #define RELAY_INFLIGHT_MAX	8		/* chunks queued to one side, at most */
@@ -39,6 +43,25 @@ struct relay_chunk {
 	size_t			 len;		/* bytes used */
 	int			 bridged;	/* counts in the target's inflight */
 	uint8_t			 data[];
+};
+
+/*
+ * The zero-copy bridge (Linux): bytes go from one socket into a pipe and
+ * from the pipe to the other socket with splice(2), so they never enter
+ * the relay's memory. Readiness comes from a uv_poll_t on a dup of the
+ * socket, since libuv's own handle already watches the socket's number.
+ * Owned by the data connection it reads from; freed in its close callback.
+ */
+struct relay_splice {
+	uv_poll_t		 poll;
+	struct relay_conn	*conn;
+	int			 fd;		/* the socket (libuv's) */
+	int			 dupfd;		/* what poll watches; closed after it */
+	int			 pipe[2];	/* read from this side, not yet written on */
+	size_t			 cap;		/* the pipe's size */
+	size_t			 inpipe;	/* bytes in it */
+	int			 events;	/* UV_READABLE | UV_WRITABLE watched */
+	int			 blocked;	/* the pipe waits for the partner to be writable */
 };
 
 struct relay {
@@ -67,6 +90,9 @@ struct relay {
 	int			 rbuf_busy;
 	struct relay_chunk	*free_chunks;	/* owned: recycled bridge chunks */
 	unsigned		 nfree;
+	size_t			 chunk_size;	/* copy path read size (FERRY_RELAY_CHUNK) */
+	size_t			 pipe_size;	/* splice path pipe size (FERRY_RELAY_PIPE) */
+	int			 splice;	/* use splice(2) (FERRY_RELAY_SPLICE=0: no) */
 	struct relay_list	 conns;		/* every open connection */
 	size_t			 nconns;
 	uint8_t			*busy_frame;	/* owned: error{busy}, made once */
@@ -95,9 +121,11 @@ struct relay_conn {
 #define RELAY_CONN_WR_SHUT	0x08	/* uv_shutdown() called */
 #define RELAY_CONN_WR_DONE	0x10	/* ... and finished */
 #define RELAY_CONN_PAUSED	0x20	/* reading stopped by backpressure */
+	uint8_t			 nhandles;	/* closing: handles whose callback is due */
 	uint16_t		 inflight;	/* bridge chunks queued to it */
 	uint32_t		 nwrites;	/* write requests outstanding to it */
 	struct relay_conn	*partner;	/* BRIDGE: the other side */
+	struct relay_splice	*sp;		/* BRIDGE by splice: owned, else NULL */
 	struct relay_chunk	*pending;	/* WAIT: bytes read after attach */
 	uint64_t		 linger;	/* DRAIN: ms deadline for closing */
 	int			 err;		/* why it closed: a libuv error, or 0 */
@@ -133,5 +161,11 @@ int	relay_bridge_forward(struct relay_conn *c, const uint8_t *p, size_t n);
 void	relay_bridge_drained(struct relay_conn *c);
 /* Closes c when both its directions are finished. */
 void	relay_bridge_check(struct relay_conn *c);
+/* Reads FERRY_RELAY_SPLICE, FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE. */
+void	relay_bridge_config(struct relay *r);
+/* relay_conn_close(): closes c's splice handle (and pipes) if it has one. */
+void	relay_bridge_close(struct relay_conn *c);
+/* conn.c: one of c's handles finished closing; frees c after the last. */
+void	relay_conn_handle_closed(struct relay_conn *c);
 
 #endif /* FERRY_RELAY_CONN_H */

@@ -32,6 +32,9 @@ struct client_conn {
 	void			*arg;
 	struct proto_decoder	 dec;
 	uint8_t			*rbuf;		/* owned: CONN_READ_BUF bytes, lent to libuv per read */
+	size_t			 raw_len;	/* data_room: payload size of the data frame being read */
+	size_t			 raw_left;	/* ... bytes of it still to come; 0: between frames */
+	uint8_t			*direct;	/* the owner's memory lent to libuv for this read */
 	int			 flags;
 	int			 refs;		/* the handle, a pending getaddrinfo, the linger timer */
 };
@@ -160,24 +163,88 @@ static void
 client_conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	struct client_conn	*c = h->data;
+	uint8_t			*p;
+	size_t			 room = 0, len = CONN_READ_BUF;
 
 	(void)hint;
+	c->direct = NULL;
+	if (c->ops->data_room != NULL && !(c->flags & CONN_CLOSING)) {
+		/*
+		 * A data frame's payload: read it where its owner keeps it.
+		 * libuv forbids closing here, so this only probes; on NULL
+		 * the bytes come through rbuf and data_room may refuse them.
+		 */
+		if (c->raw_left > 0 && (p = c->ops->data_room(c, c->raw_len,
+		    c->raw_left, 1, &room, c->arg)) != NULL && room > 0) {
+			c->direct = p;
+			*buf = uv_buf_init((char *)p, (unsigned int)(room <
+			    c->raw_left ? room : c->raw_left));
+			return;
+		}
+		if (c->raw_left > 0 && c->raw_left < len)
+			len = c->raw_left;
+		/* Between frames: only the header, so no payload lands here. */
+		if (c->raw_left == 0 && c->dec.hdr_have < PROTO_HEADER_LEN)
+			len = PROTO_HEADER_LEN - c->dec.hdr_have;
+	}
 	if (c->rbuf == NULL)
 		c->rbuf = malloc(CONN_READ_BUF);
 	buf->base = (char *)c->rbuf;
-	buf->len = c->rbuf != NULL ? CONN_READ_BUF : 0;
+	buf->len = c->rbuf != NULL ? len : 0;
+}
+
+/*
+ * n payload bytes of the current raw data frame arrived at the place
+ * data_room gave. Returns 0, or -1 when the owner closed the conn.
+ */
+static int
+client_conn_raw_got(struct client_conn *c, size_t n)
+{
+	c->raw_left -= n;
+	if (c->ops->data_got(c, n, c->arg) < 0 || (c->flags & CONN_CLOSING))
+		return -1;
+	return 0;
+}
+
+/*
+ * Bytes from the conn's own buffer while a data frame is read raw: copied
+ * into the owner's memory. Returns how many it took, or -1.
+ */
+static ssize_t
+client_conn_raw_copy(struct client_conn *c, const uint8_t *p, size_t len)
+{
+	uint8_t	*dst;
+	size_t	 room = 0, n, done = 0;
+
+	while (done < len && c->raw_left > 0) {
+		if ((dst = c->ops->data_room(c, c->raw_len, c->raw_left, 0,
+		    &room, c->arg)) == NULL || room == 0 ||
+		    (c->flags & CONN_CLOSING))
+			return -1;
+		n = len - done;
+		if (n > c->raw_left)
+			n = c->raw_left;
+		if (n > room)
+			n = room;
+		memcpy(dst, p + done, n);
+		done += n;
+		if (client_conn_raw_got(c, n) != 0)
+			return -1;
+	}
+	return (ssize_t)done;
 }
 
 static void
 client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-	struct client_conn		*c = s->data;
+	struct client_conn	*c = s->data;
 	struct proto_frame	 f;
 	const uint8_t		*p = (const uint8_t *)buf->base;
-	size_t			 len, used;
-	int			 r;
+	size_t			 len, used, take;
+	ssize_t			 k;
+	int			 r, raw = c->ops->data_room != NULL;
 
-	/* buf->base is c->rbuf, which the conn owns: nothing to free here. */
+	/* buf->base is c->rbuf or the owner's memory: nothing to free here. */
 	if (nread == 0 || (c->flags & CONN_CLOSING))
 		return;
 	if (nread < 0) {
@@ -186,8 +253,27 @@ client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	len = (size_t)nread;
 	c->flags |= CONN_INREAD;
+	if (c->direct != NULL && buf->base == (char *)c->direct) {
+		/* Read straight into the owner's memory: only account for it. */
+		c->direct = NULL;
+		(void)client_conn_raw_got(c, len);
+		c->flags &= ~CONN_INREAD;
+		return;
+	}
 	while (len > 0) {
-		r = proto_decoder_feed(&c->dec, p, len, &used, &f);
+		if (c->raw_left > 0) {
+			if ((k = client_conn_raw_copy(c, p, len)) < 0)
+				break;
+			p += k;
+			len -= (size_t)k;
+			continue;
+		}
+		/* With a data sink, feed the header alone and look at it. */
+		take = len;
+		if (raw && c->dec.hdr_have < PROTO_HEADER_LEN &&
+		    take > PROTO_HEADER_LEN - c->dec.hdr_have)
+			take = PROTO_HEADER_LEN - c->dec.hdr_have;
+		r = proto_decoder_feed(&c->dec, p, take, &used, &f);
 		p += used;
 		len -= used;
 		if (r < 0) {
@@ -195,6 +281,15 @@ client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			client_conn_lost(c, CONN_E_PROTO(-r));
 			return;
 		}
+		if (r == 0 && raw && c->dec.hdr_have == PROTO_HEADER_LEN &&
+		    c->dec.have == 0 && c->dec.kind == PROTO_KIND_DATA) {
+			/* Its payload goes to data_room, not through the decoder. */
+			c->raw_len = c->raw_left = c->dec.need;
+			proto_decoder_reset(&c->dec);
+			continue;
+		}
+		if (r == 0 && used == take && take < len + used)
+			continue;	/* only the header was fed: go on */
 		if (r == 0)
 			break;
 		if (c->ops->on_frame(c, &f, c->arg) < 0 ||

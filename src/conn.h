@@ -35,6 +35,19 @@ struct client_conn;
  * that are not frames (CONN_E_PROTO); the connection closes by itself afterwards.
  * on_written runs after each write completes (for backpressure). on_closed
  * runs when the handle is closed; the conn is freed right after it returns.
+ *
+ * data_room and data_got are optional (both or neither): the payload of a
+ * data frame then never goes through on_frame or the conn's own buffer but
+ * is read from the socket straight into the owner's memory. data_room asks
+ * where the next bytes of a data frame of len payload bytes go, left of them
+ * still to come; it returns the place and its size in *room (1..left). The
+ * read may bring nothing, so it may prepare room but not count anything.
+ * With probe set it is called from libuv's alloc callback, where nothing
+ * may be closed: it returns NULL for anything it would refuse, and is then
+ * asked again without probe, where NULL means it refused the frame (after
+ * client_conn_close()). data_got says that n bytes arrived at the place
+ * data_room gave last; it returns 0 to go on or a negative value after it
+ * called client_conn_close().
  */
 struct client_conn_ops {
 	void	(*on_connect)(struct client_conn *, int status, void *arg);
@@ -42,6 +55,9 @@ struct client_conn_ops {
 	void	(*on_lost)(struct client_conn *, int status, void *arg);
 	void	(*on_written)(struct client_conn *, void *arg);
 	void	(*on_closed)(struct client_conn *, void *arg);
+	uint8_t	*(*data_room)(struct client_conn *, size_t len, size_t left,
+		    int probe, size_t *room, void *arg);
+	int	(*data_got)(struct client_conn *, size_t n, void *arg);
 };
 
 /* Release function for a buffer handed to client_conn_send_data. */

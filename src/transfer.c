@@ -1272,53 +1272,114 @@ transfer_rx_enqueue(struct transfer *t, struct transfer_block *b)
 	return 0;
 }
 
-static void
-transfer_rx_data(struct transfer *t, const uint8_t *p, size_t len)
+/*
+ * Where the next bytes of a data frame go: the tail of the last queued block
+ * of the current file, or a new block. left bytes of the frame are still to
+ * come; they must fit in what the file has left. Counts nothing, since the
+ * read may bring no bytes. NULL when the frame is refused (the transfer
+ * failed) or memory ran out; with probe set it fails nothing, it only says
+ * NULL (libuv's alloc callback may not close the connection).
+ */
+static uint8_t *
+transfer_rx_room(struct transfer *t, size_t left, int probe, size_t *room)
 {
 	struct transfer_block	*b;
 	struct transfer_file	*xf;
-	size_t			 i = t->rx_file, n;
+	size_t			 i = t->rx_file;
 	char			 q[128];
 
+	if (CLIENT_TRANSFER_ENDED(t->pub.state))
+		return NULL;
+	if (t->pub.dir != CLIENT_RECEIVE || !(t->flags & TRANSFER_ATTACHED)) {
+		if (!probe)
+			transfer_fail_local(t, "unexpected data from the relay");
+		return NULL;
+	}
 	if (i >= t->pub.nfiles) {
-		transfer_fail_local(t, "%s sent more files than it offered",
-		    t->pub.peer_name);
-		return;
+		if (!probe)
+			transfer_fail_local(t, "%s sent more files than it "
+			    "offered", t->pub.peer_name);
+		return NULL;
 	}
 	xf = &t->xf[i];
-	if (len > t->pub.files[i].size - xf->got) {
+	if (left > t->pub.files[i].size - xf->got) {
+		if (probe)
+			return NULL;
 		transfer_quote(t->pub.files[i].name, q, sizeof q);
 		transfer_fail_local(t, "%s sent more bytes of %s than it offered",
 		    t->pub.peer_name, q);
-		return;
+		return NULL;
 	}
-	xf->got += len;
-	t->pub.files[i].done = xf->got;
-	t->pub.bytes_done += len;
-	t->q_bytes += len;
-	while (len > 0) {
-		b = t->q_tail;
-		if (b == NULL || b->kind != TRANSFER_BLOCK_DATA || b->file != i ||
-		    b->len == CLIENT_CHUNK_SIZE) {
-			if ((b = transfer_block_get(t)) == NULL) {
+	b = t->q_tail;
+	if (b == NULL || b->kind != TRANSFER_BLOCK_DATA || b->file != i ||
+	    b->len == CLIENT_CHUNK_SIZE) {
+		if ((b = transfer_block_get(t)) == NULL) {
+			if (!probe)
 				transfer_fail_local(t, "out of memory");
-				return;
-			}
-			b->file = i;
-			transfer_rx_enqueue(t, b);
+			return NULL;
 		}
-		n = CLIENT_CHUNK_SIZE - b->len;
-		if (n > len)
-			n = len;
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		p += n;
-		len -= n;
+		b->file = i;
+		transfer_rx_enqueue(t, b);
 	}
+	*room = CLIENT_CHUNK_SIZE - b->len;
+	if (*room > left)
+		*room = left;
+	return b->data + b->len;
+}
+
+/* n bytes landed where transfer_rx_room() said: count them, move the disk on. */
+static void
+transfer_rx_got(struct transfer *t, size_t n)
+{
+	struct transfer_file	*xf = &t->xf[t->rx_file];
+
+	t->q_tail->len += n;
+	xf->got += n;
+	t->pub.files[t->rx_file].done = xf->got;
+	t->pub.bytes_done += n;
+	t->q_bytes += n;
 	if (t->q_bytes > TRANSFER_RX_HIGH)
 		client_conn_pause(t->data);
 	transfer_progress(t);
 	transfer_rx_pump(t);
+}
+
+static uint8_t *
+transfer_data_room(struct client_conn *conn, size_t len, size_t left,
+    int probe, size_t *room, void *arg)
+{
+	(void)conn;
+	(void)len;
+	return transfer_rx_room(arg, left, probe, room);
+}
+
+static int
+transfer_data_got(struct client_conn *conn, size_t n, void *arg)
+{
+	struct transfer	*t = arg;
+
+	(void)conn;
+	transfer_rx_got(t, n);
+	return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
+}
+
+/* A data frame that came whole through on_frame: the same, by copy. */
+static void
+transfer_rx_data(struct transfer *t, const uint8_t *p, size_t len)
+{
+	uint8_t	*dst;
+	size_t	 room;
+
+	while (len > 0) {
+		if ((dst = transfer_rx_room(t, len, 0, &room)) == NULL)
+			return;
+		memcpy(dst, p, room);
+		p += room;
+		len -= room;
+		transfer_rx_got(t, room);
+		if (CLIENT_TRANSFER_ENDED(t->pub.state))
+			return;
+	}
 }
 
 static void
@@ -1568,11 +1629,7 @@ transfer_data_frame(struct client_conn *conn, const struct proto_frame *f, void 
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return -1;
 	if (f->kind == PROTO_KIND_DATA) {
-		if (t->pub.dir != CLIENT_RECEIVE ||
-		    !(t->flags & TRANSFER_ATTACHED)) {
-			transfer_fail_local(t, "unexpected data from the relay");
-			return -1;
-		}
+		/* Only when the conn has no data_room: it reads them raw. */
 		transfer_rx_data(t, f->payload, f->len);
 		return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
 	}
@@ -1693,6 +1750,8 @@ static const struct client_conn_ops transfer_data_ops = {
 	.on_lost = transfer_data_lost,
 	.on_written = transfer_data_written,
 	.on_closed = transfer_data_closed,
+	.data_room = transfer_data_room,
+	.data_got = transfer_data_got,
 };
 
 /* --- control messages about transfers ---------------------------------- */

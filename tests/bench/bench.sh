@@ -136,21 +136,28 @@ echo
 
 # --- 1. the bridge -------------------------------------------------------
 log "bridge: $RUNS rounds of direct, ferryd, socat, transit ($BYTES bytes each)"
-declare -A MBPS CPU HWM
+declare -A MBPS CPU ENDS HWM
+MODES=(direct ferryd socat transit)
+pump direct -n "$BYTES" >/dev/null	# warm-up, not counted
 for r in $(seq "$RUNS"); do
-	for m in direct ferryd socat transit; do
+	# Each round starts with another mode, so no relay always goes first.
+	for i in 0 1 2 3; do
+		m=${MODES[$(( (i + r - 1) % 4 ))]}
 		line=$(pump "$m" -n "$BYTES") || { echo "bench: $m run failed" >&2; exit 1; }
 		log "  $line"
 		MBPS[$m]+=" $(kv mbps "$line")"
 		CPU[$m]+=" $(kv cpu_per_gib "$line")"
+		ENDS[$m]+=" $(kv ends_cpu_per_gib "$line")"
 		HWM[$m]+=" $(kv hwm_kb "$line")"
 	done
 done
-for m in direct ferryd socat transit; do
+for m in "${MODES[@]}"; do
 	eval "B_MBPS_$m=$(median ${MBPS[$m]})"
 	eval "B_CPU_$m=$(median ${CPU[$m]})"
+	eval "B_ENDS_$m=$(median ${ENDS[$m]})"
 	eval "B_HWM_$m=$(median ${HWM[$m]})"
 done
+B_CPU_direct=0
 log "bridge: one ferryd run of $RSS_BYTES bytes for the peak RSS"
 line=$(pump ferryd -n "$RSS_BYTES") || exit 1
 log "  $line"
@@ -158,17 +165,25 @@ RSS4_KB=$(kv hwm_kb "$line")
 RSS4_MBPS=$(kv mbps "$line")
 
 echo "Bridge: $BYTES bytes through one relay (sender and receiver are fbench processes)"
-printf '  %-34s %9s %9s %11s %10s\n' relay MB/s x-direct "CPU-s/GiB" "peak RSS"
-for m in direct ferryd socat transit; do
-	eval "v=\$B_MBPS_$m c=\$B_CPU_$m h=\$B_HWM_$m"
+printf '  %-30s %7s %8s %10s %10s %9s\n' relay MB/s x-direct "relay CPU" "all CPU" "peak RSS"
+printf '  %-30s %7s %8s %10s %10s %9s\n' "" "" "" "s/GiB" "s/GiB" ""
+for m in "${MODES[@]}"; do
+	eval "v=\$B_MBPS_$m c=\$B_CPU_$m e=\$B_ENDS_$m h=\$B_HWM_$m"
 	case $m in
 	direct)	name="direct (no relay)"; cs=-; hs=- ;;
 	ferryd)	name="ferryd (splice)"; cs=$(calc '%.3f' "$c"); hs="$(mib "$h") MiB" ;;
 	socat)	name="socat -b 262144"; cs=$(calc '%.3f' "$c"); hs="$(mib "$h") MiB" ;;
 	transit) name="magic-wormhole transit relay"; cs=$(calc '%.3f' "$c"); hs="$(mib "$h") MiB" ;;
 	esac
-	printf '  %-34s %9.0f %9.2f %11s %10s\n' "$name" "$v" "$(calc '%.4f' "$v / $B_MBPS_direct")" "$cs" "$hs"
+	printf '  %-30s %7.0f %8.2f %10s %10.3f %9s\n' "$name" "$v" \
+	    "$(calc '%.4f' "$v / $B_MBPS_direct")" "$cs" "$(calc '%.4f' "$c + $e")" "$hs"
 done
+# What the CPU allows: every byte costs the relay and both endpoints this
+# much, and the machine has NCPU cores for all three processes.
+NCPU=$(nproc)
+BOUND=$(calc '%.0f' "$NCPU / ($B_CPU_ferryd + $B_ENDS_ferryd) * 1073.741824")
+echo "  all CPU = the relay plus the sending and receiving processes; with $NCPU cores that"
+echo "  caps ferryd at $BOUND MB/s ($(calc '%.2f' "$BOUND / $B_MBPS_direct")x direct) however it splices"
 R_DIRECT=$(calc '%.2f' "$B_MBPS_ferryd / $B_MBPS_direct")
 R_SOCAT=$(calc '%.2f' "$B_MBPS_ferryd / $B_MBPS_socat")
 R_TRANSIT=$(calc '%.2f' "$B_MBPS_ferryd / $B_MBPS_transit")

@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -550,7 +551,8 @@ cmd_pump(int argc, char **argv)
 	int64_t		 t0, t1, cpu0, cpu1;
 	pid_t		 relay = 0, child;
 	int		 k = 1, fds[FB_MAXPAIRS], pfd[2], i, c, st;
-	double		 secs;
+	double		 secs, gib, ends;
+	struct rusage	 ru0, ru1, ruc;
 
 	while ((c = getopt(argc, argv, "n:k:p:")) != -1) {
 		switch (c) {
@@ -608,6 +610,7 @@ cmd_pump(int argc, char **argv)
 		fds[i] = p[i].tx;
 	}
 	cpu0 = proc_cpu_ns(relay);
+	getrusage(RUSAGE_SELF, &ru0);
 	t0 = now_ns();
 	pump_io(fds, k, bytes, 1, buf);
 	if (read(pfd[0], &t1, sizeof t1) != (ssize_t)sizeof t1)
@@ -615,13 +618,21 @@ cmd_pump(int argc, char **argv)
 	cpu1 = proc_cpu_ns(relay);
 	if (waitpid(child, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		die("the receiver failed");
+	getrusage(RUSAGE_SELF, &ru1);
+	getrusage(RUSAGE_CHILDREN, &ruc);
+	/* The endpoints: the sender's pump and the whole receiver process. */
+#define TV(t)	((double)(t).tv_sec + (double)(t).tv_usec / 1e6)
+	ends = TV(ru1.ru_utime) - TV(ru0.ru_utime) + TV(ru1.ru_stime) -
+	    TV(ru0.ru_stime) + TV(ruc.ru_utime) + TV(ruc.ru_stime);
+#undef TV
 	secs = (double)(t1 - t0) / 1e9;
+	gib = (double)bytes * k / 1073741824.0;
 	printf("mode=%s pairs=%d bytes=%" PRIu64 " secs=%.4f mbps=%.1f "
-	    "cpu=%.4f cpu_per_gib=%.4f hwm_kb=%ld\n", mode, k,
-	    bytes * (uint64_t)k, secs, (double)bytes * k / secs / 1e6,
+	    "cpu=%.4f cpu_per_gib=%.4f ends_cpu_per_gib=%.4f hwm_kb=%ld\n",
+	    mode, k, bytes * (uint64_t)k, secs, (double)bytes * k / secs / 1e6,
 	    cpu0 >= 0 ? (double)(cpu1 - cpu0) / 1e9 : -1.0,
-	    cpu0 >= 0 ? (double)(cpu1 - cpu0) / 1e9 /
-	    ((double)bytes * k / 1073741824.0) : -1.0, proc_kb(relay, "VmHWM"));
+	    cpu0 >= 0 ? (double)(cpu1 - cpu0) / 1e9 / gib : -1.0, ends / gib,
+	    proc_kb(relay, "VmHWM"));
 	free(buf);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "digest.h"
 #include "name.h"
 #include "peers.h"
 #include "transfer.h"
@@ -477,6 +478,7 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 		snprintf(err, errlen, "out of memory");
 		return UV_ENOMEM;
 	}
+	client_digest_setup();
 	c->loop = loop;
 	TAILQ_INIT(&c->transfers);
 	client_peers_init(&c->peers);

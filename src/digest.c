@@ -4,8 +4,15 @@
  */
 #include "digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <uv.h>
+
+void
+client_digest_setup(void)
+{
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+}
 
 int
 client_digest_init(struct client_digest *d)

@@ -17,6 +17,13 @@ struct client_digest {
 	struct evp_md_ctx_st	*ctx;	/* owned: EVP_MD_CTX, NULL when not started */
 };
 
+/*
+ * Initialises OpenSSL (its configuration included) on the calling thread.
+ * Called once from client_new(): done lazily on a worker thread instead,
+ * it leaves that thread's error state behind at exit (valgrind: definitely
+ * lost). Idempotent and thread-safe.
+ */
+void	client_digest_setup(void);
 /* Starts a SHA-256. Returns 0 or UV_ENOMEM / UV_EIO. */
 int	client_digest_init(struct client_digest *d);
 /* Feeds len bytes. Safe to call from a worker thread (one thread at a time per digest). */

@@ -11,13 +11,20 @@ FERRY_TOOLS=${FERRY_TOOLS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/b
 T_N=0 T_FAILED=0
 T_PIDS=()
 T_DIR=$(mktemp -d /tmp/ferry-e2e.XXXXXX)
+# FERRY_TEST_SLOW=N stretches every wait below N times, for binaries run
+# under valgrind (make valgrind); deadlines stay bounds, never sleeps.
+T_SLOW=${FERRY_TEST_SLOW:-1}
 
+T_MAIN=$BASHPID
 t_cleanup() {
 	local p
+	# A background child that a signal hits before it execs runs this
+	# trap too: only the script itself may clean up.
+	[ "$BASHPID" = "$T_MAIN" ] || return 0
 	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${T_PIDS[@]}"; do
 		# Give each a moment to exit, then insist.
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+		for _ in $(seq $((50 * T_SLOW))); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -45,7 +52,7 @@ t_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # t_wait_for SECONDS cmd args...: polls the command every 20 ms until it
 # succeeds or the deadline passes (status 1).
 t_wait_for() {
-	local end=$(( $(t_now_ms) + $1 * 1000 )); shift
+	local end=$(( $(t_now_ms) + $1 * 1000 * T_SLOW )); shift
 	while :; do
 		"$@" && return 0
 		[ "$(t_now_ms)" -ge "$end" ] && return 1
@@ -56,7 +63,7 @@ t_wait_for() {
 # t_wait_exit PID SECONDS: waits for a child to exit; its status is in T_STATUS.
 # Returns 1 (and leaves it running) if it did not exit in time.
 t_wait_exit() {
-	local pid=$1 end=$(( $(t_now_ms) + $2 * 1000 ))
+	local pid=$1 end=$(( $(t_now_ms) + $2 * 1000 * T_SLOW ))
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ "$(t_now_ms)" -ge "$end" ]; then T_STATUS=124; return 1; fi
 		sleep 0.02

@@ -35,6 +35,12 @@ for x in socat twistd3 openssl ss tee; do
 	command -v "$x" >/dev/null || { echo "bench: $x is missing (run make bench)" >&2; exit 1; }
 done
 
+# The end-to-end run keeps the source and the received copy side by side.
+avail=$(df -Pk "$BASE" 2>/dev/null | awk 'NR == 2 { print $4 }')
+if [ -z "$avail" ] || [ "$avail" -lt $(( E2E_BYTES / 1024 * 5 / 2 )) ]; then
+	echo "bench: $BASE has ${avail:-?} kB free; the end-to-end run needs $(( E2E_BYTES / 1024 * 5 / 2 )) kB (set BENCH_DIR or BENCH_E2E_BYTES)" >&2
+	exit 1
+fi
 W=$(mktemp -d "$BASE/ferry-bench.XXXXXX") || exit 1
 PIDS=()
 cleanup() {
@@ -257,9 +263,10 @@ e2e_ferry() {	# one ferry send -> ferry receive; prints MB/s or fails
 		sleep 0.02
 	done
 	t0=$(now_ns)
-	"$BIN/ferry" --server "$FADDR" send --quiet --name bench-tx --to bench-rx \
-	    "$SRC" >"$W/tx.out" 2>"$W/tx.err"
+	timeout 600 "$BIN/ferry" --server "$FADDR" send --quiet --name bench-tx \
+	    --to bench-rx "$SRC" >"$W/tx.out" 2>"$W/tx.err"
 	st=$?
+	[ "$st" -eq 0 ] || kill "$rx" 2>/dev/null
 	wait "$rx"; rst=$?
 	t1=$(now_ns)
 	stop "$FPID"
@@ -278,12 +285,12 @@ e2e_pipeline() {	# socat + openssl + tee through a socat relay
 	start_socat
 	rm -f "$W/pipe.bin" "$W/rx.sum" "$W/tx.sum"
 	t0=$(now_ns)
-	( socat -b 262144 -u "TCP:127.0.0.1:$SB,retry=1000,interval=0.005" STDOUT |
-	    tee "$W/pipe.bin" | openssl dgst -sha256 -r >"$W/rx.sum" ) &
+	( timeout 600 socat -b 262144 -u "TCP:127.0.0.1:$SB,retry=1000,interval=0.005" \
+	    STDOUT | tee "$W/pipe.bin" | openssl dgst -sha256 -r >"$W/rx.sum" ) &
 	rxp=$!
 	openssl dgst -sha256 -r "$SRC" >"$W/tx.sum" &
 	txp=$!
-	socat -b 262144 -u "OPEN:$SRC,rdonly" "TCP:127.0.0.1:$SA"
+	timeout 600 socat -b 262144 -u "OPEN:$SRC,rdonly" "TCP:127.0.0.1:$SA"
 	wait "$txp" "$rxp"
 	t1=$(now_ns)
 	stop "$SPID"

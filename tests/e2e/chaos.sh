@@ -15,13 +15,13 @@
 #  - the relay is still up, serves new clients, and its descriptors and RSS
 #    are back near where they started.
 # `make test` runs a short form; `make chaos` a long one. Knobs:
-# CHAOS_SECONDS (12), CHAOS_CLIENTS (20), CHAOS_MAX_SIZE (3 MiB),
+# CHAOS_SECONDS (15), CHAOS_CLIENTS (20), CHAOS_MAX_SIZE (3 MiB),
 # CHAOS_SEED (random; printed, so a run can be repeated), CHAOS_RSS_SLACK_KB.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
 source "$(dirname "$0")/hostile_lib.bash"
 
-SECONDS_RUN=${CHAOS_SECONDS:-12}
+SECONDS_RUN=${CHAOS_SECONDS:-15}
 CLIENTS=${CHAOS_CLIENTS:-20}
 MAX_SIZE=${CHAOS_MAX_SIZE:-$((3 * 1024 * 1024))}
 SEED=${CHAOS_SEED:-$(( $(date +%s%N) % 32768 ))}
@@ -101,7 +101,9 @@ rx_end() {
 	RX_FATE[${RX_NAME[$r]}]=$2
 	local end=$(( $(t_now_ms) + 20000 * SLOW ))
 	kill "-$3" "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ "$(t_now_ms)" -lt "$end" ]; do sleep 0.02; done
+	local n=0
+	while kill -0 "$pid" 2>/dev/null && [ "$(t_now_ms)" -lt "$end" ] &&
+	    [ $((n += 1)) -lt 100000 ]; do sleep 0.02; done
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	RXP[$r]=0
@@ -233,8 +235,8 @@ done
 
 # Let every sender finish (bounded: tx_reap kills a hung one), then stop
 # the receivers.
-drain_end=$(( $(t_now_ms) + 90000 * SLOW ))
-while [ "$(t_now_ms)" -lt "$drain_end" ]; do
+drain_end=$(( $(t_now_ms) + 90000 * SLOW )) n=0
+while [ "$(t_now_ms)" -lt "$drain_end" ] && [ $((n += 1)) -lt 100000 ]; do
 	busy=0
 	for ((s = 0; s < NTX; s++)); do
 		tx_reap "$s"

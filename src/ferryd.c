@@ -128,11 +128,11 @@ main(int argc, char **argv)
 	unsigned long long	 v;
 	uint64_t		*ms;
 	char			 err[512];
-	int			 c, level, e;
+	int			 c, level, e, idx = 0;
 
 	relay_config_default(&cfg);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:hV", opts, &idx)) != -1) {
 		ms = NULL;
 		switch (c) {
 		case 'l':
@@ -177,9 +177,8 @@ main(int argc, char **argv)
 			if (parse_num(optarg, c == OPT_RATE ? 0 : 1, 1000000,
 			    &v) != 0) {
 				fprintf(stderr, "ferryd: --%s wants a number from "
-				    "%d to 1000000, not \"%s\"\n", c == OPT_RATE ?
-				    "rate-limit" : "rate-burst", c == OPT_RATE ? 0 : 1,
-				    optarg);
+				    "%d to 1000000, not \"%s\"\n", opts[idx].name,
+				    c == OPT_RATE ? 0 : 1, optarg);
 				return 2;
 			}
 			if (c == OPT_RATE)
@@ -205,9 +204,10 @@ main(int argc, char **argv)
 		}
 		if (ms != NULL) {
 			if (parse_num(optarg, 1, 86400000, &v) != 0) {
-				fprintf(stderr, "ferryd: %s wants milliseconds "
+				/* argv[optind - 1] is the value when it came apart. */
+				fprintf(stderr, "ferryd: --%s wants milliseconds "
 				    "from 1 to 86400000, not \"%s\"\n",
-				    argv[optind - 1], optarg);
+				    opts[idx].name, optarg);
 				return 2;
 			}
 			*ms = v;

@@ -14,35 +14,10 @@ else
 	BIG=$((1024 * 1024 * 1024)) EACH=$((64 * 1024 * 1024)) MAXKB=16384
 fi
 
-# pair A B: wire lines that make an accepted, attached transfer from A to B
-# with data connections ${A}d and ${B}d.
-pair() {
-	cat <<EOF2
-connect $1
-hello $1 $1
-ignore $1 peer_joined peer_left
-connect $2
-hello $2 $2
-ignore $2 peer_joined peer_left
-send $1 {"type":"offer","ref":1,"to":"$2","files":[{"name":"big","size":$3}]}
-expect $1 offered transfer>T$1
-expect $2 incoming transfer=\${T$1}
-send $2 {"type":"accept","transfer":\${T$1}}
-expect $1 ready token>K$1
-expect $2 ready token>K$2
-connect $1d
-send $1d {"type":"attach","token":"\${K$1}"}
-connect $2d
-send $2d {"type":"attach","token":"\${K$2}"}
-expect $1d attached
-expect $2d attached
-EOF2
-}
-
 t_start_relay --log-level info; t_ok $? "ferryd starts"
 
 t_wire "$BIG bytes through the bridge, checked, relay peak RSS <= $MAXKB kB" < <(
-	pair alice bob "$BIG"
+	wire_pair alice bob "$BIG"
 	echo "pump aliced bobd $BIG 21"
 	echo "pump bobd aliced 65536 22"
 	echo "shut aliced"
@@ -55,7 +30,7 @@ t_log_has 5 "done: $((BIG + 0)) bytes alice -> bob, 65536 bytes back"
 t_ok $? "the relay logs the byte counts of the finished transfer"
 
 t_wire "a receiver that does not read: the sender stalls, the relay stays small" < <(
-	pair carol dave "$FILL"
+	wire_pair carol dave "$FILL"
 	echo "fill carold $FILL 500 31"
 	echo "mem $RELAY_PID VmRSS $MAXKB"
 	echo 'read daved ${carold.written} 31'
@@ -67,7 +42,7 @@ outs=() pids=()
 for spec in "e1 f1" "f2 e2" "g3 e4"; do
 	set -- $spec
 	out="$T_DIR/conc.$1.out"
-	t_wire_bg "$out" < <(pair "$1" "$2" "$EACH"; echo "pump ${1}d ${2}d $EACH 4${#1}"; echo "pump ${2}d ${1}d 1048576 5")
+	t_wire_bg "$out" < <(wire_pair "$1" "$2" "$EACH"; echo "pump ${1}d ${2}d $EACH 4${#1}"; echo "pump ${2}d ${1}d 1048576 5")
 	outs+=("$out"); pids+=("$T_LAST")
 done
 st=0

@@ -15,6 +15,7 @@
 #include "msg.h"
 #include "frame.h"
 #include "name.h"
+#include "text.h"
 
 static const char *const msg_type_names[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_NONE] = NULL,

@@ -1,68 +1,13 @@
 /*
- * name.c: text checks for everything that comes from the wire: strict UTF-8,
- * control characters, and the receiver's rule that a file name is a name and
- * never a path.
+ * name.c: the name rules for everything that comes from the wire: control
+ * characters, and the receiver's rule that a file name is a name and never a
+ * path. UTF-8 itself is checked by text.c.
  */
 #include <string.h>
 
 #include "name.h"
 #include "proto.h"
-
-/*
- * Length of the well-formed UTF-8 sequence at s[0..len), or 0 when it is not
- * one: no overlong forms, no UTF-16 surrogates, nothing above U+10FFFF, no
- * NUL. The ranges are those of Unicode Table 3-7.
- */
-static size_t
-proto_utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned char	c = s[0], lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-
-	if (c == 0x00)
-		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* below is overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* above is a surrogate */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* below is overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* above is past U+10FFFF */
-	} else
-		return 0;	/* a continuation byte, C0/C1 (overlong) or F5..FF */
-	if (len < n)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	}
-	return n;
-}
-
-bool
-proto_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n;
-
-	while (i < len) {
-		if ((n = proto_utf8_seq(p + i, len - i)) == 0)
-			return false;
-		i += n;
-	}
-	return true;
-}
+#include "text.h"
 
 bool
 proto_has_control(const char *s, size_t len)

@@ -1,7 +1,7 @@
 /*
- * name.h: text checks shared by the message decoder, the relay and the
- * receiver: UTF-8 validity, control characters, and the strict rule that a
- * file name from the wire is a name and never a path.
+ * name.h: name rules shared by the message decoder, the relay and the
+ * receiver: control characters, and the strict rule that a file name from
+ * the wire is a name and never a path (UTF-8 itself: text.h).
  */
 #ifndef FERRY_NAME_H
 #define FERRY_NAME_H
@@ -11,8 +11,6 @@
 
 #define PROTO_SAFE_NAME_MAX	255	/* bytes: what the receiver accepts (NAME_MAX) */
 
-/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF, no NUL). */
-bool	proto_utf8_valid(const char *s, size_t len);
 /* True when s[0..len) holds a C0 control, DEL or a C1 control (U+0080..U+009F). Assumes valid UTF-8. */
 bool	proto_has_control(const char *s, size_t len);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "name.h"
+#include "text.h"
 
 #ifndef UV__ERR
 #define UV__ERR(x)	(-(x))	/* libuv's error for an errno, as on every unix */

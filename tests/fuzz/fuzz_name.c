@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "name.h"
+#include "text.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -18,6 +18,7 @@
 #include "frame.h"
 #include "msg.h"
 #include "name.h"
+#include "text.h"
 
 #define MAXINT_S	"9007199254740991"
 #define TOKEN_S		"0123456789abcdef0123456789abcdef"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "name.h"
+#include "text.h"
 #include "proto.h"
 
 /* A byte string with its length, so rows may hold NUL bytes. */

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "name.h"
+#include "text.h"
 #include "store.h"
 
 static char	dir[PATH_MAX];

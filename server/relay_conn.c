@@ -1,5 +1,5 @@
 /*
- * conn.c: one TCP connection of the relay, from accept to the uv_close
+ * relay_conn.c: one TCP connection of the relay, from accept to the uv_close
  * callback that frees it. Control reads share one relay-wide buffer (an idle
  * connection holds no read buffer); frames go through the decoder into
  * control.c; after an error the connection drains and closes.

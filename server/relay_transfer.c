@@ -1,5 +1,5 @@
 /*
- * transfer.c: the transfer table and its tokens. Tokens come from the
+ * relay_transfer.c: the transfer table and its tokens. Tokens come from the
  * kernel's CSPRNG through uv_random() (synchronous: no loop needed), so they
  * cannot be guessed; the table is a list because open transfers are few.
  */

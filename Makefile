@@ -57,6 +57,7 @@ SERVER_SRC = $(filter-out server/ferryd.c,$(wildcard server/*.c))
 CORE_SRC   = $(wildcard src/*.c)
 UI_SRC	   = $(filter-out ui/ferry.c,$(wildcard ui/*.c))
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_HELP  = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))	# shared by the unit programs
 TOOL_SRC   = $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -66,7 +67,8 @@ CORE_OBJ   = $(call obj,$(CORE_SRC))
 UI_OBJ	   = $(call obj,$(UI_SRC))
 FERRYD_OBJ = $(BUILD)/server/ferryd.o
 FERRY_OBJ  = $(BUILD)/ui/ferry.o
-UNIT_OBJ   = $(call obj,$(UNIT_SRC))
+UNIT_OBJ   = $(call obj,$(UNIT_SRC) $(UNIT_HELP))
+UNIT_HELP_OBJ = $(call obj,$(UNIT_HELP))
 TOOL_OBJ   = $(call obj,$(TOOL_SRC))
 ALL_OBJ	   = $(PROTO_OBJ) $(SERVER_OBJ) $(CORE_OBJ) $(UI_OBJ) $(FERRYD_OBJ) \
 	     $(FERRY_OBJ) $(UNIT_OBJ) $(TOOL_OBJ)
@@ -117,8 +119,9 @@ $(BIN)/ferry: $(FERRY_OBJ) $(LIBUI) $(LIBCLIENT) $(LIBPROTO)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FERRY_LIBS)
 
-# Each tests/unit/test_*.c is one cmocka program, linked against every layer.
-$(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBUI) $(LIBCLIENT) $(LIBRELAY) $(LIBPROTO)
+# Each tests/unit/test_*.c is one cmocka program, linked with the unit
+# tests' shared helpers (the other tests/unit/*.c) and every layer.
+$(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(LIBUI) $(LIBCLIENT) $(LIBRELAY) $(LIBPROTO)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FERRY_LIBS)
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "relay.h"
 #include "relay_conn.h"
 #include "relay_log.h"
@@ -43,79 +44,47 @@ addr_fail(char *err, size_t errlen, const char *s, const char *why)
 	return UV_EINVAL;
 }
 
+/* HOST:PORT through proto/addr.c; no host means every IPv4 address. */
 int
 relay_parse_addr(const char *s, struct sockaddr_storage *ss, char *err,
     size_t errlen)
 {
 	struct addrinfo		 hints, *res = NULL;
-	const char		*port, *end, *colon;
-	char			 host[256];
-	size_t			 hlen, i;
-	unsigned long		 pn = 0;
-	int			 v6 = 0, e;
+	struct proto_hostport	 hp;
+	char			 why[96];
+	int			 e;
 
 	memset(ss, 0, sizeof *ss);
-	if (s[0] == '[') {
-		if ((end = strchr(s, ']')) == NULL || end[1] != ':')
-			return addr_fail(err, errlen, s,
-			    "expected [IPv6]:PORT");
-		hlen = (size_t)(end - s - 1);
-		port = end + 2;
-		s++;
-		v6 = 1;
-	} else if ((colon = strrchr(s, ':')) == NULL) {
-		hlen = 0;		/* just a port */
-		port = s;
-	} else {
-		if (strchr(s, ':') != colon)
-			return addr_fail(err, errlen, s,
-			    "put an IPv6 address in brackets: [::1]:7117");
-		hlen = (size_t)(colon - s);
-		port = colon + 1;
-	}
-	if (hlen >= sizeof host)
-		return addr_fail(err, errlen, s, "host name too long");
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (v6)
-		s--;
-	if (hlen == 0 && !v6)
-		snprintf(host, sizeof host, "0.0.0.0");
-	if (*port == '\0' || strlen(port) > 5)
-		return addr_fail(err, errlen, s, "expected a port number 0-65535");
-	for (i = 0; port[i] != '\0'; i++) {
-		if (port[i] < '0' || port[i] > '9')
-			return addr_fail(err, errlen, s,
-			    "expected a port number 0-65535");
-		pn = pn * 10 + (unsigned long)(port[i] - '0');
-	}
-	if (pn > 65535)
-		return addr_fail(err, errlen, s, "port over 65535");
-
-	if (v6) {
-		if (uv_ip6_addr(host, (int)pn, (struct sockaddr_in6 *)ss) != 0)
+	if (proto_hostport_parse(s, &hp, why, sizeof why) != 0)
+		return addr_fail(err, errlen, s, why);
+	if (hp.bracketed) {
+		if (uv_ip6_addr(hp.host, (int)hp.port,
+		    (struct sockaddr_in6 *)ss) != 0)
 			return addr_fail(err, errlen, s, "not an IPv6 address");
 		return 0;
 	}
-	if (uv_ip4_addr(host, (int)pn, (struct sockaddr_in *)ss) == 0 &&
-	    inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1)
+	if (hp.host[0] == '\0')
+		snprintf(hp.host, sizeof hp.host, "0.0.0.0");
+	if (uv_ip4_addr(hp.host, (int)hp.port, (struct sockaddr_in *)ss) == 0 &&
+	    inet_pton(AF_INET, hp.host,
+	    &((struct sockaddr_in *)ss)->sin_addr) == 1)
 		return 0;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if ((e = getaddrinfo(host, NULL, &hints, &res)) != 0 || res == NULL) {
+	if ((e = getaddrinfo(hp.host, NULL, &hints, &res)) != 0 || res == NULL) {
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "cannot resolve \"%s\": %s", host,
-			    gai_strerror(e));
+			snprintf(err, errlen, "cannot resolve \"%s\": %s",
+			    hp.host, gai_strerror(e));
 		return UV_EINVAL;
 	}
 	memcpy(ss, res->ai_addr, res->ai_addrlen < sizeof *ss ?
 	    res->ai_addrlen : sizeof *ss);
 	freeaddrinfo(res);
 	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)pn);
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)hp.port);
 	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)pn);
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)hp.port);
 	else
 		return addr_fail(err, errlen, s, "not an IP address");
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "core.h"
 #include "digest.h"
 #include "name.h"
@@ -82,38 +83,23 @@ client_set_state(struct client *c, enum client_state s, const char *reason,
 		c->ops.on_state(c, s, reason != NULL ? reason : "", retry, c->arg);
 }
 
-/* Splits "host:port" or "[v6]:port" into owned strings. */
+/*
+ * Splits "host:port" or "[v6]:port" into owned strings (proto/addr.c); the
+ * relay must be named: a bare port or port 0 is refused.
+ */
 static int
-client_parse_server(const char *server, char **host, char **port)
+parse_server(const char *server, char **host, char **port)
 {
-	const char	*colon, *h, *p;
-	size_t		 hlen;
-	char		*end;
-	unsigned long	 n;
+	struct proto_hostport	hp;
+	char			num[12];
 
-	if (server[0] == '[') {
-		if ((colon = strstr(server, "]:")) == NULL)
-			return UV_EINVAL;
-		h = server + 1;
-		hlen = (size_t)(colon - h);
-		p = colon + 2;
-	} else {
-		if ((colon = strrchr(server, ':')) == NULL)
-			return UV_EINVAL;
-		if (memchr(server, ':', (size_t)(colon - server)) != NULL)
-			return UV_EINVAL;	/* a bare IPv6 address needs brackets */
-		h = server;
-		hlen = (size_t)(colon - server);
-		p = colon + 1;
-	}
-	if (hlen == 0 || *p == '\0')
+	if (proto_hostport_parse(server, &hp, NULL, 0) != 0 ||
+	    hp.host[0] == '\0' || hp.port == 0)
 		return UV_EINVAL;
-	n = strtoul(p, &end, 10);
-	if (*end != '\0' || n == 0 || n > 65535 || *p < '0' || *p > '9')
-		return UV_EINVAL;
-	if ((*host = strndup(h, hlen)) == NULL)
+	snprintf(num, sizeof num, "%u", hp.port);
+	if ((*host = strdup(hp.host)) == NULL)
 		return UV_ENOMEM;
-	if ((*port = strdup(p)) == NULL) {
+	if ((*port = strdup(num)) == NULL) {
 		free(*host);
 		*host = NULL;
 		return UV_ENOMEM;
@@ -482,7 +468,7 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	c->loop = loop;
 	TAILQ_INIT(&c->transfers);
 	client_peers_init(&c->peers);
-	r = client_parse_server(server, &c->host, &c->port);
+	r = parse_server(server, &c->host, &c->port);
 	if (r != 0) {
 		snprintf(err, errlen, r == UV_ENOMEM ? "out of memory" :
 		    "the relay address \"%s\" is not HOST:PORT", server);
@@ -732,50 +718,4 @@ client_transfer_state_name(enum client_transfer_state s)
 	if ((unsigned)s >= sizeof names / sizeof names[0])
 		return "unknown";
 	return names[s];
-}
-
-char *
-client_format_size(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double	v = (double)bytes;
-	int	u = -1;
-	size_t	n;
-
-	if (bytes < 1024) {
-		snprintf(buf, len, "%u B", (unsigned)bytes);
-		return buf;
-	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f", v);
-	n = strlen(buf);
-	if (n >= 2 && strcmp(buf + n - 2, ".0") == 0)
-		buf[n - 2] = '\0';
-	n = strlen(buf);
-	snprintf(buf + n, len - n, " %s", units[u]);
-	return buf;
-}
-
-char *
-client_format_duration(double secs, char *buf, size_t len)
-{
-	unsigned long	s;
-
-	if (secs < 0 || secs != secs) {
-		snprintf(buf, len, "--");
-		return buf;
-	}
-	s = (unsigned long)(secs + 0.5);
-	if (s < 60)
-		snprintf(buf, len, "%lus", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lum%02lus", s / 60, s % 60);
-	else if (s < 100UL * 3600)
-		snprintf(buf, len, "%luh%02lum", s / 3600, (s / 60) % 60);
-	else
-		snprintf(buf, len, "%lud%02luh", s / 86400, (s / 3600) % 24);
-	return buf;
 }

@@ -232,9 +232,5 @@ int	client_transfer_forget(struct client *c, uint64_t id);
 
 /* "waiting", "transferring", "done", ... */
 const char	*client_transfer_state_name(enum client_transfer_state s);
-/* Human size: "0 B", "1023 B", "12.5 MiB", "1.0 GiB". Returns buf. */
-char	*client_format_size(uint64_t bytes, char *buf, size_t len);
-/* Human duration for an ETA: "7s", "3m05s", "2h10m"; "--" when secs < 0. Returns buf. */
-char	*client_format_duration(double secs, char *buf, size_t len);
 
 #endif /* FERRY_CLIENT_H */

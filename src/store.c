@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "name.h"
+#include "text.h"
 
 #ifndef UV__ERR
 #define UV__ERR(x)	(-(x))	/* libuv's error for an errno, as on every unix */
@@ -66,14 +67,6 @@ client_store_ext_offset(const char *name)
 	return dot;
 }
 
-/* Largest cut <= len that does not split a UTF-8 sequence. */
-static size_t
-client_store_utf8_cut(const char *s, size_t len)
-{
-	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-		len--;
-	return len;
-}
 
 int
 client_store_candidate(const char *name, unsigned n, const char *suffix, char *out,
@@ -94,7 +87,7 @@ client_store_candidate(const char *name, unsigned n, const char *suffix, char *o
 	stem = ext;
 	room = STORE_NAME_MAX - numlen - (len - ext) - sufflen;
 	if (stem > room)
-		stem = client_store_utf8_cut(name, room);
+		stem = proto_utf8_cut(name, ext, room);
 	if (stem == 0)
 		return UV_EINVAL;
 	total = stem + numlen + (len - ext) + sufflen;

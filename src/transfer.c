@@ -62,28 +62,18 @@ static int	transfer_timer_start(struct transfer *, uv_timer_cb, uint64_t);
 static void
 transfer_quote(const char *name, char *out, size_t outlen)
 {
-	const unsigned char	*p = (const unsigned char *)name;
-	size_t			 o = 0, n;
+	const char	*p = name;
+	size_t		 left = strlen(name), o = 0, n;
+	uint32_t	 cp;
 
 	if (outlen < 8) {
 		if (outlen > 0)
 			out[0] = '\0';
 		return;
 	}
-	while (*p != '\0') {
-		if (*p < 0x80)
-			n = 1;
-		else if ((*p & 0xe0) == 0xc0)
-			n = 2;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 3;
-		else if ((*p & 0xf8) == 0xf0)
-			n = 4;
-		else
-			n = 0;
-		if (n == 0 || strnlen((const char *)p, n) < n ||
-		    !proto_utf8_valid((const char *)p, n) ||
-		    proto_has_control((const char *)p, n))
+	while (left > 0) {
+		n = proto_utf8_decode(p, left, &cp);
+		if (n > 0 && proto_has_control(p, n))
 			n = 0;
 		if (o + (n ? n : 1) + 4 > outlen || o >= 80) {
 			memcpy(out + o, "...", 3);
@@ -93,10 +83,12 @@ transfer_quote(const char *name, char *out, size_t outlen)
 		if (n == 0) {
 			out[o++] = '?';
 			p++;
+			left--;
 		} else {
 			memcpy(out + o, p, n);
 			o += n;
 			p += n;
+			left -= n;
 		}
 	}
 	out[o] = '\0';
@@ -109,13 +101,8 @@ transfer_quote(const char *name, char *out, size_t outlen)
 static void
 transfer_text(char *dst, size_t dstlen, const char *src)
 {
-	size_t	len = strlen(src);
+	size_t	len = proto_utf8_cut(src, strlen(src), dstlen - 1);
 
-	if (len >= dstlen) {
-		len = dstlen - 1;
-		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
-			len--;
-	}
 	memcpy(dst, src, len);
 	dst[len] = '\0';
 }
@@ -127,8 +114,8 @@ transfer_amount(const struct transfer *t, char *buf, size_t len)
 	char	a[32], b[32];
 
 	snprintf(buf, len, "%s of %s",
-	    client_format_size(t->pub.bytes_done, a, sizeof a),
-	    client_format_size(t->pub.bytes_total, b, sizeof b));
+	    proto_fmt_size(t->pub.bytes_done, a, sizeof a),
+	    proto_fmt_size(t->pub.bytes_total, b, sizeof b));
 	return buf;
 }
 
@@ -1240,8 +1227,8 @@ transfer_after_space(struct transfer *t)
 		return;
 	}
 	if (t->job_u64 < t->pub.bytes_total) {
-		client_format_size(t->pub.bytes_total, need, sizeof need);
-		client_format_size(t->job_u64, have, sizeof have);
+		proto_fmt_size(t->pub.bytes_total, need, sizeof need);
+		proto_fmt_size(t->job_u64, have, sizeof have);
 		snprintf(wire, sizeof wire,
 		    "no_space: the files need %s and the receiver has %s free",
 		    need, have);

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "fmt.h"
+#include "text.h"
 #include "widget.h"
 
 void
@@ -69,7 +70,7 @@ ui_offer_draw(struct ui *ui)
 {
 	const struct client_transfer	*t;
 	struct ui_rect			 r;
-	char				 title[64], line[PATH_MAX + 64], size[UI_FMT_SIZE_LEN];
+	char				 title[64], line[PATH_MAX + 64], size[PROTO_SIZE_LEN];
 	char				 dir[PATH_MAX];
 	size_t				 shown, i, maxfiles;
 	int				 w, h, x, y, iw, bx;
@@ -112,7 +113,7 @@ ui_offer_draw(struct ui *ui)
 
 	for (i = 0; i < shown; i++, y++) {
 		ui_put(y, x + 2, iw - 2 - 12, t->files[i].name, A_NORMAL);
-		ui_fmt_size(size, sizeof size, t->files[i].size);
+		proto_fmt_size(t->files[i].size, size, sizeof size);
 		ui_put_right(y, x + iw, 11, size, ui_theme_attr(UI_C_DIM));
 	}
 	if (shown < t->nfiles) {
@@ -125,7 +126,7 @@ ui_offer_draw(struct ui *ui)
 	attrset(A_NORMAL);
 	y++;
 	ui_put(y, x + 2, 10, "Total", A_BOLD);
-	ui_fmt_size(size, sizeof size, t->bytes_total);
+	proto_fmt_size(t->bytes_total, size, sizeof size);
 	ui_put_right(y, x + iw, 11, size, A_BOLD);
 	y += 2;
 	ui_put(y, x, 9, "Save to", ui_theme_attr(UI_C_DIM));

@@ -4,45 +4,18 @@
  */
 #include "fmt.h"
 
+#include "text.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
-static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-
-/* Picks the unit for bytes so that the printed number stays below 1000. */
-static int
-size_unit(uint64_t bytes, double *v)
-{
-	double	d = (double)bytes;
-	int	u = 0;
-
-	while (u < 6 && d >= 999.95) {
-		d /= 1024.0;
-		u++;
-	}
-	*v = d;
-	return u;
-}
-
-void
-ui_fmt_size(char *buf, size_t len, uint64_t bytes)
-{
-	double	v;
-	int	u = size_unit(bytes, &v);
-
-	if (u == 0)
-		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-	else
-		snprintf(buf, len, "%.1f %s", v, units[u]);
-}
-
 void
 ui_fmt_rate(char *buf, size_t len, double bytes_per_s)
 {
-	char	s[UI_FMT_SIZE_LEN];
+	char	s[PROTO_SIZE_LEN];
 
 	if (bytes_per_s < 0 || !isfinite(bytes_per_s)) {
 		snprintf(buf, len, "-");
@@ -50,43 +23,23 @@ ui_fmt_rate(char *buf, size_t len, double bytes_per_s)
 	}
 	if (bytes_per_s > 1e18)
 		bytes_per_s = 1e18;
-	ui_fmt_size(s, sizeof s, (uint64_t)(bytes_per_s + 0.5));
+	proto_fmt_size((uint64_t)(bytes_per_s + 0.5), s, sizeof s);
 	snprintf(buf, len, "%s/s", s);
-}
-
-void
-ui_fmt_eta(char *buf, size_t len, double seconds)
-{
-	unsigned long long	s;
-
-	/* More than 99 days is as good as unknown. */
-	if (seconds < 0 || !isfinite(seconds) || seconds >= 99.0 * 86400) {
-		snprintf(buf, len, "--:--");
-		return;
-	}
-	s = (unsigned long long)(seconds + 0.5);
-	if (s < 3600)
-		snprintf(buf, len, "%llu:%02llu", s / 60, s % 60);
-	else if (s < 100 * 3600)
-		snprintf(buf, len, "%llu:%02llu:%02llu", s / 3600, s / 60 % 60,
-		    s % 60);
-	else
-		snprintf(buf, len, "%llud", s / 86400);
 }
 
 void
 ui_fmt_progress(char *buf, size_t len, uint64_t done, uint64_t total)
 {
-	char	a[UI_FMT_SIZE_LEN], b[UI_FMT_SIZE_LEN];
-	double	vd, vt;
-	int	ud, ut;
+	char		 a[PROTO_SIZE_LEN], b[PROTO_SIZE_LEN];
+	double		 vd, vt;
+	const char	*ud, *ut;
 
 	if (done > total)
 		done = total;
-	ud = size_unit(done, &vd);
-	ut = size_unit(total, &vt);
-	if (ud == ut && ud > 0) {
-		snprintf(buf, len, "%.1f/%.1f %s", vd, vt, units[ut]);
+	ud = proto_size_unit(done, &vd);
+	ut = proto_size_unit(total, &vt);
+	if (ud == ut && total >= 1000) {
+		snprintf(buf, len, "%.1f/%.1f %s", vd, vt, ut);
 		return;
 	}
 	if (ud == ut) {
@@ -94,54 +47,18 @@ ui_fmt_progress(char *buf, size_t len, uint64_t done, uint64_t total)
 		    (unsigned long long)total);
 		return;
 	}
-	ui_fmt_size(a, sizeof a, done);
-	ui_fmt_size(b, sizeof b, total);
+	proto_fmt_size(done, a, sizeof a);
+	proto_fmt_size(total, b, sizeof b);
 	snprintf(buf, len, "%s/%s", a, b);
 }
 
-size_t
-ui_utf8_next(const char *str, size_t len, uint32_t *cp)
+/* The next character at s; a malformed byte is one U+FFFD, so callers always advance. */
+static size_t
+next_char(const char *s, size_t len, uint32_t *cp)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	uint32_t		 c, min;
-	size_t			 n, i;
+	size_t	n = proto_utf8_decode(s, len, cp);
 
-	if (len == 0) {
-		*cp = 0xFFFD;
-		return 1;
-	}
-	c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2; c &= 0x1F; min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3; c &= 0x0F; min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4; c &= 0x07; min = 0x10000;
-	} else {
-		*cp = 0xFFFD;
-		return 1;
-	}
-	if (n > len) {
-		*cp = 0xFFFD;
-		return 1;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*cp = 0xFFFD;
-			return 1;
-		}
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-		*cp = 0xFFFD;
-		return 1;
-	}
-	*cp = c;
-	return n;
+	return n == 0 ? 1 : n;
 }
 
 /* True for characters that must never reach the terminal as they are. */
@@ -195,7 +112,7 @@ ui_text_width(const char *s)
 	int		w = 0;
 
 	while (off < len) {
-		n = ui_utf8_next(s + off, len - off, &cp);
+		n = next_char(s + off, len - off, &cp);
 		w += cp_shown(cp, n, &subst);
 		off += n;
 	}
@@ -235,7 +152,7 @@ text_fit(const char *s, int cols, char *out, size_t outlen, bool pad)
 	room = cut ? cols - 1 : cols;
 	w = 0;
 	for (off = 0; off < len; off += n) {
-		n = ui_utf8_next(s + off, len - off, &cp);
+		n = next_char(s + off, len - off, &cp);
 		cw = cp_shown(cp, n, &subst);
 		if (w + cw > room)
 			break;
@@ -278,7 +195,7 @@ ui_text_fit_left(const char *s, int cols, char *out, size_t outlen)
 		return ui_text_fit(s, cols, out, outlen);
 	/* Drop whole characters from the front until the rest fits beside "…". */
 	while (off < len && ui_text_width(s + off) > cols - 1)
-		off += ui_utf8_next(s + off, len - off, &cp);
+		off += next_char(s + off, len - off, &cp);
 	if (!put(out, outlen, &o, ell, sizeof ell - 1))
 		return 0;
 	return 1 + ui_text_fit(s + off, cols - 1, out + o, outlen - o);

@@ -1,5 +1,5 @@
 /*
- * fmt.h: pure text helpers for the TUI: human sizes, rates, ETAs, and
+ * fmt.h: pure text helpers for the front ends: rates, progress, and
  * cutting UTF-8 text to a column width without breaking a character.
  * No curses here, so the unit tests can check every function directly.
  */
@@ -10,25 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UI_FMT_SIZE_LEN	16	/* "1023.9 KiB" and friends, plus NUL */
-
 /* dir with $HOME shown as "~" ("/home/ann/x" -> "~/x"), into buf. */
 void	ui_fmt_home(char *buf, size_t len, const char *dir, const char *home);
-/* "0 B", "512 B", "1.5 KiB", "12.3 MiB", "1.0 GiB": binary units, one decimal. */
-void	ui_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "1.2 MiB/s"; "-" when the rate is unknown (negative). */
 void	ui_fmt_rate(char *buf, size_t len, double bytes_per_s);
-/* "0:05", "12:34", "1:02:03", "4d"; "--:--" when unknown (negative or huge). */
-void	ui_fmt_eta(char *buf, size_t len, double seconds);
 /* "4.5/10.0 MiB" when both share a unit, else "512.0 KiB/1.0 GiB". */
 void	ui_fmt_progress(char *buf, size_t len, uint64_t done, uint64_t total);
-
-/*
- * Decodes one UTF-8 character at s (at most len bytes). Stores the code
- * point in *cp and returns its length in bytes, or returns 1 and stores
- * 0xFFFD for a malformed byte, so callers always make progress.
- */
-size_t	ui_utf8_next(const char *s, size_t len, uint32_t *cp);
 
 /* Display width of a code point: 0, 1 or 2; control characters count 1 (shown as '?'). */
 int	ui_cp_width(uint32_t cp);

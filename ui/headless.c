@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "text.h"
+
 enum headless_cmd {
 	HEADLESS_PEERS,
 	HEADLESS_SEND,
@@ -107,7 +110,7 @@ headless_signal_cb(uv_signal_t *s, int signum)
 	headless_finish(h, 1);
 }
 
-/* "[#########.........]  45%  12.5 MiB of 40 MiB  35.2 MiB/s  ETA 3s" */
+/* "[#########.........]  45%  12.5 MiB of 40.0 MiB  35.2 MiB/s  ETA 0:03" */
 static void
 headless_draw_bar(struct headless *h, const struct client_transfer *t)
 {
@@ -121,11 +124,11 @@ headless_draw_bar(struct headless *h, const struct client_transfer *t)
 	for (i = 0; i < width; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[width] = '\0';
-	client_format_size(t->bytes_done, done, sizeof done);
-	client_format_size(t->bytes_total, total, sizeof total);
-	client_format_size((uint64_t)t->rate, rate, sizeof rate);
-	client_format_duration(t->eta, eta, sizeof eta);
-	fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %s/s  ETA %s%s", bar,
+	proto_fmt_size(t->bytes_done, done, sizeof done);
+	proto_fmt_size(t->bytes_total, total, sizeof total);
+	ui_fmt_rate(rate, sizeof rate, t->rate);
+	proto_fmt_duration(t->rate > 0 ? t->eta : -1, eta, sizeof eta);
+	fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %s  ETA %s%s", bar,
 	    (int)(frac * 100), done, total, rate, eta,
 	    t->state == CLIENT_TRANSFER_VERIFYING ? "  verifying" : "");
 	fflush(stderr);

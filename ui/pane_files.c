@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "fmt.h"
+#include "text.h"
 #include "widget.h"
 
 #define SIZE_COLS	10	/* "1023.9 KiB" */
@@ -19,7 +20,7 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 	struct ui_picker	*p = &ui->picker;
 	const struct ui_entry	*e;
 	char			 dir[PATH_MAX], title[PATH_MAX + 300], foot[128];
-	char			 path[PATH_MAX], size[UI_FMT_SIZE_LEN], tot[UI_FMT_SIZE_LEN];
+	char			 path[PATH_MAX], size[PROTO_SIZE_LEN], tot[PROTO_SIZE_LEN];
 	size_t			 rows, i;
 	attr_t			 sel, a, na;
 	int			 x = r->x + 1, w = r->w - 2, y, tw, namew;
@@ -36,7 +37,7 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 
 	foot[0] = '\0';
 	if (p->nmarks > 0) {
-		ui_fmt_size(tot, sizeof tot, p->marks_total);
+		proto_fmt_size(p->marks_total, tot, sizeof tot);
 		snprintf(foot, sizeof foot, "%zu marked, %s  %zu/%zu", p->nmarks, tot,
 		    p->nview ? p->cursor + 1 : 0, p->nview);
 	} else if (p->nview > 0)
@@ -87,7 +88,7 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 		else if (e->flags & UI_ENTRY_OTHER)
 			snprintf(size, sizeof size, "%s", "-");
 		else
-			ui_fmt_size(size, sizeof size, e->size);
+			proto_fmt_size(e->size, size, sizeof size);
 		ui_put_right(y, x + w - 1, SIZE_COLS, size,
 		    a != A_NORMAL ? a : ui_theme_attr(UI_C_DIM));
 	}
@@ -123,7 +124,7 @@ ui_files_send(struct ui *ui)
 	struct ui_picker		*p = &ui->picker;
 	const struct client_peer	*peer = ui_selected_peer(ui);
 	const struct ui_entry		*e = ui_picker_current(p);
-	char				 one[PATH_MAX], size[UI_FMT_SIZE_LEN];
+	char				 one[PATH_MAX], size[PROTO_SIZE_LEN];
 	char				 text[512], name[256];
 	const char			*base;
 	uint64_t			 total;
@@ -162,7 +163,7 @@ ui_files_send(struct ui *ui)
 		ui->nsend++;
 	}
 	total = p->nmarks > 0 ? p->marks_total : e->size;
-	ui_fmt_size(size, sizeof size, total);
+	proto_fmt_size(total, size, sizeof size);
 	snprintf(ui->confirm_to, sizeof ui->confirm_to, "%s", peer->name);
 	if (n == 1) {
 		base = strrchr(ui->send_paths[0], '/');

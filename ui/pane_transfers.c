@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "fmt.h"
+#include "text.h"
 #include "widget.h"
 
 /* Widths of the fixed columns of a running transfer. */
@@ -55,7 +56,7 @@ ui_xfers_selected(struct ui *ui)
 static void
 state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color *c)
 {
-	char	size[UI_FMT_SIZE_LEN], rate[32], took[16];
+	char	size[PROTO_SIZE_LEN], rate[32], took[16];
 	double	secs;
 	size_t	n;
 
@@ -76,11 +77,11 @@ state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color
 		snprintf(buf, len, "accepted, connecting...");
 		break;
 	case CLIENT_TRANSFER_DONE:
-		ui_fmt_size(size, sizeof size, t->bytes_total);
+		proto_fmt_size(t->bytes_total, size, sizeof size);
 		secs = t->ended_ms > t->started_ms && t->started_ms > 0 ?
 		    (double)(t->ended_ms - t->started_ms) / 1000.0 : 0;
 		if (secs > 0) {
-			ui_fmt_eta(took, sizeof took, secs);
+			proto_fmt_duration(secs, took, sizeof took);
 			ui_fmt_rate(rate, sizeof rate, (double)t->bytes_total / secs);
 			snprintf(buf, len, "done %s verified  %s in %s, %s",
 			    ui_glyph("\xe2\x9c\x93", "+"), size, took, rate);
@@ -182,7 +183,7 @@ draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
 		snprintf(rate, sizeof rate, "-");
 	ui_put_right(y, cx + RATE_COLS, RATE_COLS, rate, a);
 	cx += RATE_COLS + 1;
-	ui_fmt_eta(eta, sizeof eta, t->rate > 0 ? t->eta : -1);
+	proto_fmt_duration(t->rate > 0 ? t->eta : -1, eta, sizeof eta);
 	ui_put_right(y, cx + ETA_COLS, ETA_COLS, eta, a != A_NORMAL ? a :
 	    ui_theme_attr(UI_C_DIM));
 }

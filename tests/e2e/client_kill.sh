@@ -29,7 +29,7 @@ kill -TERM "$RX"
 t_check "bob exits 1 when interrupted mid-transfer" exited "$RX" 1 10
 t_check "alice exits 1" exited "$SX_PID" 1 10
 t_check "alice says bob cancelled, and how far it got" err_matches "$T_DIR/alice.s.err" \
-    '^ferry: bob cancelled the transfer after [0-9.]+ [KMG]?i?B of 64 MiB: interrupted$'
+    '^ferry: bob cancelled the transfer after [0-9.]+ [KMG]?i?B of 64\.0 MiB: interrupted$'
 t_check "bob removed its part file" no_part_files "$T_DIR/bob"
 t_check "bob says what happened" contains "$T_DIR/bob.err" "ferry: interrupted; the transfer was cancelled"
 
@@ -41,7 +41,7 @@ t_check "bytes are flowing to carol" t_wait_for 20 part_bigger_than "$T_DIR/caro
 kill -KILL "$RX"
 t_check "alice2 exits 1 when carol dies" exited "$SX_PID" 1 10
 t_check "alice2 says carol disconnected and nothing was saved" err_matches "$T_DIR/alice2.s.err" \
-    '^ferry: carol disconnected after [0-9.]+ [KMG]?i?B of 64 MiB; nothing was saved$'
+    '^ferry: carol disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved$'
 
 # --- the sender is killed outright ------------------------------------------
 start_receiver dave "$T_DIR/dave" --count 1
@@ -51,7 +51,7 @@ t_check "bytes are flowing to dave" t_wait_for 20 part_bigger_than "$T_DIR/dave"
 kill -KILL "$SX_PID"
 t_check "dave exits 1 when the sender dies" exited "$RX" 1 10
 t_check "dave says erin disconnected and nothing was saved" err_matches "$T_DIR/dave.err" \
-    '^ferry: erin disconnected after [0-9.]+ [KMG]?i?B of 64 MiB; nothing was saved$'
+    '^ferry: erin disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved$'
 t_check "dave removed its part file" no_part_files "$T_DIR/dave"
 t_check "dave printed no saved line" test ! -s "$T_DIR/dave.out"
 
@@ -64,7 +64,7 @@ kill -KILL "$RELAY_PID"
 t_check "gina exits 1 when the relay dies" exited "$SX_PID" 1 10
 t_check "frank exits 1 when the relay dies" exited "$RX" 1 10
 t_check "gina says the relay went away" err_matches "$T_DIR/gina.s.err" \
-    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 64 MiB; nothing was saved\$"
+    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved\$"
 t_check "frank says the relay went away" contains "$T_DIR/frank.err" \
     "ferry: lost the connection to the relay $RELAY_ADDR after"
 t_check "frank removed its part file" no_part_files "$T_DIR/frank"

@@ -31,7 +31,7 @@ kill -STOP "$RELAY_PID"
 t_check "alice gives up on the stopped relay (exit 1)" exited "$ALICE" 1 20
 t_check "bob gives up on the stopped relay (exit 1)" exited "$BOB" 1 20
 t_check "alice says the relay stopped answering, and how far it got" err_matches "$T_DIR/alice.err" \
-    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 32 MiB: it stopped answering \\(silent for 1500 ms\\); nothing was saved\$"
+    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 32\.0 MiB: it stopped answering \\(silent for 1500 ms\\); nothing was saved\$"
 t_check "bob says the relay stopped answering" grep -qF \
     "ferry: the relay $RELAY_ADDR stopped answering (silent for 1500 ms)" "$T_DIR/bob.err"
 t_check "bob removed its part file" no_part_files "$T_DIR/bob"

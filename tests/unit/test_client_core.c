@@ -750,28 +750,9 @@ test_api_errors(void **state)
 }
 
 static void
-test_format(void **state)
+test_state_names(void **state)
 {
-	static const struct {
-		uint64_t	 n;
-		const char	*s;
-	} sizes[] = {
-		{ 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1 KiB" },
-		{ 1536, "1.5 KiB" }, { 12 * 1048576 + 524288, "12.5 MiB" },
-		{ 40ULL * 1048576, "40 MiB" }, { 1ULL << 30, "1 GiB" },
-		{ 5ULL << 40, "5 TiB" },
-	};
-	char	buf[32];
-	size_t	i;
-
 	(void)state;
-	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-		assert_string_equal(client_format_size(sizes[i].n, buf, sizeof buf),
-		    sizes[i].s);
-	assert_string_equal(client_format_duration(-1, buf, sizeof buf), "--");
-	assert_string_equal(client_format_duration(7, buf, sizeof buf), "7s");
-	assert_string_equal(client_format_duration(185, buf, sizeof buf), "3m05s");
-	assert_string_equal(client_format_duration(7800, buf, sizeof buf), "2h10m");
 	assert_string_equal(client_transfer_state_name(CLIENT_TRANSFER_WAITING),
 	    "waiting");
 	assert_string_equal(client_transfer_state_name(CLIENT_TRANSFER_DONE), "done");
@@ -785,7 +766,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_state_names),
 		cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peers_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offer_accept, setup, teardown),

@@ -77,6 +77,8 @@ test_size(void **state)
 	} rows[] = {
 		{ 0, "0 B" }, { 1, "1 B" }, { 999, "999 B" },
 		{ 1000, "1.0 KiB" }, { 1024, "1.0 KiB" }, { 1536, "1.5 KiB" },
+		{ 10 * 1048576ULL + 314573, "10.3 MiB" },
+		{ 1023 * 1048576ULL, "1.0 GiB" }, { 5ULL << 40, "5.0 TiB" },
 		{ 40ULL << 20, "40.0 MiB" }, { (3ULL << 30) / 2, "1.5 GiB" },
 		{ UINT64_MAX, "16.0 EiB" },
 	};
@@ -104,10 +106,14 @@ test_duration(void **state)
 	(void)state;
 	assert_string_equal(proto_fmt_duration(0, buf, sizeof buf), "0:00");
 	assert_string_equal(proto_fmt_duration(5, buf, sizeof buf), "0:05");
+	assert_string_equal(proto_fmt_duration(5.2, buf, sizeof buf), "0:05");
 	assert_string_equal(proto_fmt_duration(185, buf, sizeof buf), "3:05");
+	assert_string_equal(proto_fmt_duration(754, buf, sizeof buf), "12:34");
 	assert_string_equal(proto_fmt_duration(3723, buf, sizeof buf), "1:02:03");
 	assert_string_equal(proto_fmt_duration(100 * 3600, buf, sizeof buf), "4d");
 	assert_string_equal(proto_fmt_duration(-1, buf, sizeof buf), "--:--");
+	assert_string_equal(proto_fmt_duration(1e12, buf, sizeof buf), "--:--");
+	assert_string_equal(proto_fmt_duration(0.0 / 0.0, buf, sizeof buf), "--:--");
 	assert_string_equal(proto_fmt_duration(99.0 * 86400, buf, sizeof buf),
 	    "--:--");
 }

@@ -14,31 +14,6 @@
 #include "fmt.h"
 
 static void
-test_size(void **state)
-{
-	char	b[UI_FMT_SIZE_LEN];
-
-	(void)state;
-	ui_fmt_size(b, sizeof b, 0);
-	assert_string_equal(b, "0 B");
-	ui_fmt_size(b, sizeof b, 999);
-	assert_string_equal(b, "999 B");
-	/* 1000 bytes would print as "1000 B", wider than every other size: go up a unit. */
-	ui_fmt_size(b, sizeof b, 1000);
-	assert_string_equal(b, "1.0 KiB");
-	ui_fmt_size(b, sizeof b, 1536);
-	assert_string_equal(b, "1.5 KiB");
-	ui_fmt_size(b, sizeof b, 10 * 1048576ULL + 314573);
-	assert_string_equal(b, "10.3 MiB");
-	ui_fmt_size(b, sizeof b, 1023 * 1048576ULL);
-	assert_string_equal(b, "1.0 GiB");
-	ui_fmt_size(b, sizeof b, 5ULL << 40);
-	assert_string_equal(b, "5.0 TiB");
-	ui_fmt_size(b, sizeof b, UINT64_MAX);
-	assert_string_equal(b, "16.0 EiB");
-}
-
-static void
 test_home(void **state)
 {
 	char	b[64];
@@ -73,30 +48,6 @@ test_rate(void **state)
 }
 
 static void
-test_eta(void **state)
-{
-	char	b[32];
-
-	(void)state;
-	ui_fmt_eta(b, sizeof b, -1);
-	assert_string_equal(b, "--:--");
-	ui_fmt_eta(b, sizeof b, 0);
-	assert_string_equal(b, "0:00");
-	ui_fmt_eta(b, sizeof b, 5.2);
-	assert_string_equal(b, "0:05");
-	ui_fmt_eta(b, sizeof b, 754);
-	assert_string_equal(b, "12:34");
-	ui_fmt_eta(b, sizeof b, 3723);
-	assert_string_equal(b, "1:02:03");
-	ui_fmt_eta(b, sizeof b, 100 * 3600 + 5);
-	assert_string_equal(b, "4d");
-	ui_fmt_eta(b, sizeof b, 1e12);
-	assert_string_equal(b, "--:--");
-	ui_fmt_eta(b, sizeof b, 0.0 / 0.0);
-	assert_string_equal(b, "--:--");
-}
-
-static void
 test_progress(void **state)
 {
 	char	b[48];
@@ -111,28 +62,6 @@ test_progress(void **state)
 	/* done is clamped to total. */
 	ui_fmt_progress(b, sizeof b, 30, 20);
 	assert_string_equal(b, "20/20 B");
-}
-
-static void
-test_utf8_next(void **state)
-{
-	uint32_t	cp;
-
-	(void)state;
-	assert_int_equal(ui_utf8_next("a", 1, &cp), 1);
-	assert_int_equal(cp, 'a');
-	assert_int_equal(ui_utf8_next("\xc3\xa9", 2, &cp), 2);
-	assert_int_equal(cp, 0xE9);
-	assert_int_equal(ui_utf8_next("\xe6\x97\xa5", 3, &cp), 3);
-	assert_int_equal(cp, 0x65E5);
-	assert_int_equal(ui_utf8_next("\xf0\x9f\x93\x81", 4, &cp), 4);
-	assert_int_equal(cp, 0x1F4C1);
-	/* Truncated, overlong, surrogate and stray continuation bytes each take one byte. */
-	assert_int_equal(ui_utf8_next("\xe6\x97", 2, &cp), 1);
-	assert_int_equal(cp, 0xFFFD);
-	assert_int_equal(ui_utf8_next("\xc0\xaf", 2, &cp), 1);
-	assert_int_equal(ui_utf8_next("\xed\xa0\x80", 3, &cp), 1);
-	assert_int_equal(ui_utf8_next("\x80", 1, &cp), 1);
 }
 
 static void
@@ -268,12 +197,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_home),
 		cmocka_unit_test(test_rate),
-		cmocka_unit_test(test_eta),
 		cmocka_unit_test(test_progress),
-		cmocka_unit_test(test_utf8_next),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_pad),

@@ -95,9 +95,17 @@ $(UI_OBJ) $(FERRY_OBJ):		LAYER = -Iproto -Isrc -Iui $(UV_CFLAGS) $(CURSES_CFLAGS
 $(UNIT_OBJ):			LAYER = -Iproto -Iserver -Isrc -Iui $(UV_CFLAGS) \
 				    $(CURSES_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CMOCKA_CFLAGS)
 $(TOOL_OBJ):			LAYER = -Iproto -Isrc $(UV_CFLAGS) $(CRYPTO_CFLAGS)
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LAYER) -c $< -o $@
+
+# The compiler and flags of the last build: when they change (make
+# CC=clang after a gcc build), every object is rebuilt, never mixed.
+FLAGS_NOW = $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+$(BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' >$@
+.PHONY: FORCE
 
 # Objects of the unit tests and tools are kept, not removed as intermediates.
 .SECONDARY: $(UNIT_OBJ) $(TOOL_OBJ)

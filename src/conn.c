@@ -544,9 +544,3 @@ client_conn_closing(const struct client_conn *c)
 {
 	return (c->flags & CONN_CLOSING) != 0;
 }
-
-void
-client_conn_set_arg(struct client_conn *c, void *arg)
-{
-	c->arg = arg;
-}

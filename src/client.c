@@ -81,21 +81,6 @@ client__unbusy(struct client *c)
 		c->ops.on_state(c, CLIENT_CLOSED, "", 0, c->arg);
 }
 
-/* Formats a line and passes it to on_message. */
-static void
-message(struct client *c, const char *fmt, ...)
-{
-	char	line[1024];
-	va_list	ap;
-
-	if (c->ops.on_message == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	c->ops.on_message(c, line, c->arg);
-}
-
 int
 client__send(struct client *c, const struct proto_msg *m)
 {
@@ -139,6 +124,21 @@ client__update_active(struct client *c)
 }
 
 /* --- small helpers ------------------------------------------------------ */
+
+/* Formats a line and passes it to on_message. */
+static void
+message(struct client *c, const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+
+	if (c->ops.on_message == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->ops.on_message(c, line, c->arg);
+}
 
 static void
 set_state(struct client *c, enum client_state s, const char *reason,

@@ -17,7 +17,7 @@
 #include "name.h"
 #include "text.h"
 
-/* --- small helpers ------------------------------------------------------------- */
+/* --- small helpers ----------------------------------------------------- */
 
 /*
  * A name from the wire made safe to show: control characters and bytes
@@ -179,6 +179,8 @@ xfer__free_blocks(struct transfer *t)
 	}
 	t->nspare = 0;
 }
+
+/* --- lifecycle and the list --------------------------------------------- */
 
 /* A new transfer at the end of the list; NULL when out of memory. */
 struct transfer *
@@ -390,6 +392,8 @@ xfer__fail(struct transfer *t, const char *fmt, ...)
 	xfer__end(t, CLIENT_TRANSFER_FAILED, "%s", why);
 }
 
+/* --- control messages about transfers ---------------------------------- */
+
 /* The other side is gone: say so, with how far we got. */
 static void
 peer_gone(struct transfer *t)
@@ -560,6 +564,7 @@ client__xfer_control(struct transfer_engine *e, const struct proto_msg *m)
 	}
 }
 
+/* We stop: tell the relay why, remove part files. */
 static int
 cancel(struct transfer *t, const char *reason)
 {

@@ -65,8 +65,9 @@ job_stat(struct transfer *t)
 }
 
 static void
-job_open_read(struct transfer *t, size_t i)
+job_open_read(struct transfer *t)
 {
+	size_t			 i = t->job_file;
 	struct transfer_file	*xf = &t->xf[i];
 	const char		*path = t->pub.files[i].path;
 	struct stat		 st;
@@ -107,8 +108,10 @@ fail:
 }
 
 static void
-job_read(struct transfer *t, size_t i, struct transfer_block *b)
+job_read(struct transfer *t)
 {
+	size_t			 i = t->job_file;
+	struct transfer_block	*b = t->job_block;
 	struct transfer_file	*xf = &t->xf[i];
 	const char		*path = t->pub.files[i].path;
 	uint64_t		 left = t->pub.files[i].size - xf->offset;
@@ -170,8 +173,9 @@ job_space(struct transfer *t)
 }
 
 static void
-job_open_part(struct transfer *t, size_t i)
+job_open_part(struct transfer *t)
 {
+	size_t			 i = t->job_file;
 	struct transfer_file	*xf = &t->xf[i];
 	int			 r;
 
@@ -193,8 +197,9 @@ job_open_part(struct transfer *t, size_t i)
 }
 
 static void
-job_write(struct transfer *t, struct transfer_block *b)
+job_write(struct transfer *t)
 {
+	struct transfer_block	*b = t->job_block;
 	struct transfer_file	*xf = &t->xf[b->file];
 	size_t			 done = 0;
 	ssize_t			 n;
@@ -224,8 +229,9 @@ job_write(struct transfer *t, struct transfer_block *b)
 }
 
 static void
-job_finish(struct transfer *t, size_t i)
+job_finish(struct transfer *t)
 {
+	size_t			 i = t->job_file;
 	struct transfer_file	*xf = &t->xf[i];
 	int			 r;
 
@@ -298,40 +304,25 @@ job_cleanup(struct transfer *t)
 	}
 }
 
+/* Each job's work, by job_op; it reads job_file and job_block itself. */
+static void (*const jobs[])(struct transfer *) = {
+	[JOB_STAT] = job_stat,
+	[JOB_OPEN_READ] = job_open_read,
+	[JOB_READ] = job_read,
+	[JOB_SPACE] = job_space,
+	[JOB_OPEN_PART] = job_open_part,
+	[JOB_WRITE] = job_write,
+	[JOB_FINISH] = job_finish,
+	[JOB_COMMIT] = job_commit,
+	[JOB_CLEANUP] = job_cleanup,
+};
+
 static void
 work_cb(uv_work_t *w)
 {
 	struct transfer	*t = w->data;
 
-	switch (t->job_op) {
-	case JOB_STAT:
-		job_stat(t);
-		break;
-	case JOB_OPEN_READ:
-		job_open_read(t, t->job_file);
-		break;
-	case JOB_READ:
-		job_read(t, t->job_file, t->job_block);
-		break;
-	case JOB_SPACE:
-		job_space(t);
-		break;
-	case JOB_OPEN_PART:
-		job_open_part(t, t->job_file);
-		break;
-	case JOB_WRITE:
-		job_write(t, t->job_block);
-		break;
-	case JOB_FINISH:
-		job_finish(t, t->job_file);
-		break;
-	case JOB_COMMIT:
-		job_commit(t);
-		break;
-	case JOB_CLEANUP:
-		job_cleanup(t);
-		break;
-	}
+	jobs[t->job_op](t);
 }
 
 /* --- back on the loop --------------------------------------------------- */

@@ -89,19 +89,16 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 		return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
 	}
 	switch (m.type) {
-	case PROTO_MSG_FILE_END:
-		if (t->pub.dir == CLIENT_RECEIVE)
+	case PROTO_MSG_FILE_END:	/* sender to receiver */
+	case PROTO_MSG_RECEIPT:		/* receiver to sender */
+		if (m.type == PROTO_MSG_FILE_END && t->pub.dir == CLIENT_RECEIVE)
 			xfer__rx_file_end(t, &m);
-		else
-			xfer__fail(t, "%s sent file_end to the sender",
-			    t->pub.peer_name);
-		break;
-	case PROTO_MSG_RECEIPT:
-		if (t->pub.dir == CLIENT_SEND)
+		else if (m.type == PROTO_MSG_RECEIPT && t->pub.dir == CLIENT_SEND)
 			xfer__receipt(t, &m);
 		else
-			xfer__fail(t, "%s sent a receipt to the receiver",
-			    t->pub.peer_name);
+			xfer__fail(t, "%s sent %s to the %s", t->pub.peer_name,
+			    m.type == PROTO_MSG_FILE_END ? "file_end" : "a receipt",
+			    t->pub.dir == CLIENT_SEND ? "sender" : "receiver");
 		break;
 	case PROTO_MSG_ERROR:
 		xfer__end(t, CLIENT_TRANSFER_FAILED, "the relay stopped the transfer: %s",

@@ -96,10 +96,10 @@ enum {
 struct transfer {
 	struct client_transfer	 pub;		/* first: what front ends read */
 	TAILQ_ENTRY(transfer)	 entry;
-	struct transfer_engine	*e;
+	struct transfer_engine	*e;		/* the engine whose list holds it */
 	uint64_t		 ref;		/* send: our offer's ref */
 	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
-	struct client_conn		*data;		/* data connection; NULL when none */
+	struct client_conn	*data;		/* data connection; NULL when none */
 	char			 token[PROTO_TOKEN_LEN + 1];
 	int			 flags;
 #define TRANSFER_JOB		0x0001	/* a job is on the thread pool */
@@ -158,11 +158,13 @@ void	xfer__text(char *dst, size_t dstlen, const char *src);
 const char *xfer__amount(const struct transfer *t, char *buf, size_t len);
 
 /* transfer_disk.c: the jobs on the thread pool. */
+/* Queues job op; on 0, b belongs to the job, else it stays the caller's. */
 int	xfer__job(struct transfer *t, int op, size_t file,
 	    struct transfer_block *b);
+/* Closes files and removes part files (on the pool) once no job holds them. */
 void	xfer__release(struct transfer *t);
 
-/* transfer_send.c */
+/* transfer_send.c. The after_ functions take the job's results; those with b own it. */
 void	xfer__send_offer(struct transfer *t);
 void	xfer__tx_pump(struct transfer *t);
 void	xfer__after_read(struct transfer *t, struct transfer_block *b);
@@ -179,7 +181,7 @@ void	xfer__rx_data(struct transfer *t, const uint8_t *p, size_t len);
 void	xfer__rx_file_end(struct transfer *t, const struct proto_msg *m);
 void	xfer__rx_pump(struct transfer *t);
 void	xfer__after_write(struct transfer *t, struct transfer_block *b);
-void	xfer__after_finish(struct transfer *t, struct transfer_block *b);
+void	xfer__after_finish(struct transfer *t, const struct transfer_block *b);	/* b: borrowed */
 void	xfer__after_commit(struct transfer *t);
 
 /* transfer_data.c: a transfer's own connection to the relay. */

@@ -356,7 +356,7 @@ xfer__after_write(struct transfer *t, struct transfer_block *b)
 }
 
 void
-xfer__after_finish(struct transfer *t, struct transfer_block *b)
+xfer__after_finish(struct transfer *t, const struct transfer_block *b)
 {
 	struct transfer_file	*xf = &t->xf[b->file];
 	char			 q[128], msg[256];

@@ -1,7 +1,8 @@
 /*
  * client.c: the client core's control connection and public API. One
  * connection to the relay carries hello, the live peer list and the offers;
- * transfer.c does the rest. Every front end sees only client.h.
+ * the transfer engine (transfer.h) does the rest. Every front end sees only
+ * client.h.
  */
 #include "client.h"
 
@@ -11,24 +12,66 @@
 #include <string.h>
 
 #include "addr.h"
-#include "core.h"
+#include "conn.h"
 #include "digest.h"
+#include "msg.h"
 #include "name.h"
 #include "peers.h"
 #include "transfer.h"
 
-static void	client_connect(struct client *);
+#define CONNECT_TIMEOUT	10000	/* ms to connect and get a welcome */
+#define BACKOFF_MAX	30	/* seconds between reconnect attempts, at most */
 
-/* --- accounting and small helpers --------------------------------------- */
+struct client {
+	uv_loop_t		*loop;
+	char			*server;	/* owned: "HOST:PORT" as given */
+	char			*host;		/* owned: without brackets */
+	char			*port;		/* owned */
+	char			*name;		/* owned: our peer name */
+	char			*dir;		/* owned: receive folder */
+	bool			 reconnect;
+	struct client_ops	 ops;
+	void			*arg;
+
+	enum client_state	 state;
+	struct client_conn	*ctl;		/* control connection; NULL when none */
+	uv_timer_t		 timer;		/* connect timeout, keepalive, reconnect backoff */
+	uint64_t		 ping_ms;	/* relay silence before we ping */
+	uint64_t		 idle_ms;	/* relay silence before we give up */
+	uint64_t		 rx_ms;		/* uv_now() of the last control frame */
+	bool			 pinged;	/* a ping went out since that frame */
+	bool			 silent;	/* we gave up on a silent relay */
+	unsigned		 backoff;	/* seconds before the next reconnect */
+	char			 why[PROTO_TEXT_MAX + 128];	/* why the last connection ended */
+
+	uint64_t		 self_id;
+	char			 self_name[PROTO_PEER_NAME_MAX + 1];
+	char			 self_addr[PROTO_ADDR_MAX + 1];
+	struct client_peer_list	 peers;
+
+	struct transfer_engine	*xfers;		/* owned: the transfers (transfer.h) */
+
+	unsigned		 busy;		/* open handles and jobs: CLOSED waits for 0 */
+	bool			 started;
+	bool			 closing;
+	bool			 closed;
+	bool			 in_close;	/* inside client_close: no CLOSED report yet */
+};
+
+static void	connect_relay(struct client *);
+static void	message(struct client *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* --- what the transfer engine needs (transfer.h) ----------------------- */
 
 void
-client_busy(struct client *c)
+client__busy(struct client *c)
 {
 	c->busy++;
 }
 
 void
-client_unbusy(struct client *c)
+client__unbusy(struct client *c)
 {
 	if (--c->busy > 0 || !c->closing || c->closed || c->in_close)
 		return;
@@ -38,8 +81,53 @@ client_unbusy(struct client *c)
 		c->ops.on_state(c, CLIENT_CLOSED, "", 0, c->arg);
 }
 
+int
+client__send(struct client *c, const struct proto_msg *m)
+{
+	if (c->ctl == NULL || client_conn_closing(c->ctl))
+		return UV_ENOTCONN;
+	return client_conn_send_msg(c->ctl, m);
+}
+
 void
-client_message(struct client *c, const char *fmt, ...)
+client__report(struct client *c, const struct client_transfer *t)
+{
+	if (c->ops.on_transfer != NULL)
+		c->ops.on_transfer(c, t, c->arg);
+}
+
+int
+client__incoming(struct client *c, const struct client_transfer *t)
+{
+	if (c->ops.on_incoming == NULL)
+		return UV_ENOSYS;
+	c->ops.on_incoming(c, t, c->arg);
+	return 0;
+}
+
+/*
+ * Recounts every peer's transfers that have not ended, and calls on_peers
+ * whenever there are peers, so the front end shows the new counts.
+ */
+void
+client__update_active(struct client *c)
+{
+	const struct client_transfer	*t = NULL;
+
+	client_peers_reset_active(&c->peers);
+	while ((t = client__xfer_next(c->xfers, t)) != NULL) {
+		if (!CLIENT_TRANSFER_ENDED(t->state) && t->peer_id != 0)
+			client_peers_add_active(&c->peers, t->peer_id);
+	}
+	if (c->peers.n > 0 && c->ops.on_peers != NULL)
+		c->ops.on_peers(c, c->arg);
+}
+
+/* --- small helpers ------------------------------------------------------ */
+
+/* Formats a line and passes it to on_message. */
+static void
+message(struct client *c, const char *fmt, ...)
 {
 	char	line[1024];
 	va_list	ap;
@@ -52,30 +140,8 @@ client_message(struct client *c, const char *fmt, ...)
 	c->ops.on_message(c, line, c->arg);
 }
 
-int
-client_send(struct client *c, const struct proto_msg *m)
-{
-	if (c->ctl == NULL || client_conn_closing(c->ctl))
-		return UV_ENOTCONN;
-	return client_conn_send_msg(c->ctl, m);
-}
-
-void
-client_update_active(struct client *c)
-{
-	const struct transfer	*t;
-
-	client_peers_reset_active(&c->peers);
-	TAILQ_FOREACH(t, &c->transfers, entry) {
-		if (!CLIENT_TRANSFER_ENDED(t->pub.state) && t->pub.peer_id != 0)
-			client_peers_add_active(&c->peers, t->pub.peer_id);
-	}
-	if (c->peers.n > 0 && c->ops.on_peers != NULL)
-		c->ops.on_peers(c, c->arg);
-}
-
 static void
-client_set_state(struct client *c, enum client_state s, const char *reason,
+set_state(struct client *c, enum client_state s, const char *reason,
     unsigned retry)
 {
 	c->state = s;
@@ -109,11 +175,11 @@ parse_server(const char *server, char **host, char **port)
 
 /* --- the control connection --------------------------------------------- */
 
-static void	client_timer_cb(uv_timer_t *);
+static void	timer_cb(uv_timer_t *);
 
 /* "60 s" or "250 ms", for messages people read. */
 static const char *
-client_dur(char *buf, size_t len, uint64_t ms)
+fmt_ms(char *buf, size_t len, uint64_t ms)
 {
 	if (ms % 1000 == 0)
 		snprintf(buf, len, "%llu s", (unsigned long long)(ms / 1000));
@@ -128,7 +194,7 @@ client_dur(char *buf, size_t len, uint64_t ms)
  * minutes, so ping it after ping_ms and give up after idle_ms.
  */
 static void
-client_keepalive(struct client *c)
+keepalive(struct client *c)
 {
 	struct proto_msg	m;
 	uint64_t		now = uv_now(c->loop), silent, next;
@@ -137,7 +203,7 @@ client_keepalive(struct client *c)
 	silent = now - c->rx_ms;
 	if (silent >= c->idle_ms) {
 		snprintf(c->why, sizeof c->why, "the relay %s stopped answering "
-		    "(silent for %s)", c->server, client_dur(d, sizeof d,
+		    "(silent for %s)", c->server, fmt_ms(d, sizeof d,
 		    c->idle_ms));
 		c->silent = true;
 		client_conn_close(c->ctl);
@@ -152,18 +218,18 @@ client_keepalive(struct client *c)
 	next = c->idle_ms;
 	if (!c->pinged && silent < c->ping_ms && c->ping_ms < next)
 		next = c->ping_ms;
-	uv_timer_start(&c->timer, client_timer_cb, next - silent, 0);
+	uv_timer_start(&c->timer, timer_cb, next - silent, 0);
 }
 
 static void
-client_timer_cb(uv_timer_t *tm)
+timer_cb(uv_timer_t *tm)
 {
 	struct client	*c = tm->data;
 
 	if (c->closing)
 		return;
 	if (c->state == CLIENT_CONNECTED && c->ctl != NULL) {
-		client_keepalive(c);
+		keepalive(c);
 		return;
 	}
 	if (c->state == CLIENT_CONNECTING && c->ctl != NULL) {
@@ -174,11 +240,11 @@ client_timer_cb(uv_timer_t *tm)
 		return;
 	}
 	if (c->state == CLIENT_DISCONNECTED && c->ctl == NULL)
-		client_connect(c);
+		connect_relay(c);
 }
 
 static void
-client_ctl_connect(struct client_conn *conn, int status, void *arg)
+ctl_connect(struct client_conn *conn, int status, void *arg)
 {
 	struct client		*c = arg;
 	struct proto_msg	 m;
@@ -200,7 +266,7 @@ client_ctl_connect(struct client_conn *conn, int status, void *arg)
 
 /* The relay's word on the whole connection (it closes it afterwards). */
 static void
-client_ctl_error(struct client *c, const struct proto_msg *m)
+ctl_error(struct client *c, const struct proto_msg *m)
 {
 	const char	*text = m->message[0] ? m->message : m->code;
 
@@ -230,7 +296,7 @@ client_ctl_error(struct client *c, const struct proto_msg *m)
 }
 
 static void
-client_welcome(struct client *c, const struct proto_msg *m)
+on_welcome(struct client *c, const struct proto_msg *m)
 {
 	if (c->state == CLIENT_CONNECTED)
 		return;
@@ -240,13 +306,13 @@ client_welcome(struct client *c, const struct proto_msg *m)
 	c->why[0] = '\0';
 	c->backoff = 0;
 	uv_timer_stop(&c->timer);
-	client_set_state(c, CLIENT_CONNECTED, "", 0);
+	set_state(c, CLIENT_CONNECTED, "", 0);
 	if (c->state == CLIENT_CONNECTED && !c->closing && c->ctl != NULL)
-		uv_timer_start(&c->timer, client_timer_cb, c->ping_ms, 0);
+		uv_timer_start(&c->timer, timer_cb, c->ping_ms, 0);
 }
 
 static int
-client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
+ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 {
 	struct client		*c = arg;
 	struct proto_msg	 m, pong;
@@ -264,7 +330,7 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 	}
 	if ((r = proto_msg_decode(f->payload, f->len, &m, err, sizeof err)) != 0) {
 		/* A newer relay may know types we do not: say so, carry on. */
-		client_message(c, "ignored a message from the relay: %s", err);
+		message(c, "ignored a message from the relay: %s", err);
 		return 0;
 	}
 	if (m.type != PROTO_MSG_WELCOME && m.type != PROTO_MSG_ERROR &&
@@ -275,26 +341,26 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 	}
 	switch (m.type) {
 	case PROTO_MSG_WELCOME:
-		client_welcome(c, &m);
+		on_welcome(c, &m);
 		break;
 	case PROTO_MSG_PEER_LIST:
 		r = client_peers_apply_list(&c->peers, m.peers, m.npeers, m.more);
 		if (r == 1)
-			client_update_active(c);
+			client__update_active(c);
 		if (r == 1 && c->peers.n == 0 && c->ops.on_peers != NULL)
 			c->ops.on_peers(c, c->arg);
 		break;
 	case PROTO_MSG_PEER_JOINED:
 		if (client_peers_join(&c->peers, m.peers, m.npeers) == 0 &&
 		    c->peers.loaded) {
-			client_update_active(c);
+			client__update_active(c);
 		}
 		break;
 	case PROTO_MSG_PEER_LEFT:
-		client_xfer_peers_left(c, m.ids, m.nids);
+		client__xfer_peers_left(c->xfers, m.ids, m.nids);
 		if (client_peers_leave(&c->peers, m.ids, m.nids) > 0 &&
 		    c->peers.loaded) {
-			client_update_active(c);
+			client__update_active(c);
 			if (c->peers.n == 0 && c->ops.on_peers != NULL)
 				c->ops.on_peers(c, c->arg);
 		}
@@ -306,17 +372,17 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 	case PROTO_MSG_PONG:
 		break;
 	case PROTO_MSG_ERROR:
-		if (client_xfer_on_control(c, &m))
+		if (client__xfer_control(c->xfers, &m))
 			break;
 		/* The one error about the connection that does not close it. */
 		if (proto_code_parse(m.code) == PROTO_E_RATE_LIMITED)
-			client_message(c, "relay %s: %s", c->server,
+			message(c, "relay %s: %s", c->server,
 			    m.message[0] ? m.message : m.code);
 		else
-			client_ctl_error(c, &m);
+			ctl_error(c, &m);
 		break;
 	default:
-		(void)client_xfer_on_control(c, &m);
+		(void)client__xfer_control(c->xfers, &m);
 		break;
 	}
 	proto_msg_free(&m);
@@ -324,7 +390,7 @@ client_ctl_frame(struct client_conn *conn, const struct proto_frame *f, void *ar
 }
 
 static void
-client_ctl_lost(struct client_conn *conn, int status, void *arg)
+ctl_lost(struct client_conn *conn, int status, void *arg)
 {
 	struct client	*c = arg;
 
@@ -346,11 +412,23 @@ client_ctl_lost(struct client_conn *conn, int status, void *arg)
 		    uv_strerror(status));
 }
 
+/* With reconnect on, schedules the next attempt (1 s doubling to 30 s); the seconds, or 0. */
+static unsigned
+retry_later(struct client *c)
+{
+	if (!c->reconnect)
+		return 0;
+	c->backoff = c->backoff == 0 ? 1 : c->backoff * 2;
+	if (c->backoff > BACKOFF_MAX)
+		c->backoff = BACKOFF_MAX;
+	uv_timer_start(&c->timer, timer_cb, (uint64_t)c->backoff * 1000, 0);
+	return c->backoff;
+}
+
 static void
-client_ctl_closed(struct client_conn *conn, void *arg)
+ctl_closed(struct client_conn *conn, void *arg)
 {
 	struct client	*c = arg;
-	unsigned	 retry = 0;
 	bool		 had_peers = c->peers.n > 0;
 	char		 why[128], d[32];
 
@@ -363,36 +441,27 @@ client_ctl_closed(struct client_conn *conn, void *arg)
 	if (c->silent) {
 		/* Transfers say why too: their bytes just stopped. */
 		snprintf(why, sizeof why, "it stopped answering (silent for %s)",
-		    client_dur(d, sizeof d, c->idle_ms));
-		client_xfer_relay_lost(c, why);
+		    fmt_ms(d, sizeof d, c->idle_ms));
+		client__xfer_relay_lost(c->xfers, why);
 	} else
-		client_xfer_relay_lost(c, "");
+		client__xfer_relay_lost(c->xfers, "");
 	if (had_peers && c->ops.on_peers != NULL)
 		c->ops.on_peers(c, c->arg);
-	if (!c->closing) {
-		if (c->reconnect) {
-			c->backoff = c->backoff == 0 ? 1 : c->backoff * 2;
-			if (c->backoff > CLIENT_BACKOFF_MAX)
-				c->backoff = CLIENT_BACKOFF_MAX;
-			retry = c->backoff;
-			uv_timer_start(&c->timer, client_timer_cb,
-			    (uint64_t)retry * 1000, 0);
-		}
-		client_set_state(c, CLIENT_DISCONNECTED, c->why, retry);
-	}
-	client_unbusy(c);
+	if (!c->closing)
+		set_state(c, CLIENT_DISCONNECTED, c->why, retry_later(c));
+	client__unbusy(c);
 }
 
-static const struct client_conn_ops client_ctl_ops = {
-	.on_connect = client_ctl_connect,
-	.on_frame = client_ctl_frame,
-	.on_lost = client_ctl_lost,
+static const struct client_conn_ops ctl_ops = {
+	.on_connect = ctl_connect,
+	.on_frame = ctl_frame,
+	.on_lost = ctl_lost,
 	.on_written = NULL,
-	.on_closed = client_ctl_closed,
+	.on_closed = ctl_closed,
 };
 
 static void
-client_connect(struct client *c)
+connect_relay(struct client *c)
 {
 	int	r;
 
@@ -400,58 +469,30 @@ client_connect(struct client *c)
 	c->silent = false;
 	c->self_id = 0;
 	c->self_name[0] = c->self_addr[0] = '\0';
-	r = client_conn_open(c->loop, c->host, c->port, &client_ctl_ops, c, &c->ctl);
+	r = client_conn_open(c->loop, c->host, c->port, &ctl_ops, c, &c->ctl);
 	if (r != 0) {
 		c->ctl = NULL;
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
 		    c->server, uv_strerror(r));
-		if (c->reconnect) {
-			c->backoff = c->backoff == 0 ? 1 : c->backoff * 2;
-			if (c->backoff > CLIENT_BACKOFF_MAX)
-				c->backoff = CLIENT_BACKOFF_MAX;
-			uv_timer_start(&c->timer, client_timer_cb,
-			    (uint64_t)c->backoff * 1000, 0);
-		}
-		client_set_state(c, CLIENT_DISCONNECTED, c->why,
-		    c->reconnect ? c->backoff : 0);
+		set_state(c, CLIENT_DISCONNECTED, c->why, retry_later(c));
 		return;
 	}
-	client_busy(c);
-	uv_timer_start(&c->timer, client_timer_cb, CLIENT_CONNECT_TIMEOUT, 0);
-	client_set_state(c, CLIENT_CONNECTING, "", 0);
+	client__busy(c);
+	uv_timer_start(&c->timer, timer_cb, CONNECT_TIMEOUT, 0);
+	set_state(c, CLIENT_CONNECTING, "", 0);
 }
 
 /* --- public API --------------------------------------------------------- */
-
-/*
- * An option in ms: the caller's value, else the environment's (so tests can
- * shorten the keepalive of any front end), else the default.
- */
-static uint64_t
-client_env_ms(uint64_t given, const char *env, uint64_t def)
-{
-	const char		*s;
-	char			*end;
-	unsigned long long	 v;
-
-	if (given != 0)
-		return given;
-	if ((s = getenv(env)) == NULL || *s < '0' || *s > '9')
-		return def;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > 86400000ULL)
-		return def;
-	return (uint64_t)v;
-}
 
 int
 client_new(uv_loop_t *loop, const struct client_options *opts,
     const struct client_ops *ops, void *arg, struct client **out, char *err,
     size_t errlen)
 {
-	struct client	*c;
-	const char	*server, *why;
-	int		 r;
+	struct client			*c;
+	struct transfer_settings	 set;
+	const char			*server, *why;
+	int				 r;
 
 	server = opts->server != NULL && *opts->server != '\0' ? opts->server :
 	    CLIENT_DEFAULT_SERVER;
@@ -466,7 +507,6 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	}
 	client_digest_setup();
 	c->loop = loop;
-	TAILQ_INIT(&c->transfers);
 	client_peers_init(&c->peers);
 	r = parse_server(server, &c->host, &c->port);
 	if (r != 0) {
@@ -478,7 +518,18 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	c->server = strdup(server);
 	c->name = strdup(opts->name);
 	c->dir = strdup(opts->dir != NULL && *opts->dir != '\0' ? opts->dir : ".");
-	if (c->server == NULL || c->name == NULL || c->dir == NULL) {
+	set.loop = loop;
+	set.dir = c->dir;
+	set.server = c->server;
+	set.host = c->host;
+	set.port = c->port;
+	set.rate_limit = opts->rate_limit;
+	set.progress_hz = opts->progress_hz ? opts->progress_hz :
+	    CLIENT_PROGRESS_HZ;
+	if (set.progress_hz > 1000)
+		set.progress_hz = 1000;
+	if (c->server == NULL || c->name == NULL || c->dir == NULL ||
+	    client__xfer_new(c, &set, &c->xfers) != 0) {
 		snprintf(err, errlen, "out of memory");
 		free(c->server);
 		free(c->name);
@@ -489,15 +540,8 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 		return UV_ENOMEM;
 	}
 	c->reconnect = opts->reconnect;
-	c->progress_hz = opts->progress_hz ? opts->progress_hz :
-	    CLIENT_PROGRESS_HZ;
-	if (c->progress_hz > 1000)
-		c->progress_hz = 1000;
-	c->rate_limit = opts->rate_limit;
-	c->ping_ms = client_env_ms(opts->ping_ms, "FERRY_PING_AFTER_MS",
-	    CLIENT_PING_MS);
-	c->idle_ms = client_env_ms(opts->idle_ms, "FERRY_IDLE_TIMEOUT_MS",
-	    CLIENT_IDLE_MS);
+	c->ping_ms = opts->ping_ms != 0 ? opts->ping_ms : CLIENT_PING_MS;
+	c->idle_ms = opts->idle_ms != 0 ? opts->idle_ms : CLIENT_IDLE_MS;
 	if (ops != NULL)
 		c->ops = *ops;
 	c->arg = arg;
@@ -515,22 +559,20 @@ client_start(struct client *c)
 	/* The timer lives from here to client_close, so a client never started holds no handle. */
 	uv_timer_init(c->loop, &c->timer);
 	c->timer.data = c;
-	client_busy(c);
-	client_connect(c);
+	client__busy(c);
+	connect_relay(c);
 	return 0;
 }
 
 static void
-client_timer_close_cb(uv_handle_t *h)
+timer_close_cb(uv_handle_t *h)
 {
-	client_unbusy(h->data);
+	client__unbusy(h->data);
 }
 
 void
 client_close(struct client *c)
 {
-	struct transfer	*t, *next;
-
 	if (c->closing)
 		return;
 	c->closing = true;
@@ -543,29 +585,20 @@ client_close(struct client *c)
 		return;
 	}
 	c->in_close = true;
-	for (t = TAILQ_FIRST(&c->transfers); t != NULL; t = next) {
-		next = TAILQ_NEXT(t, entry);
-		if (!CLIENT_TRANSFER_ENDED(t->pub.state))
-			client_xfer_cancel(t, "ferry was closed");
-	}
+	client__xfer_cancel_all(c->xfers, "ferry was closed");
 	if (c->ctl != NULL)
 		client_conn_finish(c->ctl);	/* the cancels go out first */
 	uv_timer_stop(&c->timer);
-	uv_close((uv_handle_t *)&c->timer, client_timer_close_cb);
+	uv_close((uv_handle_t *)&c->timer, timer_close_cb);
 	c->in_close = false;
 }
 
 void
 client_free(struct client *c)
 {
-	struct transfer	*t;
-
 	if (c == NULL)
 		return;
-	while ((t = TAILQ_FIRST(&c->transfers)) != NULL) {
-		TAILQ_REMOVE(&c->transfers, t, entry);
-		client_xfer_free(t);
-	}
+	client__xfer_free(c->xfers);
 	client_peers_free(&c->peers);
 	free(c->server);
 	free(c->host);
@@ -633,27 +666,19 @@ client_peer_find(const struct client *c, const char *name_or_addr)
 const struct client_transfer *
 client_transfer_next(const struct client *c, const struct client_transfer *prev)
 {
-	const struct transfer	*t;
-
-	if (prev == NULL)
-		t = TAILQ_FIRST(&c->transfers);
-	else
-		t = TAILQ_NEXT((const struct transfer *)prev, entry);
-	return t != NULL ? &t->pub : NULL;
+	return client__xfer_next(c->xfers, prev);
 }
 
 const struct client_transfer *
 client_transfer_find(const struct client *c, uint64_t id)
 {
-	struct transfer	*t = client_xfer_find((struct client *)c, id);
-
-	return t != NULL ? &t->pub : NULL;
+	return client__xfer_find(c->xfers, id);
 }
 
 size_t
 client_transfer_count(const struct client *c)
 {
-	return c->ntransfers;
+	return client__xfer_count(c->xfers);
 }
 
 int
@@ -664,47 +689,35 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 		snprintf(err, errlen, "the client is closing");
 		return UV_ENOTCONN;
 	}
-	return client_xfer_offer(c, to, paths, n, id, err, errlen);
+	if (c->state != CLIENT_CONNECTED) {
+		snprintf(err, errlen, "not connected to the relay %s", c->server);
+		return UV_ENOTCONN;
+	}
+	return client__xfer_offer(c->xfers, to, paths, n, id, err, errlen);
 }
 
 int
 client_accept(struct client *c, uint64_t id)
 {
-	struct transfer	*t;
-
-	if ((t = client_xfer_find(c, id)) == NULL)
-		return UV_ENOENT;
-	return client_xfer_accept(t);
+	return client__xfer_accept(c->xfers, id);
 }
 
 int
 client_decline(struct client *c, uint64_t id, const char *reason)
 {
-	struct transfer	*t;
-
-	if ((t = client_xfer_find(c, id)) == NULL)
-		return UV_ENOENT;
-	return client_xfer_decline(t, reason);
+	return client__xfer_decline(c->xfers, id, reason);
 }
 
 int
 client_cancel(struct client *c, uint64_t id, const char *reason)
 {
-	struct transfer	*t;
-
-	if ((t = client_xfer_find(c, id)) == NULL)
-		return UV_ENOENT;
-	return client_xfer_cancel(t, reason);
+	return client__xfer_cancel(c->xfers, id, reason);
 }
 
 int
 client_transfer_forget(struct client *c, uint64_t id)
 {
-	struct transfer	*t;
-
-	if ((t = client_xfer_find(c, id)) == NULL)
-		return UV_ENOENT;
-	return client_xfer_forget(t) == 0 ? 0 : UV_EBUSY;
+	return client__xfer_forget(c->xfers, id);
 }
 
 const char *

@@ -1,6 +1,6 @@
 /*
  * client.h: the client core's public interface. The TUI (ui/) and the
- * headless commands (src/headless.c) drive the same core through these
+ * headless commands (ui/headless.c) drive the same core through these
  * functions and learn what happened through struct client_ops.
  */
 #ifndef FERRY_CLIENT_H
@@ -79,8 +79,8 @@ struct client_options {
 	bool		 reconnect;	/* reconnect with backoff (1 s doubling to 30 s) when lost */
 	unsigned	 progress_hz;	/* progress on_transfer calls per second per transfer; 0: CLIENT_PROGRESS_HZ */
 	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: no limit */
-	uint64_t	 ping_ms;	/* relay silent this long: ping it; 0: $FERRY_PING_AFTER_MS, else CLIENT_PING_MS */
-	uint64_t	 idle_ms;	/* ... this long: give up on it; 0: $FERRY_IDLE_TIMEOUT_MS, else CLIENT_IDLE_MS */
+	uint64_t	 ping_ms;	/* relay silent this long: ping it; 0: CLIENT_PING_MS */
+	uint64_t	 idle_ms;	/* ... this long: give up on it; 0: CLIENT_IDLE_MS */
 };
 
 /* Another peer on the relay. */

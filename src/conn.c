@@ -47,15 +47,15 @@ struct client_conn_wreq {
 	void		*rarg;
 };
 
-static void	client_conn_gai_cb(uv_getaddrinfo_t *, int, struct addrinfo *);
-static void	client_conn_connect_cb(uv_connect_t *, int);
-static void	client_conn_close_cb(uv_handle_t *);
-static void	client_conn_try(struct client_conn *);
+static void	conn_gai_cb(uv_getaddrinfo_t *, int, struct addrinfo *);
+static void	conn_connect_cb(uv_connect_t *, int);
+static void	conn_close_cb(uv_handle_t *);
+static void	conn_try(struct client_conn *);
 
-static const struct client_conn_ops client_conn_no_ops;
+static const struct client_conn_ops conn_no_ops;
 
 static void
-client_conn_unref(struct client_conn *c)
+conn_unref(struct client_conn *c)
 {
 	if (--c->refs > 0)
 		return;
@@ -70,7 +70,7 @@ client_conn_unref(struct client_conn *c)
 
 /* The stream broke or ended on its own: tell the owner once, then close. */
 static void
-client_conn_lost(struct client_conn *c, int status)
+conn_lost(struct client_conn *c, int status)
 {
 	if (c->flags & CONN_CLOSING)
 		return;
@@ -106,12 +106,12 @@ client_conn_open(uv_loop_t *loop, const char *host, const char *port,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
 	c->gai.data = c;
-	r = uv_getaddrinfo(loop, &c->gai, client_conn_gai_cb, host, port, &hints);
+	r = uv_getaddrinfo(loop, &c->gai, conn_gai_cb, host, port, &hints);
 	if (r != 0) {
 		/* Nothing was started: close the handle quietly, no callbacks. */
-		c->ops = &client_conn_no_ops;
+		c->ops = &conn_no_ops;
 		c->flags |= CONN_CLOSING;
-		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 		return r;
 	}
 	c->refs++;
@@ -121,7 +121,7 @@ client_conn_open(uv_loop_t *loop, const char *host, const char *port,
 }
 
 static void
-client_conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct client_conn	*c = req->data;
 
@@ -129,7 +129,7 @@ client_conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	if (c->flags & CONN_CLOSING) {
 		if (res != NULL)
 			uv_freeaddrinfo(res);
-		client_conn_unref(c);
+		conn_unref(c);
 		return;
 	}
 	c->refs--;	/* the handle's reference remains */
@@ -141,17 +141,17 @@ client_conn_gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	}
 	c->ai = res;
 	c->ai_next = res;
-	client_conn_try(c);
+	conn_try(c);
 }
 
 /* Connects to c->ai_next. */
 static void
-client_conn_try(struct client_conn *c)
+conn_try(struct client_conn *c)
 {
 	int	r;
 
 	r = uv_tcp_connect(&c->creq, &c->tcp, c->ai_next->ai_addr,
-	    client_conn_connect_cb);
+	    conn_connect_cb);
 	if (r != 0) {
 		if (c->ops->on_connect != NULL)
 			c->ops->on_connect(c, r, c->arg);
@@ -160,7 +160,7 @@ client_conn_try(struct client_conn *c)
 }
 
 static void
-client_conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	struct client_conn	*c = h->data;
 	uint8_t			*p;
@@ -198,7 +198,7 @@ client_conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
  * data_room gave. Returns 0, or -1 when the owner closed the conn.
  */
 static int
-client_conn_raw_got(struct client_conn *c, size_t n)
+conn_raw_got(struct client_conn *c, size_t n)
 {
 	c->raw_left -= n;
 	if (c->ops->data_got(c, n, c->arg) < 0 || (c->flags & CONN_CLOSING))
@@ -211,7 +211,7 @@ client_conn_raw_got(struct client_conn *c, size_t n)
  * into the owner's memory. Returns how many it took, or -1.
  */
 static ssize_t
-client_conn_raw_copy(struct client_conn *c, const uint8_t *p, size_t len)
+conn_raw_copy(struct client_conn *c, const uint8_t *p, size_t len)
 {
 	uint8_t	*dst;
 	size_t	 room = 0, n, done = 0;
@@ -228,14 +228,14 @@ client_conn_raw_copy(struct client_conn *c, const uint8_t *p, size_t len)
 			n = room;
 		memcpy(dst, p + done, n);
 		done += n;
-		if (client_conn_raw_got(c, n) != 0)
+		if (conn_raw_got(c, n) != 0)
 			return -1;
 	}
 	return (ssize_t)done;
 }
 
 static void
-client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct client_conn	*c = s->data;
 	struct proto_frame	 f;
@@ -248,7 +248,7 @@ client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0 || (c->flags & CONN_CLOSING))
 		return;
 	if (nread < 0) {
-		client_conn_lost(c, (int)nread);
+		conn_lost(c, (int)nread);
 		return;
 	}
 	len = (size_t)nread;
@@ -256,13 +256,13 @@ client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (c->direct != NULL && buf->base == (char *)c->direct) {
 		/* Read straight into the owner's memory: only account for it. */
 		c->direct = NULL;
-		(void)client_conn_raw_got(c, len);
+		(void)conn_raw_got(c, len);
 		c->flags &= ~CONN_INREAD;
 		return;
 	}
 	while (len > 0) {
 		if (c->raw_left > 0) {
-			if ((k = client_conn_raw_copy(c, p, len)) < 0)
+			if ((k = conn_raw_copy(c, p, len)) < 0)
 				break;
 			p += k;
 			len -= (size_t)k;
@@ -278,7 +278,7 @@ client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		len -= used;
 		if (r < 0) {
 			c->flags &= ~CONN_INREAD;
-			client_conn_lost(c, CONN_E_PROTO(-r));
+			conn_lost(c, CONN_E_PROTO(-r));
 			return;
 		}
 		if (r == 0 && raw && c->dec.hdr_have == PROTO_HEADER_LEN &&
@@ -300,7 +300,7 @@ client_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 }
 
 static void
-client_conn_connect_cb(uv_connect_t *req, int status)
+conn_connect_cb(uv_connect_t *req, int status)
 {
 	struct client_conn	*c = req->handle->data;
 	int		 r;
@@ -311,7 +311,7 @@ client_conn_connect_cb(uv_connect_t *req, int status)
 		/* A refused address; the handle must be new for the next one. */
 		c->ai_next = c->ai_next->ai_next;
 		c->flags |= CONN_RETRY;
-		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 		return;
 	}
 	if (status < 0) {
@@ -329,48 +329,48 @@ client_conn_connect_cb(uv_connect_t *req, int status)
 	if (c->flags & CONN_CLOSING)
 		return;
 	if (!(c->flags & CONN_PAUSED)) {
-		r = uv_read_start((uv_stream_t *)&c->tcp, client_conn_alloc_cb,
-		    client_conn_read_cb);
+		r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
+		    conn_read_cb);
 		if (r != 0)
-			client_conn_lost(c, r);
+			conn_lost(c, r);
 	}
 }
 
 static void
-client_conn_linger_close_cb(uv_handle_t *h)
+conn_linger_close_cb(uv_handle_t *h)
 {
-	client_conn_unref(h->data);
+	conn_unref(h->data);
 }
 
 static void
-client_conn_close_cb(uv_handle_t *h)
+conn_close_cb(uv_handle_t *h)
 {
 	struct client_conn	*c = h->data;
 
 	if (c->flags & CONN_RETRY) {
 		c->flags &= ~CONN_RETRY;
 		if (c->flags & CONN_CLOSING) {
-			client_conn_unref(c);
+			conn_unref(c);
 			return;
 		}
 		if (uv_tcp_init(c->loop, &c->tcp) != 0) {
 			c->flags |= CONN_CLOSING;
 			if (c->ops->on_connect != NULL)
 				c->ops->on_connect(c, UV_ENOMEM, c->arg);
-			client_conn_unref(c);
+			conn_unref(c);
 			return;
 		}
 		c->tcp.data = c;
-		client_conn_try(c);
+		conn_try(c);
 		return;
 	}
 	if ((c->flags & CONN_LINGER) && !uv_is_closing((uv_handle_t *)&c->linger))
-		uv_close((uv_handle_t *)&c->linger, client_conn_linger_close_cb);
-	client_conn_unref(c);
+		uv_close((uv_handle_t *)&c->linger, conn_linger_close_cb);
+	conn_unref(c);
 }
 
 static void
-client_conn_write_cb(uv_write_t *req, int status)
+conn_write_cb(uv_write_t *req, int status)
 {
 	struct client_conn_wreq	*w = (struct client_conn_wreq *)req;
 	struct client_conn		*c = req->handle->data;
@@ -383,7 +383,7 @@ client_conn_write_cb(uv_write_t *req, int status)
 	if (c->flags & CONN_CLOSING)
 		return;
 	if (status < 0) {
-		client_conn_lost(c, status);
+		conn_lost(c, status);
 		return;
 	}
 	if (c->ops->on_written != NULL)
@@ -391,7 +391,7 @@ client_conn_write_cb(uv_write_t *req, int status)
 }
 
 static int
-client_conn_write(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
+conn_write(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
     client_conn_release_cb release, void *rarg)
 {
 	struct client_conn_wreq	*w;
@@ -406,7 +406,7 @@ client_conn_write(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t
 		w->release = release;
 		w->rarg = rarg;
 		r = uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, nbufs,
-		    client_conn_write_cb);
+		    conn_write_cb);
 		if (r == 0)
 			return 0;
 		free(w);
@@ -423,7 +423,7 @@ client_conn_send(struct client_conn *c, uint8_t *buf, size_t len)
 {
 	uv_buf_t	b = uv_buf_init((char *)buf, (unsigned int)len);
 
-	return client_conn_write(c, &b, 1, buf, NULL, NULL);
+	return conn_write(c, &b, 1, buf, NULL, NULL);
 }
 
 int
@@ -447,7 +447,7 @@ client_conn_send_data(struct client_conn *c, uint8_t *hdr, uint8_t *buf, size_t 
 	proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)len);
 	b[0] = uv_buf_init((char *)hdr, PROTO_HEADER_LEN);
 	b[1] = uv_buf_init((char *)buf, (unsigned int)len);
-	return client_conn_write(c, b, 2, buf, release, rarg);
+	return conn_write(c, b, 2, buf, release, rarg);
 }
 
 size_t
@@ -476,9 +476,9 @@ client_conn_resume(struct client_conn *c)
 	c->flags &= ~CONN_PAUSED;
 	if (!(c->flags & CONN_CONNECTED) || (c->flags & CONN_CLOSING))
 		return;
-	r = uv_read_start((uv_stream_t *)&c->tcp, client_conn_alloc_cb, client_conn_read_cb);
+	r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb);
 	if (r != 0)
-		client_conn_lost(c, r);
+		conn_lost(c, r);
 }
 
 void
@@ -492,26 +492,26 @@ client_conn_close(struct client_conn *c)
 	if (c->flags & CONN_RETRY)
 		return;		/* the handle is already closing */
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
 static void
-client_conn_shutdown_cb(uv_shutdown_t *req, int status)
+conn_shutdown_cb(uv_shutdown_t *req, int status)
 {
 	struct client_conn	*c = req->handle->data;
 
 	(void)status;
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
 static void
-client_conn_linger_cb(uv_timer_t *t)
+conn_linger_cb(uv_timer_t *t)
 {
 	struct client_conn	*c = t->data;
 
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
 void
@@ -526,8 +526,8 @@ client_conn_finish(struct client_conn *c)
 	c->flags |= CONN_CLOSING;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp,
-	    client_conn_shutdown_cb) != 0) {
-		uv_close((uv_handle_t *)&c->tcp, client_conn_close_cb);
+	    conn_shutdown_cb) != 0) {
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 		return;
 	}
 	/* A peer that stopped reading must not keep us from closing. */
@@ -535,7 +535,7 @@ client_conn_finish(struct client_conn *c)
 		c->linger.data = c;
 		c->flags |= CONN_LINGER;
 		c->refs++;
-		uv_timer_start(&c->linger, client_conn_linger_cb, CONN_LINGER_MS, 0);
+		uv_timer_start(&c->linger, conn_linger_cb, CONN_LINGER_MS, 0);
 	}
 }
 
@@ -543,10 +543,4 @@ int
 client_conn_closing(const struct client_conn *c)
 {
 	return (c->flags & CONN_CLOSING) != 0;
-}
-
-void
-client_conn_set_arg(struct client_conn *c, void *arg)
-{
-	c->arg = arg;
 }

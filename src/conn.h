@@ -91,7 +91,5 @@ void	client_conn_close(struct client_conn *c);
 void	client_conn_finish(struct client_conn *c);
 /* True once client_conn_close or client_conn_finish was called or the stream was lost. */
 int	client_conn_closing(const struct client_conn *c);
-/* Changes the argument passed to the callbacks. */
-void	client_conn_set_arg(struct client_conn *c, void *arg);
 
 #endif /* FERRY_CONN_H */

@@ -36,7 +36,7 @@ client_peers_clear(struct client_peer_list *p)
 
 /* Case-insensitive first so "Bob" and "bob" sit together, then bytes, then id. */
 static int
-client_peers_cmp(const void *a, const void *b)
+peers_cmp(const void *a, const void *b)
 {
 	const struct client_peer	*x = a, *y = b;
 	int				 r;
@@ -49,7 +49,7 @@ client_peers_cmp(const void *a, const void *b)
 }
 
 static int
-client_peers_reserve(struct client_peer **v, size_t *cap, size_t want)
+peers_reserve(struct client_peer **v, size_t *cap, size_t want)
 {
 	struct client_peer	*nv;
 	size_t			 ncap;
@@ -67,7 +67,7 @@ client_peers_reserve(struct client_peer **v, size_t *cap, size_t want)
 }
 
 static void
-client_peers_copy(struct client_peer *dst, const struct proto_peer *src)
+peers_copy(struct client_peer *dst, const struct proto_peer *src)
 {
 	memset(dst, 0, sizeof *dst);
 	dst->id = src->id;
@@ -76,7 +76,7 @@ client_peers_copy(struct client_peer *dst, const struct proto_peer *src)
 }
 
 static struct client_peer *
-client_peers_lookup(struct client_peer *v, size_t n, uint64_t id)
+peers_lookup(struct client_peer *v, size_t n, uint64_t id)
 {
 	size_t	i;
 
@@ -98,20 +98,20 @@ client_peers_apply_list(struct client_peer_list *p, const struct proto_peer *v, 
 	if (!p->paging)
 		p->npage = 0;
 	for (i = 0; i < n; i++) {
-		if ((e = client_peers_lookup(p->page, p->npage, v[i].id)) == NULL) {
-			if ((r = client_peers_reserve(&p->page, &p->pagecap,
+		if ((e = peers_lookup(p->page, p->npage, v[i].id)) == NULL) {
+			if ((r = peers_reserve(&p->page, &p->pagecap,
 			    p->npage + 1)) != 0)
 				return r;
 			e = &p->page[p->npage++];
 		}
-		client_peers_copy(e, &v[i]);
+		peers_copy(e, &v[i]);
 	}
 	p->paging = more;
 	if (more)
 		return 0;
 	/* The page becomes the list: swap the arrays instead of copying. */
 	if (p->npage > 1)
-		qsort(p->page, p->npage, sizeof *p->page, client_peers_cmp);
+		qsort(p->page, p->npage, sizeof *p->page, peers_cmp);
 	tmp = p->v;
 	tcap = p->cap;
 	p->v = p->page;
@@ -132,15 +132,15 @@ client_peers_join(struct client_peer_list *p, const struct proto_peer *v, size_t
 	int			 r;
 
 	for (i = 0; i < n; i++) {
-		if ((e = client_peers_lookup(p->v, p->n, v[i].id)) == NULL) {
-			if ((r = client_peers_reserve(&p->v, &p->cap, p->n + 1)) != 0)
+		if ((e = peers_lookup(p->v, p->n, v[i].id)) == NULL) {
+			if ((r = peers_reserve(&p->v, &p->cap, p->n + 1)) != 0)
 				return r;
 			e = &p->v[p->n++];
 		}
-		client_peers_copy(e, &v[i]);
+		peers_copy(e, &v[i]);
 	}
 	if (p->n > 1)
-		qsort(p->v, p->n, sizeof *p->v, client_peers_cmp);
+		qsort(p->v, p->n, sizeof *p->v, peers_cmp);
 	return 0;
 }
 
@@ -166,7 +166,7 @@ client_peers_leave(struct client_peer_list *p, const uint64_t *ids, size_t n)
 const struct client_peer *
 client_peers_find_id(const struct client_peer_list *p, uint64_t id)
 {
-	return client_peers_lookup(p->v, p->n, id);
+	return peers_lookup(p->v, p->n, id);
 }
 
 const struct client_peer *
@@ -189,7 +189,7 @@ client_peers_find(const struct client_peer_list *p, const char *key)
 	if (*key >= '0' && *key <= '9') {
 		id = strtoull(key, &end, 10);
 		if (*end == '\0')
-			return client_peers_lookup(p->v, p->n, id);
+			return peers_lookup(p->v, p->n, id);
 	}
 	return NULL;
 }
@@ -208,6 +208,6 @@ client_peers_add_active(struct client_peer_list *p, uint64_t id)
 {
 	struct client_peer	*e;
 
-	if ((e = client_peers_lookup(p->v, p->n, id)) != NULL)
+	if ((e = peers_lookup(p->v, p->n, id)) != NULL)
 		e->active++;
 }

@@ -103,7 +103,7 @@ client_store_candidate(const char *name, unsigned n, const char *suffix, char *o
 
 /* dir + "/" + file into path[PATH_MAX]. */
 static int
-client_store_join(const char *dir, const char *file, char *path)
+store_join(const char *dir, const char *file, char *path)
 {
 	int	n;
 
@@ -128,7 +128,7 @@ client_store_open_part(const char *dir, const char *name, char *part, size_t par
 		if ((r = client_store_candidate(name, n, STORE_PART_SUFFIX, cand,
 		    sizeof cand)) != 0)
 			return r;
-		if ((r = client_store_join(dir, cand, path)) != 0)
+		if ((r = store_join(dir, cand, path)) != 0)
 			return r;
 		f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
@@ -155,7 +155,7 @@ client_store_open_part(const char *dir, const char *name, char *part, size_t par
  * then replaces (it is our own empty file, never someone else's).
  */
 static int
-client_store_move_noreplace(const char *from, const char *to)
+store_move_noreplace(const char *from, const char *to)
 {
 	int	fd;
 
@@ -199,16 +199,16 @@ client_store_commit(const char *dir, const char *part, const char *name, char *s
 	unsigned	n;
 	int		r;
 
-	if ((r = client_store_join(dir, part, from)) != 0)
+	if ((r = store_join(dir, part, from)) != 0)
 		return r;
 	for (n = 0; n < STORE_TRIES; n++) {
 		if ((r = client_store_candidate(name, n, "", cand, sizeof cand)) != 0)
 			return r;
-		if ((r = client_store_join(dir, cand, to)) != 0)
+		if ((r = store_join(dir, cand, to)) != 0)
 			return r;
 		if (strlen(cand) + 1 > savedlen)
 			return UV_ENOBUFS;
-		r = client_store_move_noreplace(from, to);
+		r = store_move_noreplace(from, to);
 		if (r == UV_EEXIST)
 			continue;
 		if (r != 0)
@@ -225,7 +225,7 @@ client_store_remove(const char *dir, const char *file)
 	char	path[PATH_MAX];
 	int	r;
 
-	if ((r = client_store_join(dir, file, path)) != 0)
+	if ((r = store_join(dir, file, path)) != 0)
 		return r;
 	if (unlink(path) != 0)
 		return UV__ERR(errno);

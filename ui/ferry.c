@@ -171,6 +171,26 @@ default_name(char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A keepalive setting in ms from the environment, so tests can shorten the
+ * keepalive of any front end; 0 (the client's default) when unset or not a
+ * number of ms from 1 to a day.
+ */
+static uint64_t
+env_ms(const char *name)
+{
+	const char		*s;
+	char			*end;
+	unsigned long long	 v;
+
+	if ((s = getenv(name)) == NULL || *s < '0' || *s > '9')
+		return 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > 86400000ULL)
+		return 0;
+	return (uint64_t)v;
+}
+
 /* The terminal UI (ui/): exit 2 when there is no terminal to draw on. */
 static int
 run_tui(uv_loop_t *loop, const struct client_options *copts)
@@ -225,6 +245,8 @@ main(int argc, char **argv)
 	o.copts.name = a.name != NULL ? a.name : default_name(namebuf,
 	    sizeof namebuf);
 	o.copts.dir = a.dir;
+	o.copts.ping_ms = env_ms("FERRY_PING_AFTER_MS");
+	o.copts.idle_ms = env_ms("FERRY_IDLE_TIMEOUT_MS");
 	o.quiet = a.quiet;
 	o.progress = isatty(STDERR_FILENO);
 	o.to = a.to;

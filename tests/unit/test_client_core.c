@@ -29,6 +29,7 @@
 #include "digest.h"
 #include "relay.h"
 #include "relay_log.h"
+#include "scratch.h"
 
 #define MAXSEEN	64
 
@@ -203,30 +204,9 @@ setup(void **state)
 	relay_log_set_level(RELAY_LOG_ERROR);
 	assert_int_equal(uv_loop_init(&loop), 0);
 	snprintf(server, sizeof server, "127.0.0.1:%d", free_port());
-	snprintf(dir, sizeof dir, "/tmp/ferry-test-core.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(scratch_make(dir, sizeof dir, "core"), 0);
 	relay = NULL;
 	return 0;
-}
-
-static void
-rm_rf(const char *path)
-{
-	char		 p[PATH_MAX * 2];
-	struct dirent	*e;
-	DIR		*d;
-
-	if ((d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-			rm_rf(p);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
 }
 
 static void
@@ -250,8 +230,7 @@ teardown(void **state)
 	uv_walk(&loop, walk_close_cb, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);
-	rm_rf(dir);
-	return 0;
+	return scratch_remove(dir);
 }
 
 static void

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "name.h"
+#include "scratch.h"
 #include "text.h"
 #include "store.h"
 
@@ -35,28 +36,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/ferry-test-store.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return scratch_make(dir, sizeof dir, "store");
 }
 
 static int
 teardown(void **state)
 {
-	char		 path[PATH_MAX * 2];
-	struct dirent	*e;
-	DIR		*d;
-
 	(void)state;
-	if ((d = opendir(dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	return rmdir(dir);
+	return scratch_remove(dir);
 }
 
 static void

@@ -1,0 +1,212 @@
+/*
+ * transfer_data.c: a transfer's own data connection to the relay: attach
+ * with the token from ready, then data frames and file_end (receiver) or
+ * the receipt (sender) until the transfer ends. A broken connection waits
+ * a moment for the relay to say why on the control connection.
+ */
+#include "transfer_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Receive: where the payload of a data frame goes, straight from the socket (conn.h). */
+static uint8_t *
+data_room(struct client_conn *conn, size_t len, size_t left,
+    int probe, size_t *room, void *arg)
+{
+	(void)conn;
+	(void)len;
+	return xfer__rx_room(arg, left, probe, room);
+}
+
+static int
+data_got(struct client_conn *conn, size_t n, void *arg)
+{
+	struct transfer	*t = arg;
+
+	(void)conn;
+	xfer__rx_got(t, n);
+	return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
+}
+
+
+static void
+data_connect(struct client_conn *conn, int status, void *arg)
+{
+	struct transfer		*t = arg;
+	struct proto_msg	 m;
+
+	if (CLIENT_TRANSFER_ENDED(t->pub.state))
+		return;
+	if (status != 0) {
+		xfer__fail(t, "cannot open a data connection to the relay %s: %s",
+		    t->e->set.server, uv_strerror(status));
+		return;
+	}
+	proto_msg_init(&m, PROTO_MSG_ATTACH);
+	memcpy(m.token, t->token, sizeof m.token);
+	if (client_conn_send_msg(conn, &m) != 0)
+		xfer__fail(t, "cannot attach to the relay %s",
+		    t->e->set.server);
+}
+
+static int
+data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
+{
+	struct transfer		*t = arg;
+	struct proto_msg	 m;
+	char			 err[256];
+	int			 r;
+
+	(void)conn;
+	if (CLIENT_TRANSFER_ENDED(t->pub.state))
+		return -1;
+	if (f->kind == PROTO_KIND_DATA) {
+		/* Only when the conn has no data_room: it reads them raw. */
+		xfer__rx_data(t, f->payload, f->len);
+		return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
+	}
+	if ((r = proto_msg_decode(f->payload, f->len, &m, err, sizeof err)) != 0) {
+		xfer__fail(t, "%s sent a bad message: %s",
+		    (t->flags & TRANSFER_ATTACHED) ? t->pub.peer_name : "the relay",
+		    err);
+		return -1;
+	}
+	if (!(t->flags & TRANSFER_ATTACHED)) {
+		if (m.type == PROTO_MSG_ATTACHED) {
+			t->flags |= TRANSFER_ATTACHED;
+			xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
+			if (t->pub.dir == CLIENT_SEND)
+				xfer__tx_pump(t);
+		} else if (m.type == PROTO_MSG_ERROR) {
+			xfer__fail(t, "the relay refused the data connection: %s",
+			    m.message[0] ? m.message : m.code);
+		} else if (m.type != PROTO_MSG_PING && m.type != PROTO_MSG_PONG) {
+			xfer__fail(t, "the relay sent %s before attached",
+			    proto_msg_type_name(m.type));
+		}
+		proto_msg_free(&m);
+		return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
+	}
+	switch (m.type) {
+	case PROTO_MSG_FILE_END:	/* sender to receiver */
+	case PROTO_MSG_RECEIPT:		/* receiver to sender */
+		if (m.type == PROTO_MSG_FILE_END && t->pub.dir == CLIENT_RECEIVE)
+			xfer__rx_file_end(t, &m);
+		else if (m.type == PROTO_MSG_RECEIPT && t->pub.dir == CLIENT_SEND)
+			xfer__receipt(t, &m);
+		else
+			xfer__fail(t, "%s sent %s to the %s", t->pub.peer_name,
+			    m.type == PROTO_MSG_FILE_END ? "file_end" : "a receipt",
+			    t->pub.dir == CLIENT_SEND ? "sender" : "receiver");
+		break;
+	case PROTO_MSG_ERROR:
+		xfer__end(t, CLIENT_TRANSFER_FAILED, "the relay stopped the transfer: %s",
+		    m.message[0] ? m.message : m.code);
+		break;
+	default:
+		xfer__fail(t, "%s sent an unexpected %s", t->pub.peer_name,
+		    proto_msg_type_name(m.type));
+		break;
+	}
+	proto_msg_free(&m);
+	return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
+}
+
+static void
+grace_cb(uv_timer_t *tm)
+{
+	struct transfer	*t = tm->data;
+	char		 amt[80];
+
+	t->flags &= ~TRANSFER_THROTTLED;
+	xfer__end(t, CLIENT_TRANSFER_FAILED,
+	    "the connection to %s broke after %s; nothing was saved",
+	    t->pub.peer_name, xfer__amount(t, amt, sizeof amt));
+}
+
+static void
+data_lost(struct client_conn *conn, int status, void *arg)
+{
+	struct transfer	*t = arg;
+	char		 amt[80];
+
+	(void)conn;
+	t->flags |= TRANSFER_DATA_LOST;
+	if (CLIENT_TRANSFER_ENDED(t->pub.state))
+		return;
+	if (CONN_IS_PROTO(status)) {
+		xfer__fail(t, "%s sent a bad frame: %s",
+		    t->pub.peer_name, proto_strerror(CONN_PROTO_CODE(status)));
+		return;
+	}
+	/*
+	 * The relay closes a transfer's data connections when one side goes
+	 * away or cancels, and says why on the control connection, which may
+	 * arrive a moment later: wait for it before giving a vaguer reason.
+	 */
+	if (xfer__timer_start(t, grace_cb, TRANSFER_GRACE_MS) == 0)
+		return;
+	xfer__end(t, CLIENT_TRANSFER_FAILED,
+	    "the connection to %s broke after %s; nothing was saved",
+	    t->pub.peer_name, xfer__amount(t, amt, sizeof amt));
+}
+
+static void
+data_written(struct client_conn *conn, void *arg)
+{
+	struct transfer	*t = arg;
+
+	(void)conn;
+	if (t->pub.dir == CLIENT_SEND)
+		xfer__tx_pump(t);
+}
+
+static void
+data_closed(struct client_conn *conn, void *arg)
+{
+	struct transfer	*t = arg;
+	struct client	*c = t->e->c;	/* t may be freed below */
+
+	(void)conn;
+	t->data = NULL;
+	xfer__maybe_free(t);
+	client__unbusy(c);
+}
+
+static const struct client_conn_ops data_ops = {
+	.on_connect = data_connect,
+	.on_frame = data_frame,
+	.on_lost = data_lost,
+	.on_written = data_written,
+	.on_closed = data_closed,
+	.data_room = data_room,
+	.data_got = data_got,
+};
+
+/* The relay's ready: open this transfer's data connection with its token. */
+void
+xfer__ready(struct transfer *t, const struct proto_msg *m)
+{
+	const struct transfer_settings	*set = &t->e->set;
+	int				 r;
+
+	if ((t->pub.dir == CLIENT_SEND && m->role != PROTO_ROLE_SEND) ||
+	    (t->pub.dir == CLIENT_RECEIVE && m->role != PROTO_ROLE_RECEIVE)) {
+		xfer__fail(t, "the relay gave this transfer the wrong role");
+		return;
+	}
+	if (t->data != NULL)
+		return;		/* a second ready: keep the first */
+	memcpy(t->token, m->token, sizeof t->token);
+	xfer__set_state(t, CLIENT_TRANSFER_ACCEPTED);
+	r = client_conn_open(set->loop, set->host, set->port, &data_ops, t,
+	    &t->data);
+	if (r != 0) {
+		t->data = NULL;
+		xfer__fail(t, "cannot open a data connection to the relay %s: %s",
+		    set->server, uv_strerror(r));
+		return;
+	}
+	client__busy(t->e->c);
+}

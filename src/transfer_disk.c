@@ -1,0 +1,447 @@
+/*
+ * transfer_disk.c: the transfer engine's disk work, run on libuv's thread
+ * pool one job at a time per transfer, so each file's digest and offset are
+ * owned by a single thread and the loop never waits for a disk. The jobs
+ * touch only t->xf, t->job_* and fields the loop does not change while a
+ * job runs; after_work_cb hands each result back to the sender or receiver.
+ */
+#include "transfer_int.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* --- on a worker thread ------------------------------------------------ */
+
+static void
+job_stat(struct transfer *t)
+{
+	struct stat	 st;
+	size_t		 i;
+	const char	*path;
+	int		 fd;
+
+	for (i = 0; i < t->pub.nfiles; i++) {
+		path = t->pub.files[i].path;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			t->job_err = UV__ERR(errno);
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "cannot read %s: %s", path, uv_strerror(t->job_err));
+			return;
+		}
+		if (fstat(fd, &st) != 0) {
+			t->job_err = UV__ERR(errno);
+			close(fd);
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "cannot read %s: %s", path, uv_strerror(t->job_err));
+			return;
+		}
+		close(fd);
+		if (S_ISDIR(st.st_mode)) {
+			t->job_err = UV_EISDIR;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "%s is a folder; ferry sends files", path);
+			return;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			t->job_err = UV_EINVAL;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "%s is not a regular file", path);
+			return;
+		}
+		if ((uint64_t)st.st_size > PROTO_INT_MAX) {
+			t->job_err = UV_EFBIG;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "%s is too large to send", path);
+			return;
+		}
+		t->xf[i].st_size = (uint64_t)st.st_size;
+	}
+}
+
+static void
+job_open_read(struct transfer *t)
+{
+	size_t			 i = t->job_file;
+	struct transfer_file	*xf = &t->xf[i];
+	const char		*path = t->pub.files[i].path;
+	struct stat		 st;
+	int			 r;
+
+	if ((xf->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		t->job_err = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
+		    path, uv_strerror(t->job_err));
+		return;
+	}
+	if (fstat(xf->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != t->pub.files[i].size) {
+		t->job_err = UV_EINVAL;
+		snprintf(t->job_msg, sizeof t->job_msg,
+		    "%s changed after it was offered", path);
+		goto fail;
+	}
+	if ((r = client_digest_init(&xf->dg)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s: %s",
+		    path, uv_strerror(r));
+		goto fail;
+	}
+	(void)posix_fadvise(xf->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (t->pub.files[i].size == 0) {
+		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
+			t->job_err = r;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "cannot hash %s: %s", path, uv_strerror(r));
+		}
+		goto fail;	/* closes: done with an empty file */
+	}
+	return;
+fail:
+	close(xf->fd);
+	xf->fd = -1;
+}
+
+static void
+job_read(struct transfer *t)
+{
+	size_t			 i = t->job_file;
+	struct transfer_block	*b = t->job_block;
+	struct transfer_file	*xf = &t->xf[i];
+	const char		*path = t->pub.files[i].path;
+	uint64_t		 left = t->pub.files[i].size - xf->offset;
+	size_t			 want, got = 0;
+	ssize_t			 n;
+	int			 r;
+
+	want = left < CLIENT_CHUNK_SIZE ? (size_t)left : CLIENT_CHUNK_SIZE;
+	while (got < want) {
+		n = pread(xf->fd, b->data + got, want - got,
+		    (off_t)(xf->offset + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			t->job_err = UV__ERR(errno);
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "cannot read %s: %s", path, uv_strerror(t->job_err));
+			return;
+		}
+		if (n == 0) {
+			t->job_err = UV_EINVAL;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "%s got shorter while it was being sent", path);
+			return;
+		}
+		got += (size_t)n;
+	}
+	if ((r = client_digest_update(&xf->dg, b->data, got)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s", path);
+		return;
+	}
+	b->file = i;
+	b->len = got;
+	xf->offset += got;
+	if (xf->offset == t->pub.files[i].size) {
+		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
+			t->job_err = r;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "cannot hash %s", path);
+		}
+		close(xf->fd);
+		xf->fd = -1;
+	}
+}
+
+static void
+job_space(struct transfer *t)
+{
+	const char	*dir = t->e->set.dir;
+	int		 r;
+
+	if ((r = client_store_check_dir(dir)) != 0 ||
+	    (r = client_store_free_space(dir, &t->job_u64)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg,
+		    "cannot save files into %s: %s", dir, uv_strerror(r));
+	}
+}
+
+static void
+job_open_part(struct transfer *t)
+{
+	size_t			 i = t->job_file;
+	struct transfer_file	*xf = &t->xf[i];
+	int			 r;
+
+	r = client_store_open_part(t->e->set.dir, t->pub.files[i].name, xf->part,
+	    sizeof xf->part, &xf->fd);
+	if (r == 0 && (r = client_digest_init(&xf->dg)) != 0) {
+		close(xf->fd);
+		xf->fd = -1;
+		client_store_remove(t->e->set.dir, xf->part);
+		xf->part[0] = '\0';
+	}
+	if (r != 0) {
+		xf->fd = -1;
+		xf->part[0] = '\0';
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg,
+		    "cannot create a file in %s: %s", t->e->set.dir, uv_strerror(r));
+	}
+}
+
+static void
+job_write(struct transfer *t)
+{
+	struct transfer_block	*b = t->job_block;
+	struct transfer_file	*xf = &t->xf[b->file];
+	size_t			 done = 0;
+	ssize_t			 n;
+	int			 r;
+
+	while (done < b->len) {
+		n = pwrite(xf->fd, b->data + done, b->len - done,
+		    (off_t)(xf->offset + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			t->job_err = n < 0 ? UV__ERR(errno) : UV_EIO;
+			snprintf(t->job_msg, sizeof t->job_msg,
+			    "cannot write %s/%s: %s", t->e->set.dir, xf->part,
+			    uv_strerror(t->job_err));
+			return;
+		}
+		done += (size_t)n;
+	}
+	if ((r = client_digest_update(&xf->dg, b->data, b->len)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
+		    xf->part);
+		return;
+	}
+	xf->offset += b->len;
+}
+
+static void
+job_finish(struct transfer *t)
+{
+	size_t			 i = t->job_file;
+	struct transfer_file	*xf = &t->xf[i];
+	int			 r;
+
+	/* The bytes reach the disk before the file gets its final name. */
+	if (fdatasync(xf->fd) != 0 && errno != EINVAL && errno != EROFS) {
+		t->job_err = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s/%s: %s",
+		    t->e->set.dir, xf->part, uv_strerror(t->job_err));
+	}
+	if (close(xf->fd) != 0 && t->job_err == 0) {
+		t->job_err = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s/%s: %s",
+		    t->e->set.dir, xf->part, uv_strerror(t->job_err));
+	}
+	xf->fd = -1;
+	if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0 && t->job_err == 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
+		    xf->part);
+	}
+}
+
+static void
+job_commit(struct transfer *t)
+{
+	const char	*dir = t->e->set.dir;
+	size_t		 i, j;
+	int		 r;
+
+	for (i = 0; i < t->pub.nfiles; i++) {
+		struct transfer_file *xf = &t->xf[i];
+
+		r = client_store_commit(dir, xf->part, t->pub.files[i].name,
+		    xf->saved, sizeof xf->saved);
+		if (r == 0) {
+			xf->committed = true;
+			xf->part[0] = '\0';
+			continue;
+		}
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot save %s in %s: %s",
+		    xf->part, dir, uv_strerror(r));
+		/* Nothing is kept unless everything is: take back the saved ones. */
+		for (j = 0; j < i; j++) {
+			client_store_remove(dir, t->xf[j].saved);
+			t->xf[j].committed = false;
+			t->xf[j].saved[0] = '\0';
+		}
+		return;
+	}
+}
+
+static void
+job_cleanup(struct transfer *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->pub.nfiles; i++) {
+		struct transfer_file *xf = &t->xf[i];
+
+		if (xf->fd >= 0)
+			close(xf->fd);
+		xf->fd = -1;
+		client_digest_free(&xf->dg);
+		if (t->pub.dir == CLIENT_RECEIVE && xf->part[0] != '\0' &&
+		    !xf->committed) {
+			client_store_remove(t->e->set.dir, xf->part);
+			xf->part[0] = '\0';
+		}
+	}
+}
+
+/* Each job's work, by job_op; it reads job_file and job_block itself. */
+static void (*const jobs[])(struct transfer *) = {
+	[JOB_STAT] = job_stat,
+	[JOB_OPEN_READ] = job_open_read,
+	[JOB_READ] = job_read,
+	[JOB_SPACE] = job_space,
+	[JOB_OPEN_PART] = job_open_part,
+	[JOB_WRITE] = job_write,
+	[JOB_FINISH] = job_finish,
+	[JOB_COMMIT] = job_commit,
+	[JOB_CLEANUP] = job_cleanup,
+};
+
+static void
+work_cb(uv_work_t *w)
+{
+	struct transfer	*t = w->data;
+
+	jobs[t->job_op](t);
+}
+
+/* --- back on the loop --------------------------------------------------- */
+
+static int
+needs_cleanup(const struct transfer *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->pub.nfiles; i++) {
+		if (t->xf[i].fd >= 0 || t->xf[i].dg.ctx != NULL ||
+		    (t->xf[i].part[0] != '\0' && !t->xf[i].committed))
+			return 1;
+	}
+	return 0;
+}
+
+/* Closes files and removes part files once no job holds them. */
+void
+xfer__release(struct transfer *t)
+{
+	if (t->flags & (TRANSFER_RELEASED | TRANSFER_JOB))
+		return;
+	if (needs_cleanup(t) &&
+	    xfer__job(t, JOB_CLEANUP, 0, NULL) == 0)
+		return;
+	if (needs_cleanup(t))
+		job_cleanup(t);		/* the pool refused: do it here, once */
+	t->flags |= TRANSFER_RELEASED;
+	xfer__free_blocks(t);
+}
+
+static void	after_work_cb(uv_work_t *, int);
+
+/* Queues the transfer's one job; 0, or libuv's error (nothing queued, b still the caller's). */
+int
+xfer__job(struct transfer *t, int op, size_t file, struct transfer_block *b)
+{
+	int	r;
+
+	t->job_op = op;
+	t->job_file = file;
+	t->job_block = b;
+	t->job_err = 0;
+	t->job_msg[0] = '\0';
+	t->work.data = t;
+	r = uv_queue_work(t->e->set.loop, &t->work, work_cb, after_work_cb);
+	if (r != 0) {
+		t->job_block = NULL;
+		return r;
+	}
+	t->flags |= TRANSFER_JOB;
+	client__busy(t->e->c);
+	return 0;
+}
+
+static void
+after_work_cb(uv_work_t *w, int status)
+{
+	struct transfer		*t = w->data;
+	struct client		*c = t->e->c;	/* t may be freed below */
+	struct transfer_block	*b = t->job_block;
+	int			 op = t->job_op;
+
+	t->flags &= ~TRANSFER_JOB;
+	t->job_block = NULL;
+	if (status != 0 && t->job_err == 0) {
+		t->job_err = status;
+		snprintf(t->job_msg, sizeof t->job_msg, "the disk job was cancelled");
+	}
+	if (op == JOB_CLEANUP) {
+		t->flags |= TRANSFER_RELEASED;
+		xfer__free_blocks(t);
+		xfer__maybe_free(t);
+		client__unbusy(c);
+		return;
+	}
+	if (CLIENT_TRANSFER_ENDED(t->pub.state)) {
+		free(b);
+		xfer__release(t);
+		xfer__maybe_free(t);
+		client__unbusy(c);
+		return;
+	}
+	if (t->job_err != 0 && op != JOB_SPACE && op != JOB_COMMIT) {
+		free(b);
+		if (op == JOB_STAT)
+			xfer__end(t, CLIENT_TRANSFER_FAILED, "%s", t->job_msg);
+		else
+			xfer__fail(t, "%s", t->job_msg);
+		client__unbusy(c);
+		return;
+	}
+	switch (op) {
+	case JOB_STAT:
+		xfer__send_offer(t);
+		break;
+	case JOB_OPEN_READ:
+		xfer__tx_pump(t);
+		break;
+	case JOB_READ:
+		xfer__after_read(t, b);
+		break;
+	case JOB_SPACE:
+		xfer__after_space(t);
+		break;
+	case JOB_OPEN_PART:
+		xfer__rx_pump(t);
+		break;
+	case JOB_WRITE:
+		xfer__after_write(t, b);
+		break;
+	case JOB_FINISH:
+		xfer__after_finish(t, b);
+		free(b);
+		break;
+	case JOB_COMMIT:
+		xfer__after_commit(t);
+		break;
+	}
+	client__unbusy(c);
+}

@@ -1,0 +1,190 @@
+/*
+ * transfer_int.h: the transfer engine's internals, shared by its files only
+ * (transfer.c lifecycle, list and control messages; transfer_disk.c the
+ * thread-pool jobs; transfer_send.c; transfer_recv.c; transfer_data.c the
+ * data connection). One struct transfer per offer, in either direction.
+ * Disk work runs on libuv's thread pool, one job at a time per transfer, so
+ * the loop never waits for a disk.
+ */
+#ifndef FERRY_TRANSFER_INT_H
+#define FERRY_TRANSFER_INT_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "client.h"
+#include "conn.h"
+#include "digest.h"
+#include "msg.h"
+#include "store.h"
+#include "transfer.h"
+
+#ifndef UV__ERR
+#define UV__ERR(x)	(-(x))	/* libuv's error for an errno, as on every unix */
+#endif
+
+/*
+ * Backpressure bounds. A sender stops reading its file while more than
+ * TRANSFER_TX_HIGH bytes wait in the data socket's write queue; a receiver
+ * stops reading the socket while more than TRANSFER_RX_HIGH bytes wait for
+ * the disk, and starts again below TRANSFER_RX_LOW.
+ */
+#define TRANSFER_TX_HIGH	(4 * CLIENT_CHUNK_SIZE)
+#define TRANSFER_RX_HIGH	(8 * CLIENT_CHUNK_SIZE)
+#define TRANSFER_RX_LOW		(4 * CLIENT_CHUNK_SIZE)
+#define TRANSFER_SPARE_MAX	6	/* chunk buffers kept for reuse per transfer */
+#define TRANSFER_GRACE_MS	1000	/* after the data connection breaks, wait this
+					   long for the relay to say why */
+
+/* Per-file state the front ends do not see. */
+struct transfer_file {
+	int		 fd;		/* -1 when closed */
+	struct client_digest	 dg;		/* running SHA-256 */
+	uint64_t	 offset;	/* bytes read (send) or written (receive) */
+	uint64_t	 got;		/* receive: bytes that arrived */
+	uint64_t	 st_size;	/* send: size found by the stat job */
+	char		 sha256[DIGEST_HEX_LEN + 1];	/* our digest once final, else "" */
+	char		 part[STORE_NAME_MAX + 1];	/* receive: part file in dir, "" when none */
+	char		 saved[STORE_NAME_MAX + 1];	/* receive: final name once committed */
+	bool		 committed;
+};
+
+/* A chunk of file bytes on its way to the socket or the disk, or (receive) a file's end. */
+struct transfer_block {
+	struct transfer_block	*next;
+	int			 kind;		/* TRANSFER_BLOCK_DATA or TRANSFER_BLOCK_END */
+#define TRANSFER_BLOCK_DATA	1
+#define TRANSFER_BLOCK_END	2
+	size_t			 file;		/* index in the offer */
+	size_t			 len;		/* data bytes used */
+	uint64_t		 size;		/* END: the sender's file size */
+	char			 sha256[PROTO_SHA256_LEN + 1];	/* END: the sender's digest */
+	uint8_t			 hdr[PROTO_HEADER_LEN];	/* send: the data frame's header */
+	uint8_t			 data[];	/* DATA: CLIENT_CHUNK_SIZE bytes */
+};
+
+struct transfer;
+TAILQ_HEAD(transfer_list, transfer);
+
+/* The engine: the client's transfers and what it was told about the client. */
+struct transfer_engine {
+	struct client		*c;		/* passed back to client.c's hooks */
+	struct transfer_settings set;		/* strings borrowed from the client */
+	struct transfer_list	 list;		/* every transfer not forgotten, oldest first */
+	size_t			 n;
+	uint64_t		 next_id;	/* local transfer handles */
+	uint64_t		 next_ref;	/* offer refs */
+};
+
+/* The one disk job a transfer may have on the thread pool (transfer_disk.c). */
+enum {
+	JOB_STAT = 1,		/* send: check every path before the offer */
+	JOB_OPEN_READ,		/* send: open file job_file */
+	JOB_READ,		/* send: read and hash the next block of job_file */
+	JOB_SPACE,		/* receive: folder writable, free space */
+	JOB_OPEN_PART,		/* receive: create job_file's part file */
+	JOB_WRITE,		/* receive: write and hash job_block */
+	JOB_FINISH,		/* receive: sync, close, final digest of job_file */
+	JOB_COMMIT,		/* receive: give every part file its final name */
+	JOB_CLEANUP,		/* both: close files, remove part files unless done */
+};
+
+struct transfer {
+	struct client_transfer	 pub;		/* first: what front ends read */
+	TAILQ_ENTRY(transfer)	 entry;
+	struct transfer_engine	*e;		/* the engine whose list holds it */
+	uint64_t		 ref;		/* send: our offer's ref */
+	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
+	struct client_conn	*data;		/* data connection; NULL when none */
+	char			 token[PROTO_TOKEN_LEN + 1];
+	int			 flags;
+#define TRANSFER_JOB		0x0001	/* a job is on the thread pool */
+#define TRANSFER_ATTACHED	0x0002	/* the relay bridged the data connection */
+#define TRANSFER_RELEASED	0x0004	/* files closed and part files handled */
+#define TRANSFER_FORGOTTEN	0x0008	/* gone from the list: free when idle */
+#define TRANSFER_CANCEL_SENT	0x0010	/* cancel went to the relay */
+#define TRANSFER_ACCEPTING	0x0020	/* receive: the free-space check runs */
+#define TRANSFER_DATA_LOST	0x0040	/* the data connection broke */
+#define TRANSFER_WANT_CANCEL	0x0080	/* send: cancel once "offered" gives an id */
+#define TRANSFER_THROTTLED	0x0100	/* send: waiting for the rate limit */
+
+	/* The one job in flight (TRANSFER_JOB). */
+	uv_work_t		 work;
+	int			 job_op;
+	size_t			 job_file;
+	struct transfer_block	*job_block;	/* owned by the job while it runs */
+	int			 job_err;	/* 0 or a libuv error */
+	uint64_t		 job_u64;	/* SPACE: free bytes */
+	char			 job_msg[PROTO_TEXT_MAX + 1];	/* the job's words for a failure */
+
+	struct transfer_block	*q_head;	/* receive: waiting for the disk, in order */
+	struct transfer_block	*q_tail;
+	size_t			 q_bytes;
+	size_t			 rx_file;	/* receive: file whose bytes arrive now */
+	struct transfer_block	*spare;		/* freelist of DATA blocks */
+	unsigned		 nspare;
+	unsigned		 out_blocks;	/* send: blocks the socket still holds */
+
+	uv_timer_t		*timer;		/* owned: throttle or grace timer, NULL when none */
+	uint64_t		 emit_ms;	/* last progress callback */
+	uint64_t		 rate_ms;	/* rate sample start */
+	uint64_t		 rate_bytes;
+};
+
+/* transfer.c: lifecycle, the list, what front ends and the relay see. */
+struct transfer *xfer__new(struct transfer_engine *e, enum client_dir dir,
+	    size_t nfiles);
+int	xfer__forget(struct transfer *t);
+void	xfer__maybe_free(struct transfer *t);
+/* Ends the transfer with a reason: drops the data connection, releases files, reports. */
+void	xfer__end(struct transfer *t, enum client_transfer_state s,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A failure on our side: tells the other side why, then ends as FAILED. */
+void	xfer__fail(struct transfer *t, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	xfer__emit(struct transfer *t);
+void	xfer__set_state(struct transfer *t, enum client_transfer_state s);
+void	xfer__progress(struct transfer *t);
+int	xfer__timer_start(struct transfer *t, uv_timer_cb cb, uint64_t ms);
+struct transfer_block *xfer__block_get(struct transfer *t);
+void	xfer__block_put(struct transfer *t, struct transfer_block *b);
+void	xfer__free_blocks(struct transfer *t);
+void	xfer__quote(const char *name, char *out, size_t outlen);
+void	xfer__text(char *dst, size_t dstlen, const char *src);
+const char *xfer__amount(const struct transfer *t, char *buf, size_t len);
+
+/* transfer_disk.c: the jobs on the thread pool. */
+/* Queues job op; on 0, b belongs to the job, else it stays the caller's. */
+int	xfer__job(struct transfer *t, int op, size_t file,
+	    struct transfer_block *b);
+/* Closes files and removes part files (on the pool) once no job holds them. */
+void	xfer__release(struct transfer *t);
+
+/* transfer_send.c. The after_ functions take the job's results; those with b own it. */
+void	xfer__send_offer(struct transfer *t);
+void	xfer__tx_pump(struct transfer *t);
+void	xfer__after_read(struct transfer *t, struct transfer_block *b);
+void	xfer__receipt(struct transfer *t, const struct proto_msg *m);
+
+/* transfer_recv.c */
+void	xfer__incoming(struct transfer_engine *e, const struct proto_msg *m);
+int	xfer__accept(struct transfer *t);
+int	xfer__decline(struct transfer *t, const char *reason);
+void	xfer__after_space(struct transfer *t);
+uint8_t	*xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room);
+void	xfer__rx_got(struct transfer *t, size_t n);
+void	xfer__rx_data(struct transfer *t, const uint8_t *p, size_t len);
+void	xfer__rx_file_end(struct transfer *t, const struct proto_msg *m);
+void	xfer__rx_pump(struct transfer *t);
+void	xfer__after_write(struct transfer *t, struct transfer_block *b);
+void	xfer__after_finish(struct transfer *t, const struct transfer_block *b);	/* b: borrowed */
+void	xfer__after_commit(struct transfer *t);
+
+/* transfer_data.c: a transfer's own connection to the relay. */
+void	xfer__ready(struct transfer *t, const struct proto_msg *m);
+
+#endif /* FERRY_TRANSFER_INT_H */

@@ -1,0 +1,403 @@
+/*
+ * transfer_recv.c: the receiving side of the transfer engine. An offer is
+ * checked and accepted (after a free-space check) or declined; arriving
+ * bytes are queued in blocks, written and hashed on the thread pool into
+ * part files, each file verified against its file_end, and only then do
+ * the part files get their final names and the receipt go out.
+ */
+#include "transfer_int.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* An offer arrived: check it, then the front end decides. */
+void
+xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
+{
+	struct proto_msg	 d;
+	struct transfer		*t;
+	const char		*why;
+	char			 q[128];
+	size_t			 i;
+
+	if ((t = xfer__new(e, CLIENT_RECEIVE, m->nfiles)) == NULL) {
+		proto_msg_init(&d, PROTO_MSG_DECLINE);
+		d.transfer = m->transfer;
+		snprintf(d.reason, sizeof d.reason, "nomem: out of memory");
+		(void)client__send(e->c, &d);
+		return;
+	}
+	t->pub.relay_id = m->transfer;
+	t->pub.peer_id = m->peer.id;
+	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", m->peer.name);
+	snprintf(t->pub.peer_addr, sizeof t->pub.peer_addr, "%s", m->peer.addr);
+	t->pub.state = CLIENT_TRANSFER_WAITING;
+	for (i = 0; i < m->nfiles; i++) {
+		t->pub.files[i].name = strdup(m->files[i].name);
+		t->pub.files[i].size = m->files[i].size;
+		t->pub.bytes_total += m->files[i].size;
+		if (t->pub.files[i].name == NULL) {
+			xfer__decline(t, "nomem: out of memory");
+			return;
+		}
+	}
+	/* A name is a name, never a path: refuse the whole offer, say which and why. */
+	for (i = 0; i < m->nfiles; i++) {
+		if ((why = client_store_name_problem(m->files[i].name)) == NULL)
+			continue;
+		xfer__quote(m->files[i].name, q, sizeof q);
+		proto_msg_init(&d, PROTO_MSG_DECLINE);
+		d.transfer = t->pub.relay_id;
+		snprintf(d.reason, sizeof d.reason,
+		    "bad_name: the file name \"%s\" %s", q, why);
+		(void)client__send(e->c, &d);
+		xfer__end(t, CLIENT_TRANSFER_DECLINED,
+		    "refused the files from %s: the file name \"%s\" %s",
+		    t->pub.peer_name, q, why);
+		return;
+	}
+	client__update_active(e->c);
+	if (client__incoming(e->c, &t->pub) != 0)
+		xfer__decline(t, "this client does not take files");
+}
+
+int
+xfer__accept(struct transfer *t)
+{
+	if (t->pub.dir != CLIENT_RECEIVE ||
+	    t->pub.state != CLIENT_TRANSFER_WAITING ||
+	    (t->flags & TRANSFER_ACCEPTING))
+		return UV_EINVAL;
+	if (xfer__job(t, JOB_SPACE, 0, NULL) != 0)
+		return UV_ENOMEM;
+	t->flags |= TRANSFER_ACCEPTING;
+	return 0;
+}
+
+/* Sends decline with a wire reason and ends the transfer with a local one. */
+static void
+decline_why(struct transfer *t, const char *wire, const char *local)
+{
+	struct proto_msg	m;
+
+	proto_msg_init(&m, PROTO_MSG_DECLINE);
+	m.transfer = t->pub.relay_id;
+	xfer__text(m.reason, sizeof m.reason, wire);
+	(void)client__send(t->e->c, &m);
+	xfer__end(t, CLIENT_TRANSFER_DECLINED, "%s", local);
+}
+
+int
+xfer__decline(struct transfer *t, const char *reason)
+{
+	char	local[sizeof t->pub.reason];
+
+	if (t->pub.dir != CLIENT_RECEIVE ||
+	    t->pub.state != CLIENT_TRANSFER_WAITING ||
+	    (t->flags & TRANSFER_ACCEPTING))
+		return UV_EINVAL;
+	if (reason == NULL || *reason == '\0')
+		reason = "declined";
+	snprintf(local, sizeof local, "declined the files from %s (%s)",
+	    t->pub.peer_name, reason);
+	decline_why(t, reason, local);
+	return 0;
+}
+
+void
+xfer__after_space(struct transfer *t)
+{
+	struct proto_msg	m;
+	char			need[32], have[32], wire[PROTO_TEXT_MAX + 1];
+	char			local[sizeof t->pub.reason];
+
+	t->flags &= ~TRANSFER_ACCEPTING;
+	if (t->job_err != 0) {
+		snprintf(wire, sizeof wire, "io: the receiver cannot save files");
+		decline_why(t, wire, t->job_msg);
+		return;
+	}
+	if (t->job_u64 < t->pub.bytes_total) {
+		proto_fmt_size(t->pub.bytes_total, need, sizeof need);
+		proto_fmt_size(t->job_u64, have, sizeof have);
+		snprintf(wire, sizeof wire,
+		    "no_space: the files need %s and the receiver has %s free",
+		    need, have);
+		snprintf(local, sizeof local,
+		    "declined the files from %s: they need %s and %s has %s free",
+		    t->pub.peer_name, need, t->e->set.dir, have);
+		decline_why(t, wire, local);
+		return;
+	}
+	proto_msg_init(&m, PROTO_MSG_ACCEPT);
+	m.transfer = t->pub.relay_id;
+	if (client__send(t->e->c, &m) != 0) {
+		xfer__end(t, CLIENT_TRANSFER_FAILED,
+		    "lost the connection to the relay %s", t->e->set.server);
+		return;
+	}
+	xfer__set_state(t, CLIENT_TRANSFER_ACCEPTED);
+}
+
+static int
+rx_enqueue(struct transfer *t, struct transfer_block *b)
+{
+	b->next = NULL;
+	if (t->q_tail != NULL)
+		t->q_tail->next = b;
+	else
+		t->q_head = b;
+	t->q_tail = b;
+	return 0;
+}
+
+/*
+ * Where the next bytes of a data frame go: the tail of the last queued block
+ * of the current file, or a new block. left bytes of the frame are still to
+ * come; they must fit in what the file has left. Counts nothing, since the
+ * read may bring no bytes. NULL when the frame is refused (the transfer
+ * failed) or memory ran out; with probe set it fails nothing, it only says
+ * NULL (libuv's alloc callback may not close the connection).
+ */
+uint8_t *
+xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room)
+{
+	struct transfer_block	*b;
+	struct transfer_file	*xf;
+	size_t			 i = t->rx_file;
+	char			 q[128];
+
+	if (CLIENT_TRANSFER_ENDED(t->pub.state))
+		return NULL;
+	if (t->pub.dir != CLIENT_RECEIVE || !(t->flags & TRANSFER_ATTACHED)) {
+		if (!probe)
+			xfer__fail(t, "unexpected data from the relay");
+		return NULL;
+	}
+	if (i >= t->pub.nfiles) {
+		if (!probe)
+			xfer__fail(t, "%s sent more files than it "
+			    "offered", t->pub.peer_name);
+		return NULL;
+	}
+	xf = &t->xf[i];
+	if (left > t->pub.files[i].size - xf->got) {
+		if (probe)
+			return NULL;
+		xfer__quote(t->pub.files[i].name, q, sizeof q);
+		xfer__fail(t, "%s sent more bytes of %s than it offered",
+		    t->pub.peer_name, q);
+		return NULL;
+	}
+	b = t->q_tail;
+	if (b == NULL || b->kind != TRANSFER_BLOCK_DATA || b->file != i ||
+	    b->len == CLIENT_CHUNK_SIZE) {
+		if ((b = xfer__block_get(t)) == NULL) {
+			if (!probe)
+				xfer__fail(t, "out of memory");
+			return NULL;
+		}
+		b->file = i;
+		rx_enqueue(t, b);
+	}
+	*room = CLIENT_CHUNK_SIZE - b->len;
+	if (*room > left)
+		*room = left;
+	return b->data + b->len;
+}
+
+/* n bytes landed where xfer__rx_room() said: count them, move the disk on. */
+void
+xfer__rx_got(struct transfer *t, size_t n)
+{
+	struct transfer_file	*xf = &t->xf[t->rx_file];
+
+	t->q_tail->len += n;
+	xf->got += n;
+	t->pub.files[t->rx_file].done = xf->got;
+	t->pub.bytes_done += n;
+	t->q_bytes += n;
+	if (t->q_bytes > TRANSFER_RX_HIGH)
+		client_conn_pause(t->data);
+	xfer__progress(t);
+	xfer__rx_pump(t);
+}
+
+/* A data frame that came whole through on_frame: the same, by copy. */
+void
+xfer__rx_data(struct transfer *t, const uint8_t *p, size_t len)
+{
+	uint8_t	*dst;
+	size_t	 room;
+
+	while (len > 0) {
+		if ((dst = xfer__rx_room(t, len, 0, &room)) == NULL)
+			return;
+		memcpy(dst, p, room);
+		p += room;
+		len -= room;
+		xfer__rx_got(t, room);
+		if (CLIENT_TRANSFER_ENDED(t->pub.state))
+			return;
+	}
+}
+
+void
+xfer__rx_file_end(struct transfer *t, const struct proto_msg *m)
+{
+	struct transfer_block	*b;
+	size_t			 i = t->rx_file;
+	char			 q[128];
+
+	if (i >= t->pub.nfiles || m->index != i) {
+		xfer__fail(t, "%s ended a file out of order",
+		    t->pub.peer_name);
+		return;
+	}
+	if (m->size != t->pub.files[i].size || t->xf[i].got != m->size) {
+		xfer__quote(t->pub.files[i].name, q, sizeof q);
+		xfer__fail(t,
+		    "%s sent %" PRIu64 " bytes of %s, but offered %" PRIu64,
+		    t->pub.peer_name, t->xf[i].got, q, t->pub.files[i].size);
+		return;
+	}
+	if ((b = malloc(sizeof *b)) == NULL) {
+		xfer__fail(t, "out of memory");
+		return;
+	}
+	b->kind = TRANSFER_BLOCK_END;
+	b->file = i;
+	b->len = 0;
+	b->size = m->size;
+	memcpy(b->sha256, m->sha256, sizeof b->sha256);
+	rx_enqueue(t, b);
+	t->rx_file++;
+	if (t->rx_file == t->pub.nfiles)
+		xfer__set_state(t, CLIENT_TRANSFER_VERIFYING);
+	xfer__rx_pump(t);
+}
+
+/* Moves the receiver's disk side along: open the part file, write, finish. */
+void
+xfer__rx_pump(struct transfer *t)
+{
+	struct transfer_block	*b;
+	struct transfer_file	*xf;
+	int			 r;
+
+	if (CLIENT_TRANSFER_ENDED(t->pub.state) || (t->flags & TRANSFER_JOB))
+		return;
+	if ((b = t->q_head) == NULL)
+		return;
+	xf = &t->xf[b->file];
+	t->pub.current = b->file;
+	if (xf->part[0] == '\0') {
+		r = xfer__job(t, JOB_OPEN_PART, b->file, NULL);
+	} else {
+		t->q_head = b->next;
+		if (t->q_head == NULL)
+			t->q_tail = NULL;
+		b->next = NULL;
+		r = xfer__job(t, b->kind == TRANSFER_BLOCK_DATA ? JOB_WRITE :
+		    JOB_FINISH, b->file, b);
+		if (r != 0)
+			free(b);
+	}
+	if (r != 0)
+		xfer__fail(t, "out of memory");
+}
+
+static void
+send_receipt(struct transfer *t, bool ok, const char *message)
+{
+	struct proto_msg	 m;
+	struct proto_file	*files = NULL;
+	size_t			 i;
+	int			 r;
+
+	proto_msg_init(&m, PROTO_MSG_RECEIPT);
+	m.transfer = t->pub.relay_id;
+	m.ok = ok;
+	xfer__text(m.message, sizeof m.message, message);
+	if (ok) {
+		if ((files = calloc(t->pub.nfiles, sizeof *files)) == NULL)
+			return;
+		for (i = 0; i < t->pub.nfiles; i++) {
+			files[i].name = t->pub.files[i].name;	/* borrowed */
+			files[i].size = t->pub.files[i].size;
+			memcpy(files[i].sha256, t->xf[i].sha256,
+			    sizeof files[i].sha256);
+			files[i].saved_as = t->xf[i].saved;	/* borrowed */
+		}
+		m.files = files;
+		m.nfiles = t->pub.nfiles;
+	}
+	if (t->data != NULL) {
+		r = client_conn_send_msg(t->data, &m);
+		(void)r;	/* a lost connection shows up in on_lost */
+	}
+	free(files);
+}
+
+/* A block reached the disk: read the socket again below the low mark. */
+void
+xfer__after_write(struct transfer *t, struct transfer_block *b)
+{
+	t->q_bytes -= b->len;
+	xfer__block_put(t, b);
+	if (t->q_bytes < TRANSFER_RX_LOW && t->data != NULL)
+		client_conn_resume(t->data);
+	xfer__rx_pump(t);
+}
+
+void
+xfer__after_finish(struct transfer *t, const struct transfer_block *b)
+{
+	struct transfer_file	*xf = &t->xf[b->file];
+	char			 q[128], msg[256];
+
+	memcpy(t->pub.files[b->file].sha256, xf->sha256, sizeof xf->sha256);
+	if (xf->offset != b->size || strcmp(xf->sha256, b->sha256) != 0) {
+		xfer__quote(t->pub.files[b->file].name, q, sizeof q);
+		snprintf(msg, sizeof msg,
+		    "verify_failed: %s did not match its checksum", q);
+		send_receipt(t, false, msg);
+		xfer__end(t, CLIENT_TRANSFER_FAILED,
+		    "%s from %s did not match its checksum; nothing was saved",
+		    q, t->pub.peer_name);
+		return;
+	}
+	if (b->file + 1 == t->pub.nfiles) {
+		if (xfer__job(t, JOB_COMMIT, 0, NULL) != 0)
+			xfer__fail(t, "out of memory");
+		return;
+	}
+	xfer__rx_pump(t);
+}
+
+void
+xfer__after_commit(struct transfer *t)
+{
+	char	msg[sizeof t->job_msg + 8];
+	size_t	i;
+
+	if (t->job_err != 0) {
+		snprintf(msg, sizeof msg, "io: %s", t->job_msg);
+		send_receipt(t, false, msg);
+		xfer__end(t, CLIENT_TRANSFER_FAILED, "%s; nothing was saved",
+		    t->job_msg);
+		return;
+	}
+	/* Out of memory only loses the name shown here: the files are saved. */
+	for (i = 0; i < t->pub.nfiles; i++)
+		if ((t->pub.files[i].saved_as = strdup(t->xf[i].saved)) == NULL)
+			break;
+	send_receipt(t, true, "");
+	xfer__end(t, CLIENT_TRANSFER_DONE, "saved every file from %s",
+	    t->pub.peer_name);
+}

@@ -1,0 +1,312 @@
+/*
+ * transfer_send.c: the sending side of the transfer engine. An offer's
+ * files are examined on the thread pool, offered, then read and hashed in
+ * CLIENT_CHUNK_SIZE blocks (one data frame each, under the socket's
+ * backpressure and the rate limit) with a file_end per file, until the
+ * receiver's receipt says every digest matched.
+ */
+#include "transfer_int.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* The name a path is offered under: its last component. */
+static const char *
+base_name(const char *path)
+{
+	const char	*s;
+	size_t		 len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (s = path + len; s > path && s[-1] != '/'; s--)
+		;
+	return s;
+}
+
+/* The stat job found every file: offer them. */
+void
+xfer__send_offer(struct transfer *t)
+{
+	struct proto_msg	 m;
+	struct proto_file	*files;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < t->pub.nfiles; i++) {
+		const char *name = t->pub.files[i].name;
+
+		if (!proto_utf8_valid(name, strlen(name))) {
+			xfer__end(t, CLIENT_TRANSFER_FAILED,
+			    "cannot send %s: its name is not valid UTF-8",
+			    t->pub.files[i].path);
+			return;
+		}
+		t->pub.files[i].size = t->xf[i].st_size;
+		t->pub.bytes_total += t->xf[i].st_size;
+	}
+	if ((files = calloc(t->pub.nfiles, sizeof *files)) == NULL) {
+		xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
+		return;
+	}
+	proto_msg_init(&m, PROTO_MSG_OFFER);
+	m.ref = t->ref;
+	snprintf(m.to, sizeof m.to, "%s", t->pub.peer_name);
+	for (i = 0; i < t->pub.nfiles; i++) {
+		files[i].name = t->pub.files[i].name;	/* borrowed */
+		files[i].size = t->pub.files[i].size;
+	}
+	/* The receipt must fit in one control frame too (PROTOCOL.md 5). */
+	if ((r = proto_receipt_fits(files, t->pub.nfiles)) != 0) {
+		free(files);
+		if (r == -PROTO_E_NOMEM)
+			xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
+		else
+			xfer__end(t, CLIENT_TRANSFER_FAILED,
+			    "%zu files are too many for one offer; send them in smaller groups",
+			    t->pub.nfiles);
+		return;
+	}
+	m.files = files;
+	m.nfiles = t->pub.nfiles;
+	r = client__send(t->e->c, &m);
+	free(files);		/* m.files was borrowed: do not proto_msg_free */
+	if (r == UV_ENOTCONN)
+		xfer__end(t, CLIENT_TRANSFER_FAILED,
+		    "not connected to the relay %s", t->e->set.server);
+	else if (r != 0)
+		xfer__end(t, CLIENT_TRANSFER_FAILED,
+		    "cannot send the offer: %s", r < 0 && r > -PROTO_E_COUNT ?
+		    proto_strerror(-r) : uv_strerror(r));
+	else
+		xfer__emit(t);	/* sizes are known now */
+}
+
+int
+client__xfer_offer(struct transfer_engine *e, const char *to,
+    const char *const *paths, size_t n, uint64_t *id, char *err, size_t errlen)
+{
+	struct transfer	*t;
+	size_t		 i;
+
+	if (n == 0 || n > PROTO_FILES_MAX) {
+		snprintf(err, errlen, "an offer holds 1 to %d files",
+		    PROTO_FILES_MAX);
+		return UV_EINVAL;
+	}
+	if (to == NULL || *to == '\0' || strlen(to) > PROTO_TO_MAX) {
+		snprintf(err, errlen, "a peer is a name or HOST:PORT of at most %d bytes",
+		    PROTO_TO_MAX);
+		return UV_EINVAL;
+	}
+	if ((t = xfer__new(e, CLIENT_SEND, n)) == NULL)
+		goto nomem;
+	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", to);
+	t->ref = ++e->next_ref;
+	for (i = 0; i < n; i++) {
+		t->pub.files[i].path = strdup(paths[i]);
+		t->pub.files[i].name = strdup(base_name(paths[i]));
+		if (t->pub.files[i].path == NULL || t->pub.files[i].name == NULL)
+			goto fail;
+	}
+	if (xfer__job(t, JOB_STAT, 0, NULL) != 0)
+		goto fail;
+	*id = t->pub.id;
+	return 0;
+fail:
+	t->pub.state = CLIENT_TRANSFER_FAILED;
+	t->flags |= TRANSFER_RELEASED;
+	xfer__forget(t);
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return UV_ENOMEM;
+}
+
+static void
+block_release_cb(void *buf, void *arg)
+{
+	struct transfer		*t = arg;
+	struct transfer_block	*b;
+
+	b = (struct transfer_block *)((uint8_t *)buf -
+	    offsetof(struct transfer_block, data));
+	t->out_blocks--;
+	xfer__block_put(t, b);
+}
+
+static void
+send_file_end(struct transfer *t, size_t i)
+{
+	struct proto_msg	m;
+	uint8_t			*buf;
+	size_t			 len;
+	int			 r;
+
+	proto_msg_init(&m, PROTO_MSG_FILE_END);
+	m.index = i;
+	m.size = t->pub.files[i].size;
+	memcpy(m.sha256, t->xf[i].sha256, sizeof m.sha256);
+	memcpy(t->pub.files[i].sha256, t->xf[i].sha256,
+	    sizeof t->pub.files[i].sha256);
+	if ((r = proto_msg_frame(&m, &buf, &len)) != 0 ||
+	    (r = client_conn_send(t->data, buf, len)) != 0)
+		xfer__fail(t, "cannot send to the relay: %s",
+		    uv_strerror(r));
+}
+
+static void
+throttle_cb(uv_timer_t *tm)
+{
+	struct transfer	*t = tm->data;
+
+	t->flags &= ~TRANSFER_THROTTLED;
+	xfer__tx_pump(t);
+}
+
+/*
+ * With a send rate limit, holds the next block back until the average since
+ * the start is under the limit again. True while waiting.
+ */
+static bool
+throttled(struct transfer *t)
+{
+	uint64_t	limit = t->e->set.rate_limit, now, elapsed, due;
+
+	if (t->flags & TRANSFER_THROTTLED)
+		return true;
+	if (limit == 0 || t->pub.bytes_done == 0)
+		return false;
+	now = uv_now(t->e->set.loop);
+	elapsed = now - t->pub.started_ms;
+	due = t->pub.bytes_done * 1000 / limit;	/* ms at which we may go on */
+	if (due <= elapsed)
+		return false;
+	if (xfer__timer_start(t, throttle_cb, due - elapsed) != 0)
+		return false;
+	t->flags |= TRANSFER_THROTTLED;
+	return true;
+}
+
+/* Moves the sender along: open, read, file_end, next file, until the receipt. */
+void
+xfer__tx_pump(struct transfer *t)
+{
+	struct transfer_block	*b;
+	struct transfer_file	*xf;
+	size_t			 i;
+
+	for (;;) {
+		if (t->pub.state != CLIENT_TRANSFER_TRANSFERRING ||
+		    (t->flags & TRANSFER_JOB) ||
+		    !(t->flags & TRANSFER_ATTACHED) || t->data == NULL ||
+		    client_conn_closing(t->data))
+			return;
+		i = t->pub.current;
+		if (i >= t->pub.nfiles)
+			return;
+		xf = &t->xf[i];
+		if (xf->sha256[0] != '\0') {
+			/* Every byte of file i is queued: its digest follows. */
+			send_file_end(t, i);
+			if (CLIENT_TRANSFER_ENDED(t->pub.state))
+				return;
+			if (i + 1 == t->pub.nfiles) {
+				xfer__set_state(t, CLIENT_TRANSFER_VERIFYING);
+				return;
+			}
+			t->pub.current++;
+			continue;
+		}
+		if (xf->fd < 0) {
+			if (xfer__job(t, JOB_OPEN_READ, i, NULL) != 0)
+				xfer__fail(t, "out of memory");
+			return;
+		}
+		if (client_conn_queued(t->data) > TRANSFER_TX_HIGH)
+			return;		/* on_written brings us back */
+		if (throttled(t))
+			return;		/* the throttle timer brings us back */
+		if ((b = xfer__block_get(t)) == NULL ||
+		    xfer__job(t, JOB_READ, i, b) != 0) {
+			free(b);
+			xfer__fail(t, "out of memory");
+		}
+		return;
+	}
+}
+
+/* A block was read and hashed: send it as one data frame. */
+void
+xfer__after_read(struct transfer *t, struct transfer_block *b)
+{
+	size_t	i = b->file;
+	int	r;
+
+	if (t->data == NULL || client_conn_closing(t->data)) {
+		/* The connection broke while we read: the grace timer says why. */
+		xfer__block_put(t, b);
+		return;
+	}
+	t->out_blocks++;
+	r = client_conn_send_data(t->data, b->hdr, b->data, b->len,
+	    block_release_cb, t);
+	if (r != 0) {
+		xfer__fail(t, "cannot send to the relay: %s",
+		    uv_strerror(r));
+		return;
+	}
+	t->pub.files[i].done += b->len;
+	t->pub.bytes_done += b->len;
+	xfer__progress(t);
+	xfer__tx_pump(t);
+}
+
+/* The receipt is the only word that makes a transfer a success. */
+void
+xfer__receipt(struct transfer *t, const struct proto_msg *m)
+{
+	char	q[128];
+	size_t	i;
+
+	if (t->pub.state != CLIENT_TRANSFER_VERIFYING) {
+		xfer__fail(t, "%s sent a receipt before all files were sent",
+		    t->pub.peer_name);
+		return;
+	}
+	if (!m->ok) {
+		xfer__end(t, CLIENT_TRANSFER_FAILED,
+		    "%s could not verify the files%s%s; nothing was saved",
+		    t->pub.peer_name, m->message[0] ? ": " : "", m->message);
+		return;
+	}
+	if (m->transfer != t->pub.relay_id || m->nfiles != t->pub.nfiles) {
+		xfer__end(t, CLIENT_TRANSFER_FAILED,
+		    "the receipt from %s does not match the transfer",
+		    t->pub.peer_name);
+		return;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		if (strcmp(m->files[i].name, t->pub.files[i].name) != 0 ||
+		    m->files[i].size != t->pub.files[i].size ||
+		    strcmp(m->files[i].sha256, t->xf[i].sha256) != 0) {
+			xfer__quote(t->pub.files[i].name, q, sizeof q);
+			xfer__end(t, CLIENT_TRANSFER_FAILED,
+			    "%s received %s with a different checksum",
+			    t->pub.peer_name, q);
+			return;
+		}
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		free(t->pub.files[i].saved_as);
+		t->pub.files[i].saved_as = NULL;
+		/* Out of memory only loses the receiver's name for the file: still DONE. */
+		if (m->files[i].saved_as != NULL)
+			t->pub.files[i].saved_as = strdup(m->files[i].saved_as);
+	}
+	xfer__end(t, CLIENT_TRANSFER_DONE, "%s verified every file",
+	    t->pub.peer_name);
+}

@@ -141,7 +141,7 @@ draw_bar(struct headless *h, const struct client_transfer *t)
 }
 
 static void
-on_state(struct client *c, enum client_state state,
+state_cb(struct client *c, enum client_state state,
     const char *reason, unsigned retry, void *arg)
 {
 	struct headless	*h = arg;
@@ -173,7 +173,7 @@ on_state(struct client *c, enum client_state state,
 }
 
 static void
-on_peers(struct client *c, void *arg)
+peers_cb(struct client *c, void *arg)
 {
 	struct headless			*h = arg;
 	const struct client_peer	*p;
@@ -198,7 +198,7 @@ is_from(const struct headless *h, const struct client_transfer *t)
 }
 
 static void
-on_incoming(struct client *c, const struct client_transfer *t,
+incoming_cb(struct client *c, const struct client_transfer *t,
     void *arg)
 {
 	struct headless	*h = arg;
@@ -297,7 +297,7 @@ receive_transfer(struct headless *h, const struct client_transfer *t)
 }
 
 static void
-on_transfer(struct client *c, const struct client_transfer *t,
+transfer_cb(struct client *c, const struct client_transfer *t,
     void *arg)
 {
 	struct headless	*h = arg;
@@ -310,7 +310,7 @@ on_transfer(struct client *c, const struct client_transfer *t,
 }
 
 static void
-on_message(struct client *c, const char *line, void *arg)
+message_cb(struct client *c, const char *line, void *arg)
 {
 	struct headless	*h = arg;
 
@@ -319,11 +319,11 @@ on_message(struct client *c, const char *line, void *arg)
 }
 
 static const struct client_ops ops = {
-	.on_state = on_state,
-	.on_peers = on_peers,
-	.on_incoming = on_incoming,
-	.on_transfer = on_transfer,
-	.on_message = on_message,
+	.on_state = state_cb,
+	.on_peers = peers_cb,
+	.on_incoming = incoming_cb,
+	.on_transfer = transfer_cb,
+	.on_message = message_cb,
 };
 
 /* Forgets ended transfers at a safe point (never inside their own callback). */

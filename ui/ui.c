@@ -27,16 +27,20 @@
 /* For the atexit hook: the terminal must come back even if a main exits early. */
 static struct ui	*active_ui;
 
-/* Each pane's key context and its draw, key and click handlers, in Tab order. */
+/* Each pane's key context, the action that focuses it, and its handlers, in Tab order. */
 static const struct {
 	unsigned	 ctx;
+	enum ui_action	 focus;
 	void		(*draw)(struct ui *, const struct ui_rect *, bool);
 	int		(*key)(struct ui *, enum ui_action);
 	void		(*click)(struct ui *, int);
 } panes[UI_PANE_COUNT] = {
-	[UI_PANE_PEERS] = { UI_CTX_PEERS, ui_peers_draw, ui_peers_key, ui_peers_click },
-	[UI_PANE_FILES] = { UI_CTX_FILES, ui_files_draw, ui_files_key, ui_files_click },
-	[UI_PANE_XFERS] = { UI_CTX_XFERS, ui_xfers_draw, ui_xfers_key, ui_xfers_click },
+	[UI_PANE_PEERS] = { UI_CTX_PEERS, UI_ACT_FOCUS_PEERS,
+	    ui_peers_draw, ui_peers_key, ui_peers_click },
+	[UI_PANE_FILES] = { UI_CTX_FILES, UI_ACT_FOCUS_FILES,
+	    ui_files_draw, ui_files_key, ui_files_click },
+	[UI_PANE_XFERS] = { UI_CTX_XFERS, UI_ACT_FOCUS_XFERS,
+	    ui_xfers_draw, ui_xfers_key, ui_xfers_click },
 };
 
 static void	draw(struct ui *ui);
@@ -238,6 +242,8 @@ static void
 key(struct ui *ui, int k)
 {
 	enum ui_action	a;
+	unsigned	ctx;
+	int		i;
 
 	ui_dirty(ui);
 	/* curses queues KEY_RESIZE after resizeterm (see resize): the size is already in. */
@@ -257,33 +263,42 @@ key(struct ui *ui, int k)
 		ui_confirm_key(ui, k);
 		return;
 	}
-	if (ui->mode == UI_MODE_HELP) {
-		if ((a = ui_key_action(k, UI_CTX_HELP)) == UI_ACT_REDRAW)
-			clearok(curscr, TRUE);
-		else
-			ui_help_key(ui, a);
+	/* Whatever owns the keyboard: the help, the size warning, an offer, or the focused pane. */
+	if (ui->mode == UI_MODE_HELP)
+		ctx = UI_CTX_HELP;
+	else {
+		/* Any key clears a message: the hints come back. */
+		ui->msg_until_ms = 0;
+		ctx = !ui->too_small && ui->noffers > 0 ? UI_CTX_OFFER :
+		    panes[ui->focus].ctx;
+	}
+	a = ui_key_action(k, ctx);
+	if (a == UI_ACT_REDRAW) {
+		clearok(curscr, TRUE);
 		return;
 	}
-	/* Any key clears a message: the hints come back. */
-	ui->msg_until_ms = 0;
-	a = ui_key_action(k, panes[ui->focus].ctx);
-	/* Nothing is drawn but the size warning: only quit and redraw make sense. */
+	if (ui->mode == UI_MODE_HELP) {
+		ui_help_key(ui, a);
+		return;
+	}
+	/* Nothing is drawn but the size warning: only quit (and redraw) make sense. */
 	if (ui->too_small) {
 		if (a == UI_ACT_QUIT)
 			ui_quit(ui, false);
-		else if (a == UI_ACT_REDRAW)
-			clearok(curscr, TRUE);
 		return;
 	}
 	if (ui->noffers > 0) {
-		a = ui_key_action(k, UI_CTX_OFFER);
 		if (a == UI_ACT_HELP)
 			ui->mode = UI_MODE_HELP;
-		else if (a == UI_ACT_REDRAW)
-			clearok(curscr, TRUE);
 		else
 			ui_offer_key(ui, a);
 		return;
+	}
+	for (i = 0; i < UI_PANE_COUNT; i++) {
+		if (a == panes[i].focus) {
+			ui->focus = (enum ui_pane)i;
+			return;
+		}
 	}
 	switch (a) {
 	case UI_ACT_NEXT_PANE:
@@ -292,24 +307,12 @@ key(struct ui *ui, int k)
 	case UI_ACT_PREV_PANE:
 		ui->focus = (ui->focus + UI_PANE_COUNT - 1) % UI_PANE_COUNT;
 		break;
-	case UI_ACT_FOCUS_PEERS:
-		ui->focus = UI_PANE_PEERS;
-		break;
-	case UI_ACT_FOCUS_FILES:
-		ui->focus = UI_PANE_FILES;
-		break;
-	case UI_ACT_FOCUS_XFERS:
-		ui->focus = UI_PANE_XFERS;
-		break;
 	case UI_ACT_HELP:
 		ui->mode = UI_MODE_HELP;
 		ui->help_top = 0;
 		break;
 	case UI_ACT_QUIT:
 		ui_quit(ui, false);
-		break;
-	case UI_ACT_REDRAW:
-		clearok(curscr, TRUE);
 		break;
 	case UI_ACT_SEND:
 		ui_files_send(ui);

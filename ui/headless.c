@@ -7,7 +7,6 @@
 #include "headless.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,8 +124,8 @@ draw_bar(struct headless *h, const struct client_transfer *t)
 	frac = t->bytes_total ? (double)t->bytes_done / (double)t->bytes_total :
 	    (t->state >= CLIENT_TRANSFER_VERIFYING ? 1.0 : 0.0);
 	/* Whole cells only: a cell turns '#' once it is all done. */
-	n = ui_bar_render(floor(frac * BAR_COLS) / BAR_COLS, BAR_COLS, true,
-	    bar, sizeof bar);
+	n = ui_bar_render((double)(int)(frac * BAR_COLS) / BAR_COLS, BAR_COLS,
+	    true, bar, sizeof bar);
 	memset(bar + n, '.', (size_t)(BAR_COLS - n));
 	bar[BAR_COLS] = '\0';
 	proto_fmt_size(t->bytes_done, done, sizeof done);

@@ -1,6 +1,6 @@
 /*
  * app.h: the TUI's shared state (struct ui) and the draw/key pairs of its
- * panes and overlays. Internal to ui/: ferry.c only sees ui.h.
+ * panes and overlays. Internal to the TUI: ferry.c only sees ui.h.
  */
 #ifndef FERRY_UI_APP_H
 #define FERRY_UI_APP_H
@@ -123,14 +123,16 @@ struct ui {
 void	ui_dirty(struct ui *ui);
 void	ui_message(struct ui *ui, enum ui_color color, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Asks first when transfers run, unless force; then closes the client and the TUI. */
 void	ui_quit(struct ui *ui, bool force);
-/* Pane order for Tab; the peer that a send goes to (NULL if none). */
-const struct client_peer *ui_selected_peer(const struct ui *ui);
-/* Number of transfers that have not ended. */
-size_t	ui_active_transfers(const struct ui *ui);
+/* The key context (UI_CTX_*) of pane p. */
+unsigned ui_pane_ctx(enum ui_pane p);
 
 /* pane_peers.c */
+/* Copies the core's peer list, keeping the selection on the same peer. */
 void	ui_peers_update(struct ui *ui);
+/* The peer that a send goes to (NULL if none). */
+const struct client_peer *ui_selected_peer(const struct ui *ui);
 void	ui_peers_draw(struct ui *ui, const struct ui_rect *r, bool focused);
 int	ui_peers_key(struct ui *ui, enum ui_action a);
 void	ui_peers_click(struct ui *ui, int row);
@@ -148,8 +150,9 @@ void	ui_files_send(struct ui *ui);
 void	ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused);
 int	ui_xfers_key(struct ui *ui, enum ui_action a);
 void	ui_xfers_click(struct ui *ui, int row);
-/* The selected transfer, or NULL. */
-const struct client_transfer *ui_xfers_selected(struct ui *ui);
+/* What t carries, for a sentence: its one file's name cut to cols, or "3 files". */
+void	ui_xfer_name(const struct client_transfer *t, int cols, char *buf,
+	    size_t len);
 
 /* dialog.c */
 void	ui_offer_push(struct ui *ui, uint64_t id);

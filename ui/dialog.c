@@ -120,11 +120,7 @@ ui_offer_draw(struct ui *ui)
 		snprintf(line, sizeof line, "... and %zu more", t->nfiles - shown);
 		ui_put(y++, x + 2, iw - 2, line, ui_theme_attr(UI_C_DIM));
 	}
-	attrset(ui_theme_attr(UI_C_BORDER));
-	for (i = 0; i < (size_t)iw - 2; i++)
-		mvaddstr(y, x + 2 + (int)i, ui_glyph("\xe2\x94\x80", "-"));
-	attrset(A_NORMAL);
-	y++;
+	ui_rule(y++, x + 2, iw - 2, ui_theme_attr(UI_C_BORDER));
 	ui_put(y, x + 2, 10, "Total", A_BOLD);
 	proto_fmt_size(t->bytes_total, size, sizeof size);
 	ui_put_right(y, x + iw, 11, size, A_BOLD);
@@ -160,10 +156,7 @@ ui_offer_key(struct ui *ui, enum ui_action a)
 		ui_offer_drop(ui, id);
 		if (t == NULL)
 			return UI_KEY_HANDLED;
-		if (t->nfiles == 1)
-			ui_text_fit(t->files[0].name, 40, name, sizeof name);
-		else
-			snprintf(name, sizeof name, "%zu files", t->nfiles);
+		ui_xfer_name(t, 40, name, sizeof name);
 		if ((r = client_accept(ui->client, id)) != 0)
 			ui_message(ui, UI_C_ERROR, "could not accept: %s", uv_strerror(r));
 		else {
@@ -246,6 +239,7 @@ void
 ui_help_draw(struct ui *ui)
 {
 	struct help_ctx	h;
+	struct ui_rect	box;
 	int		w, hh, total, l0, l1, max;
 	bool		two;
 
@@ -257,25 +251,22 @@ ui_help_draw(struct ui *ui)
 	hh = total + 4;
 	if (hh > LINES - 2)
 		hh = LINES - 2;
-	h.r = centered(w, hh);
+	box = centered(w, hh);
 	ui->help_rows = hh - 4;
 	max = total - (hh - 4);
 	if (ui->help_top > max)
 		ui->help_top = max > 0 ? max : 0;
 	if (ui->help_top < 0)
 		ui->help_top = 0;
-	/* The box gets one blank line inside above and below. */
+	ui_clear_rect(&box);
+	ui_box(&box, ui_theme_attr(UI_C_DIALOG_BORDER), "Keys",
+	    ui_theme_attr(UI_C_DIALOG_BORDER), total > hh - 4 ?
+	    "\xe2\x86\x91\xe2\x86\x93 scroll  ? close" : "? or Esc closes");
+	/* The text gets one blank line inside the box above and below. */
+	h.r = box;
 	h.r.y += 1;
 	h.r.h -= 2;
 	h.top = ui->help_top;
-	{
-		struct ui_rect	box = centered(w, hh);
-
-		ui_clear_rect(&box);
-		ui_box(&box, ui_theme_attr(UI_C_DIALOG_BORDER), "Keys",
-		    ui_theme_attr(UI_C_DIALOG_BORDER), total > hh - 4 ?
-		    "\xe2\x86\x91\xe2\x86\x93 scroll  ? close" : "? or Esc closes");
-	}
 	if (two) {
 		h.w = (w - 5) / 2 - 1;
 		h.x = h.r.x + 3;

@@ -1,6 +1,7 @@
 /*
- * fmt.c: pure text helpers for the TUI (sizes, rates, ETAs, UTF-8 width
- * fitting, progress bar glyphs, natural name order). No curses, no I/O.
+ * fmt.c: pure text helpers for the front ends (rates and progress built on
+ * proto/text.h's sizes, UTF-8 width fitting, progress bar glyphs, natural
+ * name order). No curses, no I/O.
  */
 #include "fmt.h"
 
@@ -68,21 +69,11 @@ cp_is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-int
-ui_cp_width(uint32_t cp)
-{
-	int	w;
-
-	if (cp_is_control(cp))
-		return 1;
-	if (cp < 0x7F)
-		return 1;
-	w = wcwidth((wchar_t)cp);
-	/* Unknown to this locale: shown as '?', one column. */
-	return w < 0 ? 1 : w;
-}
-
-/* Width of one decoded character and whether it is printed as '?'. */
+/*
+ * Width of one decoded character (n bytes long) and whether it is printed
+ * as '?': control characters, malformed bytes and characters this locale
+ * does not know take one column as '?'.
+ */
 static int
 cp_shown(uint32_t cp, size_t n, bool *subst)
 {

@@ -17,9 +17,6 @@ void	ui_fmt_rate(char *buf, size_t len, double bytes_per_s);
 /* "4.5/10.0 MiB" when both share a unit, else "512.0 KiB/1.0 GiB". */
 void	ui_fmt_progress(char *buf, size_t len, uint64_t done, uint64_t total);
 
-/* Display width of a code point: 0, 1 or 2; control characters count 1 (shown as '?'). */
-int	ui_cp_width(uint32_t cp);
-
 /* Display width of the whole string (control and malformed bytes count 1). */
 int	ui_text_width(const char *s);
 

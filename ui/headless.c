@@ -15,6 +15,8 @@
 #include "fmt.h"
 #include "text.h"
 
+#define BAR_COLS	24	/* cells of the progress bar */
+
 enum headless_cmd {
 	HEADLESS_PEERS,
 	HEADLESS_SEND,
@@ -38,7 +40,7 @@ struct headless {
 };
 
 static void
-headless_clear_bar(struct headless *h)
+clear_bar(struct headless *h)
 {
 	if (h->bar) {
 		fputs("\r\033[K", stderr);
@@ -48,15 +50,15 @@ headless_clear_bar(struct headless *h)
 }
 
 static void
-headless_err(struct headless *h, const char *fmt, ...)
+complain(struct headless *h, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-headless_err(struct headless *h, const char *fmt, ...)
+complain(struct headless *h, const char *fmt, ...)
 {
 	va_list	ap;
 
-	headless_clear_bar(h);
+	clear_bar(h);
 	fputs("ferry: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -66,27 +68,27 @@ headless_err(struct headless *h, const char *fmt, ...)
 }
 
 static void
-headless_signal_close_cb(uv_handle_t *hd)
+signal_close_cb(uv_handle_t *hd)
 {
 	(void)hd;
 }
 
 /* Stops with this exit status: closes the client and our signal handles. */
 static void
-headless_finish(struct headless *h, int status)
+finish(struct headless *h, int status)
 {
 	if (h->done)
 		return;
 	h->done = true;
 	h->status = status;
-	headless_clear_bar(h);
+	clear_bar(h);
 	client_close(h->c);
-	uv_close((uv_handle_t *)&h->sigint, headless_signal_close_cb);
-	uv_close((uv_handle_t *)&h->sigterm, headless_signal_close_cb);
+	uv_close((uv_handle_t *)&h->sigint, signal_close_cb);
+	uv_close((uv_handle_t *)&h->sigterm, signal_close_cb);
 }
 
 static void
-headless_signal_cb(uv_signal_t *s, int signum)
+signal_cb(uv_signal_t *s, int signum)
 {
 	struct headless			*h = s->data;
 	const struct client_transfer	*t;
@@ -101,29 +103,31 @@ headless_signal_cb(uv_signal_t *s, int signum)
 		client_cancel(h->c, t->id, "interrupted");
 	}
 	if (h->cmd == HEADLESS_RECEIVE && !busy) {
-		headless_finish(h, h->failed ? 1 : 0);
+		finish(h, h->failed ? 1 : 0);
 		return;
 	}
 	if (h->cmd != HEADLESS_PEERS)
-		headless_err(h, "interrupted%s", busy ?
+		complain(h, "interrupted%s", busy ?
 		    "; the transfer was cancelled" : "");
-	headless_finish(h, 1);
+	finish(h, 1);
 }
 
 /* "[#########.........]  45%  12.5 MiB of 40.0 MiB  35.2 MiB/s  ETA 0:03" */
 static void
-headless_draw_bar(struct headless *h, const struct client_transfer *t)
+draw_bar(struct headless *h, const struct client_transfer *t)
 {
-	char	done[32], total[32], rate[32], eta[32], bar[32];
-	int	width = 24, fill, i;
+	char	done[PROTO_SIZE_LEN], total[PROTO_SIZE_LEN], rate[32];
+	char	eta[PROTO_DUR_LEN], bar[BAR_COLS + 1];
+	int	n;
 	double	frac;
 
 	frac = t->bytes_total ? (double)t->bytes_done / (double)t->bytes_total :
 	    (t->state >= CLIENT_TRANSFER_VERIFYING ? 1.0 : 0.0);
-	fill = (int)(frac * width);
-	for (i = 0; i < width; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[width] = '\0';
+	/* Whole cells only: a cell turns '#' once it is all done. */
+	n = ui_bar_render((double)(int)(frac * BAR_COLS) / BAR_COLS, BAR_COLS,
+	    true, bar, sizeof bar);
+	memset(bar + n, '.', (size_t)(BAR_COLS - n));
+	bar[BAR_COLS] = '\0';
 	proto_fmt_size(t->bytes_done, done, sizeof done);
 	proto_fmt_size(t->bytes_total, total, sizeof total);
 	ui_fmt_rate(rate, sizeof rate, t->rate);
@@ -136,7 +140,7 @@ headless_draw_bar(struct headless *h, const struct client_transfer *t)
 }
 
 static void
-headless_on_state(struct client *c, enum client_state state,
+state_cb(struct client *c, enum client_state state,
     const char *reason, unsigned retry, void *arg)
 {
 	struct headless	*h = arg;
@@ -152,15 +156,15 @@ headless_on_state(struct client *c, enum client_state state,
 			r = client_offer(c, h->o->to, h->o->paths, h->o->npaths,
 			    &h->id, err, sizeof err);
 			if (r != 0) {
-				headless_err(h, "%s", err);
-				headless_finish(h, 1);
+				complain(h, "%s", err);
+				finish(h, 1);
 			}
 		}
 		break;
 	case CLIENT_DISCONNECTED:
 		/* A transfer that was running has already said why it failed. */
-		headless_err(h, "%s", reason);
-		headless_finish(h, 1);
+		complain(h, "%s", reason);
+		finish(h, 1);
 		break;
 	default:
 		break;
@@ -168,7 +172,7 @@ headless_on_state(struct client *c, enum client_state state,
 }
 
 static void
-headless_on_peers(struct client *c, void *arg)
+peers_cb(struct client *c, void *arg)
 {
 	struct headless			*h = arg;
 	const struct client_peer	*p;
@@ -180,11 +184,11 @@ headless_on_peers(struct client *c, void *arg)
 	for (i = 0; i < n; i++)
 		printf("%s\t%s\n", p[i].name, p[i].addr);
 	fflush(stdout);
-	headless_finish(h, 0);
+	finish(h, 0);
 }
 
 static bool
-headless_is_from(const struct headless *h, const struct client_transfer *t)
+is_from(const struct headless *h, const struct client_transfer *t)
 {
 	const char	*from = h->o->from;
 
@@ -193,7 +197,7 @@ headless_is_from(const struct headless *h, const struct client_transfer *t)
 }
 
 static void
-headless_on_incoming(struct client *c, const struct client_transfer *t,
+incoming_cb(struct client *c, const struct client_transfer *t,
     void *arg)
 {
 	struct headless	*h = arg;
@@ -204,7 +208,7 @@ headless_on_incoming(struct client *c, const struct client_transfer *t,
 		client_decline(c, t->id, "the receiver is stopping");
 		return;
 	}
-	if (h->o->decline || !headless_is_from(h, t)) {
+	if (h->o->decline || !is_from(h, t)) {
 		if (h->o->decline)
 			snprintf(reason, sizeof reason, "declined");
 		else
@@ -219,18 +223,18 @@ headless_on_incoming(struct client *c, const struct client_transfer *t,
 			    t->peer_name);
 			fflush(stderr);
 			if (h->o->count && ++h->finished >= h->o->count)
-				headless_finish(h, h->failed ? 1 : 0);
+				finish(h, h->failed ? 1 : 0);
 		}
 		return;
 	}
 	if ((r = client_accept(c, t->id)) != 0) {
-		headless_err(h, "cannot accept the files from %s: %s",
+		complain(h, "cannot accept the files from %s: %s",
 		    t->peer_name, uv_strerror(r));
 	}
 }
 
 static void
-headless_send_transfer(struct headless *h, const struct client_transfer *t)
+send_transfer(struct headless *h, const struct client_transfer *t)
 {
 	size_t	i;
 
@@ -239,20 +243,20 @@ headless_send_transfer(struct headless *h, const struct client_transfer *t)
 	if (!CLIENT_TRANSFER_ENDED(t->state)) {
 		if (h->o->progress && !h->o->quiet &&
 		    t->state >= CLIENT_TRANSFER_TRANSFERRING)
-			headless_draw_bar(h, t);
+			draw_bar(h, t);
 		else if (h->o->progress && !h->o->quiet &&
 		    t->state == CLIENT_TRANSFER_WAITING) {
-			headless_clear_bar(h);
+			clear_bar(h);
 			fprintf(stderr, "waiting for %s to accept...", t->peer_name);
 			fflush(stderr);
 			h->bar = true;
 		}
 		return;
 	}
-	headless_clear_bar(h);
+	clear_bar(h);
 	if (t->state != CLIENT_TRANSFER_DONE) {
-		headless_err(h, "%s", t->reason);
-		headless_finish(h, 1);
+		complain(h, "%s", t->reason);
+		finish(h, 1);
 		return;
 	}
 	if (!h->o->quiet) {
@@ -262,11 +266,11 @@ headless_send_transfer(struct headless *h, const struct client_transfer *t)
 			    t->files[i].sha256, t->peer_name);
 		fflush(stdout);
 	}
-	headless_finish(h, 0);
+	finish(h, 0);
 }
 
 static void
-headless_receive_transfer(struct headless *h, const struct client_transfer *t)
+receive_transfer(struct headless *h, const struct client_transfer *t)
 {
 	size_t	i;
 
@@ -281,49 +285,49 @@ headless_receive_transfer(struct headless *h, const struct client_transfer *t)
 			    t->files[i].sha256, t->peer_name);
 		fflush(stdout);
 	} else {
-		headless_err(h, "%s", t->reason);
+		complain(h, "%s", t->reason);
 		/* Offers refused before anyone said yes do not count. */
 		if (t->started_ms == 0 && t->state == CLIENT_TRANSFER_DECLINED)
 			return;
 		h->failed++;
 	}
 	if (!h->done && h->o->count && ++h->finished >= h->o->count)
-		headless_finish(h, h->failed ? 1 : 0);
+		finish(h, h->failed ? 1 : 0);
 }
 
 static void
-headless_on_transfer(struct client *c, const struct client_transfer *t,
+transfer_cb(struct client *c, const struct client_transfer *t,
     void *arg)
 {
 	struct headless	*h = arg;
 
 	(void)c;
 	if (h->cmd == HEADLESS_SEND)
-		headless_send_transfer(h, t);
+		send_transfer(h, t);
 	else if (h->cmd == HEADLESS_RECEIVE)
-		headless_receive_transfer(h, t);
+		receive_transfer(h, t);
 }
 
 static void
-headless_on_message(struct client *c, const char *line, void *arg)
+message_cb(struct client *c, const char *line, void *arg)
 {
 	struct headless	*h = arg;
 
 	(void)c;
-	headless_err(h, "%s", line);
+	complain(h, "%s", line);
 }
 
-static const struct client_ops headless_ops = {
-	.on_state = headless_on_state,
-	.on_peers = headless_on_peers,
-	.on_incoming = headless_on_incoming,
-	.on_transfer = headless_on_transfer,
-	.on_message = headless_on_message,
+static const struct client_ops ops = {
+	.on_state = state_cb,
+	.on_peers = peers_cb,
+	.on_incoming = incoming_cb,
+	.on_transfer = transfer_cb,
+	.on_message = message_cb,
 };
 
 /* Forgets ended transfers at a safe point (never inside their own callback). */
 static void
-headless_prune(struct headless *h)
+prune(struct headless *h)
 {
 	const struct client_transfer	*t, *next;
 
@@ -335,13 +339,13 @@ headless_prune(struct headless *h)
 }
 
 static void
-headless_prepare_cb(uv_prepare_t *p)
+prepare_cb(uv_prepare_t *p)
 {
-	headless_prune(p->data);
+	prune(p->data);
 }
 
 static int
-headless_run(uv_loop_t *loop, const struct headless_options *o,
+run(uv_loop_t *loop, const struct headless_options *o,
     enum headless_cmd cmd)
 {
 	struct headless	h;
@@ -353,7 +357,7 @@ headless_run(uv_loop_t *loop, const struct headless_options *o,
 	h.loop = loop;
 	h.o = o;
 	h.cmd = cmd;
-	r = client_new(loop, &o->copts, &headless_ops, &h, &h.c, err, sizeof err);
+	r = client_new(loop, &o->copts, &ops, &h, &h.c, err, sizeof err);
 	if (r != 0) {
 		fprintf(stderr, "ferry: %s\n", err);
 		return r == UV_EINVAL ? 2 : 1;
@@ -361,16 +365,16 @@ headless_run(uv_loop_t *loop, const struct headless_options *o,
 	uv_signal_init(loop, &h.sigint);
 	uv_signal_init(loop, &h.sigterm);
 	h.sigint.data = h.sigterm.data = &h;
-	uv_signal_start(&h.sigint, headless_signal_cb, SIGINT);
-	uv_signal_start(&h.sigterm, headless_signal_cb, SIGTERM);
+	uv_signal_start(&h.sigint, signal_cb, SIGINT);
+	uv_signal_start(&h.sigterm, signal_cb, SIGTERM);
 	uv_prepare_init(loop, &prune);
 	prune.data = &h;
 	if (cmd == HEADLESS_RECEIVE)
-		uv_prepare_start(&prune, headless_prepare_cb);
+		uv_prepare_start(&prune, prepare_cb);
 	uv_unref((uv_handle_t *)&prune);
 	if ((r = client_start(h.c)) != 0) {
 		fprintf(stderr, "ferry: %s\n", uv_strerror(r));
-		headless_finish(&h, 1);
+		finish(&h, 1);
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&prune, NULL);
@@ -382,17 +386,17 @@ headless_run(uv_loop_t *loop, const struct headless_options *o,
 int
 headless_peers(uv_loop_t *loop, const struct headless_options *o)
 {
-	return headless_run(loop, o, HEADLESS_PEERS);
+	return run(loop, o, HEADLESS_PEERS);
 }
 
 int
 headless_send(uv_loop_t *loop, const struct headless_options *o)
 {
-	return headless_run(loop, o, HEADLESS_SEND);
+	return run(loop, o, HEADLESS_SEND);
 }
 
 int
 headless_receive(uv_loop_t *loop, const struct headless_options *o)
 {
-	return headless_run(loop, o, HEADLESS_RECEIVE);
+	return run(loop, o, HEADLESS_RECEIVE);
 }

@@ -47,8 +47,9 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 
 	y = r->y + 1;
 	rows = (size_t)(r->h - 2);
-	if (p->error != NULL) {
-		snprintf(title, sizeof title, "cannot read this folder: %s", p->error);
+	if (p->error != 0) {
+		snprintf(title, sizeof title, "cannot read this folder: %s",
+		    strerror(p->error));
 		ui_put(y++, x + 1, w - 2, title, ui_theme_attr(UI_C_ERROR));
 		rows--;
 	}
@@ -92,7 +93,7 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 		ui_put_right(y, x + w - 1, SIZE_COLS, size,
 		    a != A_NORMAL ? a : ui_theme_attr(UI_C_DIM));
 	}
-	if (p->nview <= 1 && p->error == NULL) {
+	if (p->nview <= 1 && p->error == 0) {
 		y = r->y + 1 + (int)p->nview;
 		if (p->filter[0] != '\0')
 			snprintf(title, sizeof title, "nothing matches \"%s\"", p->filter);
@@ -154,7 +155,7 @@ ui_files_send(struct ui *ui)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		ui->send_paths[i] = strdup(p->nmarks > 0 ? p->marks[i] : one);
+		ui->send_paths[i] = strdup(p->nmarks > 0 ? p->marks[i].path : one);
 		if (ui->send_paths[i] == NULL) {
 			ui_confirm_reset(ui);
 			ui_message(ui, UI_C_ERROR, "out of memory");
@@ -211,14 +212,14 @@ ui_files_key(struct ui *ui, enum ui_action a)
 			ui_files_send(ui);
 		} else if (r < 0)
 			ui_message(ui, UI_C_ERROR, "cannot open that folder: %s",
-			    p->error != NULL ? p->error : "error");
+			    p->error != 0 ? strerror(p->error) : "error");
 		else
 			ui->files_top = 0;
 		break;
 	case UI_ACT_PARENT:
 		if (ui_picker_up(p) < 0)
 			ui_message(ui, UI_C_ERROR, "cannot open the parent folder: %s",
-			    p->error != NULL ? p->error : "error");
+			    p->error != 0 ? strerror(p->error) : "error");
 		break;
 	case UI_ACT_MARK:
 		r = ui_picker_toggle(p);
@@ -265,7 +266,7 @@ ui_files_click(struct ui *ui, int row)
 {
 	size_t	i;
 
-	if (ui->picker.error != NULL)
+	if (ui->picker.error != 0)
 		row--;
 	if (row < 0)
 		return;
@@ -341,11 +342,7 @@ ui_files_filter_key(struct ui *ui, int key)
 			return;
 		}
 		/* Drop one whole UTF-8 character. */
-		while (len > 0 && (f[len - 1] & 0xC0) == 0x80)
-			len--;
-		if (len > 0)
-			len--;
-		f[len] = '\0';
+		f[proto_utf8_cut(f, len, len - 1)] = '\0';
 		ui_picker_set_filter(&ui->picker, f);
 		return;
 	default:

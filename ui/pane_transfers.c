@@ -18,17 +18,22 @@
 #define RATE_COLS	11	/* "999.9 MiB/s" */
 #define ETA_COLS	7	/* "1:02:03" */
 
-/* The transfers in order, and the index of the selected one (kept by id). */
+#define MAX_ROWS	4096	/* transfers shown; older finished ones beyond are rare */
+
+/* The core's transfers in order, as collect() last saw them (read in place, not copied). */
+static const struct client_transfer	*rows[MAX_ROWS];
+
+/* Fills rows[] and finds the selected transfer again (kept by id); returns how many. */
 static size_t
-collect(struct ui *ui, const struct client_transfer **out, size_t max)
+collect(struct ui *ui)
 {
 	const struct client_transfer	*t = NULL;
 	size_t				 n = 0, i;
 
-	while ((t = client_transfer_next(ui->client, t)) != NULL && n < max)
-		out[n++] = t;
+	while ((t = client_transfer_next(ui->client, t)) != NULL && n < MAX_ROWS)
+		rows[n++] = t;
 	for (i = 0; i < n; i++) {
-		if (out[i]->id == ui->xfer_sel_id) {
+		if (rows[i]->id == ui->xfer_sel_id) {
 			ui->xfer_sel = i;
 			break;
 		}
@@ -36,20 +41,25 @@ collect(struct ui *ui, const struct client_transfer **out, size_t max)
 	if (i == n) {
 		if (ui->xfer_sel >= n)
 			ui->xfer_sel = n > 0 ? n - 1 : 0;
-		ui->xfer_sel_id = n > 0 ? out[ui->xfer_sel]->id : 0;
+		ui->xfer_sel_id = n > 0 ? rows[ui->xfer_sel]->id : 0;
 	}
 	return n;
 }
 
-#define MAX_ROWS	4096	/* transfers shown; older finished ones beyond are rare */
-
-const struct client_transfer *
-ui_xfers_selected(struct ui *ui)
+/* The selected transfer, or NULL. */
+static const struct client_transfer *
+selected(struct ui *ui)
 {
-	static const struct client_transfer	*list[MAX_ROWS];
-	size_t					 n = collect(ui, list, MAX_ROWS);
+	return collect(ui) > 0 ? rows[ui->xfer_sel] : NULL;
+}
 
-	return n > 0 ? list[ui->xfer_sel] : NULL;
+void
+ui_xfer_name(const struct client_transfer *t, int cols, char *buf, size_t len)
+{
+	if (t->nfiles == 1)
+		ui_text_fit(t->files[0].name, cols, buf, len);
+	else
+		snprintf(buf, len, "%zu files", t->nfiles);
 }
 
 /* The words for a transfer that is not streaming bytes right now. */
@@ -148,10 +158,7 @@ draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
 	cx = x + 3;
 	ui_put(y, cx, peerw, t->peer_name, a != A_NORMAL ? a : A_BOLD);
 	cx += peerw + 1;
-	if (t->nfiles == 1)
-		snprintf(name, sizeof name, "%s", t->files[0].name);
-	else
-		snprintf(name, sizeof name, "%zu files", t->nfiles);
+	ui_xfer_name(t, namew, name, sizeof name);
 	ui_put(y, cx, namew, name, a);
 	cx += namew + 1;
 
@@ -177,10 +184,8 @@ draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
 	ui_fmt_progress(prog, sizeof prog, t->bytes_done, t->bytes_total);
 	ui_put_right(y, cx + PROG_COLS, PROG_COLS, prog, a);
 	cx += PROG_COLS + 1;
-	if (t->rate > 0)
-		ui_fmt_rate(rate, sizeof rate, t->rate);
-	else
-		snprintf(rate, sizeof rate, "-");
+	/* No rate measured yet reads "-", like an unknown one. */
+	ui_fmt_rate(rate, sizeof rate, t->rate > 0 ? t->rate : -1);
 	ui_put_right(y, cx + RATE_COLS, RATE_COLS, rate, a);
 	cx += RATE_COLS + 1;
 	proto_fmt_duration(t->rate > 0 ? t->eta : -1, eta, sizeof eta);
@@ -191,21 +196,20 @@ draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
 void
 ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 {
-	static const struct client_transfer	*list[MAX_ROWS];
-	char					 title[64], foot[32];
-	size_t					 n, rows, i, active = 0;
-	int					 y;
+	char	title[64], foot[32];
+	size_t	n, shown, i, active = 0;
+	int	y;
 
-	n = collect(ui, list, MAX_ROWS);
+	n = collect(ui);
 	for (i = 0; i < n; i++)
-		active += !CLIENT_TRANSFER_ENDED(list[i]->state);
+		active += !CLIENT_TRANSFER_ENDED(rows[i]->state);
 	if (active > 0)
 		snprintf(title, sizeof title, "Transfers %zu, %zu active", n, active);
 	else
 		snprintf(title, sizeof title, "Transfers %zu", n);
-	rows = (size_t)(r->h - 2);
+	shown = (size_t)(r->h - 2);
 	foot[0] = '\0';
-	if (n > rows)
+	if (n > shown)
 		snprintf(foot, sizeof foot, "%zu of %zu", ui->xfer_sel + 1, n);
 	ui_box(r, ui_theme_attr(focused ? UI_C_BORDER_FOCUS : UI_C_BORDER),
 	    title, ui_theme_attr(focused ? UI_C_TITLE_FOCUS : UI_C_TITLE), foot);
@@ -215,10 +219,10 @@ ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 		    ui_theme_attr(UI_C_DIM));
 		return;
 	}
-	ui_scroll_fix(&ui->xfer_top, ui->xfer_sel, n, rows);
-	for (i = ui->xfer_top; i < n && i < ui->xfer_top + rows; i++) {
+	ui_scroll_fix(&ui->xfer_top, ui->xfer_sel, n, shown);
+	for (i = ui->xfer_top; i < n && i < ui->xfer_top + shown; i++) {
 		y = r->y + 1 + (int)(i - ui->xfer_top);
-		draw_row(ui, list[i], y, r->x + 1, r->w - 2, i == ui->xfer_sel ?
+		draw_row(ui, rows[i], y, r->x + 1, r->w - 2, i == ui->xfer_sel ?
 		    ui_theme_attr(focused ? UI_C_CURSOR : UI_C_CURSOR_IDLE) : A_NORMAL);
 	}
 }
@@ -227,14 +231,13 @@ ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 static void
 clear_finished(struct ui *ui)
 {
-	static const struct client_transfer	*list[MAX_ROWS];
-	static uint64_t				 ids[MAX_ROWS];
-	size_t					 n, i, k = 0;
+	static uint64_t	ids[MAX_ROWS];
+	size_t		n, i, k = 0;
 
-	n = collect(ui, list, MAX_ROWS);
+	n = collect(ui);
 	for (i = 0; i < n; i++) {
-		if (CLIENT_TRANSFER_ENDED(list[i]->state))
-			ids[k++] = list[i]->id;
+		if (CLIENT_TRANSFER_ENDED(rows[i]->state))
+			ids[k++] = rows[i]->id;
 	}
 	for (i = 0; i < k; i++)
 		client_transfer_forget(ui->client, ids[i]);
@@ -248,7 +251,7 @@ clear_finished(struct ui *ui)
 static void
 cancel_selected(struct ui *ui)
 {
-	const struct client_transfer	*t = ui_xfers_selected(ui);
+	const struct client_transfer	*t = selected(ui);
 	char				 name[128], text[512];
 
 	if (t == NULL) {
@@ -259,10 +262,7 @@ cancel_selected(struct ui *ui)
 		ui_message(ui, UI_C_WARN, "that transfer is over already (c clears it)");
 		return;
 	}
-	if (t->nfiles == 1)
-		ui_text_fit(t->files[0].name, 40, name, sizeof name);
-	else
-		snprintf(name, sizeof name, "%zu files", t->nfiles);
+	ui_xfer_name(t, 40, name, sizeof name);
 	snprintf(text, sizeof text, "Cancel %s %s %s %s?", t->dir == CLIENT_SEND ?
 	    "sending" : "receiving", name, t->dir == CLIENT_SEND ? "to" : "from",
 	    t->peer_name);
@@ -273,9 +273,8 @@ cancel_selected(struct ui *ui)
 int
 ui_xfers_key(struct ui *ui, enum ui_action a)
 {
-	static const struct client_transfer	*list[MAX_ROWS];
-	size_t					 n = collect(ui, list, MAX_ROWS);
-	long					 page = ui->r[UI_PANE_XFERS].h - 2;
+	size_t	n = collect(ui);
+	long	page = ui->r[UI_PANE_XFERS].h - 2;
 
 	if (page < 1)
 		page = 1;
@@ -308,19 +307,18 @@ ui_xfers_key(struct ui *ui, enum ui_action a)
 		return UI_KEY_IGNORED;
 	}
 	if (n > 0)
-		ui->xfer_sel_id = list[ui->xfer_sel]->id;
+		ui->xfer_sel_id = rows[ui->xfer_sel]->id;
 	return UI_KEY_HANDLED;
 }
 
 void
 ui_xfers_click(struct ui *ui, int row)
 {
-	static const struct client_transfer	*list[MAX_ROWS];
-	size_t					 n = collect(ui, list, MAX_ROWS);
-	size_t					 i = ui->xfer_top + (size_t)row;
+	size_t	n = collect(ui);
+	size_t	i = ui->xfer_top + (size_t)row;
 
 	if (row < 0 || i >= n)
 		return;
 	ui->xfer_sel = i;
-	ui->xfer_sel_id = list[i]->id;
+	ui->xfer_sel_id = rows[i]->id;
 }

@@ -47,13 +47,6 @@ free_entries(struct ui_picker *p)
 	p->nall = p->nview = 0;
 }
 
-static void
-set_error(struct ui_picker *p, int err)
-{
-	free(p->error);
-	p->error = err == 0 ? NULL : strdup(strerror(err));
-}
-
 /* True when haystack contains needle; case-insensitive unless needle has upper case ("smart case"). */
 static bool
 filter_match(const char *hay, const char *needle)
@@ -208,11 +201,11 @@ ui_picker_init(struct ui_picker *p, const char *dir)
 			snprintf(p->dir, sizeof p->dir, "/");
 		else
 			snprintf(p->dir, sizeof p->dir, "%s", cwd);
-		set_error(p, -r);
+		p->error = -r;
 		return r;
 	}
 	r = list_dir(p, NULL);
-	set_error(p, r < 0 ? -r : 0);
+	p->error = r < 0 ? -r : 0;
 	return r;
 }
 
@@ -221,8 +214,7 @@ ui_picker_free(struct ui_picker *p)
 {
 	free_entries(p);
 	ui_picker_clear_marks(p);
-	free(p->error);
-	p->error = NULL;
+	p->error = 0;
 }
 
 int
@@ -236,7 +228,7 @@ ui_picker_reload(struct ui_picker *p)
 		return -ENOMEM;
 	r = list_dir(p, keep);
 	free(keep);
-	set_error(p, r < 0 ? -r : 0);
+	p->error = r < 0 ? -r : 0;
 	return r;
 }
 
@@ -256,10 +248,10 @@ change_dir(struct ui_picker *p, const char *path, const char *keep)
 	if ((r = list_dir(p, keep)) < 0) {
 		memcpy(p->dir, old, sizeof old);
 		p->cursor = oldcur;
-		set_error(p, -r);
+		p->error = -r;
 		return r;
 	}
-	set_error(p, 0);
+	p->error = 0;
 	return 0;
 }
 
@@ -383,7 +375,7 @@ mark_find(const struct ui_picker *p, const char *path, size_t *at)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(p->marks[mid], path);
+		c = strcmp(p->marks[mid].path, path);
 		if (c == 0) {
 			*at = mid;
 			return true;
@@ -412,8 +404,8 @@ int
 ui_picker_toggle(struct ui_picker *p)
 {
 	const struct ui_entry	*e = ui_picker_current(p);
-	char			 path[PATH_MAX], *dup, **m;
-	uint64_t		*s;
+	struct ui_mark		*m;
+	char			 path[PATH_MAX], *dup;
 	size_t			 at;
 
 	if (e == NULL || (e->flags & (UI_ENTRY_DIR | UI_ENTRY_OTHER | UI_ENTRY_UP)))
@@ -421,12 +413,10 @@ ui_picker_toggle(struct ui_picker *p)
 	if (ui_picker_path(p, p->cursor, path, sizeof path) != 0)
 		return 1;
 	if (mark_find(p, path, &at)) {
-		p->marks_total -= p->mark_sizes[at];
-		free(p->marks[at]);
+		p->marks_total -= p->marks[at].size;
+		free(p->marks[at].path);
 		memmove(&p->marks[at], &p->marks[at + 1],
 		    (p->nmarks - at - 1) * sizeof *p->marks);
-		memmove(&p->mark_sizes[at], &p->mark_sizes[at + 1],
-		    (p->nmarks - at - 1) * sizeof *p->mark_sizes);
 		p->nmarks--;
 		return 0;
 	}
@@ -437,16 +427,9 @@ ui_picker_toggle(struct ui_picker *p)
 		return -ENOMEM;
 	}
 	p->marks = m;
-	if ((s = realloc(p->mark_sizes, (p->nmarks + 1) * sizeof *s)) == NULL) {
-		free(dup);
-		return -ENOMEM;
-	}
-	p->mark_sizes = s;
-	memmove(&p->marks[at + 1], &p->marks[at], (p->nmarks - at) * sizeof *m);
-	memmove(&p->mark_sizes[at + 1], &p->mark_sizes[at],
-	    (p->nmarks - at) * sizeof *s);
-	p->marks[at] = dup;
-	p->mark_sizes[at] = e->size;
+	memmove(&m[at + 1], &m[at], (p->nmarks - at) * sizeof *m);
+	m[at].path = dup;
+	m[at].size = e->size;
 	p->nmarks++;
 	p->marks_total += e->size;
 	return 0;
@@ -458,11 +441,9 @@ ui_picker_clear_marks(struct ui_picker *p)
 	size_t	i;
 
 	for (i = 0; i < p->nmarks; i++)
-		free(p->marks[i]);
+		free(p->marks[i].path);
 	free(p->marks);
-	free(p->mark_sizes);
 	p->marks = NULL;
-	p->mark_sizes = NULL;
 	p->nmarks = 0;
 	p->marks_total = 0;
 }

@@ -23,6 +23,12 @@ struct ui_entry {
 	int		 flags;		/* UI_ENTRY_* */
 };
 
+/* A marked file: where it is and how big it was when marked. */
+struct ui_mark {
+	char		*path;		/* owned (malloc): absolute */
+	uint64_t	 size;		/* bytes */
+};
+
 struct ui_picker {
 	char		  dir[PATH_MAX];	/* absolute path of the folder shown */
 	struct ui_entry	 *all;		/* owned: every entry of the folder, sorted */
@@ -32,10 +38,9 @@ struct ui_picker {
 	size_t		  cursor;	/* index into view */
 	bool		  hidden;	/* show names that start with '.' */
 	char		  filter[256];	/* typed filter text, "" for none */
-	char		 *error;	/* owned: why the last listing failed, or NULL */
+	int		  error;	/* errno of the last listing that failed, 0 if it worked */
 
-	char		**marks;	/* owned: absolute paths of marked files, sorted */
-	uint64_t	 *mark_sizes;	/* owned: size of each mark, bytes */
+	struct ui_mark	 *marks;	/* owned: the marked files, sorted by path */
 	size_t		  nmarks;
 	uint64_t	  marks_total;	/* bytes */
 };

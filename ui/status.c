@@ -116,11 +116,8 @@ hints(int x, int x_end, unsigned ctx)
 void
 ui_footer_draw(struct ui *ui)
 {
-	static const unsigned	 pane_ctx[UI_PANE_COUNT] = {
-		UI_CTX_PEERS, UI_CTX_FILES, UI_CTX_XFERS
-	};
-	int			 y = LINES - 1, x = 1;
-	uint64_t		 now = uv_now(ui->loop);
+	int		y = LINES - 1, x = 1;
+	uint64_t	now = uv_now(ui->loop);
 
 	ui_fill(y, 0, COLS, A_NORMAL);
 	switch (ui->mode) {
@@ -160,5 +157,5 @@ ui_footer_draw(struct ui *ui)
 		ui_put(y, x, COLS - 2, ui->msg, ui_theme_attr(ui->msg_color));
 		return;
 	}
-	hints(x, COLS - 1, pane_ctx[ui->focus]);
+	hints(x, COLS - 1, ui_pane_ctx(ui->focus));
 }

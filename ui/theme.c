@@ -51,9 +51,3 @@ ui_theme_attr(enum ui_color c)
 		return theme[c].mono;
 	return theme[c].attr | (attr_t)COLOR_PAIR(c + 1);
 }
-
-bool
-ui_theme_color(void)
-{
-	return color_on;
-}

@@ -56,7 +56,5 @@ enum ui_color {
 bool	ui_theme_init(bool mono);
 /* The attributes to draw element c with. */
 attr_t	ui_theme_attr(enum ui_color c);
-/* True when colour is in use. */
-bool	ui_theme_color(void);
 
 #endif /* FERRY_UI_THEME_H */

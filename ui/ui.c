@@ -27,6 +27,22 @@
 /* For the atexit hook: the terminal must come back even if a main exits early. */
 static struct ui	*active_ui;
 
+/* Each pane's key context, the action that focuses it, and its handlers, in Tab order. */
+static const struct {
+	unsigned	 ctx;
+	enum ui_action	 focus;
+	void		(*draw)(struct ui *, const struct ui_rect *, bool);
+	int		(*key)(struct ui *, enum ui_action);
+	void		(*click)(struct ui *, int);
+} panes[UI_PANE_COUNT] = {
+	[UI_PANE_PEERS] = { UI_CTX_PEERS, UI_ACT_FOCUS_PEERS,
+	    ui_peers_draw, ui_peers_key, ui_peers_click },
+	[UI_PANE_FILES] = { UI_CTX_FILES, UI_ACT_FOCUS_FILES,
+	    ui_files_draw, ui_files_key, ui_files_click },
+	[UI_PANE_XFERS] = { UI_CTX_XFERS, UI_ACT_FOCUS_XFERS,
+	    ui_xfers_draw, ui_xfers_key, ui_xfers_click },
+};
+
 static void	draw(struct ui *ui);
 
 static void
@@ -110,8 +126,9 @@ ui_message(struct ui *ui, enum ui_color color, const char *fmt, ...)
 	ui_dirty(ui);
 }
 
-size_t
-ui_active_transfers(const struct ui *ui)
+/* Number of transfers that have not ended. */
+static size_t
+active_transfers(const struct ui *ui)
 {
 	const struct client_transfer	*t = NULL;
 	size_t				 n = 0;
@@ -149,7 +166,7 @@ ui_quit(struct ui *ui, bool force)
 
 	if (ui->quitting)
 		return;
-	if (!force && (n = ui_active_transfers(ui)) > 0) {
+	if (!force && (n = active_transfers(ui)) > 0) {
 		snprintf(text, sizeof text, "%zu transfer%s still running: quit and cancel %s?",
 		    n, n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
 		ui_confirm_reset(ui);
@@ -179,20 +196,10 @@ pane_at(const struct ui *ui, int y, int x)
 	return -1;
 }
 
-static void
-pane_key(struct ui *ui, enum ui_pane p, enum ui_action a)
+unsigned
+ui_pane_ctx(enum ui_pane p)
 {
-	switch (p) {
-	case UI_PANE_PEERS:
-		ui_peers_key(ui, a);
-		break;
-	case UI_PANE_FILES:
-		ui_files_key(ui, a);
-		break;
-	default:
-		ui_xfers_key(ui, a);
-		break;
-	}
+	return panes[p].ctx;
 }
 
 static void
@@ -206,27 +213,14 @@ mouse(struct ui *ui)
 		return;
 	if ((p = pane_at(ui, ev.y, ev.x)) < 0)
 		return;
-	if (ev.bstate & BUTTON4_PRESSED) {
-		pane_key(ui, (enum ui_pane)p, UI_ACT_UP);
-		return;
-	}
-	if (ev.bstate & BUTTON5_PRESSED) {
-		pane_key(ui, (enum ui_pane)p, UI_ACT_DOWN);
-		return;
-	}
-	if (!(ev.bstate & BUTTON1_PRESSED))
-		return;
-	ui->focus = (enum ui_pane)p;
-	switch (p) {
-	case UI_PANE_PEERS:
-		ui_peers_click(ui, ev.y - ui->r[p].y - 1);
-		break;
-	case UI_PANE_FILES:
-		ui_files_click(ui, ev.y - ui->r[p].y - 1);
-		break;
-	default:
-		ui_xfers_click(ui, ev.y - ui->r[p].y - 1);
-		break;
+	/* The wheel scrolls the pane under the pointer without focusing it. */
+	if (ev.bstate & BUTTON4_PRESSED)
+		panes[p].key(ui, UI_ACT_UP);
+	else if (ev.bstate & BUTTON5_PRESSED)
+		panes[p].key(ui, UI_ACT_DOWN);
+	else if (ev.bstate & BUTTON1_PRESSED) {
+		ui->focus = (enum ui_pane)p;
+		panes[p].click(ui, ev.y - ui->r[p].y - 1);
 	}
 }
 
@@ -247,10 +241,9 @@ resize(struct ui *ui)
 static void
 key(struct ui *ui, int k)
 {
-	static const unsigned	pane_ctx[UI_PANE_COUNT] = {
-		UI_CTX_PEERS, UI_CTX_FILES, UI_CTX_XFERS
-	};
-	enum ui_action		a;
+	enum ui_action	a;
+	unsigned	ctx;
+	int		i;
 
 	ui_dirty(ui);
 	/* curses queues KEY_RESIZE after resizeterm (see resize): the size is already in. */
@@ -270,33 +263,42 @@ key(struct ui *ui, int k)
 		ui_confirm_key(ui, k);
 		return;
 	}
-	if (ui->mode == UI_MODE_HELP) {
-		if ((a = ui_key_action(k, UI_CTX_HELP)) == UI_ACT_REDRAW)
-			clearok(curscr, TRUE);
-		else
-			ui_help_key(ui, a);
+	/* Whatever owns the keyboard: the help, the size warning, an offer, or the focused pane. */
+	if (ui->mode == UI_MODE_HELP)
+		ctx = UI_CTX_HELP;
+	else {
+		/* Any key clears a message: the hints come back. */
+		ui->msg_until_ms = 0;
+		ctx = !ui->too_small && ui->noffers > 0 ? UI_CTX_OFFER :
+		    panes[ui->focus].ctx;
+	}
+	a = ui_key_action(k, ctx);
+	if (a == UI_ACT_REDRAW) {
+		clearok(curscr, TRUE);
 		return;
 	}
-	/* Any key clears a message: the hints come back. */
-	ui->msg_until_ms = 0;
-	a = ui_key_action(k, pane_ctx[ui->focus]);
-	/* Nothing is drawn but the size warning: only quit and redraw make sense. */
+	if (ui->mode == UI_MODE_HELP) {
+		ui_help_key(ui, a);
+		return;
+	}
+	/* Nothing is drawn but the size warning: only quit (and redraw) make sense. */
 	if (ui->too_small) {
 		if (a == UI_ACT_QUIT)
 			ui_quit(ui, false);
-		else if (a == UI_ACT_REDRAW)
-			clearok(curscr, TRUE);
 		return;
 	}
 	if (ui->noffers > 0) {
-		a = ui_key_action(k, UI_CTX_OFFER);
 		if (a == UI_ACT_HELP)
 			ui->mode = UI_MODE_HELP;
-		else if (a == UI_ACT_REDRAW)
-			clearok(curscr, TRUE);
 		else
 			ui_offer_key(ui, a);
 		return;
+	}
+	for (i = 0; i < UI_PANE_COUNT; i++) {
+		if (a == panes[i].focus) {
+			ui->focus = (enum ui_pane)i;
+			return;
+		}
 	}
 	switch (a) {
 	case UI_ACT_NEXT_PANE:
@@ -305,24 +307,12 @@ key(struct ui *ui, int k)
 	case UI_ACT_PREV_PANE:
 		ui->focus = (ui->focus + UI_PANE_COUNT - 1) % UI_PANE_COUNT;
 		break;
-	case UI_ACT_FOCUS_PEERS:
-		ui->focus = UI_PANE_PEERS;
-		break;
-	case UI_ACT_FOCUS_FILES:
-		ui->focus = UI_PANE_FILES;
-		break;
-	case UI_ACT_FOCUS_XFERS:
-		ui->focus = UI_PANE_XFERS;
-		break;
 	case UI_ACT_HELP:
 		ui->mode = UI_MODE_HELP;
 		ui->help_top = 0;
 		break;
 	case UI_ACT_QUIT:
 		ui_quit(ui, false);
-		break;
-	case UI_ACT_REDRAW:
-		clearok(curscr, TRUE);
 		break;
 	case UI_ACT_SEND:
 		ui_files_send(ui);
@@ -333,7 +323,7 @@ key(struct ui *ui, int k)
 	case UI_ACT_NONE:
 		break;
 	default:
-		pane_key(ui, ui->focus, a);
+		panes[ui->focus].key(ui, a);
 		break;
 	}
 }
@@ -448,10 +438,7 @@ on_transfer(struct client *c, const struct client_transfer *t, void *arg)
 	if (t->state != CLIENT_TRANSFER_WAITING)
 		ui_offer_drop(ui, t->id);
 	if (CLIENT_TRANSFER_ENDED(t->state) && !ui->quitting) {
-		if (t->nfiles == 1)
-			ui_text_fit(t->files[0].name, 40, name, sizeof name);
-		else
-			snprintf(name, sizeof name, "%zu files", t->nfiles);
+		ui_xfer_name(t, 40, name, sizeof name);
 		if (t->state == CLIENT_TRANSFER_DONE && t->dir == CLIENT_RECEIVE) {
 			ui_message(ui, UI_C_OK, "received %s from %s", name, t->peer_name);
 			/* New files may have landed in the folder on screen. */
@@ -517,6 +504,8 @@ layout(struct ui *ui)
 static void
 draw(struct ui *ui)
 {
+	int	i;
+
 	erase();
 	ui->too_small = COLS < UI_MIN_COLS || LINES < UI_MIN_ROWS;
 	if (ui->too_small) {
@@ -529,9 +518,8 @@ draw(struct ui *ui)
 	/* Behind a dialog the panes fade, so the question stands out. */
 	ui_widget_set_dim(ui->mode == UI_MODE_HELP || ui->noffers > 0);
 	ui_header_draw(ui);
-	ui_peers_draw(ui, &ui->r[UI_PANE_PEERS], ui->focus == UI_PANE_PEERS);
-	ui_files_draw(ui, &ui->r[UI_PANE_FILES], ui->focus == UI_PANE_FILES);
-	ui_xfers_draw(ui, &ui->r[UI_PANE_XFERS], ui->focus == UI_PANE_XFERS);
+	for (i = 0; i < UI_PANE_COUNT; i++)
+		panes[i].draw(ui, &ui->r[i], ui->focus == (enum ui_pane)i);
 	ui_widget_set_dim(false);
 	ui_footer_draw(ui);
 	if (ui->mode == UI_MODE_HELP)
@@ -542,7 +530,7 @@ draw(struct ui *ui)
 }
 
 static void
-ui_free(struct ui *ui)
+free_ui(struct ui *ui)
 {
 	ui_confirm_reset(ui);
 	ui_picker_free(&ui->picker);
@@ -630,7 +618,7 @@ ui_main(uv_loop_t *loop, const struct client_options *copts,
 	curses_stop(ui);
 	active_ui = NULL;
 	client_free(ui->client);
-	ui_free(ui);
+	free_ui(ui);
 	return 0;
 
 fail:
@@ -641,6 +629,6 @@ fail:
 	uv_run(loop, UV_RUN_DEFAULT);
 	active_ui = NULL;
 	client_free(ui->client);
-	ui_free(ui);
+	free_ui(ui);
 	return r;
 }

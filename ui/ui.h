@@ -1,6 +1,6 @@
 /*
  * ui.h: the ncurses front end's entry point. ferry.c calls ui_main() when
- * it is run with no command; everything else in ui/ is internal.
+ * it is run with no command; the rest of the TUI is internal (app.h).
  */
 #ifndef FERRY_UI_H
 #define FERRY_UI_H

@@ -5,7 +5,6 @@
  */
 #include "widget.h"
 
-#include <string.h>
 
 #include "fmt.h"
 
@@ -30,8 +29,9 @@ ui_glyph(const char *utf8, const char *ascii)
 	return ascii_only ? ascii : utf8;
 }
 
-int
-ui_put(int y, int x, int cols, const char *s, attr_t a)
+/* Writes s cut to cols columns at (y, x), or ending just before x when right is set; returns its width. */
+static int
+put_fit(int y, int x, int cols, const char *s, attr_t a, bool right)
 {
 	char	buf[2048];
 	int	w;
@@ -40,39 +40,21 @@ ui_put(int y, int x, int cols, const char *s, attr_t a)
 		return 0;
 	w = ui_text_fit(s, cols, buf, sizeof buf);
 	attrset(a | mask);
-	mvaddstr(y, x, buf);
+	mvaddstr(y, right ? x - w : x, buf);
 	attrset(A_NORMAL);
 	return w;
 }
 
 int
-ui_put_pad(int y, int x, int cols, const char *s, attr_t a)
+ui_put(int y, int x, int cols, const char *s, attr_t a)
 {
-	char	buf[2048];
-	int	w;
-
-	if (cols <= 0)
-		return 0;
-	w = ui_text_pad(s, cols, buf, sizeof buf);
-	attrset(a | mask);
-	mvaddstr(y, x, buf);
-	attrset(A_NORMAL);
-	return w;
+	return put_fit(y, x, cols, s, a, false);
 }
 
 int
 ui_put_right(int y, int x_end, int cols, const char *s, attr_t a)
 {
-	char	buf[2048];
-	int	w;
-
-	if (cols <= 0)
-		return x_end;
-	w = ui_text_fit(s, cols, buf, sizeof buf);
-	attrset(a | mask);
-	mvaddstr(y, x_end - w, buf);
-	attrset(A_NORMAL);
-	return x_end - w;
+	return x_end - put_fit(y, x_end, cols, s, a, true);
 }
 
 void
@@ -96,13 +78,35 @@ hrun(int y, int x, int n, const char *g)
 }
 
 void
+ui_rule(int y, int x, int cols, attr_t a)
+{
+	attrset(a | mask);
+	hrun(y, x, cols, ui_glyph("\xe2\x94\x80", "-"));
+	attrset(A_NORMAL);
+}
+
+/* " s " in a border line, s cut to cols: from x, or ending just before x when right is set. */
+static void
+border_label(int y, int x, int cols, const char *s, attr_t a, bool right)
+{
+	char	buf[512];
+	int	w;
+
+	w = ui_text_fit(s, cols, buf, sizeof buf);
+	attrset(a | mask);
+	mvaddstr(y, right ? x - w : x, " ");
+	addstr(buf);
+	addstr(" ");
+	attrset(A_NORMAL);
+}
+
+void
 ui_box(const struct ui_rect *r, attr_t border, const char *title,
     attr_t title_attr, const char *footer)
 {
 	const char	*h = ui_glyph("\xe2\x94\x80", "-");
 	const char	*v = ui_glyph("\xe2\x94\x82", "|");
-	char		 buf[512];
-	int		 y, w;
+	int		 y;
 
 	if (r->h < 2 || r->w < 2)
 		return;
@@ -119,23 +123,11 @@ ui_box(const struct ui_rect *r, attr_t border, const char *title,
 	addstr(ui_glyph("\xe2\x95\xaf", "+"));
 	attrset(A_NORMAL);
 
-	if (title != NULL && r->w > 6) {
-		w = ui_text_fit(title, r->w - 6, buf, sizeof buf);
-		attrset(title_attr | mask);
-		mvaddstr(r->y, r->x + 2, " ");
-		addstr(buf);
-		addstr(" ");
-		attrset(A_NORMAL);
-		(void)w;
-	}
-	if (footer != NULL && *footer != '\0' && r->w > 8) {
-		w = ui_text_fit(footer, r->w - 8, buf, sizeof buf);
-		attrset(border | mask);
-		mvaddstr(r->y + r->h - 1, r->x + r->w - 4 - w, " ");
-		addstr(buf);
-		addstr(" ");
-		attrset(A_NORMAL);
-	}
+	if (title != NULL && r->w > 6)
+		border_label(r->y, r->x + 2, r->w - 6, title, title_attr, false);
+	if (footer != NULL && *footer != '\0' && r->w > 8)
+		border_label(r->y + r->h - 1, r->x + r->w - 4, r->w - 8, footer,
+		    border, true);
 }
 
 void

@@ -21,12 +21,12 @@ const char *ui_glyph(const char *utf8, const char *ascii);
 
 /* Writes s at (y, x), cut to cols columns; returns the columns written. */
 int	ui_put(int y, int x, int cols, const char *s, attr_t a);
-/* Same, padded with spaces to exactly cols columns. */
-int	ui_put_pad(int y, int x, int cols, const char *s, attr_t a);
 /* Writes s right-aligned so that it ends just before column x_end; returns its start column. */
 int	ui_put_right(int y, int x_end, int cols, const char *s, attr_t a);
 /* Fills cols cells with spaces. */
 void	ui_fill(int y, int x, int cols, attr_t a);
+/* A horizontal line of cols cells (the box's own glyph). */
+void	ui_rule(int y, int x, int cols, attr_t a);
 
 /*
  * A box with rounded corners around r; title goes into the top border at

@@ -1,9 +1,11 @@
 /*
- * test_ui_fmt.c: the TUI's pure text helpers: human sizes, rates, ETAs,
- * UTF-8 fitting to a column width, progress bar glyphs, natural name order.
+ * test_ui_fmt.c: the front ends' pure text helpers: rates, progress, UTF-8
+ * fitting to a column width, progress bar glyphs, natural name order.
  */
 #include <locale.h>
+#include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,103 +79,114 @@ test_width(void **state)
 	assert_int_equal(ui_text_width("\xff"), 1);
 }
 
+typedef int (*fit_fn)(const char *, int, char *, size_t);
+
+/* One call of a fitting function and what it must give. */
+struct fit_case {
+	const char	*what;
+	fit_fn		 fn;
+	const char	*in;
+	int		 cols;
+	int		 width;		/* returned */
+	const char	*out;
+};
+
+#define JA	"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"	/* 日本語, 6 columns */
+#define ELL	"\xe2\x80\xa6"				/* …, 1 column */
+
+static const struct fit_case fit_cases[] = {
+	{ "fits: unchanged", ui_text_fit, "hello", 5, 5, "hello" },
+	{ "too long: cut with an ellipsis, exactly cols wide", ui_text_fit,
+	    "hello world", 8, 8, "hello w" ELL },
+	{ "two-column characters never get split: 日本…", ui_text_fit,
+	    JA, 5, 5, "\xe6\x97\xa5\xe6\x9c\xac" ELL },
+	{ "in 4 columns only 日 fits before the ellipsis, not a broken 本",
+	    ui_text_fit, JA, 4, 3, "\xe6\x97\xa5" ELL },
+	{ "multi-byte characters at the edge stay whole", ui_text_fit,
+	    "caf\xc3\xa9s au lait", 5, 5, "caf\xc3\xa9" ELL },
+	{ "control characters and malformed bytes are shown as '?'",
+	    ui_text_fit, "a\x1b[2Jb\xff", 10, 7, "a?[2Jb?" },
+	{ "no columns", ui_text_fit, "hello", 0, 0, "" },
+	{ "one column: the ellipsis alone", ui_text_fit, "hello", 1, 1, ELL },
+
+	{ "narrower: padded", ui_text_pad, "ab", 5, 5, "ab   " },
+	{ "日本 in 3 columns: 日… fills 3 exactly", ui_text_pad,
+	    "\xe6\x97\xa5\xe6\x9c\xac", 3, 3, "\xe6\x97\xa5" ELL },
+	{ "日本語 in 4 columns: 日… is 3 wide, padded to 4", ui_text_pad,
+	    JA, 4, 4, "\xe6\x97\xa5" ELL " " },
+
+	{ "fits: unchanged", ui_text_fit_left, "/home/me", 20, 8, "/home/me" },
+	{ "the end of a path is kept", ui_text_fit_left,
+	    "/home/me/projects/ferry", 10, 10, ELL "cts/ferry" },
+	{ "the front is dropped whole: …語 (3 wide)", ui_text_fit_left,
+	    JA, 4, 3, ELL "\xe8\xaa\x9e" },
+	{ "no columns", ui_text_fit_left, "abc", 0, 0, "" },
+};
+
 static void
 test_fit(void **state)
 {
-	char	out[64];
+	const struct fit_case	*c;
+	char			 out[64];
+	size_t			 i;
+	int			 w;
 
 	(void)state;
-	/* Fits: unchanged. */
-	assert_int_equal(ui_text_fit("hello", 5, out, sizeof out), 5);
-	assert_string_equal(out, "hello");
-	/* Too long: cut with an ellipsis, exactly cols wide. */
-	assert_int_equal(ui_text_fit("hello world", 8, out, sizeof out), 8);
-	assert_string_equal(out, "hello w\xe2\x80\xa6");
-	/* Two-column characters never get split: 日本語 in 5 columns is 日本…. */
-	assert_int_equal(ui_text_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5,
-	    out, sizeof out), 5);
-	assert_string_equal(out, "\xe6\x97\xa5\xe6\x9c\xac\xe2\x80\xa6");
-	/* In 4 columns only 日 fits before the ellipsis: width 3, not a broken 本. */
-	assert_int_equal(ui_text_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4,
-	    out, sizeof out), 3);
-	assert_string_equal(out, "\xe6\x97\xa5\xe2\x80\xa6");
-	/* Multi-byte characters at the edge stay whole. */
-	assert_int_equal(ui_text_fit("caf\xc3\xa9s au lait", 5, out, sizeof out), 5);
-	assert_string_equal(out, "caf\xc3\xa9\xe2\x80\xa6");
-	/* Control characters and malformed bytes are shown as '?'. */
-	assert_int_equal(ui_text_fit("a\x1b[2Jb\xff", 10, out, sizeof out), 7);
-	assert_string_equal(out, "a?[2Jb?");
-	/* Degenerate widths. */
-	assert_int_equal(ui_text_fit("hello", 0, out, sizeof out), 0);
-	assert_string_equal(out, "");
-	assert_int_equal(ui_text_fit("hello", 1, out, sizeof out), 1);
-	assert_string_equal(out, "\xe2\x80\xa6");
+	for (i = 0; i < sizeof fit_cases / sizeof fit_cases[0]; i++) {
+		c = &fit_cases[i];
+		w = c->fn(c->in, c->cols, out, sizeof out);
+		if (w != c->width || strcmp(out, c->out) != 0) {
+			print_error("case %zu (%s): got width %d \"%s\", want %d \"%s\"\n",
+			    i, c->what, w, out, c->width, c->out);
+			fail();
+		}
+	}
 	/* A small output buffer is never overrun and stays terminated. */
 	ui_text_fit("abcdefghij", 10, out, 4);
 	assert_string_equal(out, "abc");
 }
 
-static void
-test_pad(void **state)
-{
-	char	out[64];
-
-	(void)state;
-	assert_int_equal(ui_text_pad("ab", 5, out, sizeof out), 5);
-	assert_string_equal(out, "ab   ");
-	/* 日本 in 3 columns: 日… fills 3 exactly. */
-	assert_int_equal(ui_text_pad("\xe6\x97\xa5\xe6\x9c\xac", 3, out, sizeof out), 3);
-	assert_string_equal(out, "\xe6\x97\xa5\xe2\x80\xa6");
-	/* 日本語 in 4 columns: 日… is 3 wide, padded to 4. */
-	assert_int_equal(ui_text_pad("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4,
-	    out, sizeof out), 4);
-	assert_string_equal(out, "\xe6\x97\xa5\xe2\x80\xa6 ");
-}
-
-static void
-test_fit_left(void **state)
-{
-	char	out[64];
-
-	(void)state;
-	assert_int_equal(ui_text_fit_left("/home/me", 20, out, sizeof out), 8);
-	assert_string_equal(out, "/home/me");
-	assert_int_equal(ui_text_fit_left("/home/me/projects/ferry", 10, out,
-	    sizeof out), 10);
-	assert_string_equal(out, "\xe2\x80\xa6" "cts/ferry");
-	/* 日本語 is 6 columns: in 4, the front is dropped whole: …語 (3 wide). */
-	assert_int_equal(ui_text_fit_left("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
-	    4, out, sizeof out), 3);
-	assert_string_equal(out, "\xe2\x80\xa6\xe8\xaa\x9e");
-	assert_int_equal(ui_text_fit_left("abc", 0, out, sizeof out), 0);
-	assert_string_equal(out, "");
-}
+#define BLOCK	"\xe2\x96\x88"	/* █, a full cell */
 
 static void
 test_bar(void **state)
 {
+	static const struct {
+		double		 frac;
+		int		 cols;
+		bool		 ascii;
+		int		 cells;		/* returned */
+		const char	*out;
+	} cases[] = {
+		{ 0, 10, false, 0, "" },
+		{ 1, 4, false, 4, BLOCK BLOCK BLOCK BLOCK },
+		/* 0.45 of 4 cells = 1.8 cells = one full block and six eighths (▊). */
+		{ 0.45, 4, false, 2, BLOCK "\xe2\x96\x8a" },
+		/* 1/80 of 10 cells is one eighth: ▏. */
+		{ 1.0 / 80, 10, false, 1, "\xe2\x96\x8f" },
+		/* Out of range and NaN are clamped. */
+		{ 7, 3, false, 3, BLOCK BLOCK BLOCK },
+		{ NAN, 3, false, 0, "" },
+		{ -1, 3, false, 0, "" },
+		/* ASCII fallback rounds half cells up. */
+		{ 0.45, 4, true, 2, "##" },
+		{ 0.3, 4, true, 1, "#" },
+	};
 	char	out[128];
+	size_t	i;
+	int	n;
 
 	(void)state;
-	assert_int_equal(ui_bar_render(0, 10, false, out, sizeof out), 0);
-	assert_string_equal(out, "");
-	assert_int_equal(ui_bar_render(1, 4, false, out, sizeof out), 4);
-	assert_string_equal(out, "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88");
-	/* 0.45 of 4 cells = 1.8 cells = one full block and six eighths (▊). */
-	assert_int_equal(ui_bar_render(0.45, 4, false, out, sizeof out), 2);
-	assert_string_equal(out, "\xe2\x96\x88\xe2\x96\x8a");
-	/* 1/80 of 10 cells is one eighth: ▏. */
-	assert_int_equal(ui_bar_render(1.0 / 80, 10, false, out, sizeof out), 1);
-	assert_string_equal(out, "\xe2\x96\x8f");
-	/* Out of range and NaN are clamped. */
-	assert_int_equal(ui_bar_render(7, 3, false, out, sizeof out), 3);
-	assert_int_equal(ui_bar_render(0.0 / 0.0, 3, false, out, sizeof out), 0);
-	assert_int_equal(ui_bar_render(-1, 3, false, out, sizeof out), 0);
-	/* ASCII fallback rounds half cells up. */
-	assert_int_equal(ui_bar_render(0.45, 4, true, out, sizeof out), 2);
-	assert_string_equal(out, "##");
-	assert_int_equal(ui_bar_render(0.3, 4, true, out, sizeof out), 1);
-	assert_string_equal(out, "#");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		n = ui_bar_render(cases[i].frac, cases[i].cols, cases[i].ascii,
+		    out, sizeof out);
+		if (n != cases[i].cells || strcmp(out, cases[i].out) != 0) {
+			print_error("case %zu (%g of %d): got %d \"%s\", want %d \"%s\"\n",
+			    i, cases[i].frac, cases[i].cols, n, out,
+			    cases[i].cells, cases[i].out);
+			fail();
+		}
+	}
 }
 
 static void
@@ -202,8 +215,6 @@ main(void)
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
-		cmocka_unit_test(test_pad),
-		cmocka_unit_test(test_fit_left),
 		cmocka_unit_test(test_bar),
 		cmocka_unit_test(test_name_cmp),
 	};

@@ -105,7 +105,7 @@ test_order(void **state)
 
 	(void)state;
 	assert_int_equal(ui_picker_init(&p, root), 0);
-	assert_null(p.error);
+	assert_int_equal(p.error, 0);
 	/* ".." first, then folders, then files and others, natural and case-insensitive. */
 	assert_string_equal(names(&p),
 	    "..|alpha|Zeta|A.txt|b2.txt|b10.txt|caf\xc3\xa9.md|fifo");
@@ -202,7 +202,8 @@ test_marks(void **state)
 	assert_int_equal(p.nmarks, 3);
 	assert_int_equal(p.marks_total, 2008);
 	snprintf(path, sizeof path, "%s/alpha/inner.bin", root);
-	assert_string_equal(p.marks[1], path);	/* sorted by bytes: A.txt, alpha/, b2.txt */
+	assert_string_equal(p.marks[1].path, path);	/* sorted by bytes: A.txt, alpha/, b2.txt */
+	assert_int_equal(p.marks[1].size, 7);
 
 	/* Up again: the cursor lands on the folder we came from, marks still shown. */
 	assert_int_equal(ui_picker_up(&p), 0);
@@ -253,7 +254,7 @@ test_navigation(void **state)
 
 	/* A missing folder is an error, not a crash; the picker stays usable. */
 	assert_int_equal(ui_picker_init(&p, "/nonexistent/ferry/dir"), -ENOENT);
-	assert_non_null(p.error);
+	assert_int_equal(p.error, ENOENT);
 	assert_null(ui_picker_current(&p));
 	ui_picker_move(&p, 1);
 	assert_int_equal(ui_picker_toggle(&p), 1);

@@ -21,6 +21,7 @@
 #include "client.h"
 #include "headless.h"
 #include "proto.h"
+#include "text.h"
 #include "ui.h"
 
 #define FERRY_VERSION	"0.1.0"
@@ -149,7 +150,6 @@ default_name(char *buf, size_t len)
 	const char	*env = getenv("FERRY_NAME"), *user;
 	struct passwd	*pw;
 	char		 host[256];
-	size_t		 n;
 
 	if (env != NULL && *env != '\0')
 		return env;
@@ -161,13 +161,7 @@ default_name(char *buf, size_t len)
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
 	snprintf(buf, len, "%s@%s", user, host);
-	n = strlen(buf);
-	if (n > PROTO_PEER_NAME_MAX) {
-		n = PROTO_PEER_NAME_MAX;
-		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
-			n--;
-		buf[n] = '\0';
-	}
+	buf[proto_utf8_cut(buf, strlen(buf), PROTO_PEER_NAME_MAX)] = '\0';
 	return buf;
 }
 

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "msg.h"
+#include "msg_table.h"
 #include "frame.h"
 #include "name.h"
 #include "text.h"
@@ -22,12 +23,6 @@ static const char *const msg_type_names[PROTO_MSG_COUNT] = {
 #define PROTO_MSG_NAME(sym, str) [PROTO_MSG_##sym] = str,
 	PROTO_MSG_TYPES(PROTO_MSG_NAME)
 #undef PROTO_MSG_NAME
-};
-
-/* How a string field is judged (PROTOCOL.md section 2, "Types"). */
-enum msg_str_rule {
-	MSG_TEXT,	/* text(N): no control characters */
-	MSG_FNAME,	/* fname: anything but NUL; the receiver judges the rest */
 };
 
 /* Where a decode stands, for the one-line reason in err. */
@@ -140,31 +135,71 @@ msg_int(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
 	return 0;
 }
 
-static int
-msg_id(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    uint64_t *out)
+/*
+ * Storage of an integer, a bool or an enum: the table gives the member's
+ * size, and memcpy keeps the access of the member's own width.
+ */
+static bool
+put_uint(char *p, size_t size, uint64_t v)
 {
-	return msg_int(c, it, pre, key, 1, PROTO_INT_MAX, out);
+	uint8_t		v8 = (uint8_t)v;
+	uint16_t	v16 = (uint16_t)v;
+	uint32_t	v32 = (uint32_t)v;
+
+	switch (size) {
+	case 1:
+		memcpy(p, &v8, 1);
+		return true;
+	case 2:
+		memcpy(p, &v16, 2);
+		return true;
+	case 4:
+		memcpy(p, &v32, 4);
+		return true;
+	case 8:
+		memcpy(p, &v, 8);
+		return true;
+	}
+	return false;
 }
 
-static int
-msg_u53(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    uint64_t *out)
+static uint64_t
+get_uint(const char *p, size_t size)
 {
-	return msg_int(c, it, pre, key, 0, PROTO_INT_MAX, out);
+	uint8_t		v8;
+	uint16_t	v16;
+	uint32_t	v32;
+	uint64_t	v = 0;
+
+	switch (size) {
+	case 1:
+		memcpy(&v8, p, 1);
+		return v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	case 8:
+		memcpy(&v, p, 8);
+		break;
+	}
+	return v;
 }
 
-/* A string of minlen..maxlen bytes of UTF-8 under the given rule; borrowed. */
+/*
+ * A string of minlen..maxlen bytes of UTF-8; with controls false, no
+ * control characters either (text(N)); fname allows them, the receiver
+ * judges names. Borrowed from the cJSON tree.
+ */
 static int
 msg_str(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    size_t minlen, size_t maxlen, enum msg_str_rule rule, const char **out,
-    size_t *outlen)
+    const struct msg__field *f, bool controls, const char **out, size_t *outlen)
 {
 	char	what[64];
 	size_t	len;
 
-	if (it == NULL)
-		return msg_bad(c, pre, key, "is missing");
 	if (!cJSON_IsString(it) || it->valuestring == NULL)
 		return msg_bad(c, pre, key, "must be a string");
 	/*
@@ -174,65 +209,29 @@ msg_str(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
 	len = strlen(it->valuestring);
 	if (!proto_utf8_valid(it->valuestring, len))
 		return msg_bad(c, pre, key, "is not valid UTF-8");
-	if (len < minlen)
+	if (len < f->min)
 		return msg_bad(c, pre, key, "is empty");
-	if (len > maxlen) {
-		snprintf(what, sizeof what, "is longer than %zu bytes", maxlen);
+	if (len > f->max) {
+		snprintf(what, sizeof what, "is longer than %" PRIu64 " bytes",
+		    f->max);
 		return msg_bad(c, pre, key, what);
 	}
-	if (rule == MSG_TEXT && proto_has_control(it->valuestring, len))
+	if (!controls && proto_has_control(it->valuestring, len))
 		return msg_bad(c, pre, key, "contains a control character");
 	*out = it->valuestring;
 	*outlen = len;
 	return 0;
 }
 
-/* text(N) into a fixed array of N + 1 bytes. */
-static int
-msg_text(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    size_t minlen, char *dst, size_t dstsize)
-{
-	const char	*s;
-	size_t		 len;
-	int		 r;
-
-	if ((r = msg_str(c, it, pre, key, minlen, dstsize - 1, MSG_TEXT, &s,
-	    &len)) != 0)
-		return r;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-	return 0;
-}
-
-/* fname into a malloc'd copy that the message owns. */
-static int
-msg_fname(struct msg_ctx *c, const cJSON *it, const char *pre,
-    const char *key, char **dst)
-{
-	const char	*s;
-	size_t		 len;
-	int		 r;
-
-	if ((r = msg_str(c, it, pre, key, 1, PROTO_FILE_NAME_MAX, MSG_FNAME,
-	    &s, &len)) != 0)
-		return r;
-	if ((*dst = malloc(len + 1)) == NULL)
-		return msg_fail(c, -PROTO_E_NOMEM, "out of memory");
-	memcpy(*dst, s, len + 1);
-	return 0;
-}
-
-/* hex(N): exactly N characters 0-9a-f into an array of N + 1 bytes. */
+/* hex(N): exactly N characters 0-9a-f. */
 static int
 msg_hex(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    char *dst, size_t n)
+    size_t n, char *dst)
 {
 	char		 what[64];
 	const char	*s;
 	size_t		 i;
 
-	if (it == NULL)
-		return msg_bad(c, pre, key, "is missing");
 	s = cJSON_IsString(it) ? it->valuestring : NULL;
 	for (i = 0; s != NULL && i < n; i++) {
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
@@ -247,110 +246,70 @@ msg_hex(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
 	return 0;
 }
 
+/* One of names[1..]; the reason lists them: "must be \"a\" or \"b\"". */
 static int
-msg_bool(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    bool *out)
+msg_enum(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
+    const char *const *names, uint64_t *out)
 {
-	if (it == NULL)
-		return msg_bad(c, pre, key, "is missing");
-	if (!cJSON_IsBool(it))
-		return msg_bad(c, pre, key, "must be true or false");
-	*out = cJSON_IsTrue(it);
-	return 0;
+	char	what[96];
+	size_t	i, n;
+	int	len;
+
+	for (i = 1; names[i] != NULL; i++) {
+		if (cJSON_IsString(it) && strcmp(it->valuestring, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	n = i - 1;
+	len = snprintf(what, sizeof what, "must be");
+	for (i = 1; names[i] != NULL && len > 0 && (size_t)len < sizeof what;
+	    i++)
+		len += snprintf(what + len, sizeof what - len, "%s\"%s\"",
+		    i == 1 ? " " : i == n ? " or " : ", ", names[i]);
+	return msg_bad(c, pre, key, what);
 }
 
-/* An array of min..max elements; the count is checked before anything is allocated. */
-static int
-msg_array(struct msg_ctx *c, const cJSON *it, const char *key, size_t min,
-    size_t max, const char *what, size_t *n)
-{
-	char	buf[96];
-	int	count;
+static int	msg_field(struct msg_ctx *, const cJSON *, const char *,
+		    const struct msg__field *, char *);
+static int	msg_members(struct msg_ctx *, const cJSON *, const char *,
+		    const struct msg__field *, char *);
 
-	if (it == NULL)
-		return msg_bad(c, "", key, "is missing");
+/*
+ * An array of min..max elements into a calloc'd array that the message
+ * owns (proto_msg_free() releases it, names included). The count is checked
+ * before anything is allocated, and stored before the elements are read, so
+ * that a failure half way frees what was taken.
+ */
+static int
+msg_array(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
+    const struct msg__field *f, char *base)
+{
+	const struct msg__field	*el = f->sub;
+	const cJSON		*e;
+	char			 path[MSG_PATH_MAX], what[96];
+	char			*arr;
+	size_t			 n, i = 0;
+	int			 count, r;
+
 	count = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
-	if (count < 0 || (size_t)count < min || (size_t)count > max) {
-		snprintf(buf, sizeof buf, "must be an array of %zu to %zu %s",
-		    min, max, what);
-		return msg_bad(c, "", key, buf);
+	if (count < 0 || (uint64_t)count < f->min || (uint64_t)count > f->max) {
+		snprintf(what, sizeof what, "must be an array of %" PRIu64
+		    " to %" PRIu64 " %s", f->min, f->max, f->what);
+		return msg_bad(c, pre, key, what);
 	}
-	*n = (size_t)count;
-	return 0;
-}
-
-/* A peer object: {"id": id, "name": text(64) >= 1 byte, "addr": text(64)}. */
-static int
-msg_peer(struct msg_ctx *c, const cJSON *it, const char *pre, const char *key,
-    struct proto_peer *p)
-{
-	char	path[MSG_PATH_MAX];
-	int	r;
-
-	if (it == NULL)
-		return msg_bad(c, pre, key, "is missing");
-	if (!cJSON_IsObject(it))
-		return msg_bad(c, pre, key, "must be an object");
-	if (key != NULL)
-		snprintf(path, sizeof path, "%s\"%s\".", pre, key);
-	else
-		snprintf(path, sizeof path, "%s.", pre);
-	if ((r = msg_id(c, msg_item(it, "id"), path, "id", &p->id)) != 0 ||
-	    (r = msg_text(c, msg_item(it, "name"), path, "name", 1, p->name,
-	    sizeof p->name)) != 0 ||
-	    (r = msg_text(c, msg_item(it, "addr"), path, "addr", 0, p->addr,
-	    sizeof p->addr)) != 0)
-		return r;
-	return 0;
-}
-
-/* "peers": an array of min..PROTO_PEERS_MAX peer objects. */
-static int
-msg_peers(struct msg_ctx *c, const cJSON *root, size_t min,
-    struct proto_msg *m)
-{
-	const cJSON	*el;
-	char		 path[MSG_PATH_MAX];
-	size_t		 n, i = 0;
-	int		 r;
-
-	if ((r = msg_array(c, msg_item(root, "peers"), "peers", min,
-	    PROTO_PEERS_MAX, "peer objects", &n)) != 0)
-		return r;
-	if (n == 0)
+	if ((n = (size_t)count) == 0)
 		return 0;
-	/* Owned by the message; proto_msg_free() releases it. */
-	if ((m->peers = calloc(n, sizeof *m->peers)) == NULL)
+	if ((arr = calloc(n, el->size)) == NULL)
 		return msg_fail(c, -PROTO_E_NOMEM, "out of memory");
-	m->npeers = n;
-	cJSON_ArrayForEach(el, msg_item(root, "peers")) {
-		snprintf(path, sizeof path, "\"peers\"[%zu]", i);
-		if ((r = msg_peer(c, el, path, NULL, &m->peers[i])) != 0)
-			return r;
-		i++;
-	}
-	return 0;
-}
-
-/* "ids": an array of 1..PROTO_PEERS_MAX ids. */
-static int
-msg_ids(struct msg_ctx *c, const cJSON *root, struct proto_msg *m)
-{
-	const cJSON	*el;
-	char		 path[MSG_PATH_MAX];
-	size_t		 n, i = 0;
-	int		 r;
-
-	if ((r = msg_array(c, msg_item(root, "ids"), "ids", 1, PROTO_PEERS_MAX,
-	    "ids", &n)) != 0)
-		return r;
-	/* Owned by the message; proto_msg_free() releases it. */
-	if ((m->ids = calloc(n, sizeof *m->ids)) == NULL)
-		return msg_fail(c, -PROTO_E_NOMEM, "out of memory");
-	m->nids = n;
-	cJSON_ArrayForEach(el, msg_item(root, "ids")) {
-		snprintf(path, sizeof path, "\"ids\"[%zu]", i);
-		if ((r = msg_id(c, el, path, NULL, &m->ids[i])) != 0)
+	memcpy(base + f->off, &arr, sizeof arr);
+	memcpy(base + f->count_off, &n, sizeof n);
+	cJSON_ArrayForEach(e, it) {
+		if (key != NULL)
+			snprintf(path, sizeof path, "%s\"%s\"[%zu]", pre, key, i);
+		else
+			snprintf(path, sizeof path, "%s[%zu]", pre, i);
+		if ((r = msg_field(c, e, path, el, arr + i * el->size)) != 0)
 			return r;
 		i++;
 	}
@@ -358,186 +317,86 @@ msg_ids(struct msg_ctx *c, const cJSON *root, struct proto_msg *m)
 }
 
 /*
- * "files": offer and incoming carry {name, size}; a receipt carries
- * {name, size, sha256, saved_as} and may be empty.
+ * Decodes and checks one field of the struct at base. A field is named by
+ * where it sits: pre is the path of its parent with a trailing dot
+ * ("\"files\"[3].") or "", then its key; an array element has key NULL and
+ * its whole path in pre ("\"ids\"[2]").
  */
 static int
-msg_files(struct msg_ctx *c, const cJSON *root, bool receipt,
-    struct proto_msg *m)
+msg_field(struct msg_ctx *c, const cJSON *it, const char *pre,
+    const struct msg__field *f, char *base)
 {
-	const cJSON		*el;
-	struct proto_file	*f;
-	char			 path[MSG_PATH_MAX];
-	size_t			 n, i = 0;
+	const char	*key = f->key, *s;
+	char		 path[MSG_PATH_MAX];
+	char		*copy;
+	uint64_t	 v = 0;
+	size_t		 len;
+	int		 r;
+
+	if (it == NULL)
+		return f->optional ? 0 : msg_bad(c, pre, key, "is missing");
+	switch (f->kind) {
+	case MSG__INT:
+	case MSG__BOOL:
+	case MSG__ENUM:
+		if (f->kind == MSG__INT)
+			r = msg_int(c, it, pre, key, f->min, f->max, &v);
+		else if (f->kind == MSG__ENUM)
+			r = msg_enum(c, it, pre, key, f->names, &v);
+		else if (!cJSON_IsBool(it))
+			r = msg_bad(c, pre, key, "must be true or false");
+		else {
+			v = cJSON_IsTrue(it);
+			r = 0;
+		}
+		if (r == 0 && !put_uint(base + f->off, f->size, v))
+			r = msg_fail(c, -PROTO_E_INTERNAL, "no storage of %zu bytes",
+			    f->size);
+		return r;
+	case MSG__TEXT:
+		if ((r = msg_str(c, it, pre, key, f, false, &s, &len)) != 0)
+			return r;
+		memcpy(base + f->off, s, len + 1);
+		return 0;
+	case MSG__FNAME:
+		if ((r = msg_str(c, it, pre, key, f, true, &s, &len)) != 0)
+			return r;
+		/* Owned by the message; proto_msg_free() releases it. */
+		if ((copy = malloc(len + 1)) == NULL)
+			return msg_fail(c, -PROTO_E_NOMEM, "out of memory");
+		memcpy(copy, s, len + 1);
+		memcpy(base + f->off, &copy, sizeof copy);
+		return 0;
+	case MSG__HEX:
+		return msg_hex(c, it, pre, key, f->size - 1, base + f->off);
+	case MSG__OBJECT:
+		if (!cJSON_IsObject(it))
+			return msg_bad(c, pre, key, "must be an object");
+		if (key != NULL)
+			snprintf(path, sizeof path, "%s\"%s\".", pre, key);
+		else
+			snprintf(path, sizeof path, "%s.", pre);
+		return msg_members(c, it, path, f->sub, base + f->off);
+	case MSG__ARRAY:
+		return msg_array(c, it, pre, key, f, base);
+	}
+	return msg_fail(c, -PROTO_E_INTERNAL, "no decoder for this field");
+}
+
+/* The members fields[] of obj, in table order: the first wrong one is named. */
+static int
+msg_members(struct msg_ctx *c, const cJSON *obj, const char *pre,
+    const struct msg__field *fields, char *base)
+{
+	const struct msg__field	*f;
 	int			 r;
 
-	if ((r = msg_array(c, msg_item(root, "files"), "files", receipt ? 0 : 1,
-	    PROTO_FILES_MAX, receipt ? "receipt file objects" : "file objects",
-	    &n)) != 0)
-		return r;
-	if (n == 0)
-		return 0;
-	/* Owned by the message, names included; proto_msg_free() releases them. */
-	if ((m->files = calloc(n, sizeof *m->files)) == NULL)
-		return msg_fail(c, -PROTO_E_NOMEM, "out of memory");
-	m->nfiles = n;
-	cJSON_ArrayForEach(el, msg_item(root, "files")) {
-		f = &m->files[i];
-		snprintf(path, sizeof path, "\"files\"[%zu]", i);
-		if (!cJSON_IsObject(el))
-			return msg_bad(c, path, NULL, "must be an object");
-		snprintf(path, sizeof path, "\"files\"[%zu].", i);
-		if ((r = msg_fname(c, msg_item(el, "name"), path, "name",
-		    &f->name)) != 0 ||
-		    (r = msg_u53(c, msg_item(el, "size"), path, "size",
-		    &f->size)) != 0)
+	for (f = fields; f->key != NULL; f++) {
+		if ((r = msg_field(c, msg_item(obj, f->key), pre, f,
+		    base)) != 0)
 			return r;
-		if (receipt &&
-		    ((r = msg_hex(c, msg_item(el, "sha256"), path, "sha256",
-		    f->sha256, PROTO_SHA256_LEN)) != 0 ||
-		    (r = msg_fname(c, msg_item(el, "saved_as"), path,
-		    "saved_as", &f->saved_as)) != 0))
-			return r;
-		i++;
 	}
 	return 0;
-}
-
-static int
-msg_role(struct msg_ctx *c, const cJSON *it, enum proto_role *out)
-{
-	if (it == NULL)
-		return msg_bad(c, "", "role", "is missing");
-	if (cJSON_IsString(it) && strcmp(it->valuestring, "send") == 0)
-		*out = PROTO_ROLE_SEND;
-	else if (cJSON_IsString(it) && strcmp(it->valuestring, "receive") == 0)
-		*out = PROTO_ROLE_RECEIVE;
-	else
-		return msg_bad(c, "", "role", "must be \"send\" or \"receive\"");
-	return 0;
-}
-
-/* The fields of each type, as in PROTOCOL.md sections 2.1 to 2.3. */
-static int
-msg_decode_fields(struct msg_ctx *c, const cJSON *root, struct proto_msg *m)
-{
-	const cJSON	*it;
-	uint64_t	 v;
-	int		 r = 0;
-
-#define F(key)	msg_item(root, key)
-	switch (m->type) {
-	case PROTO_MSG_HELLO:
-		if ((r = msg_int(c, F("version"), "", "version", 1, 65535,
-		    &v)) != 0)
-			break;
-		m->version = (uint32_t)v;
-		r = msg_text(c, F("name"), "", "name", 1, m->name,
-		    sizeof m->name);
-		break;
-	case PROTO_MSG_WELCOME:
-		if ((r = msg_id(c, F("id"), "", "id", &m->id)) != 0 ||
-		    (r = msg_text(c, F("name"), "", "name", 0, m->name,
-		    sizeof m->name)) != 0)
-			break;
-		r = msg_text(c, F("addr"), "", "addr", 0, m->addr,
-		    sizeof m->addr);
-		break;
-	case PROTO_MSG_PEERS:
-	case PROTO_MSG_PING:
-	case PROTO_MSG_PONG:
-		break;
-	case PROTO_MSG_PEER_LIST:
-		if ((r = msg_peers(c, root, 0, m)) != 0)
-			break;
-		r = msg_bool(c, F("more"), "", "more", &m->more);
-		break;
-	case PROTO_MSG_PEER_JOINED:
-		r = msg_peers(c, root, 1, m);
-		break;
-	case PROTO_MSG_PEER_LEFT:
-		r = msg_ids(c, root, m);
-		break;
-	case PROTO_MSG_OFFER:
-		if ((r = msg_u53(c, F("ref"), "", "ref", &m->ref)) != 0 ||
-		    (r = msg_text(c, F("to"), "", "to", 1, m->to,
-		    sizeof m->to)) != 0)
-			break;
-		r = msg_files(c, root, false, m);
-		break;
-	case PROTO_MSG_OFFERED:
-		if ((r = msg_u53(c, F("ref"), "", "ref", &m->ref)) != 0 ||
-		    (r = msg_id(c, F("transfer"), "", "transfer",
-		    &m->transfer)) != 0)
-			break;
-		r = msg_peer(c, F("peer"), "", "peer", &m->peer);
-		break;
-	case PROTO_MSG_INCOMING:
-		if ((r = msg_id(c, F("transfer"), "", "transfer",
-		    &m->transfer)) != 0 ||
-		    (r = msg_peer(c, F("peer"), "", "peer", &m->peer)) != 0)
-			break;
-		r = msg_files(c, root, false, m);
-		break;
-	case PROTO_MSG_ACCEPT:
-	case PROTO_MSG_ATTACHED:
-		r = msg_id(c, F("transfer"), "", "transfer", &m->transfer);
-		break;
-	case PROTO_MSG_DECLINE:
-	case PROTO_MSG_CANCEL:
-		if ((r = msg_id(c, F("transfer"), "", "transfer",
-		    &m->transfer)) != 0)
-			break;
-		r = msg_text(c, F("reason"), "", "reason", 0, m->reason,
-		    sizeof m->reason);
-		break;
-	case PROTO_MSG_READY:
-		if ((r = msg_id(c, F("transfer"), "", "transfer",
-		    &m->transfer)) != 0 ||
-		    (r = msg_hex(c, F("token"), "", "token", m->token,
-		    PROTO_TOKEN_LEN)) != 0)
-			break;
-		r = msg_role(c, F("role"), &m->role);
-		break;
-	case PROTO_MSG_ATTACH:
-		r = msg_hex(c, F("token"), "", "token", m->token,
-		    PROTO_TOKEN_LEN);
-		break;
-	case PROTO_MSG_FILE_END:
-		if ((r = msg_u53(c, F("index"), "", "index", &m->index)) != 0 ||
-		    (r = msg_u53(c, F("size"), "", "size", &m->size)) != 0)
-			break;
-		r = msg_hex(c, F("sha256"), "", "sha256", m->sha256,
-		    PROTO_SHA256_LEN);
-		break;
-	case PROTO_MSG_RECEIPT:
-		if ((r = msg_id(c, F("transfer"), "", "transfer",
-		    &m->transfer)) != 0 ||
-		    (r = msg_bool(c, F("ok"), "", "ok", &m->ok)) != 0 ||
-		    (r = msg_files(c, root, true, m)) != 0)
-			break;
-		r = msg_text(c, F("message"), "", "message", 0, m->message,
-		    sizeof m->message);
-		break;
-	case PROTO_MSG_ERROR:
-		if ((r = msg_text(c, F("code"), "", "code", 1, m->code,
-		    sizeof m->code)) != 0 ||
-		    (r = msg_text(c, F("message"), "", "message", 0, m->message,
-		    sizeof m->message)) != 0)
-			break;
-		/* Optional; when present they must be valid. */
-		if ((it = F("transfer")) != NULL &&
-		    (r = msg_id(c, it, "", "transfer", &m->transfer)) != 0)
-			break;
-		if ((it = F("ref")) != NULL)
-			r = msg_u53(c, it, "", "ref", &m->ref);
-		break;
-	default:
-		r = msg_fail(c, -PROTO_E_INTERNAL, "no decoder for this type");
-		break;
-	}
-#undef F
-	return r;
 }
 
 /*
@@ -665,7 +524,10 @@ proto_msg_decode(const uint8_t *json, size_t len, struct proto_msg *m,
 	}
 	m->type = (enum proto_msg_type)i;
 	c.type = msg_type_names[i];
-	r = msg_decode_fields(&c, root, m);
+	if (msg__fields[i] == NULL)
+		r = msg_fail(&c, -PROTO_E_INTERNAL, "no decoder for this type");
+	else
+		r = msg_members(&c, root, "", msg__fields[i], (char *)m);
 out:
 	cJSON_Delete(root);
 	if (r != 0)
@@ -674,29 +536,26 @@ out:
 }
 
 /*
- * Encoding. Each helper adds one member and returns 0, -PROTO_E_BAD_MESSAGE
- * for a value that cannot be written (an unterminated array, a NULL name) or
+ * Encoding, from the same tables. Each step adds one value and returns 0,
+ * -PROTO_E_BAD_MESSAGE for a value that cannot be written (an unterminated
+ * array, a NULL name, a count above the limit, an enum with no name) or
  * -PROTO_E_NOMEM. Range and content are judged afterwards by the decoder.
  */
 
-/* A string held in a fixed array: it must be terminated inside the array. */
+/* Adds it to an object (key) or an array (key NULL); takes it either way. */
 static int
-enc_text(cJSON *obj, const char *key, const char *s, size_t size)
+enc_add(cJSON *parent, const char *key, cJSON *it)
 {
-	if (memchr(s, '\0', size) == NULL)
-		return -PROTO_E_BAD_MESSAGE;
-	if (cJSON_AddStringToObject(obj, key, s) == NULL)
-		return -PROTO_E_NOMEM;
-	return 0;
-}
+	bool	ok;
 
-static int
-enc_cstr(cJSON *obj, const char *key, const char *s)
-{
-	if (s == NULL)
-		return -PROTO_E_BAD_MESSAGE;
-	if (cJSON_AddStringToObject(obj, key, s) == NULL)
+	if (it == NULL)
 		return -PROTO_E_NOMEM;
+	ok = key != NULL ? cJSON_AddItemToObject(parent, key, it) :
+	    cJSON_AddItemToArray(parent, it);
+	if (!ok) {
+		cJSON_Delete(it);
+		return -PROTO_E_NOMEM;
+	}
 	return 0;
 }
 
@@ -705,7 +564,7 @@ enc_cstr(cJSON *obj, const char *key, const char *s)
  * would print 10^15 as "1e+15", which some JSON readers take for a float.
  */
 static cJSON *
-enc_int_item(uint64_t v)
+enc_int(uint64_t v)
 {
 	char	buf[24];
 
@@ -713,234 +572,89 @@ enc_int_item(uint64_t v)
 	return cJSON_CreateRaw(buf);
 }
 
-static int
-enc_int(cJSON *obj, const char *key, uint64_t v)
-{
-	cJSON	*it;
-
-	if ((it = enc_int_item(v)) == NULL)
-		return -PROTO_E_NOMEM;
-	if (!cJSON_AddItemToObject(obj, key, it)) {
-		cJSON_Delete(it);
-		return -PROTO_E_NOMEM;
-	}
-	return 0;
-}
+static int	enc_field(cJSON *, const struct msg__field *, const char *);
+static int	enc_members(cJSON *, const struct msg__field *, const char *);
 
 static int
-enc_bool(cJSON *obj, const char *key, bool v)
+enc_array(cJSON *parent, const struct msg__field *f, const char *base)
 {
-	if (cJSON_AddBoolToObject(obj, key, v) == NULL)
-		return -PROTO_E_NOMEM;
-	return 0;
-}
-
-/* Adds a new empty object or array to obj (key) or to an array (key NULL). */
-static cJSON *
-enc_child(cJSON *parent, const char *key, bool array)
-{
-	cJSON	*it;
-
-	if (key != NULL)
-		return array ? cJSON_AddArrayToObject(parent, key) :
-		    cJSON_AddObjectToObject(parent, key);
-	if ((it = array ? cJSON_CreateArray() : cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (!cJSON_AddItemToArray(parent, it)) {
-		cJSON_Delete(it);
-		return NULL;
-	}
-	return it;
-}
-
-static int
-enc_peer(cJSON *parent, const char *key, const struct proto_peer *p)
-{
-	cJSON	*o;
-	int	 r;
-
-	if ((o = enc_child(parent, key, false)) == NULL)
-		return -PROTO_E_NOMEM;
-	if ((r = enc_int(o, "id", p->id)) != 0 ||
-	    (r = enc_text(o, "name", p->name, sizeof p->name)) != 0 ||
-	    (r = enc_text(o, "addr", p->addr, sizeof p->addr)) != 0)
-		return r;
-	return 0;
-}
-
-static int
-enc_peers(cJSON *root, const struct proto_msg *m)
-{
-	cJSON	*a;
-	size_t	 i;
-	int	 r;
-
-	if (m->npeers > PROTO_PEERS_MAX || (m->npeers > 0 && m->peers == NULL))
-		return -PROTO_E_BAD_MESSAGE;
-	if ((a = cJSON_AddArrayToObject(root, "peers")) == NULL)
-		return -PROTO_E_NOMEM;
-	for (i = 0; i < m->npeers; i++) {
-		if ((r = enc_peer(a, NULL, &m->peers[i])) != 0)
-			return r;
-	}
-	return 0;
-}
-
-static int
-enc_ids(cJSON *root, const struct proto_msg *m)
-{
-	cJSON	*a, *it;
-	size_t	 i;
-
-	if (m->nids > PROTO_PEERS_MAX || (m->nids > 0 && m->ids == NULL))
-		return -PROTO_E_BAD_MESSAGE;
-	if ((a = cJSON_AddArrayToObject(root, "ids")) == NULL)
-		return -PROTO_E_NOMEM;
-	for (i = 0; i < m->nids; i++) {
-		if ((it = enc_int_item(m->ids[i])) == NULL)
-			return -PROTO_E_NOMEM;
-		if (!cJSON_AddItemToArray(a, it)) {
-			cJSON_Delete(it);
-			return -PROTO_E_NOMEM;
-		}
-	}
-	return 0;
-}
-
-static int
-enc_files(cJSON *root, const struct proto_msg *m, bool receipt)
-{
-	const struct proto_file	*f;
-	cJSON			*a, *o;
-	size_t			 i;
+	const struct msg__field	*el = f->sub;
+	const char		*arr;
+	cJSON			*a;
+	size_t			 n, i;
 	int			 r;
 
-	if (m->nfiles > PROTO_FILES_MAX || (m->nfiles > 0 && m->files == NULL))
+	memcpy(&arr, base + f->off, sizeof arr);
+	memcpy(&n, base + f->count_off, sizeof n);
+	if (n > f->max || (n > 0 && arr == NULL))
 		return -PROTO_E_BAD_MESSAGE;
-	if ((a = cJSON_AddArrayToObject(root, "files")) == NULL)
-		return -PROTO_E_NOMEM;
-	for (i = 0; i < m->nfiles; i++) {
-		f = &m->files[i];
-		if ((o = enc_child(a, NULL, false)) == NULL)
-			return -PROTO_E_NOMEM;
-		if ((r = enc_cstr(o, "name", f->name)) != 0 ||
-		    (r = enc_int(o, "size", f->size)) != 0)
-			return r;
-		if (receipt &&
-		    ((r = enc_text(o, "sha256", f->sha256,
-		    sizeof f->sha256)) != 0 ||
-		    (r = enc_cstr(o, "saved_as", f->saved_as)) != 0))
+	if ((r = enc_add(parent, f->key, a = cJSON_CreateArray())) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if ((r = enc_field(a, el, arr + i * el->size)) != 0)
 			return r;
 	}
 	return 0;
 }
 
-/* The members of each type, mirroring msg_decode_fields(). */
+/* One field of the struct at base into parent. */
 static int
-msg_encode_fields(cJSON *root, const struct proto_msg *m)
+enc_field(cJSON *parent, const struct msg__field *f, const char *base)
 {
-	int	r = 0;
+	const char	*p = base + f->off, *s;
+	cJSON		*o;
+	uint64_t	 v;
+	size_t		 n;
+	int		 r;
 
-	switch (m->type) {
-	case PROTO_MSG_HELLO:
-		if ((r = enc_int(root, "version", m->version)) != 0)
-			break;
-		r = enc_text(root, "name", m->name, sizeof m->name);
-		break;
-	case PROTO_MSG_WELCOME:
-		if ((r = enc_int(root, "id", m->id)) != 0 ||
-		    (r = enc_text(root, "name", m->name, sizeof m->name)) != 0)
-			break;
-		r = enc_text(root, "addr", m->addr, sizeof m->addr);
-		break;
-	case PROTO_MSG_PEERS:
-	case PROTO_MSG_PING:
-	case PROTO_MSG_PONG:
-		break;
-	case PROTO_MSG_PEER_LIST:
-		if ((r = enc_peers(root, m)) != 0)
-			break;
-		r = enc_bool(root, "more", m->more);
-		break;
-	case PROTO_MSG_PEER_JOINED:
-		r = enc_peers(root, m);
-		break;
-	case PROTO_MSG_PEER_LEFT:
-		r = enc_ids(root, m);
-		break;
-	case PROTO_MSG_OFFER:
-		if ((r = enc_int(root, "ref", m->ref)) != 0 ||
-		    (r = enc_text(root, "to", m->to, sizeof m->to)) != 0)
-			break;
-		r = enc_files(root, m, false);
-		break;
-	case PROTO_MSG_OFFERED:
-		if ((r = enc_int(root, "ref", m->ref)) != 0 ||
-		    (r = enc_int(root, "transfer", m->transfer)) != 0)
-			break;
-		r = enc_peer(root, "peer", &m->peer);
-		break;
-	case PROTO_MSG_INCOMING:
-		if ((r = enc_int(root, "transfer", m->transfer)) != 0 ||
-		    (r = enc_peer(root, "peer", &m->peer)) != 0)
-			break;
-		r = enc_files(root, m, false);
-		break;
-	case PROTO_MSG_ACCEPT:
-	case PROTO_MSG_ATTACHED:
-		r = enc_int(root, "transfer", m->transfer);
-		break;
-	case PROTO_MSG_DECLINE:
-	case PROTO_MSG_CANCEL:
-		if ((r = enc_int(root, "transfer", m->transfer)) != 0)
-			break;
-		r = enc_text(root, "reason", m->reason, sizeof m->reason);
-		break;
-	case PROTO_MSG_READY:
-		if ((r = enc_int(root, "transfer", m->transfer)) != 0 ||
-		    (r = enc_text(root, "token", m->token,
-		    sizeof m->token)) != 0)
-			break;
-		if (m->role == PROTO_ROLE_SEND)
-			r = enc_cstr(root, "role", "send");
-		else if (m->role == PROTO_ROLE_RECEIVE)
-			r = enc_cstr(root, "role", "receive");
-		else
-			r = -PROTO_E_BAD_MESSAGE;
-		break;
-	case PROTO_MSG_ATTACH:
-		r = enc_text(root, "token", m->token, sizeof m->token);
-		break;
-	case PROTO_MSG_FILE_END:
-		if ((r = enc_int(root, "index", m->index)) != 0 ||
-		    (r = enc_int(root, "size", m->size)) != 0)
-			break;
-		r = enc_text(root, "sha256", m->sha256, sizeof m->sha256);
-		break;
-	case PROTO_MSG_RECEIPT:
-		if ((r = enc_int(root, "transfer", m->transfer)) != 0 ||
-		    (r = enc_bool(root, "ok", m->ok)) != 0 ||
-		    (r = enc_files(root, m, true)) != 0)
-			break;
-		r = enc_text(root, "message", m->message, sizeof m->message);
-		break;
-	case PROTO_MSG_ERROR:
-		if ((r = enc_text(root, "code", m->code, sizeof m->code)) != 0 ||
-		    (r = enc_text(root, "message", m->message,
-		    sizeof m->message)) != 0)
-			break;
-		/* Zero means absent: ids start at 1, and ref 0 names no offer. */
-		if (m->transfer != 0 &&
-		    (r = enc_int(root, "transfer", m->transfer)) != 0)
-			break;
-		if (m->ref != 0)
-			r = enc_int(root, "ref", m->ref);
-		break;
-	default:
-		r = -PROTO_E_BAD_MESSAGE;
-		break;
+	switch (f->kind) {
+	case MSG__INT:
+		v = get_uint(p, f->size);
+		if (f->optional && v == 0)
+			return 0;	/* zero means absent */
+		return enc_add(parent, f->key, enc_int(v));
+	case MSG__BOOL:
+		return enc_add(parent, f->key,
+		    cJSON_CreateBool(get_uint(p, f->size) != 0));
+	case MSG__ENUM:
+		v = get_uint(p, f->size);
+		for (n = 1; f->names[n] != NULL; n++)
+			;
+		if (v == 0 || v >= n)
+			return -PROTO_E_BAD_MESSAGE;
+		return enc_add(parent, f->key, cJSON_CreateString(f->names[v]));
+	case MSG__TEXT:
+	case MSG__HEX:
+		/* Held in a fixed array: it must be terminated inside it. */
+		if (memchr(p, '\0', f->size) == NULL)
+			return -PROTO_E_BAD_MESSAGE;
+		return enc_add(parent, f->key, cJSON_CreateString(p));
+	case MSG__FNAME:
+		memcpy(&s, p, sizeof s);
+		if (s == NULL)
+			return -PROTO_E_BAD_MESSAGE;
+		return enc_add(parent, f->key, cJSON_CreateString(s));
+	case MSG__OBJECT:
+		if ((r = enc_add(parent, f->key, o = cJSON_CreateObject())) != 0)
+			return r;
+		return enc_members(o, f->sub, p);
+	case MSG__ARRAY:
+		return enc_array(parent, f, base);
 	}
-	return r;
+	return -PROTO_E_BAD_MESSAGE;
+}
+
+static int
+enc_members(cJSON *obj, const struct msg__field *fields, const char *base)
+{
+	const struct msg__field	*f;
+	int			 r;
+
+	for (f = fields; f->key != NULL; f++) {
+		if ((r = enc_field(obj, f, base)) != 0)
+			return r;
+	}
+	return 0;
 }
 
 int
@@ -966,8 +680,9 @@ proto_msg_frame_err(const struct proto_msg *m, uint8_t **out, size_t *outlen,
 
 	if ((root = cJSON_CreateObject()) == NULL)
 		return msg_fail(&c, -PROTO_E_NOMEM, "out of memory");
-	if ((r = enc_cstr(root, "type", name)) == 0)
-		r = msg_encode_fields(root, m);
+	if ((r = enc_add(root, "type", cJSON_CreateString(name))) == 0)
+		r = msg__fields[m->type] == NULL ? -PROTO_E_BAD_MESSAGE :
+		    enc_members(root, msg__fields[m->type], (const char *)m);
 	if (r == 0 && (json = cJSON_PrintUnformatted(root)) == NULL)
 		r = -PROTO_E_NOMEM;
 	cJSON_Delete(root);
@@ -1015,22 +730,11 @@ proto_msg_frame(const struct proto_msg *m, uint8_t **out, size_t *outlen)
 static void
 msg_clean_text(char *dst, size_t dstsize, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, o = 0, n;
+	uint32_t	cp;
+	size_t		len = strlen(s), i = 0, o = 0, n;
 
-	while (p[i] != '\0') {
-		if (p[i] < 0x80)
-			n = 1;
-		else if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			n = 2;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			n = 3;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			n = 4;
-		else
-			n = 0;
-		if (n == 0 || strnlen(s + i, n) < n ||
-		    !proto_utf8_valid(s + i, n)) {
+	while (i < len) {
+		if ((n = proto_utf8_decode(s + i, len - i, &cp)) == 0) {
 			n = 1;
 			if (o + 1 >= dstsize)
 				break;

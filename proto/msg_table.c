@@ -1,0 +1,213 @@
+/*
+ * msg_table.c: the fields of every control message, their JSON types and
+ * limits (PROTOCOL.md sections 2.1 to 2.3). Adding a message or a field is
+ * one entry here (and its member in msg.h); msg.c decodes, checks and
+ * encodes from these tables alone.
+ */
+#include <stddef.h>
+
+#include "msg_table.h"
+
+#define SIZEOF(st, mb)	sizeof(((st *)0)->mb)
+#define AT(st, mb)	.off = offsetof(st, mb), .size = SIZEOF(st, mb)
+
+#define INT(k, st, mb, lo, hi) \
+	{ .key = k, .kind = MSG__INT, AT(st, mb), .min = lo, .max = hi }
+#define ID(k, st, mb)	INT(k, st, mb, 1, PROTO_INT_MAX)
+#define U53(k, st, mb)	INT(k, st, mb, 0, PROTO_INT_MAX)
+#define BOOL(k, st, mb)	{ .key = k, .kind = MSG__BOOL, AT(st, mb) }
+/* text(N) is as long as its array allows: N is sizeof - 1. */
+#define TEXT(k, st, mb, lo) \
+	{ .key = k, .kind = MSG__TEXT, AT(st, mb), .min = lo, \
+	  .max = SIZEOF(st, mb) - 1 }
+#define FNAME(k, st, mb) \
+	{ .key = k, .kind = MSG__FNAME, AT(st, mb), .min = 1, \
+	  .max = PROTO_FILE_NAME_MAX }
+#define HEX(k, st, mb)	{ .key = k, .kind = MSG__HEX, AT(st, mb) }
+#define ENUM(k, st, mb, list) \
+	{ .key = k, .kind = MSG__ENUM, AT(st, mb), .names = list }
+#define OBJECT(k, st, mb, fields) \
+	{ .key = k, .kind = MSG__OBJECT, AT(st, mb), .sub = fields }
+#define ARRAY(k, ptr, count, elem, lo, hi, w) \
+	{ .key = k, .kind = MSG__ARRAY, AT(struct proto_msg, ptr), \
+	  .sub = &(elem), .count_off = offsetof(struct proto_msg, count), \
+	  .min = lo, .max = hi, .what = w }
+#define END	{ .key = NULL }
+
+#define M	struct proto_msg
+
+static const char *const role_names[] = {
+	[PROTO_ROLE_NONE] = NULL,
+	[PROTO_ROLE_SEND] = "send",
+	[PROTO_ROLE_RECEIVE] = "receive",
+	NULL
+};
+
+/* {"id": id, "name": text(64) >= 1 byte, "addr": text(64)} */
+static const struct msg__field peer_fields[] = {
+	ID("id", struct proto_peer, id),
+	TEXT("name", struct proto_peer, name, 1),
+	TEXT("addr", struct proto_peer, addr, 0),
+	END
+};
+
+/* offer and incoming: {name, size} */
+static const struct msg__field file_fields[] = {
+	FNAME("name", struct proto_file, name),
+	U53("size", struct proto_file, size),
+	END
+};
+
+/* receipt: {name, size, sha256, saved_as} */
+static const struct msg__field rfile_fields[] = {
+	FNAME("name", struct proto_file, name),
+	U53("size", struct proto_file, size),
+	HEX("sha256", struct proto_file, sha256),
+	FNAME("saved_as", struct proto_file, saved_as),
+	END
+};
+
+/* Array elements: a whole struct, or a whole uint64_t. */
+static const struct msg__field peer_elem = {
+	.kind = MSG__OBJECT, .size = sizeof(struct proto_peer), .sub = peer_fields
+};
+static const struct msg__field file_elem = {
+	.kind = MSG__OBJECT, .size = sizeof(struct proto_file), .sub = file_fields
+};
+static const struct msg__field rfile_elem = {
+	.kind = MSG__OBJECT, .size = sizeof(struct proto_file), .sub = rfile_fields
+};
+static const struct msg__field id_elem = {
+	.kind = MSG__INT, .size = sizeof(uint64_t), .min = 1, .max = PROTO_INT_MAX
+};
+
+static const struct msg__field no_fields[] = { END };
+
+static const struct msg__field hello[] = {
+	INT("version", M, version, 1, 65535),
+	TEXT("name", M, name, 1),
+	END
+};
+
+static const struct msg__field welcome[] = {
+	ID("id", M, id),
+	TEXT("name", M, name, 0),
+	TEXT("addr", M, addr, 0),
+	END
+};
+
+static const struct msg__field peer_list[] = {
+	ARRAY("peers", peers, npeers, peer_elem, 0, PROTO_PEERS_MAX,
+	    "peer objects"),
+	BOOL("more", M, more),
+	END
+};
+
+static const struct msg__field peer_joined[] = {
+	ARRAY("peers", peers, npeers, peer_elem, 1, PROTO_PEERS_MAX,
+	    "peer objects"),
+	END
+};
+
+static const struct msg__field peer_left[] = {
+	ARRAY("ids", ids, nids, id_elem, 1, PROTO_PEERS_MAX, "ids"),
+	END
+};
+
+static const struct msg__field offer[] = {
+	U53("ref", M, ref),
+	TEXT("to", M, to, 1),
+	ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
+	    "file objects"),
+	END
+};
+
+static const struct msg__field offered[] = {
+	U53("ref", M, ref),
+	ID("transfer", M, transfer),
+	OBJECT("peer", M, peer, peer_fields),
+	END
+};
+
+static const struct msg__field incoming[] = {
+	ID("transfer", M, transfer),
+	OBJECT("peer", M, peer, peer_fields),
+	ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
+	    "file objects"),
+	END
+};
+
+/* accept, attached */
+static const struct msg__field transfer_only[] = {
+	ID("transfer", M, transfer),
+	END
+};
+
+/* decline, cancel */
+static const struct msg__field with_reason[] = {
+	ID("transfer", M, transfer),
+	TEXT("reason", M, reason, 0),
+	END
+};
+
+static const struct msg__field ready[] = {
+	ID("transfer", M, transfer),
+	HEX("token", M, token),
+	ENUM("role", M, role, role_names),
+	END
+};
+
+static const struct msg__field attach[] = {
+	HEX("token", M, token),
+	END
+};
+
+static const struct msg__field file_end[] = {
+	U53("index", M, index),
+	U53("size", M, size),
+	HEX("sha256", M, sha256),
+	END
+};
+
+static const struct msg__field receipt[] = {
+	ID("transfer", M, transfer),
+	BOOL("ok", M, ok),
+	ARRAY("files", files, nfiles, rfile_elem, 0, PROTO_FILES_MAX,
+	    "receipt file objects"),
+	TEXT("message", M, message, 0),
+	END
+};
+
+/* transfer and ref are optional: ids start at 1, and ref 0 names no offer. */
+static const struct msg__field error[] = {
+	TEXT("code", M, code, 1),
+	TEXT("message", M, message, 0),
+	{ .key = "transfer", .kind = MSG__INT, AT(M, transfer), .min = 1,
+	  .max = PROTO_INT_MAX, .optional = true },
+	{ .key = "ref", .kind = MSG__INT, AT(M, ref), .min = 0,
+	  .max = PROTO_INT_MAX, .optional = true },
+	END
+};
+
+const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
+	[PROTO_MSG_HELLO] = hello,
+	[PROTO_MSG_WELCOME] = welcome,
+	[PROTO_MSG_PEERS] = no_fields,
+	[PROTO_MSG_PEER_LIST] = peer_list,
+	[PROTO_MSG_PEER_JOINED] = peer_joined,
+	[PROTO_MSG_PEER_LEFT] = peer_left,
+	[PROTO_MSG_OFFER] = offer,
+	[PROTO_MSG_OFFERED] = offered,
+	[PROTO_MSG_INCOMING] = incoming,
+	[PROTO_MSG_ACCEPT] = transfer_only,
+	[PROTO_MSG_DECLINE] = with_reason,
+	[PROTO_MSG_CANCEL] = with_reason,
+	[PROTO_MSG_READY] = ready,
+	[PROTO_MSG_ATTACH] = attach,
+	[PROTO_MSG_ATTACHED] = transfer_only,
+	[PROTO_MSG_FILE_END] = file_end,
+	[PROTO_MSG_RECEIPT] = receipt,
+	[PROTO_MSG_PING] = no_fields,
+	[PROTO_MSG_PONG] = no_fields,
+	[PROTO_MSG_ERROR] = error,
+};

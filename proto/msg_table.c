@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "msg_table.h"
+#include "msg_field.h"
 
 #define SIZEOF(st, mb)	sizeof(((st *)0)->mb)
 #define AT(st, mb)	.off = offsetof(st, mb), .size = SIZEOF(st, mb)

@@ -1,10 +1,11 @@
 /*
- * msg_table.h: inside proto/ only. How a control message's fields are
- * described (msg_table.c holds the descriptions, msg.c runs them): one
- * table per type drives both the decoder with its checks and the encoder.
+ * msg_field.h: inside proto/ only. How a control message's fields are
+ * described (msg_table.c holds the descriptions) and the engine that runs
+ * them (msg_field.c): one table per type drives both the decoder with its
+ * checks and the encoder. msg.c is the public face.
  */
-#ifndef FERRY_MSG_TABLE_H
-#define FERRY_MSG_TABLE_H
+#ifndef FERRY_MSG_FIELD_H
+#define FERRY_MSG_FIELD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,4 +47,41 @@ struct msg__field {
 /* The fields of each type, in wire order; NULL for a type no table describes. */
 extern const struct msg__field *const msg__fields[PROTO_MSG_COUNT];
 
-#endif /* FERRY_MSG_TABLE_H */
+struct cJSON;
+
+/* Where a decode stands, for the one-line reason in err. */
+struct msg__ctx {
+	const char	*type;		/* "hello", or "message" before "type" is read */
+	char		*err;		/* caller's buffer, may be NULL */
+	size_t		 errlen;
+};
+
+/* Writes "<type>: <reason>" into the caller's buffer and returns code. */
+int	msg__fail(struct msg__ctx *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * -PROTO_E_BAD_MESSAGE with "field <path> <what>". A field is named by where
+ * it sits: pre is the path of its parent with a trailing dot
+ * ("\"files\"[3].") or "", key its member name; an array element has key
+ * NULL and its whole path in pre ("\"ids\"[2]").
+ */
+int	msg__bad(struct msg__ctx *, const char *pre, const char *key,
+	    const char *what);
+
+/*
+ * The fields of m->type from the object root into *m, each checked; 0 or
+ * the first failure with its reason. What was allocated on the way stays
+ * in *m for proto_msg_free().
+ */
+int	msg__decode(struct msg__ctx *, const struct cJSON *root,
+	    struct proto_msg *m);
+
+/*
+ * The fields of *m as members of root: 0, -PROTO_E_BAD_MESSAGE (a value
+ * that cannot be written at all) or -PROTO_E_NOMEM. The decoder judges the
+ * rest.
+ */
+int	msg__encode(struct cJSON *root, const struct proto_msg *m);
+
+#endif /* FERRY_MSG_FIELD_H */

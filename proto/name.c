@@ -26,18 +26,32 @@ proto_has_control(const char *s, size_t len)
 	return false;
 }
 
+/*
+ * What every name from the wire must be first: present, at most max bytes,
+ * valid UTF-8. Returns the reason or NULL, and the length in *len.
+ */
+static const char *
+name_basics(const char *name, size_t max, const char *too_long, size_t *len)
+{
+	if (name == NULL || *name == '\0')
+		return "is empty";
+	*len = strlen(name);
+	if (*len > max)
+		return too_long;
+	if (!proto_utf8_valid(name, *len))
+		return "is not valid UTF-8";
+	return NULL;
+}
+
 const char *
 proto_file_name_problem(const char *name)
 {
-	size_t	len;
+	const char	*why;
+	size_t		 len;
 
-	if (name == NULL || *name == '\0')
-		return "is empty";
-	len = strlen(name);
-	if (len > PROTO_SAFE_NAME_MAX)
-		return "is longer than 255 bytes";
-	if (!proto_utf8_valid(name, len))
-		return "is not valid UTF-8";
+	if ((why = name_basics(name, PROTO_SAFE_NAME_MAX,
+	    "is longer than 255 bytes", &len)) != NULL)
+		return why;
 	if (strcmp(name, ".") == 0)
 		return "is \".\"";
 	if (strcmp(name, "..") == 0)
@@ -54,15 +68,12 @@ proto_file_name_problem(const char *name)
 const char *
 proto_peer_name_problem(const char *name)
 {
-	size_t	len;
+	const char	*why;
+	size_t		 len;
 
-	if (name == NULL || *name == '\0')
-		return "is empty";
-	len = strlen(name);
-	if (len > PROTO_PEER_NAME_MAX)
-		return "is longer than 64 bytes";
-	if (!proto_utf8_valid(name, len))
-		return "is not valid UTF-8";
+	if ((why = name_basics(name, PROTO_PEER_NAME_MAX,
+	    "is longer than 64 bytes", &len)) != NULL)
+		return why;
 	if (proto_has_control(name, len))
 		return "contains a control character";
 	return NULL;

@@ -78,55 +78,43 @@ dec_int(struct msg__ctx *c, const cJSON *it, const char *pre, const char *key,
 
 /*
  * Storage of an integer, a bool or an enum: the table gives the member's
- * size, and memcpy keeps the access of the member's own width.
+ * size (1, 2, 4 or 8 bytes), and the union keeps the access of the
+ * member's own width. Every member of a union starts at its first byte.
  */
+union word {
+	uint8_t		u8;
+	uint16_t	u16;
+	uint32_t	u32;
+	uint64_t	u64;
+};
+
 static bool
 put_uint(char *p, size_t size, uint64_t v)
 {
-	uint8_t		v8 = (uint8_t)v;
-	uint16_t	v16 = (uint16_t)v;
-	uint32_t	v32 = (uint32_t)v;
+	union word	w;
 
-	switch (size) {
-	case 1:
-		memcpy(p, &v8, 1);
-		return true;
-	case 2:
-		memcpy(p, &v16, 2);
-		return true;
-	case 4:
-		memcpy(p, &v32, 4);
-		return true;
-	case 8:
-		memcpy(p, &v, 8);
-		return true;
-	}
-	return false;
+	if (size == 1)
+		w.u8 = (uint8_t)v;
+	else if (size == 2)
+		w.u16 = (uint16_t)v;
+	else if (size == 4)
+		w.u32 = (uint32_t)v;
+	else if (size == 8)
+		w.u64 = v;
+	else
+		return false;
+	memcpy(p, &w, size);
+	return true;
 }
 
 static uint64_t
 get_uint(const char *p, size_t size)
 {
-	uint8_t		v8;
-	uint16_t	v16;
-	uint32_t	v32;
-	uint64_t	v = 0;
+	union word	w = { .u64 = 0 };
 
-	switch (size) {
-	case 1:
-		memcpy(&v8, p, 1);
-		return v8;
-	case 2:
-		memcpy(&v16, p, 2);
-		return v16;
-	case 4:
-		memcpy(&v32, p, 4);
-		return v32;
-	case 8:
-		memcpy(&v, p, 8);
-		break;
-	}
-	return v;
+	memcpy(&w, p, size < sizeof w ? size : sizeof w);
+	return size == 1 ? w.u8 : size == 2 ? w.u16 : size == 4 ? w.u32 :
+	    w.u64;
 }
 
 /*

@@ -1,8 +1,8 @@
 /*
  * msg_table.c: the fields of every control message, their JSON types and
  * limits (PROTOCOL.md sections 2.1 to 2.3). Adding a message or a field is
- * one entry here (and its member in msg.h); msg.c decodes, checks and
- * encodes from these tables alone.
+ * one entry here (and its member in msg.h); msg_field.c decodes, checks
+ * and encodes from these tables alone.
  */
 #include <stddef.h>
 
@@ -15,6 +15,10 @@
 	{ .key = k, .kind = MSG__INT, AT(st, mb), .min = lo, .max = hi }
 #define ID(k, st, mb)	INT(k, st, mb, 1, PROTO_INT_MAX)
 #define U53(k, st, mb)	INT(k, st, mb, 0, PROTO_INT_MAX)
+/* May be absent; the encoder leaves it out when it is 0. */
+#define OPT_INT(k, st, mb, lo, hi) \
+	{ .key = k, .kind = MSG__INT, AT(st, mb), .min = lo, .max = hi, \
+	  .optional = true }
 #define BOOL(k, st, mb)	{ .key = k, .kind = MSG__BOOL, AT(st, mb) }
 /* text(N) is as long as its array allows: N is sizeof - 1. */
 #define TEXT(k, st, mb, lo) \
@@ -81,133 +85,74 @@ static const struct msg__field id_elem = {
 	.kind = MSG__INT, .size = sizeof(uint64_t), .min = 1, .max = PROTO_INT_MAX
 };
 
-static const struct msg__field no_fields[] = { END };
-
-static const struct msg__field hello[] = {
-	INT("version", M, version, 1, 65535),
-	TEXT("name", M, name, 1),
-	END
-};
-
-static const struct msg__field welcome[] = {
-	ID("id", M, id),
-	TEXT("name", M, name, 0),
-	TEXT("addr", M, addr, 0),
-	END
-};
-
-static const struct msg__field peer_list[] = {
-	ARRAY("peers", peers, npeers, peer_elem, 0, PROTO_PEERS_MAX,
-	    "peer objects"),
-	BOOL("more", M, more),
-	END
-};
-
-static const struct msg__field peer_joined[] = {
-	ARRAY("peers", peers, npeers, peer_elem, 1, PROTO_PEERS_MAX,
-	    "peer objects"),
-	END
-};
-
-static const struct msg__field peer_left[] = {
-	ARRAY("ids", ids, nids, id_elem, 1, PROTO_PEERS_MAX, "ids"),
-	END
-};
-
-static const struct msg__field offer[] = {
-	U53("ref", M, ref),
-	TEXT("to", M, to, 1),
-	ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
-	    "file objects"),
-	END
-};
-
-static const struct msg__field offered[] = {
-	U53("ref", M, ref),
-	ID("transfer", M, transfer),
-	OBJECT("peer", M, peer, peer_fields),
-	END
-};
-
-static const struct msg__field incoming[] = {
-	ID("transfer", M, transfer),
-	OBJECT("peer", M, peer, peer_fields),
-	ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
-	    "file objects"),
-	END
-};
-
-/* accept, attached */
-static const struct msg__field transfer_only[] = {
-	ID("transfer", M, transfer),
-	END
-};
-
-/* decline, cancel */
-static const struct msg__field with_reason[] = {
-	ID("transfer", M, transfer),
-	TEXT("reason", M, reason, 0),
-	END
-};
-
-static const struct msg__field ready[] = {
-	ID("transfer", M, transfer),
-	HEX("token", M, token),
-	ENUM("role", M, role, role_names),
-	END
-};
-
-static const struct msg__field attach[] = {
-	HEX("token", M, token),
-	END
-};
-
-static const struct msg__field file_end[] = {
-	U53("index", M, index),
-	U53("size", M, size),
-	HEX("sha256", M, sha256),
-	END
-};
-
-static const struct msg__field receipt[] = {
-	ID("transfer", M, transfer),
-	BOOL("ok", M, ok),
-	ARRAY("files", files, nfiles, rfile_elem, 0, PROTO_FILES_MAX,
-	    "receipt file objects"),
-	TEXT("message", M, message, 0),
-	END
-};
-
-/* transfer and ref are optional: ids start at 1, and ref 0 names no offer. */
-static const struct msg__field error[] = {
-	TEXT("code", M, code, 1),
-	TEXT("message", M, message, 0),
-	{ .key = "transfer", .kind = MSG__INT, AT(M, transfer), .min = 1,
-	  .max = PROTO_INT_MAX, .optional = true },
-	{ .key = "ref", .kind = MSG__INT, AT(M, ref), .min = 0,
-	  .max = PROTO_INT_MAX, .optional = true },
-	END
-};
+/*
+ * Each type's fields in wire order: the decoder checks them in this order
+ * and names the first that is wrong, the encoder writes them so.
+ */
+#define FIELDS(...)	((const struct msg__field[]){ __VA_ARGS__, END })
+#define NO_FIELDS	((const struct msg__field[]){ END })
 
 const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
-	[PROTO_MSG_HELLO] = hello,
-	[PROTO_MSG_WELCOME] = welcome,
-	[PROTO_MSG_PEERS] = no_fields,
-	[PROTO_MSG_PEER_LIST] = peer_list,
-	[PROTO_MSG_PEER_JOINED] = peer_joined,
-	[PROTO_MSG_PEER_LEFT] = peer_left,
-	[PROTO_MSG_OFFER] = offer,
-	[PROTO_MSG_OFFERED] = offered,
-	[PROTO_MSG_INCOMING] = incoming,
-	[PROTO_MSG_ACCEPT] = transfer_only,
-	[PROTO_MSG_DECLINE] = with_reason,
-	[PROTO_MSG_CANCEL] = with_reason,
-	[PROTO_MSG_READY] = ready,
-	[PROTO_MSG_ATTACH] = attach,
-	[PROTO_MSG_ATTACHED] = transfer_only,
-	[PROTO_MSG_FILE_END] = file_end,
-	[PROTO_MSG_RECEIPT] = receipt,
-	[PROTO_MSG_PING] = no_fields,
-	[PROTO_MSG_PONG] = no_fields,
-	[PROTO_MSG_ERROR] = error,
+	[PROTO_MSG_HELLO] = FIELDS(
+	    INT("version", M, version, 1, 65535),
+	    TEXT("name", M, name, 1)),
+	[PROTO_MSG_WELCOME] = FIELDS(
+	    ID("id", M, id),
+	    TEXT("name", M, name, 0),
+	    TEXT("addr", M, addr, 0)),
+	[PROTO_MSG_PEERS] = NO_FIELDS,
+	[PROTO_MSG_PEER_LIST] = FIELDS(
+	    ARRAY("peers", peers, npeers, peer_elem, 0, PROTO_PEERS_MAX,
+		"peer objects"),
+	    BOOL("more", M, more)),
+	[PROTO_MSG_PEER_JOINED] = FIELDS(
+	    ARRAY("peers", peers, npeers, peer_elem, 1, PROTO_PEERS_MAX,
+		"peer objects")),
+	[PROTO_MSG_PEER_LEFT] = FIELDS(
+	    ARRAY("ids", ids, nids, id_elem, 1, PROTO_PEERS_MAX, "ids")),
+	[PROTO_MSG_OFFER] = FIELDS(
+	    U53("ref", M, ref),
+	    TEXT("to", M, to, 1),
+	    ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
+		"file objects")),
+	[PROTO_MSG_OFFERED] = FIELDS(
+	    U53("ref", M, ref),
+	    ID("transfer", M, transfer),
+	    OBJECT("peer", M, peer, peer_fields)),
+	[PROTO_MSG_INCOMING] = FIELDS(
+	    ID("transfer", M, transfer),
+	    OBJECT("peer", M, peer, peer_fields),
+	    ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
+		"file objects")),
+	[PROTO_MSG_ACCEPT] = FIELDS(ID("transfer", M, transfer)),
+	[PROTO_MSG_DECLINE] = FIELDS(
+	    ID("transfer", M, transfer),
+	    TEXT("reason", M, reason, 0)),
+	[PROTO_MSG_CANCEL] = FIELDS(
+	    ID("transfer", M, transfer),
+	    TEXT("reason", M, reason, 0)),
+	[PROTO_MSG_READY] = FIELDS(
+	    ID("transfer", M, transfer),
+	    HEX("token", M, token),
+	    ENUM("role", M, role, role_names)),
+	[PROTO_MSG_ATTACH] = FIELDS(HEX("token", M, token)),
+	[PROTO_MSG_ATTACHED] = FIELDS(ID("transfer", M, transfer)),
+	[PROTO_MSG_FILE_END] = FIELDS(
+	    U53("index", M, index),
+	    U53("size", M, size),
+	    HEX("sha256", M, sha256)),
+	[PROTO_MSG_RECEIPT] = FIELDS(
+	    ID("transfer", M, transfer),
+	    BOOL("ok", M, ok),
+	    ARRAY("files", files, nfiles, rfile_elem, 0, PROTO_FILES_MAX,
+		"receipt file objects"),
+	    TEXT("message", M, message, 0)),
+	[PROTO_MSG_PING] = NO_FIELDS,
+	[PROTO_MSG_PONG] = NO_FIELDS,
+	/* transfer and ref may be absent: ids start at 1, ref 0 names no offer. */
+	[PROTO_MSG_ERROR] = FIELDS(
+	    TEXT("code", M, code, 1),
+	    TEXT("message", M, message, 0),
+	    OPT_INT("transfer", M, transfer, 1, PROTO_INT_MAX),
+	    OPT_INT("ref", M, ref, 0, PROTO_INT_MAX)),
 };

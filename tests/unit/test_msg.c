@@ -114,6 +114,25 @@ set_rep(char *dst, size_t size, const char *s, size_t n, const char *tail)
 	strcat(dst, tail);
 }
 
+/* Allocations that fail the test rather than return NULL. */
+static void *
+xmalloc(size_t n)
+{
+	void	*p = malloc(n);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p = calloc(n, size);
+
+	assert_non_null(p);
+	return p;
+}
+
 static char *
 xstrdup(const char *s)
 {
@@ -138,8 +157,7 @@ fill_peers(struct proto_msg *m, size_t n)
 	char	name[32], addr[32];
 	size_t	i;
 
-	m->peers = calloc(n, sizeof *m->peers);
-	assert_non_null(m->peers);
+	m->peers = xcalloc(n, sizeof *m->peers);
 	m->npeers = n;
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "peer%zu", i);
@@ -165,8 +183,7 @@ fill_files(struct proto_msg *m, size_t n, bool receipt)
 	char	name[40];
 	size_t	i;
 
-	m->files = calloc(n, sizeof *m->files);
-	assert_non_null(m->files);
+	m->files = xcalloc(n, sizeof *m->files);
 	m->nfiles = n;
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "file%04zu.bin", i);
@@ -190,8 +207,7 @@ fill_files(struct proto_msg *m, size_t n, bool receipt)
 		    ".txt");
 		m->files[0].size = 0;
 		free(m->files[1].name);
-		m->files[1].name = malloc(PROTO_FILE_NAME_MAX + 1);
-		assert_non_null(m->files[1].name);
+		m->files[1].name = xmalloc(PROTO_FILE_NAME_MAX + 1);
 		memset(m->files[1].name, 'n', PROTO_FILE_NAME_MAX);
 		m->files[1].name[PROTO_FILE_NAME_MAX] = '\0';
 		m->files[1].size = PROTO_INT_MAX;
@@ -227,8 +243,7 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 		fill_peers(m, 3);
 		break;
 	case PROTO_MSG_PEER_LEFT:
-		m->ids = calloc(3, sizeof *m->ids);
-		assert_non_null(m->ids);
+		m->ids = xcalloc(3, sizeof *m->ids);
 		m->nids = 3;
 		m->ids[0] = 1;
 		m->ids[1] = PROTO_INT_MAX;
@@ -381,8 +396,7 @@ round_trip(const struct proto_msg *m)
 	proto_msg_free(&got);
 
 	/* Byte by byte, from a copy so the payload comes from the decoder. */
-	copy = malloc(outlen);
-	assert_non_null(copy);
+	copy = xmalloc(outlen);
 	memcpy(copy, out, outlen);
 	for (i = 0; i + 1 < outlen; i++) {
 		assert_int_equal(proto_decoder_feed(&d, copy + i, 1, &used,
@@ -444,8 +458,7 @@ test_round_trip_variants(void **state)
 	proto_msg_free(&m);
 
 	proto_msg_init(&m, PROTO_MSG_PEER_LEFT);
-	m.ids = calloc(PROTO_PEERS_MAX, sizeof *m.ids);
-	assert_non_null(m.ids);
+	m.ids = xcalloc(PROTO_PEERS_MAX, sizeof *m.ids);
 	m.nids = PROTO_PEERS_MAX;
 	for (i = 0; i < m.nids; i++)
 		m.ids[i] = PROTO_INT_MAX - i;
@@ -1431,8 +1444,7 @@ test_encode_too_large(void **state)
 	fill_files(&m, PROTO_FILES_MAX, false);
 	for (i = 0; i < m.nfiles; i++) {
 		free(m.files[i].name);
-		m.files[i].name = malloc(101);
-		assert_non_null(m.files[i].name);
+		m.files[i].name = xmalloc(101);
 		memset(m.files[i].name, 'a', 100);
 		m.files[i].name[100] = '\0';
 	}

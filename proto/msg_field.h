@@ -13,16 +13,29 @@
 
 #include "msg.h"
 
-/* The JSON types and rules of PROTOCOL.md section 2, "Types". */
+/*
+ * The JSON types and rules of PROTOCOL.md section 2, "Types", and where
+ * each lands in C:
+ *   INT	integer min..max, into an unsigned of size bytes
+ *   BOOL	true or false, into a bool
+ *   TEXT	text(size - 1), at least min bytes, no control characters:
+ *		a char[size]
+ *   FNAME	fname, min..max bytes, anything but NUL: a malloc'd char *
+ *   HEX	exactly size - 1 lower-case hex digits: a char[size]
+ *   ENUM	one of names[1..]: its index, into an unsigned of size bytes
+ *   OBJECT	an object whose members are sub[]: a struct of size bytes
+ *   ARRAY	min..max elements like *sub: a calloc'd pointer here, the
+ *		size_t count at count_off
+ */
 enum msg__kind {
-	MSG__INT,	/* integer min..max into an unsigned of size bytes */
-	MSG__BOOL,	/* true or false into a bool */
-	MSG__TEXT,	/* text(size - 1), at least min bytes, no control characters: char[size] */
-	MSG__FNAME,	/* fname, 1..max bytes, anything but NUL: a malloc'd char * */
-	MSG__HEX,	/* exactly size - 1 lower-case hex digits: char[size] */
-	MSG__ENUM,	/* one of names[1..]: its index into an unsigned of size bytes */
-	MSG__OBJECT,	/* an object whose members are sub[] (a struct of size bytes) */
-	MSG__ARRAY,	/* min..max elements like sub[0], a pointer here, the count at count_off */
+	MSG__INT,
+	MSG__BOOL,
+	MSG__TEXT,
+	MSG__FNAME,
+	MSG__HEX,
+	MSG__ENUM,
+	MSG__OBJECT,
+	MSG__ARRAY,
 };
 
 /*
@@ -34,17 +47,17 @@ enum msg__kind {
 struct msg__field {
 	const char		*key;
 	enum msg__kind		 kind;
-	bool			 optional;	/* may be absent; encoded only when not 0 (ints) */
+	bool			 optional;	/* int: may be absent, left out if 0 */
 	size_t			 off;
 	size_t			 size;
-	uint64_t		 min, max;	/* value (int), bytes (text, fname), count (array) */
-	const struct msg__field	*sub;		/* object: members; array: the element */
-	size_t			 count_off;	/* array: where its size_t count lives */
-	const char		*what;		/* array: "peer objects", for the reason */
-	const char *const	*names;		/* enum: names[1..] end with NULL; [0] is no value */
+	uint64_t		 min, max;	/* value, bytes or count */
+	const struct msg__field	*sub;		/* object: members; array: element */
+	size_t			 count_off;	/* array */
+	const char		*what;		/* array: "peer objects" */
+	const char *const	*names;		/* enum: [0] NULL, then names, NULL */
 };
 
-/* The fields of each type, in wire order; NULL for a type no table describes. */
+/* The fields of each type in wire order; NULL for a type without a table. */
 extern const struct msg__field *const msg__fields[PROTO_MSG_COUNT];
 
 struct cJSON;

@@ -804,15 +804,18 @@ static const char *const role_bad[] = { "\"SEND\"", "\"sender\"", "\"\"",
 static const char *const fname_paths[] = { "\"../../etc/passwd\"",
     "\"a\\\\b\"", "\"..\"", NULL };
 
+#define WORDSK(g, c, w, yes, no) \
+	{ .good = g, .cases = c, .what = w, .ok = yes, .bad = no }
 #define TEXTK(g, lo, hi, ctl) \
 	{ .good = g, .cases = C_TEXT, .min = lo, .max = hi, .controls = ctl }
 #define ARRAYK(g, el, lo, hi, w) \
-	{ .good = g, .cases = C_ARRAY, .elem = el, .min = lo, .max = hi, .what = w }
+	{ .good = g, .cases = C_ARRAY, .elem = el, .min = lo, .max = hi, \
+	  .what = w }
 
 static const struct kdesc kinds[] = {
-	[K_ID] = { "7", C_INT, "1 and " MAXINT_S, id_good, id_bad },
-	[K_U53] = { "0", C_INT, "0 and " MAXINT_S, u53_good, u53_bad },
-	[K_VERSION] = { "1", C_INT, "1 and 65535", ver_good, ver_bad },
+	[K_ID] = WORDSK("7", C_INT, "1 and " MAXINT_S, id_good, id_bad),
+	[K_U53] = WORDSK("0", C_INT, "0 and " MAXINT_S, u53_good, u53_bad),
+	[K_VERSION] = WORDSK("1", C_INT, "1 and 65535", ver_good, ver_bad),
 	[K_NAME] = TEXTK("\"bob\"", 1, PROTO_PEER_NAME_MAX, false),
 	[K_TEXT64] = TEXTK("\"127.0.0.1:7117\"", 0, PROTO_ADDR_MAX, false),
 	[K_CODE] = TEXTK("\"busy\"", 1, PROTO_CODE_MAX, false),
@@ -824,10 +827,10 @@ static const struct kdesc kinds[] = {
 	    .max = PROTO_TOKEN_LEN },
 	[K_SHA] = { .good = "\"" SHA_S "\"", .cases = C_HEX,
 	    .max = PROTO_SHA256_LEN },
-	[K_BOOL] = { "false", C_WORDS, "must be true or false", bool_good,
-	    bool_bad },
-	[K_ROLE] = { "\"send\"", C_WORDS, "must be \"send\" or \"receive\"",
-	    role_good, role_bad },
+	[K_BOOL] = WORDSK("false", C_WORDS, "must be true or false", bool_good,
+	    bool_bad),
+	[K_ROLE] = WORDSK("\"send\"", C_WORDS,
+	    "must be \"send\" or \"receive\"", role_good, role_bad),
 	[K_PEER] = { .cases = C_OBJECT, .fields = peer_fields },
 	[K_FILE] = { .cases = C_OBJECT, .fields = file_fields },
 	[K_RFILE] = { .cases = C_OBJECT, .fields = rfile_fields },
@@ -839,6 +842,7 @@ static const struct kdesc kinds[] = {
 	    "receipt file objects"),
 };
 
+#undef WORDSK
 #undef TEXTK
 #undef ARRAYK
 

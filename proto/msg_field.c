@@ -118,7 +118,7 @@ get_uint(const char *p, size_t size)
 }
 
 /*
- * A string of minlen..maxlen bytes of UTF-8; with controls false, no
+ * A string of f->min..f->max bytes of UTF-8; with controls false, no
  * control characters either (text(N)); fname allows them, the receiver
  * judges names. Borrowed from the cJSON tree.
  */

@@ -8,7 +8,7 @@
 
 #include "frame.h"
 
-#define PROTO_DECODER_MIN_CAP	4096	/* first allocation of the payload buffer */
+#define DECODER_MIN_CAP	4096	/* first allocation of the payload buffer */
 
 void
 proto_decoder_init(struct proto_decoder *d)
@@ -57,7 +57,7 @@ proto_header_encode(uint8_t out[PROTO_HEADER_LEN], uint8_t kind,
 
 /* A decoder that was zeroed rather than init'ed still gets the protocol limits. */
 static uint32_t
-proto_decoder_limit(const struct proto_decoder *d, uint8_t kind)
+decoder_limit(const struct proto_decoder *d, uint8_t kind)
 {
 	if (kind == PROTO_KIND_CONTROL)
 		return d->max_control != 0 ? d->max_control : PROTO_CONTROL_MAX;
@@ -66,7 +66,7 @@ proto_decoder_limit(const struct proto_decoder *d, uint8_t kind)
 
 /* Judges a complete header; sets kind and need, or returns the error. */
 static int
-proto_decoder_header(struct proto_decoder *d)
+decoder_header(struct proto_decoder *d)
 {
 	uint32_t	len;
 	uint8_t		kind;
@@ -80,7 +80,7 @@ proto_decoder_header(struct proto_decoder *d)
 		return -PROTO_E_BAD_FRAME;
 	if (kind == PROTO_KIND_DATA && len == 1)
 		return -PROTO_E_BAD_FRAME;
-	if (len - 1 > proto_decoder_limit(d, kind))
+	if (len - 1 > decoder_limit(d, kind))
 		return -PROTO_E_TOO_LARGE;
 	d->kind = kind;
 	d->need = len - 1;
@@ -95,14 +95,14 @@ proto_decoder_header(struct proto_decoder *d)
  * more than its kind's limit.
  */
 static int
-proto_decoder_grow(struct proto_decoder *d, size_t want)
+decoder_grow(struct proto_decoder *d, size_t want)
 {
 	size_t	 cap;
 	uint8_t	*nbuf;
 
 	if (want <= d->cap)
 		return 0;
-	cap = d->cap != 0 ? d->cap : PROTO_DECODER_MIN_CAP;
+	cap = d->cap != 0 ? d->cap : DECODER_MIN_CAP;
 	while (cap < want)
 		cap *= 2;
 	if (cap > d->need)
@@ -116,7 +116,7 @@ proto_decoder_grow(struct proto_decoder *d, size_t want)
 }
 
 static void
-proto_decoder_done(struct proto_decoder *d, struct proto_frame *out,
+decoder_done(struct proto_decoder *d, struct proto_frame *out,
     const uint8_t *payload)
 {
 	out->kind = d->kind;
@@ -149,7 +149,7 @@ proto_decoder_feed(struct proto_decoder *d, const uint8_t *in, size_t len,
 		*used = pos;
 		if (d->hdr_have < PROTO_HEADER_LEN)
 			return 0;
-		if ((r = proto_decoder_header(d)) != 0) {
+		if ((r = decoder_header(d)) != 0) {
 			d->err = r;
 			return r;
 		}
@@ -157,7 +157,7 @@ proto_decoder_feed(struct proto_decoder *d, const uint8_t *in, size_t len,
 
 	/* Zero copy: nothing buffered and the whole payload is in the input. */
 	if (d->have == 0 && len - pos >= d->need) {
-		proto_decoder_done(d, out, in + pos);
+		decoder_done(d, out, in + pos);
 		*used = pos + d->need;
 		return 1;
 	}
@@ -167,7 +167,7 @@ proto_decoder_feed(struct proto_decoder *d, const uint8_t *in, size_t len,
 	take = d->need - d->have;
 	if (take > len - pos)
 		take = len - pos;
-	if ((r = proto_decoder_grow(d, d->have + take)) != 0) {
+	if ((r = decoder_grow(d, d->have + take)) != 0) {
 		d->err = r;
 		return r;
 	}
@@ -177,6 +177,6 @@ proto_decoder_feed(struct proto_decoder *d, const uint8_t *in, size_t len,
 	*used = pos;
 	if (d->have < d->need)
 		return 0;
-	proto_decoder_done(d, out, d->buf);
+	decoder_done(d, out, d->buf);
 	return 1;
 }

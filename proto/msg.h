@@ -1,8 +1,9 @@
 /*
  * msg.h: typed control messages. The rest of ferry sees C structs; only
- * proto/msg.c touches JSON. Decoding validates every field (presence, type,
+ * proto/msg*.c touch JSON. Decoding validates every field (presence, type,
  * range, length, UTF-8, control characters) and says what was wrong.
- * PROTOCOL.md lists the same fields and limits for people.
+ * msg_table.c holds the fields and limits for the code, PROTOCOL.md the
+ * same for people.
  */
 #ifndef FERRY_MSG_H
 #define FERRY_MSG_H

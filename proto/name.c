@@ -26,25 +26,30 @@ proto_has_control(const char *s, size_t len)
 	return false;
 }
 
-const char *
-proto_file_name_problem(const char *name)
+/*
+ * The check every name from the wire shares: present, at most max bytes
+ * (too_long says so), valid UTF-8, no control characters; a file name
+ * (is_file) must also be a name and not a path. The first problem wins.
+ */
+static const char *
+name_problem(const char *name, size_t max, const char *too_long, bool is_file)
 {
 	size_t	len;
 
 	if (name == NULL || *name == '\0')
 		return "is empty";
 	len = strlen(name);
-	if (len > PROTO_SAFE_NAME_MAX)
-		return "is longer than 255 bytes";
+	if (len > max)
+		return too_long;
 	if (!proto_utf8_valid(name, len))
 		return "is not valid UTF-8";
-	if (strcmp(name, ".") == 0)
+	if (is_file && strcmp(name, ".") == 0)
 		return "is \".\"";
-	if (strcmp(name, "..") == 0)
+	if (is_file && strcmp(name, "..") == 0)
 		return "is \"..\"";
-	if (strchr(name, '/') != NULL)
+	if (is_file && strchr(name, '/') != NULL)
 		return "contains a slash";
-	if (strchr(name, '\\') != NULL)
+	if (is_file && strchr(name, '\\') != NULL)
 		return "contains a backslash";
 	if (proto_has_control(name, len))
 		return "contains a control character";
@@ -52,18 +57,15 @@ proto_file_name_problem(const char *name)
 }
 
 const char *
+proto_file_name_problem(const char *name)
+{
+	return name_problem(name, PROTO_SAFE_NAME_MAX,
+	    "is longer than 255 bytes", true);
+}
+
+const char *
 proto_peer_name_problem(const char *name)
 {
-	size_t	len;
-
-	if (name == NULL || *name == '\0')
-		return "is empty";
-	len = strlen(name);
-	if (len > PROTO_PEER_NAME_MAX)
-		return "is longer than 64 bytes";
-	if (!proto_utf8_valid(name, len))
-		return "is not valid UTF-8";
-	if (proto_has_control(name, len))
-		return "contains a control character";
-	return NULL;
+	return name_problem(name, PROTO_PEER_NAME_MAX,
+	    "is longer than 64 bytes", false);
 }

@@ -11,7 +11,7 @@ struct proto_code {
 	const char	*text;		/* a person's words */
 };
 
-static const struct proto_code proto_codes[PROTO_E_COUNT] = {
+static const struct proto_code codes[PROTO_E_COUNT] = {
 	[PROTO_OK] = { NULL, "success" },
 #define PROTO_CODE_ENTRY(sym, code, text) [PROTO_E_##sym] = { code, text },
 	PROTO_ERRORS(PROTO_CODE_ENTRY)
@@ -20,7 +20,7 @@ static const struct proto_code proto_codes[PROTO_E_COUNT] = {
 
 /* Library functions return -PROTO_E_*; callers may hold either sign. */
 static int
-proto_code_index(int err)
+code_index(int err)
 {
 	if (err < 0) {
 		if (err < -(int)PROTO_E_COUNT)
@@ -35,11 +35,11 @@ proto_code_index(int err)
 const char *
 proto_code_name(int err)
 {
-	int	i = proto_code_index(err);
+	int	i = code_index(err);
 
 	if (i <= 0)
 		return NULL;
-	return proto_codes[i].code;
+	return codes[i].code;
 }
 
 int
@@ -50,7 +50,7 @@ proto_code_parse(const char *code)
 	if (code == NULL)
 		return 0;
 	for (i = 1; i < PROTO_E_COUNT; i++) {
-		if (strcmp(proto_codes[i].code, code) == 0)
+		if (strcmp(codes[i].code, code) == 0)
 			return i;
 	}
 	return 0;
@@ -59,9 +59,9 @@ proto_code_parse(const char *code)
 const char *
 proto_strerror(int err)
 {
-	int	i = proto_code_index(err);
+	int	i = code_index(err);
 
 	if (i < 0)
 		return "unknown error";
-	return proto_codes[i].text;
+	return codes[i].text;
 }

@@ -56,36 +56,49 @@ tstream_add(struct tstream *s, uint8_t kind, uint32_t len)
 	s->nframes++;
 }
 
+/* A stream as a list of frames: kind and payload length. */
+struct tspec {
+	uint8_t		kind;
+	uint32_t	len;
+};
+
+#define C(n)	{ PROTO_KIND_CONTROL, (n) }
+#define D(n)	{ PROTO_KIND_DATA, (n) }
+
 /* Control and data frames of many sizes, both kinds' maximum included. */
+static const struct tspec big_spec[] = {
+	C(2), D(1), C(0), D(PROTO_DATA_MAX), C(PROTO_CONTROL_MAX), D(4097),
+	D(3), C(300), D(PROTO_DATA_MAX), D(5),
+};
+
+/* Small frames only, cheap enough to split at every byte boundary. */
+static const struct tspec small_spec[] = {
+	C(17), D(1), C(0), D(4), D(5), C(1), D(300), C(9),
+};
+
+#undef C
+#undef D
+
+static void
+tstream_build(struct tstream *s, const struct tspec *spec, size_t n)
+{
+	size_t	i;
+
+	memset(s, 0, sizeof *s);
+	for (i = 0; i < n; i++)
+		tstream_add(s, spec[i].kind, spec[i].len);
+}
+
 static void
 tstream_big(struct tstream *s)
 {
-	memset(s, 0, sizeof *s);
-	tstream_add(s, PROTO_KIND_CONTROL, 2);
-	tstream_add(s, PROTO_KIND_DATA, 1);
-	tstream_add(s, PROTO_KIND_CONTROL, 0);
-	tstream_add(s, PROTO_KIND_DATA, PROTO_DATA_MAX);
-	tstream_add(s, PROTO_KIND_CONTROL, PROTO_CONTROL_MAX);
-	tstream_add(s, PROTO_KIND_DATA, 4097);
-	tstream_add(s, PROTO_KIND_DATA, 3);
-	tstream_add(s, PROTO_KIND_CONTROL, 300);
-	tstream_add(s, PROTO_KIND_DATA, PROTO_DATA_MAX);
-	tstream_add(s, PROTO_KIND_DATA, 5);
+	tstream_build(s, big_spec, sizeof big_spec / sizeof big_spec[0]);
 }
 
-/* Small frames only, cheap enough to split at every byte boundary. */
 static void
 tstream_small(struct tstream *s)
 {
-	memset(s, 0, sizeof *s);
-	tstream_add(s, PROTO_KIND_CONTROL, 17);
-	tstream_add(s, PROTO_KIND_DATA, 1);
-	tstream_add(s, PROTO_KIND_CONTROL, 0);
-	tstream_add(s, PROTO_KIND_DATA, 4);
-	tstream_add(s, PROTO_KIND_DATA, 5);
-	tstream_add(s, PROTO_KIND_CONTROL, 1);
-	tstream_add(s, PROTO_KIND_DATA, 300);
-	tstream_add(s, PROTO_KIND_CONTROL, 9);
+	tstream_build(s, small_spec, sizeof small_spec / sizeof small_spec[0]);
 }
 
 static void

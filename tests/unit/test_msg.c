@@ -114,6 +114,25 @@ set_rep(char *dst, size_t size, const char *s, size_t n, const char *tail)
 	strcat(dst, tail);
 }
 
+/* Allocations that fail the test rather than return NULL. */
+static void *
+xmalloc(size_t n)
+{
+	void	*p = malloc(n);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p = calloc(n, size);
+
+	assert_non_null(p);
+	return p;
+}
+
 static char *
 xstrdup(const char *s)
 {
@@ -138,8 +157,7 @@ fill_peers(struct proto_msg *m, size_t n)
 	char	name[32], addr[32];
 	size_t	i;
 
-	m->peers = calloc(n, sizeof *m->peers);
-	assert_non_null(m->peers);
+	m->peers = xcalloc(n, sizeof *m->peers);
 	m->npeers = n;
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "peer%zu", i);
@@ -165,8 +183,7 @@ fill_files(struct proto_msg *m, size_t n, bool receipt)
 	char	name[40];
 	size_t	i;
 
-	m->files = calloc(n, sizeof *m->files);
-	assert_non_null(m->files);
+	m->files = xcalloc(n, sizeof *m->files);
 	m->nfiles = n;
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "file%04zu.bin", i);
@@ -190,8 +207,7 @@ fill_files(struct proto_msg *m, size_t n, bool receipt)
 		    ".txt");
 		m->files[0].size = 0;
 		free(m->files[1].name);
-		m->files[1].name = malloc(PROTO_FILE_NAME_MAX + 1);
-		assert_non_null(m->files[1].name);
+		m->files[1].name = xmalloc(PROTO_FILE_NAME_MAX + 1);
 		memset(m->files[1].name, 'n', PROTO_FILE_NAME_MAX);
 		m->files[1].name[PROTO_FILE_NAME_MAX] = '\0';
 		m->files[1].size = PROTO_INT_MAX;
@@ -227,8 +243,7 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 		fill_peers(m, 3);
 		break;
 	case PROTO_MSG_PEER_LEFT:
-		m->ids = calloc(3, sizeof *m->ids);
-		assert_non_null(m->ids);
+		m->ids = xcalloc(3, sizeof *m->ids);
 		m->nids = 3;
 		m->ids[0] = 1;
 		m->ids[1] = PROTO_INT_MAX;
@@ -381,8 +396,7 @@ round_trip(const struct proto_msg *m)
 	proto_msg_free(&got);
 
 	/* Byte by byte, from a copy so the payload comes from the decoder. */
-	copy = malloc(outlen);
-	assert_non_null(copy);
+	copy = xmalloc(outlen);
 	memcpy(copy, out, outlen);
 	for (i = 0; i + 1 < outlen; i++) {
 		assert_int_equal(proto_decoder_feed(&d, copy + i, 1, &used,
@@ -444,8 +458,7 @@ test_round_trip_variants(void **state)
 	proto_msg_free(&m);
 
 	proto_msg_init(&m, PROTO_MSG_PEER_LEFT);
-	m.ids = calloc(PROTO_PEERS_MAX, sizeof *m.ids);
-	assert_non_null(m.ids);
+	m.ids = xcalloc(PROTO_PEERS_MAX, sizeof *m.ids);
 	m.nids = PROTO_PEERS_MAX;
 	for (i = 0; i < m.nids; i++)
 		m.ids[i] = PROTO_INT_MAX - i;
@@ -752,6 +765,87 @@ static const struct tfield rfile_fields[] = {
 	{ "saved_as", K_FNAME, 0 }, { NULL, 0, 0 }
 };
 
+/*
+ * Each kind: a valid value (NULL: built from its fields or its element)
+ * and the cases that try it. For the words of an int, bool or enum: good
+ * and bad values, and the reason (or the range) the bad ones get.
+ */
+struct kdesc {
+	const char		*good;
+	enum { C_INT, C_TEXT, C_HEX, C_WORDS, C_OBJECT, C_ARRAY } cases;
+	const char		*what;
+	const char *const	*ok, *const *bad;
+	size_t			 min, max;	/* text bytes, hex digits, array counts */
+	bool			 controls;	/* text: control characters pass */
+	const struct tfield	*fields;	/* object */
+	enum fkind		 elem;		/* array */
+	const char *const	*extra_ok;
+};
+
+static const char *const id_good[] = { "1", "9007199254740991", "1.0", "1e3",
+    "2E+2", "0.5e1", NULL };
+static const char *const id_bad[] = { "0", "-1", "-0", "9007199254740992",
+    "9007199254740993", "18446744073709551616", "1e300", "1e400", "-1e400",
+    "1.5", "0.1", "\"1\"", "true", "null", "[]", "[1]", "{}", NULL };
+static const char *const u53_good[] = { "0", "-0", "1", "9007199254740991",
+    "4503599627370496", NULL };
+static const char *const u53_bad[] = { "-1", "9007199254740992", "1e16",
+    "0.5", "-0.5", "\"0\"", "false", "null", "{}", NULL };
+static const char *const ver_good[] = { "1", "65535", NULL };
+static const char *const ver_bad[] = { "0", "65536", "-1", "1.5", "\"1\"",
+    "null", "4294967297", NULL };
+static const char *const bool_good[] = { "true", "false", NULL };
+static const char *const bool_bad[] = { "0", "1", "\"true\"", "null", "[]",
+    "\"\"", NULL };
+static const char *const role_good[] = { "\"send\"", "\"receive\"", NULL };
+static const char *const role_bad[] = { "\"SEND\"", "\"sender\"", "\"\"",
+    "1", "null", "\"send \"", "\"receive\\u0000\"", NULL };
+/* Control characters and paths pass in an fname; the receiver judges. */
+static const char *const fname_paths[] = { "\"../../etc/passwd\"",
+    "\"a\\\\b\"", "\"..\"", NULL };
+
+#define WORDSK(g, c, w, yes, no) \
+	{ .good = g, .cases = c, .what = w, .ok = yes, .bad = no }
+#define TEXTK(g, lo, hi, ctl) \
+	{ .good = g, .cases = C_TEXT, .min = lo, .max = hi, .controls = ctl }
+#define ARRAYK(g, el, lo, hi, w) \
+	{ .good = g, .cases = C_ARRAY, .elem = el, .min = lo, .max = hi, \
+	  .what = w }
+
+static const struct kdesc kinds[] = {
+	[K_ID] = WORDSK("7", C_INT, "1 and " MAXINT_S, id_good, id_bad),
+	[K_U53] = WORDSK("0", C_INT, "0 and " MAXINT_S, u53_good, u53_bad),
+	[K_VERSION] = WORDSK("1", C_INT, "1 and 65535", ver_good, ver_bad),
+	[K_NAME] = TEXTK("\"bob\"", 1, PROTO_PEER_NAME_MAX, false),
+	[K_TEXT64] = TEXTK("\"127.0.0.1:7117\"", 0, PROTO_ADDR_MAX, false),
+	[K_CODE] = TEXTK("\"busy\"", 1, PROTO_CODE_MAX, false),
+	[K_TEXT512] = TEXTK("\"no thanks\"", 0, PROTO_TEXT_MAX, false),
+	[K_FNAME] = { .good = "\"a.txt\"", .cases = C_TEXT, .min = 1,
+	    .max = PROTO_FILE_NAME_MAX, .controls = true,
+	    .extra_ok = fname_paths },
+	[K_TOKEN] = { .good = "\"" TOKEN_S "\"", .cases = C_HEX,
+	    .max = PROTO_TOKEN_LEN },
+	[K_SHA] = { .good = "\"" SHA_S "\"", .cases = C_HEX,
+	    .max = PROTO_SHA256_LEN },
+	[K_BOOL] = WORDSK("false", C_WORDS, "must be true or false", bool_good,
+	    bool_bad),
+	[K_ROLE] = WORDSK("\"send\"", C_WORDS,
+	    "must be \"send\" or \"receive\"", role_good, role_bad),
+	[K_PEER] = { .cases = C_OBJECT, .fields = peer_fields },
+	[K_FILE] = { .cases = C_OBJECT, .fields = file_fields },
+	[K_RFILE] = { .cases = C_OBJECT, .fields = rfile_fields },
+	[K_PEERS0] = ARRAYK(NULL, K_PEER, 0, PROTO_PEERS_MAX, "peer objects"),
+	[K_PEERS1] = ARRAYK(NULL, K_PEER, 1, PROTO_PEERS_MAX, "peer objects"),
+	[K_IDS] = ARRAYK("[1,2]", K_ID, 1, PROTO_PEERS_MAX, "ids"),
+	[K_FILES] = ARRAYK(NULL, K_FILE, 1, PROTO_FILES_MAX, "file objects"),
+	[K_RFILES] = ARRAYK(NULL, K_RFILE, 0, PROTO_FILES_MAX,
+	    "receipt file objects"),
+};
+
+#undef WORDSK
+#undef TEXTK
+#undef ARRAYK
+
 /* One value to put where a field goes, and what the decoder must say. */
 struct tcase {
 	const char	*value;		/* raw JSON; NULL: leave the member out */
@@ -771,71 +865,16 @@ static void object_json(struct sb *, const struct tfield *, size_t,
 static void
 kind_good(struct sb *b, enum fkind k)
 {
-	switch (k) {
-	case K_ID:
-		sb_puts(b, "7");
-		break;
-	case K_U53:
-		sb_puts(b, "0");
-		break;
-	case K_VERSION:
-		sb_puts(b, "1");
-		break;
-	case K_NAME:
-		sb_puts(b, "\"bob\"");
-		break;
-	case K_TEXT64:
-		sb_puts(b, "\"127.0.0.1:7117\"");
-		break;
-	case K_CODE:
-		sb_puts(b, "\"busy\"");
-		break;
-	case K_TEXT512:
-		sb_puts(b, "\"no thanks\"");
-		break;
-	case K_FNAME:
-		sb_puts(b, "\"a.txt\"");
-		break;
-	case K_TOKEN:
-		sb_puts(b, "\"" TOKEN_S "\"");
-		break;
-	case K_SHA:
-		sb_puts(b, "\"" SHA_S "\"");
-		break;
-	case K_BOOL:
-		sb_puts(b, "false");
-		break;
-	case K_ROLE:
-		sb_puts(b, "\"send\"");
-		break;
-	case K_PEER:
-		object_json(b, peer_fields, (size_t)-1, NULL);
-		break;
-	case K_FILE:
-		object_json(b, file_fields, (size_t)-1, NULL);
-		break;
-	case K_RFILE:
-		object_json(b, rfile_fields, (size_t)-1, NULL);
-		break;
-	case K_PEERS0:
-	case K_PEERS1:
+	const struct kdesc	*d = &kinds[k];
+
+	if (d->good != NULL)
+		sb_puts(b, d->good);
+	else if (d->cases == C_OBJECT)
+		object_json(b, d->fields, (size_t)-1, NULL);
+	else {
 		sb_puts(b, "[");
-		kind_good(b, K_PEER);
+		kind_good(b, d->elem);
 		sb_puts(b, "]");
-		break;
-	case K_IDS:
-		sb_puts(b, "[1,2]");
-		break;
-	case K_FILES:
-		sb_puts(b, "[");
-		kind_good(b, K_FILE);
-		sb_puts(b, "]");
-		break;
-	case K_RFILES:
-		sb_puts(b, "[");
-		kind_good(b, K_RFILE);
-		sb_puts(b, "]");
-		break;
 	}
 }
 
@@ -1078,104 +1117,40 @@ array_cases(tcase_cb cb, void *arg, enum fkind elem, size_t min, size_t max,
 static void
 kind_cases(enum fkind k, tcase_cb cb, void *arg)
 {
-	static const char *const id_good[] = { "1", "9007199254740991",
-	    "1.0", "1e3", "2E+2", "0.5e1", NULL };
-	static const char *const id_bad[] = { "0", "-1", "-0",
-	    "9007199254740992", "9007199254740993", "18446744073709551616",
-	    "1e300", "1e400", "-1e400", "1.5", "0.1", "\"1\"", "true", "null",
-	    "[]", "[1]", "{}", NULL };
-	static const char *const u53_good[] = { "0", "-0", "1",
-	    "9007199254740991", "4503599627370496", NULL };
-	static const char *const u53_bad[] = { "-1", "9007199254740992",
-	    "1e16", "0.5", "-0.5", "\"0\"", "false", "null", "{}", NULL };
-	static const char *const ver_good[] = { "1", "65535", NULL };
-	static const char *const ver_bad[] = { "0", "65536", "-1", "1.5",
-	    "\"1\"", "null", "4294967297", NULL };
-	static const char *const bool_bad[] = { "0", "1", "\"true\"", "null",
-	    "[]", "\"\"", NULL };
-	static const char *const role_bad[] = { "\"SEND\"", "\"sender\"",
-	    "\"\"", "1", "null", "\"send \"", "\"receive\\u0000\"", NULL };
+	const struct kdesc	*d = &kinds[k];
 	const char *const	*p;
 
-	switch (k) {
-	case K_ID:
-		int_cases(cb, arg, "1 and " MAXINT_S, id_good, id_bad);
+	switch (d->cases) {
+	case C_INT:
+		int_cases(cb, arg, d->what, d->ok, d->bad);
 		break;
-	case K_U53:
-		int_cases(cb, arg, "0 and " MAXINT_S, u53_good, u53_bad);
+	case C_TEXT:
+		text_cases(cb, arg, d->min, d->max, d->controls);
 		break;
-	case K_VERSION:
-		int_cases(cb, arg, "1 and 65535", ver_good, ver_bad);
+	case C_HEX:
+		hex_cases(cb, arg, d->max);
 		break;
-	case K_NAME:
-		text_cases(cb, arg, 1, PROTO_PEER_NAME_MAX, false);
-		break;
-	case K_TEXT64:
-		text_cases(cb, arg, 0, PROTO_ADDR_MAX, false);
-		break;
-	case K_CODE:
-		text_cases(cb, arg, 1, PROTO_CODE_MAX, false);
-		break;
-	case K_TEXT512:
-		text_cases(cb, arg, 0, PROTO_TEXT_MAX, false);
-		break;
-	case K_FNAME:
-		/* Control characters and paths pass here; the receiver judges. */
-		text_cases(cb, arg, 1, PROTO_FILE_NAME_MAX, true);
-		emit(cb, arg, "\"../../etc/passwd\"", true, NULL, true);
-		emit(cb, arg, "\"a\\\\b\"", true, NULL, true);
-		emit(cb, arg, "\"..\"", true, NULL, true);
-		break;
-	case K_TOKEN:
-		hex_cases(cb, arg, PROTO_TOKEN_LEN);
-		break;
-	case K_SHA:
-		hex_cases(cb, arg, PROTO_SHA256_LEN);
-		break;
-	case K_BOOL:
-		emit(cb, arg, "true", true, NULL, true);
-		emit(cb, arg, "false", true, NULL, true);
-		for (p = bool_bad; *p != NULL; p++)
-			emit(cb, arg, *p, false, "must be true or false", true);
-		break;
-	case K_ROLE:
-		emit(cb, arg, "\"send\"", true, NULL, true);
-		emit(cb, arg, "\"receive\"", true, NULL, true);
-		for (p = role_bad; *p != NULL; p++) {
+	case C_WORDS:
+		for (p = d->ok; *p != NULL; p++)
+			emit(cb, arg, *p, true, NULL, true);
+		for (p = d->bad; *p != NULL; p++) {
+			/* \u0000 is refused for the whole message first. */
 			if (strstr(*p, "u0000") != NULL)
 				emit(cb, arg, *p, false, "\\u0000", false);
 			else
-				emit(cb, arg, *p, false,
-				    "must be \"send\" or \"receive\"", true);
+				emit(cb, arg, *p, false, d->what, true);
 		}
 		break;
-	case K_PEER:
-		object_cases(cb, arg, peer_fields);
+	case C_OBJECT:
+		object_cases(cb, arg, d->fields);
 		break;
-	case K_FILE:
-		object_cases(cb, arg, file_fields);
-		break;
-	case K_RFILE:
-		object_cases(cb, arg, rfile_fields);
-		break;
-	case K_PEERS0:
-		array_cases(cb, arg, K_PEER, 0, PROTO_PEERS_MAX, "peer objects");
-		break;
-	case K_PEERS1:
-		array_cases(cb, arg, K_PEER, 1, PROTO_PEERS_MAX, "peer objects");
-		break;
-	case K_IDS:
-		array_cases(cb, arg, K_ID, 1, PROTO_PEERS_MAX, "ids");
-		break;
-	case K_FILES:
-		array_cases(cb, arg, K_FILE, 1, PROTO_FILES_MAX,
-		    "file objects");
-		break;
-	case K_RFILES:
-		array_cases(cb, arg, K_RFILE, 0, PROTO_FILES_MAX,
-		    "receipt file objects");
+	case C_ARRAY:
+		array_cases(cb, arg, d->elem, d->min, d->max, d->what);
 		break;
 	}
+	/* Values that pass although they may look wrong. */
+	for (p = d->extra_ok; p != NULL && *p != NULL; p++)
+		emit(cb, arg, *p, true, NULL, true);
 }
 
 /* Puts one case into a whole message of type tt and checks the verdict. */
@@ -1473,8 +1448,7 @@ test_encode_too_large(void **state)
 	fill_files(&m, PROTO_FILES_MAX, false);
 	for (i = 0; i < m.nfiles; i++) {
 		free(m.files[i].name);
-		m.files[i].name = malloc(101);
-		assert_non_null(m.files[i].name);
+		m.files[i].name = xmalloc(101);
 		memset(m.files[i].name, 'a', 100);
 		m.files[i].name[100] = '\0';
 	}

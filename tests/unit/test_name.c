@@ -127,13 +127,36 @@ rep(char *buf, size_t n)
 	return buf;
 }
 
+/* A name and what its check must say (NULL: fine). */
+struct name_row {
+	const char	*name;
+	const char	*problem;
+};
+
+/* Runs check over the rows; a failure names the row. */
+static void
+name_rows(const char *(*check)(const char *), const struct name_row *rows,
+    size_t n)
+{
+	const char	*got;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		got = check(rows[i].name);
+		if (rows[i].problem == NULL && got != NULL)
+			fail_msg("row %zu: \"%s\" refused: %s", i,
+			    rows[i].name, got);
+		if (rows[i].problem != NULL &&
+		    (got == NULL || strcmp(got, rows[i].problem) != 0))
+			fail_msg("row %zu: got %s, want %s", i,
+			    got != NULL ? got : "(fine)", rows[i].problem);
+	}
+}
+
 static void
 test_file_name(void **state)
 {
-	static const struct {
-		const char	*name;
-		const char	*problem;	/* NULL: safe */
-	} rows[] = {
+	static const struct name_row rows[] = {
 		{ "report.pdf", NULL },
 		{ ".hidden", NULL },
 		{ "...", NULL },
@@ -170,17 +193,7 @@ test_file_name(void **state)
 	size_t	i;
 
 	(void)state;
-	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		const char	*got = proto_file_name_problem(rows[i].name);
-
-		if (rows[i].problem == NULL && got != NULL)
-			fail_msg("row %zu: \"%s\" refused: %s", i,
-			    rows[i].name, got);
-		if (rows[i].problem != NULL &&
-		    (got == NULL || strcmp(got, rows[i].problem) != 0))
-			fail_msg("row %zu: got %s, want %s", i,
-			    got != NULL ? got : "(safe)", rows[i].problem);
-	}
+	name_rows(proto_file_name_problem, rows, sizeof rows / sizeof rows[0]);
 	assert_null(proto_file_name_problem(rep(buf, PROTO_SAFE_NAME_MAX)));
 	assert_string_equal(proto_file_name_problem(rep(buf,
 	    PROTO_SAFE_NAME_MAX + 1)), "is longer than 255 bytes");
@@ -201,10 +214,7 @@ test_file_name(void **state)
 static void
 test_peer_name(void **state)
 {
-	static const struct {
-		const char	*name;
-		const char	*problem;
-	} rows[] = {
+	static const struct name_row rows[] = {
 		{ "alice", NULL },
 		{ "bob@laptop", NULL },
 		{ "J\xc3\xbcrgen", NULL },
@@ -218,19 +228,9 @@ test_peer_name(void **state)
 		{ "\xed\xbf\xbf", "is not valid UTF-8" },
 	};
 	char	buf[PROTO_PEER_NAME_MAX + 2];
-	size_t	i;
 
 	(void)state;
-	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		const char	*got = proto_peer_name_problem(rows[i].name);
-
-		if (rows[i].problem == NULL && got != NULL)
-			fail_msg("row %zu: refused: %s", i, got);
-		if (rows[i].problem != NULL &&
-		    (got == NULL || strcmp(got, rows[i].problem) != 0))
-			fail_msg("row %zu: got %s, want %s", i,
-			    got != NULL ? got : "(fine)", rows[i].problem);
-	}
+	name_rows(proto_peer_name_problem, rows, sizeof rows / sizeof rows[0]);
 	assert_null(proto_peer_name_problem(rep(buf, PROTO_PEER_NAME_MAX)));
 	assert_string_equal(proto_peer_name_problem(rep(buf,
 	    PROTO_PEER_NAME_MAX + 1)), "is longer than 64 bytes");

@@ -1,5 +1,5 @@
 # client_lib.bash: helpers for the client_*.sh end-to-end scripts (sourced
-# after lib.bash): files of exact sizes, digests, headless receivers that
+# after lib.bash): files of exact sizes, headless receivers that
 # the scripts wait for by polling `ferry peers`, and checks of what they print.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -10,11 +10,6 @@ HOSTILE="$FERRY_TOOLS/hostile_offer"
 # mkfile PATH SIZE: SIZE random bytes.
 mkfile() {
 	head -c "$2" /dev/urandom >"$1"
-}
-
-# sha PATH: the file's SHA-256 in hex, as sha256sum prints it.
-sha() {
-	sha256sum <"$1" | cut -d' ' -f1
 }
 
 # listed NAME [PROBE]: true when `ferry peers` (as PROBE) lists NAME.

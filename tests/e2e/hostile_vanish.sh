@@ -21,7 +21,7 @@ t_check "a bridge between alice and bob ran, then alice's data socket closed" \
 # order a killed process can produce.
 t_check "the relay ended the bridge with nothing back from bob" \
     t_log_has 10 'transfer [0-9]+ ended with nothing back: 4096 bytes alice -> bob'
-wire_say v "close alice" 'expect bob error code=peer_gone transfer=${T_alice}' \
+wire_say v "close alice" 'expect bob error code=peer_gone transfer=${alice.transfer}' \
     "echo @told"
 t_check "bob gets error{peer_gone} for the transfer when alice's control socket closes" \
     wire_reached v @told
@@ -34,7 +34,7 @@ t_check "a bridge between carol and dave ran, then dave's data socket closed" \
     wire_reached v @bridge2-closed
 t_check "the relay ended that bridge too" \
     t_log_has 10 'transfer [0-9]+ ended with nothing back: 4096 bytes carol -> dave'
-wire_say v "close dave" 'expect carol error code=peer_gone transfer=${T_carol}' \
+wire_say v "close dave" 'expect carol error code=peer_gone transfer=${carol.transfer}' \
     "echo @told2"
 t_check "carol gets error{peer_gone} when dave's control socket closes" \
     wire_reached v @told2

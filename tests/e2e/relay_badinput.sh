@@ -25,7 +25,6 @@ bad_input() {
 	t_wire "$what: error $code, closed, others unaffected" <<EOF2
 connect good
 hello good good-$RANDOM
-ignore good peer_joined peer_left
 connect x
 $lines
 expect x error code=$code
@@ -82,7 +81,6 @@ write x 3000000"
 t_wire "a half-sent frame, then a disconnect" <<'EOF2'
 connect good
 hello good half-good
-ignore good peer_joined peer_left
 connect x
 raw x 00000040017b2274797065223a2268656c
 close x
@@ -106,26 +104,19 @@ t_ok $? "the relay logs the cut frame"
 t_wire "a token is single-use and tied to its transfer" <<'EOF2'
 connect a
 hello a tok-a
-ignore a peer_joined peer_left
 connect b
 hello b tok-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"tok-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
+pair a b 1000 ready
 connect ad
-send ad {"type":"attach","token":"${TA}"}
+send ad {"type":"attach","token":"${a.token}"}
 connect again
-send again {"type":"attach","token":"${TA}"}
+send again {"type":"attach","token":"${a.token}"}
 expect again error code=bad_token
 expect-close again
 connect bd
-send bd {"type":"attach","token":"${TB}"}
-expect ad attached transfer=${T}
-expect bd attached transfer=${T}
+send bd {"type":"attach","token":"${b.token}"}
+expect ad attached transfer=${a.transfer}
+expect bd attached transfer=${a.transfer}
 pump ad bd 1000
 EOF2
 
@@ -134,22 +125,9 @@ t_wire "200 silent connections: a good pair still transfers, then the silent one
 connect-many idle 200
 connect a
 hello a busy-a
-ignore a peer_joined peer_left
 connect b
 hello b busy-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"busy-b","files":[{"name":"f","size":4000000}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
-connect ad
-send ad {"type":"attach","token":"${TA}"}
-connect bd
-send bd {"type":"attach","token":"${TB}"}
-expect ad attached
-expect bd attached
+pair a b 4000000
 pump ad bd 4000000
 pump bd ad 4000
 expect idle* error code=idle

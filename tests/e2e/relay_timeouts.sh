@@ -24,13 +24,10 @@ EOF2
 t_wire "an offer nobody answers expires with timeout to both sides" <<'EOF2'
 connect a
 hello a off-a
-ignore a peer_joined peer_left
 connect b
 hello b off-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"off-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
+pair a b 1 offered
+set T ${a.transfer}
 expect a error code=timeout transfer=${T}
 expect b error code=timeout transfer=${T}
 send b {"type":"accept","transfer":${T}}
@@ -42,23 +39,17 @@ EOF2
 t_wire "tokens nobody uses expire: timeout to both, the lone data connection closes" <<'EOF2'
 connect a
 hello a tok-a
-ignore a peer_joined peer_left
 connect b
 hello b tok-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"tok-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
+pair a b 1 ready
+set T ${a.transfer}
 connect ad
-send ad {"type":"attach","token":"${TA}"}
+send ad {"type":"attach","token":"${a.token}"}
 expect a error code=timeout transfer=${T}
 expect b error code=timeout transfer=${T}
 expect-close ad
 connect bd
-send bd {"type":"attach","token":"${TB}"}
+send bd {"type":"attach","token":"${b.token}"}
 expect bd error code=bad_token
 expect-close bd
 EOF2
@@ -66,21 +57,14 @@ EOF2
 t_wire "an attached data connection whose partner never comes is not bridged" <<'EOF2'
 connect a
 hello a half-a
-ignore a peer_joined peer_left
 connect b
 hello b half-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"half-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
+pair a b 1 ready
 connect bd
-send bd {"type":"attach","token":"${TB}"}
+send bd {"type":"attach","token":"${b.token}"}
 quiet bd 100
 close bd
-expect a error code=peer_gone transfer=${T}
+expect a error code=peer_gone transfer=${a.transfer}
 EOF2
 t_stop_relay "short deadlines"
 
@@ -89,10 +73,8 @@ t_ok $? "ferryd starts with a short ping and idle time"
 t_wire "silence gets a ping; an answer keeps the connection, none closes it" <<'EOF2'
 connect quiet
 hello quiet quiet
-ignore quiet peer_joined
 connect live
 hello live live
-ignore live peer_joined peer_left
 autopong off
 expect quiet ping
 expect live ping

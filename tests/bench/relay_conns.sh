@@ -20,8 +20,7 @@ out=$("$WIRE" -t 60000 "$addr" <<EOF
 connect-many idle $N
 connect probe
 hello probe probe
-send probe {"type":"ping"}
-expect probe pong
+ping probe
 mem $pid VmRSS 100000000
 EOF
 ) || { echo "$out" >&2; exit 1; }

@@ -33,8 +33,7 @@ send good {"type":"peers"}
 expect good peer_list
 connect after
 hello after after-$RANDOM
-send good {"type":"ping"}
-expect good pong
+ping good
 EOF2
 }
 
@@ -95,26 +94,18 @@ close z
 expect good peer_left
 send good {"type":"peers"}
 expect good peer_list npeers=0
-send good {"type":"ping"}
-expect good pong
+ping good
 EOF2
 t_log_has 5 'closed in the middle of a frame'
 t_ok $? "the relay logs the cut frame"
 
 t_wire "a token is single-use and tied to its transfer" <<'EOF2'
-connect a
-hello a tok-a
-connect b
-hello b tok-b
-pair a b 1000 ready
-connect ad
-send ad {"type":"attach","token":"${a.token}"}
-connect again
-send again {"type":"attach","token":"${a.token}"}
+pair a:tok-a b:tok-b 1000 ready
+attach ad ${a.token}
+attach again ${a.token}
 expect again error code=bad_token
 expect-close again
-connect bd
-send bd {"type":"attach","token":"${b.token}"}
+attach bd ${b.token}
 expect ad attached transfer=${a.transfer}
 expect bd attached transfer=${a.transfer}
 pump ad bd 1000
@@ -123,17 +114,12 @@ EOF2
 # 200 connections that never say hello, while a good pair transfers.
 t_wire "200 silent connections: a good pair still transfers, then the silent ones get idle" <<'EOF2'
 connect-many idle 200
-connect a
-hello a busy-a
-connect b
-hello b busy-b
-pair a b 4000000
+pair a:busy-a b:busy-b 4000000
 pump ad bd 4000000
 pump bd ad 4000
 expect idle* error code=idle
 expect-close idle*
-send a {"type":"ping"}
-expect a pong
+ping a
 EOF2
 
 t_stop_relay "bad input"

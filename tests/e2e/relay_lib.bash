@@ -52,11 +52,3 @@ t_stop_relay() {
 t_log_has() {
 	t_wait_for "$1" grep -qE "$2" "$RELAY_LOG"
 }
-
-# wire_pair A B SIZE: script lines for clients A and B (connection and
-# hello names alike) and an attached transfer of SIZE bytes from A to B:
-# wire's pair, so data connections Ad and Bd, the id in ${A.transfer}.
-wire_pair() {
-	printf '%s\n' "connect $1" "hello $1 $1" "connect $2" "hello $2 $2" \
-	    "pair $1 $2 $3"
-}

@@ -87,8 +87,7 @@ close flood*
 sleep 300
 connect good
 hello good after-flood
-send good {"type":"ping"}
-expect good pong
+ping good
 EOF2
 t_stop_relay "EMFILE"
 

@@ -22,46 +22,28 @@ hello c in-time
 EOF2
 
 t_wire "an offer nobody answers expires with timeout to both sides" <<'EOF2'
-connect a
-hello a off-a
-connect b
-hello b off-b
-pair a b 1 offered
-set T ${a.transfer}
-expect a error code=timeout transfer=${T}
-expect b error code=timeout transfer=${T}
-send b {"type":"accept","transfer":${T}}
+pair a:off-a b:off-b 1 offered
+expect a error code=timeout transfer=${a.transfer}
+expect b error code=timeout transfer=${a.transfer}
+send b {"type":"accept","transfer":${a.transfer}}
 expect b error code=no_such_transfer
-send a {"type":"ping"}
-expect a pong
+ping a
 EOF2
 
 t_wire "tokens nobody uses expire: timeout to both, the lone data connection closes" <<'EOF2'
-connect a
-hello a tok-a
-connect b
-hello b tok-b
-pair a b 1 ready
-set T ${a.transfer}
-connect ad
-send ad {"type":"attach","token":"${a.token}"}
-expect a error code=timeout transfer=${T}
-expect b error code=timeout transfer=${T}
+pair a:tok-a b:tok-b 1 ready
+attach ad ${a.token}
+expect a error code=timeout transfer=${a.transfer}
+expect b error code=timeout transfer=${a.transfer}
 expect-close ad
-connect bd
-send bd {"type":"attach","token":"${b.token}"}
+attach bd ${b.token}
 expect bd error code=bad_token
 expect-close bd
 EOF2
 
 t_wire "an attached data connection whose partner never comes is not bridged" <<'EOF2'
-connect a
-hello a half-a
-connect b
-hello b half-b
-pair a b 1 ready
-connect bd
-send bd {"type":"attach","token":"${b.token}"}
+pair a:half-a b:half-b 1 ready
+attach bd ${b.token}
 quiet bd 100
 close bd
 expect a error code=peer_gone transfer=${a.transfer}
@@ -81,8 +63,7 @@ expect live ping
 send live {"type":"pong"}
 expect quiet error code=idle message~silent
 expect-close quiet
-send live {"type":"ping"}
-expect live pong
+ping live
 expect live ping
 send live {"type":"pong"}
 send live {"type":"peers"}

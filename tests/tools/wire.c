@@ -16,6 +16,7 @@
  * name starts with P, in the order they were opened):
  *	connect C		open a TCP connection named C
  *	connect-many P N	open N connections P0 .. P<N-1>, say nothing
+ *	attach C TOKEN		open C as a data connection: send attach TOKEN
  *	close C			close it
  *	shut C			shutdown(SHUT_WR): send EOF, keep reading
  *	send C JSON		one control frame; the payload is the rest of
@@ -23,6 +24,7 @@
  *	raw C HEX		raw bytes, e.g. "ffffffff01" (a 4 GiB header)
  *	hello C NAME		send hello {version 1, NAME} and expect welcome;
  *				sets ${C.id} and ${C.addr}
+ *	ping C			send ping and expect pong: C is still served
  *	expect C TYPE [K=V | K~V | K>VAR]...
  *				the next control frame on C has this type;
  *				K=V: field K is V, K~V: field K contains V,
@@ -31,12 +33,14 @@
  *				no further frame
  *	quiet C MS		nothing arrives on C for MS milliseconds, and
  *				no presence event was set aside unread
- *	pair A B SIZE [offered|ready|attached]
- *				A (said hello) offers B (said hello) one file
- *				"f" of SIZE bytes; B accepts; data connections
- *				Ad and Bd attach (each step checked, the stage
- *				says where to stop; default attached). Sets
- *				${A.transfer} ${B.transfer} ${A.token} ${B.token}
+ *	pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]
+ *				A offers B one file "f" of SIZE bytes, B
+ *				accepts, data connections Ad and Bd attach,
+ *				each step checked; the stage says where to stop
+ *				(default attached). A or B not yet open is
+ *				opened with hello NAME (default its own name).
+ *				Sets ${A.transfer} ${B.transfer} ${A.token}
+ *				${B.token}
  *	write C N [SEED]	write N bytes of pseudo-random stream SEED
  *	read C N [SEED]		read N bytes; they must be that stream
  *	drain C N		read N bytes, whatever they are (a slow
@@ -1205,6 +1209,7 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
     int nargs, const char *rest)
 {
 	uint64_t	n, ms, seed = 1;
+	char		*pong[1];
 	int		i, t;
 
 	if (strcmp(cmd, "close") == 0) {
@@ -1229,6 +1234,12 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 		    cmd_hello(w, c, args[0]);
 	if (strcmp(cmd, "expect") == 0)
 		return cmd_expect(w, c, args, nargs);
+	if (strcmp(cmd, "ping") == 0) {
+		pong[0] = (char *)"pong";
+		if (send_json(w, c, "{\"type\":\"ping\"}") != 0)
+			return -1;
+		return cmd_expect(w, c, pong, 1);
+	}
 	if (strcmp(cmd, "ignore") == 0) {
 		c->ignore = 0;
 		for (i = 0; i < nargs; i++) {
@@ -1295,31 +1306,62 @@ run_fmt(struct wire *w, const char *fmt, ...)
 }
 
 /*
- * pair A B SIZE [offered|ready|attached]: the steps every transfer test
- * starts with, each one checked, as the script lines they stand for.
+ * For pair: the connection of "C[:NAME]" (the word is cut at the colon),
+ * opened with hello NAME (default C) when it is not open yet.
+ */
+static struct wconn *
+pair_conn(struct wire *w, char *word)
+{
+	struct wconn	*c;
+	char		*name;
+
+	if ((name = strchr(word, ':')) != NULL)
+		*name++ = '\0';
+	if ((c = conn_find(w, word)) == NULL) {
+		if (conn_open(w, word) != 0 || (c = conn_find(w, word)) == NULL ||
+		    cmd_hello(w, c, name != NULL ? name : word) != 0)
+			return NULL;
+		return c;
+	}
+	if (c->hello[0] == '\0' || (name != NULL && strcmp(name, c->hello) != 0)) {
+		wire_fail(w, "%s is open but did not say hello%s%s", word,
+		    name != NULL ? " as " : "", name != NULL ? name : "");
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]: the steps every
+ * transfer test starts with, each one checked, run as the script lines
+ * they stand for.
  */
 static int
 cmd_pair(struct wire *w, char **args, int nargs)
 {
 	static const char	*stages[] = { "offered", "ready", "attached" };
 	struct wconn		*a, *b;
-	const char		*A = args[0], *B;
+	const char		*A, *B;
 	char			 why[sizeof w->why];
 	uint64_t		 size;
 	int			 upto = 2, ref, r;
 
 	if (nargs < 3 || parse_u64(args[2], &size) != 0)
-		return wire_fail(w, "pair A B SIZE [offered|ready|attached]");
+		return wire_fail(w, "pair A[:NAME] B[:NAME] SIZE "
+		    "[offered|ready|attached]");
 	if (nargs > 3) {
 		for (upto = 0; upto < 3 && strcmp(args[3], stages[upto]); upto++)
 			;
 		if (upto == 3)
 			return wire_fail(w, "pair: no stage %s", args[3]);
 	}
-	B = args[1];
-	if ((a = conn_find(w, A)) == NULL || (b = conn_find(w, B)) == NULL ||
-	    a->hello[0] == '\0' || b->hello[0] == '\0')
-		return wire_fail(w, "pair: %s and %s must have said hello", A, B);
+	if ((a = pair_conn(w, args[0])) == NULL ||
+	    (b = pair_conn(w, args[1])) == NULL) {
+		snprintf(why, sizeof why, "%s", w->why);
+		return wire_fail(w, "pair: %s", why);
+	}
+	A = a->name;
+	B = b->name;
 	ref = ++w->nrefs;
 	r = run_fmt(w, "send %s {\"type\":\"offer\",\"ref\":%d,\"to\":\"%s\","
 	    "\"files\":[{\"name\":\"f\",\"size\":%" PRIu64 "}]}", A, ref,
@@ -1341,15 +1383,9 @@ cmd_pair(struct wire *w, char **args, int nargs)
 		r = run_fmt(w, "expect %s ready transfer=${%s.transfer} "
 		    "role=receive token>%s.token", B, B, B);
 	if (r == 0 && upto >= 2)
-		r = run_fmt(w, "connect %sd", A);
+		r = run_fmt(w, "attach %sd ${%s.token}", A, A);
 	if (r == 0 && upto >= 2)
-		r = run_fmt(w, "send %sd {\"type\":\"attach\",\"token\":"
-		    "\"${%s.token}\"}", A, A);
-	if (r == 0 && upto >= 2)
-		r = run_fmt(w, "connect %sd", B);
-	if (r == 0 && upto >= 2)
-		r = run_fmt(w, "send %sd {\"type\":\"attach\",\"token\":"
-		    "\"${%s.token}\"}", B, B);
+		r = run_fmt(w, "attach %sd ${%s.token}", B, B);
 	if (r == 0 && upto >= 2)
 		r = run_fmt(w, "expect %sd attached transfer=${%s.transfer}", A, A);
 	if (r == 0 && upto >= 2)
@@ -1370,7 +1406,7 @@ run_line(struct wire *w, char *line)
 	struct wconn	*c, *d;
 	uint64_t	 n, seed = 1;
 	size_t		 i, plen, matched = 0;
-	char		 name[WIRE_NAME_MAX + 16];
+	char		 name[WIRE_NAME_MAX + 16], json[256];
 	int		 nargs = 0, sig;
 
 	while (*p == ' ' || *p == '\t')
@@ -1439,6 +1475,15 @@ run_line(struct wire *w, char *line)
 		return wire_fail(w, "%s needs a connection name", cmd);
 	if (strcmp(cmd, "connect") == 0)
 		return conn_open(w, args[0]);
+	if (strcmp(cmd, "attach") == 0) {
+		if (nargs < 2)
+			return wire_fail(w, "attach C TOKEN");
+		snprintf(json, sizeof json, "{\"type\":\"attach\","
+		    "\"token\":\"%s\"}", args[1]);
+		if (conn_open(w, args[0]) != 0)
+			return -1;
+		return send_json(w, conn_find(w, args[0]), json);
+	}
 	if (strcmp(cmd, "connect-many") == 0) {
 		if (nargs < 2 || parse_u64(args[1], &n) != 0)
 			return wire_fail(w, "connect-many P N");

@@ -10,7 +10,7 @@ TUI_SOCK="ferry$$"
 TUI_S=app		# the tmux session the helpers act on; tui_use switches
 TUI_STATUS="$T_DIR/app.status"
 TUI_ERR="$T_DIR/app.err"
-TUI_WAIT=${TUI_WAIT:-15}	# seconds per wait; ASan builds are slower
+TUI_WAIT=${TUI_WAIT:-15}	# seconds per wait (times FERRY_TEST_SLOW, as every t_wait_for)
 
 T() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 

@@ -62,8 +62,8 @@
  * Pushed presence events (peer_joined, peer_left) come when the relay's
  * batching sends them, so no check may depend on where they fall between
  * other messages: expect, expect-close and hello set them aside, and an
- * expect of peer_joined or peer_left takes the oldest one set aside (or
- * the next to arrive). quiet counts them, unless ignored.
+ * expect of peer_joined or peer_left takes the oldest one, set aside or
+ * still to come, whose checks hold. quiet counts them, unless ignored.
  *
  * Fields for expect: type code message reason token role name addr id ref
  * transfer version more ok index size sha256, peer (the peer's name),
@@ -660,7 +660,8 @@ next_msg(struct wire *w, struct wconn *c, const char *want,
 			    want != NULL ? want : "nothing");
 			return -2;
 		}
-		if (proto_msg_decode(f.payload, f.len, m, err, sizeof err) != 0) {
+		if (proto_msg_decode(f.payload, f.len, m, err,
+		    sizeof err) != 0) {
 			wire_fail(w, "%s: undecodable message (%s): %s",
 			    c->name, err, text);
 			return -2;
@@ -736,8 +737,8 @@ checks(struct wire *w, struct wconn *c, const struct proto_msg *m,
 				return -1;
 		} else if ((op == '=' && strcmp(val, v) != 0) ||
 		    (op == '~' && strstr(val, v) == NULL)) {
-			wire_fail(w, "%s: %s: %s is \"%s\", wanted %s\"%s\" in %s",
-			    c->name, args[0], k, val, op == '~' ?
+			wire_fail(w, "%s: %s: %s is \"%s\", wanted %s\"%s\" "
+			    "in %s", c->name, args[0], k, val, op == '~' ?
 			    "something containing " : "", v, text);
 			return 1;
 		}
@@ -756,7 +757,8 @@ expect_presence(struct wire *w, struct wconn *c, enum proto_msg_type t,
 {
 	struct proto_frame	f;
 	struct proto_msg	m;
-	char			text[600], err[256], miss[sizeof w->why] = "";
+	char			text[600], err[256];
+	char			miss[sizeof w->why] = "";
 	size_t			i, from = 0;
 	int			r;
 
@@ -1318,12 +1320,14 @@ pair_conn(struct wire *w, char *word)
 	if ((name = strchr(word, ':')) != NULL)
 		*name++ = '\0';
 	if ((c = conn_find(w, word)) == NULL) {
-		if (conn_open(w, word) != 0 || (c = conn_find(w, word)) == NULL ||
+		if (conn_open(w, word) != 0 ||
+		    (c = conn_find(w, word)) == NULL ||
 		    cmd_hello(w, c, name != NULL ? name : word) != 0)
 			return NULL;
 		return c;
 	}
-	if (c->hello[0] == '\0' || (name != NULL && strcmp(name, c->hello) != 0)) {
+	if (c->hello[0] == '\0' ||
+	    (name != NULL && strcmp(name, c->hello) != 0)) {
 		wire_fail(w, "%s is open but did not say hello%s%s", word,
 		    name != NULL ? " as " : "", name != NULL ? name : "");
 		return NULL;
@@ -1350,8 +1354,10 @@ cmd_pair(struct wire *w, char **args, int nargs)
 		return wire_fail(w, "pair A[:NAME] B[:NAME] SIZE "
 		    "[offered|ready|attached]");
 	if (nargs > 3) {
-		for (upto = 0; upto < 3 && strcmp(args[3], stages[upto]); upto++)
-			;
+		for (upto = 0; upto < 3; upto++) {
+			if (strcmp(args[3], stages[upto]) == 0)
+				break;
+		}
 		if (upto == 3)
 			return wire_fail(w, "pair: no stage %s", args[3]);
 	}
@@ -1367,11 +1373,11 @@ cmd_pair(struct wire *w, char **args, int nargs)
 	    "\"files\":[{\"name\":\"f\",\"size\":%" PRIu64 "}]}", A, ref,
 	    b->hello, size);
 	if (r == 0)
-		r = run_fmt(w, "expect %s offered ref=%d peer=%s transfer>%s.transfer",
-		    A, ref, b->hello, A);
+		r = run_fmt(w, "expect %s offered ref=%d peer=%s "
+		    "transfer>%s.transfer", A, ref, b->hello, A);
 	if (r == 0)
-		r = run_fmt(w, "expect %s incoming transfer=${%s.transfer} peer=%s "
-		    "files=f nfiles=1 transfer>%s.transfer", B, A,
+		r = run_fmt(w, "expect %s incoming transfer=${%s.transfer} "
+		    "peer=%s files=f nfiles=1 transfer>%s.transfer", B, A,
 		    a->hello, B);
 	if (r == 0 && upto >= 1)
 		r = run_fmt(w, "send %s {\"type\":\"accept\",\"transfer\":"
@@ -1387,9 +1393,11 @@ cmd_pair(struct wire *w, char **args, int nargs)
 	if (r == 0 && upto >= 2)
 		r = run_fmt(w, "attach %sd ${%s.token}", B, B);
 	if (r == 0 && upto >= 2)
-		r = run_fmt(w, "expect %sd attached transfer=${%s.transfer}", A, A);
+		r = run_fmt(w, "expect %sd attached "
+		    "transfer=${%s.transfer}", A, A);
 	if (r == 0 && upto >= 2)
-		r = run_fmt(w, "expect %sd attached transfer=${%s.transfer}", B, B);
+		r = run_fmt(w, "expect %sd attached "
+		    "transfer=${%s.transfer}", B, B);
 	if (r != 0) {
 		snprintf(why, sizeof why, "%s", w->why);
 		wire_fail(w, "pair %s %s: %s", A, B, why);

@@ -15,7 +15,8 @@
 # BENCH_DIR (/dev/shm: where the end-to-end files go).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${FERRY_BIN:-$ROOT/bin}
+source "$ROOT/tests/e2e/lib.bash"	# t_start_relay, t_wait_for, t_stop
+BIN=$FERRY_BIN
 FB=${FBENCH:-$ROOT/build/rel/bench/fbench}
 BYTES=${BENCH_BYTES:-1073741824}
 RSS_BYTES=${BENCH_RSS_BYTES:-4294967296}
@@ -47,6 +48,7 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	t_cleanup
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -70,29 +72,17 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 # median of numbers (any count).
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-wait_listen() {	# wait_listen PORT: until something listens there (5 s)
-	local i
-	for i in $(seq 250); do
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.02
-	done
-	return 1
-}
+stop() { t_stop "$1" 60; }
+listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+wait_listen() { t_wait_for 5 listening "$1"; }	# wait_listen PORT
 
 # start_ferryd [VAR=VALUE...]: a fresh relay; sets FPID and FADDR.
 start_ferryd() {
-	env "$@" "$BIN/ferryd" --listen 127.0.0.1:0 --log-level warn \
-	    --max-clients $(( CLIENTS + 64 )) 2>"$W/ferryd.log" &
-	FPID=$!
-	PIDS+=("$FPID")
-	local i
-	for i in $(seq 250); do
-		grep -q 'listening on' "$W/ferryd.log" && break
-		sleep 0.02
-	done
-	FADDR=$(grep -o 'listening on [^ ]*' "$W/ferryd.log" | head -n1 | cut -d' ' -f3)
-	[ -n "$FADDR" ] || { cat "$W/ferryd.log" >&2; exit 1; }
+	T_RELAY_WRAP=(env "$@")
+	t_start_relay --log-level warn --max-clients $(( CLIENTS + 64 )) >&2 ||
+	    exit 1
+	T_RELAY_WRAP=()
+	FPID=$RELAY_PID FADDR=$RELAY_ADDR
 }
 # start_socat: socat bridging two listening ports; sets SPID, SA, SB.
 start_socat() {
@@ -249,19 +239,21 @@ mkdir -p "$W/src"
 head -c "$E2E_BYTES" /dev/urandom >"$SRC" || exit 1
 SUM=$(openssl dgst -sha256 -r "$SRC" | cut -d' ' -f1)
 
+# rx_listed: the relay lists bench-rx (asked by a probe of its own name).
+rx_listed() {
+	"$BIN/ferry" --server "$FADDR" --name "bench-probe$RANDOM" peers 2>/dev/null |
+	    grep -q '^bench-rx'
+}
+
 e2e_ferry() {	# one ferry send -> ferry receive; prints MB/s or fails
-	local rx st rst t0 t1 i
+	local rx st rst t0 t1
 	start_ferryd
 	rm -rf "$W/rx"; mkdir -p "$W/rx"
 	"$BIN/ferry" --server "$FADDR" receive --name bench-rx --dir "$W/rx" \
 	    --count 1 >"$W/rx.out" 2>"$W/rx.err" &
 	rx=$!
 	PIDS+=("$rx")
-	for i in $(seq 250); do
-		"$BIN/ferry" --server "$FADDR" --name "bench-probe$i" peers 2>/dev/null |
-		    grep -q '^bench-rx' && break
-		sleep 0.02
-	done
+	t_wait_for 5 rx_listed
 	t0=$(now_ns)
 	timeout 600 "$BIN/ferry" --server "$FADDR" send --quiet --name bench-tx \
 	    --to bench-rx "$SRC" >"$W/tx.out" 2>"$W/tx.err"

@@ -9,17 +9,12 @@
 # not what is measured). Uses bin/ferryd and bin/ferry.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${FERRY_BIN:-$ROOT/bin}
+source "$ROOT/tests/e2e/lib.bash"	# t_start_relay, t_bg, sha; cleans up its PIDs
+BIN=$FERRY_BIN
 MIB=${1:-1024}
 BASE=${2:-/dev/shm}
 W=$(mktemp -d "$BASE/ferry-bench.XXXXXX")
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
+trap 't_cleanup; rm -rf "$W"' EXIT
 
 now() { date +%s.%N; }
 
@@ -27,21 +22,14 @@ mkdir -p "$W/in"
 echo "making $MIB MiB of random bytes in $W"
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$W/big.bin" || exit 1
 
-"$BIN/ferryd" --listen 127.0.0.1:0 2>"$W/relay.log" &
-PIDS+=($!)
-RELAY=$!
-for _ in $(seq 200); do grep -q 'listening on' "$W/relay.log" && break; sleep 0.02; done
-ADDR=$(grep -o 'listening on [^ ]*' "$W/relay.log" | head -n1 | cut -d' ' -f3)
-[ -n "$ADDR" ] || { echo "ferryd did not start"; cat "$W/relay.log"; exit 1; }
+t_start_relay --log-level info || exit 1
+RELAY=$RELAY_PID ADDR=$RELAY_ADDR
 
-"$BIN/ferry" --server "$ADDR" receive --name bench-rx --dir "$W/in" --count 1 \
-    >"$W/rx.out" 2>"$W/rx.err" &
-RX=$!
-PIDS+=("$RX")
-for _ in $(seq 200); do
-	"$BIN/ferry" --server "$ADDR" peers --name bench-probe 2>/dev/null | grep -q '^bench-rx' && break
-	sleep 0.02
-done
+t_bg "$BIN/ferry" --server "$ADDR" receive --name bench-rx --dir "$W/in" --count 1 \
+    >"$W/rx.out" 2>"$W/rx.err"
+RX=$T_LAST
+rx_listed() { "$BIN/ferry" --server "$ADDR" peers --name bench-probe 2>/dev/null | grep -q '^bench-rx'; }
+t_wait_for 4 rx_listed
 
 t0=$(now)
 /usr/bin/time -f '%e s wall, %U s user, %S s sys, %M KiB max RSS (sender)' \
@@ -56,8 +44,8 @@ cat "$W/tx.err"
 echo "send exit $st, receive exit $rst"
 printf 'time %.2f s, %.1f MiB/s\n' "$secs" "$(echo "$MIB / $secs" | bc -l)"
 ps -o rss= -p "$RELAY" | awk '{ printf "relay RSS now %d KiB\n", $1 }'
-a=$(sha256sum <"$W/big.bin" | cut -d' ' -f1)
-b=$(sha256sum <"$W/in/big.bin" | cut -d' ' -f1)
+a=$(sha "$W/big.bin")
+b=$(sha "$W/in/big.bin")
 echo "sha256 sent     $a"
 echo "sha256 received $b"
 grep -q "sha256 $a" "$W/tx.out" && grep -q "sha256 $a" "$W/rx.out" || { echo "the clients disagree"; exit 1; }

@@ -7,25 +7,20 @@
 set -u
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
-FERRYD=${FERRY_BIN:-$PWD/bin}/ferryd
-WIRE=${FERRY_TOOLS:-$PWD/build/rel/tools}/wire
+source tests/e2e/lib.bash	# t_start_relay; it cleans up on exit
+WIRE=$FERRY_TOOLS/wire
 [ -x "$FERRYD" ] && [ -x "$WIRE" ] || { echo "build first: make all build/rel/tools/wire" >&2; exit 1; }
 ulimit -n $(( N + 256 )) 2>/dev/null || { echo "cannot raise the fd limit to $((N + 256))" >&2; exit 1; }
 
-dir=$(mktemp -d /tmp/ferry-bench.XXXXXX)
-"$FERRYD" --listen 127.0.0.1:0 --log-level warn --hello-timeout-ms 600000 \
-    --max-clients $(( N + 10 )) 2>"$dir/log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 200); do grep -q 'listening on' "$dir/log" && break; sleep 0.02; done
-addr=$(grep -o 'listening on [^ ]*' "$dir/log" | cut -d' ' -f3)
+t_start_relay --log-level warn --hello-timeout-ms 600000 \
+    --max-clients $(( N + 10 )) || exit 1
+pid=$RELAY_PID addr=$RELAY_ADDR
 before=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status)
 out=$("$WIRE" -t 60000 "$addr" <<EOF
 connect-many idle $N
 connect probe
 hello probe probe
-send probe {"type":"ping"}
-expect probe pong
+ping probe
 mem $pid VmRSS 100000000
 EOF
 ) || { echo "$out" >&2; exit 1; }

@@ -10,55 +10,30 @@ set -u
 cd "$(dirname "$0")/../.."
 SIZE=${1:-1073741824}
 PARALLEL=${PARALLEL:-1}
-FERRYD=${FERRY_BIN:-$PWD/bin}/ferryd
-WIRE=${FERRY_TOOLS:-$PWD/build/rel/tools}/wire
+source tests/e2e/lib.bash	# t_start_relay; it cleans up on exit
+WIRE=$FERRY_TOOLS/wire
 [ -x "$FERRYD" ] && [ -x "$WIRE" ] || { echo "build first: make all build/rel/tools/wire" >&2; exit 1; }
-
-dir=$(mktemp -d /tmp/ferry-bench.XXXXXX)
-"$FERRYD" --listen 127.0.0.1:0 --log-level warn 2>"$dir/log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 200); do grep -q 'listening on' "$dir/log" && break; sleep 0.02; done
-addr=$(grep -o 'listening on [^ ]*' "$dir/log" | cut -d' ' -f3)
-[ -n "$addr" ] || { cat "$dir/log" >&2; exit 1; }
+t_start_relay --log-level warn || exit 1
+dir=$T_DIR
 
 script() {	# script N: one sender/receiver pair pumping SIZE bytes
-	cat <<EOF
-connect s$1
-hello s$1 sender$1
-ignore s$1 peer_joined peer_left
-connect r$1
-hello r$1 receiver$1
-ignore r$1 peer_joined peer_left
-send s$1 {"type":"offer","ref":1,"to":"receiver$1","files":[{"name":"bench","size":$SIZE}]}
-expect s$1 offered transfer>T
-expect r$1 incoming transfer=\${T}
-send r$1 {"type":"accept","transfer":\${T}}
-expect s$1 ready token>A
-expect r$1 ready token>B
-connect sd
-send sd {"type":"attach","token":"\${A}"}
-connect rd
-send rd {"type":"attach","token":"\${B}"}
-expect sd attached
-expect rd attached
-pump sd rd $SIZE $1
-EOF
+	printf '%s\n' "connect s$1" "hello s$1 sender$1" "connect r$1" \
+	    "hello r$1 receiver$1" "pair s$1 r$1 $SIZE" "pump s$1d r$1d $SIZE $1"
 }
 
 t0=$(date +%s%N)
 pids=()
 for i in $(seq "$PARALLEL"); do
 	script "$i" >"$dir/s$i"
-	"$WIRE" -t 60000 "$addr" "$dir/s$i" >"$dir/o$i" 2>&1 &
-	pids+=($!)
+	t_bg "$WIRE" -t 60000 "$RELAY_ADDR" "$dir/s$i" >"$dir/o$i" 2>&1
+	pids+=("$T_LAST")
 done
 st=0
 for p in "${pids[@]}"; do wait "$p" || st=1; done
 t1=$(date +%s%N)
 cat "$dir"/o*
-hwm=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)
-rss=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status)
+hwm=$(awk '/^VmHWM/ {print $2}' /proc/$RELAY_PID/status)
+rss=$(awk '/^VmRSS/ {print $2}' /proc/$RELAY_PID/status)
 ms=$(( (t1 - t0) / 1000000 ))
 total=$(( SIZE * PARALLEL ))
 echo "transfers: $PARALLEL x $SIZE bytes, $total bytes in $ms ms" \

@@ -99,13 +99,7 @@ rx_start() {
 rx_end() {
 	local r=$1 pid=${RXP[$1]}
 	RX_FATE[${RX_NAME[$r]}]=$2
-	local end=$(( $(t_now_ms) + 20000 * SLOW ))
-	kill "-$3" "$pid" 2>/dev/null
-	local n=0
-	while kill -0 "$pid" 2>/dev/null && [ "$(t_now_ms)" -lt "$end" ] &&
-	    [ $((n += 1)) -lt 100000 ]; do sleep 0.02; done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	t_stop "$pid" $((20 * K)) "$3"
 	RXP[$r]=0
 }
 
@@ -235,16 +229,17 @@ done
 
 # Let every sender finish (bounded: tx_reap kills a hung one), then stop
 # the receivers.
-drain_end=$(( $(t_now_ms) + 90000 * SLOW )) n=0
-while [ "$(t_now_ms)" -lt "$drain_end" ] && [ $((n += 1)) -lt 100000 ]; do
-	busy=0
+# all_reaped: every sender's slot is free (reaping those that ended).
+all_reaped() {
+	local s busy=0
 	for ((s = 0; s < NTX; s++)); do
 		tx_reap "$s"
 		[ "${TXP[$s]}" -gt 0 ] && busy=1
 	done
-	[ "$busy" -eq 0 ] && break
-	sleep 0.05
-done
+	return "$busy"
+}
+t_poll $((90 * K)) 50 all_reaped
+busy=$?
 } 2>>"$T_DIR/jobs.log"
 t_ok "$busy" "every sender exited after the chaos"
 t_diag "chaos: $ticks ticks"

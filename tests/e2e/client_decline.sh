@@ -32,8 +32,7 @@ t_check "carol exits 0 after erin's transfer" exited "$RX" 0 10
 # 4 PiB (and 64-bit sizes on the way): more than any folder here has free.
 start_receiver dave "$T_DIR/dave" --count 1
 RX=$RX_PID
-"$HOSTILE" --server "$RELAY_ADDR" --name mallory --to dave --size 4503599627370496 huge.iso \
-    >"$T_DIR/h.out" 2>"$T_DIR/h.err"
+offer_raw h mallory dave --size 4503599627370496 huge.iso
 t_ok $? "an offer larger than the free space is declined"
 t_check "with reason no_space" grep -qE '^declined: no_space: the files need 4\.0 PiB and the receiver has .* free$' "$T_DIR/h.out"
 # dave prints after the decline is on its way: wait for the line.
@@ -42,9 +41,6 @@ t_check "dave says why" err_matches "$T_DIR/dave.err" \
     "^ferry: declined the files from mallory: they need 4\.0 PiB and $T_DIR/dave has .* free\$"
 t_check "dave wrote nothing" test -z "$(ls -A "$T_DIR/dave")"
 t_check "dave is still waiting (a refusal is not a transfer)" kill -0 "$RX"
-mkfile "$T_DIR/small.bin" 4321
-"$FERRY" send --name alice --to dave "$T_DIR/small.bin" >/dev/null 2>"$T_DIR/s.err"
-t_ok $? "dave still takes a file that fits"
-t_check "and saves it" check_saved "$T_DIR/dave.out" small.bin "$T_DIR/small.bin" alice "$T_DIR/dave"
+send_saved alice dave 4321 "$T_DIR/dave" "dave still takes a file that fits"
 t_check "dave exits 0" exited "$RX" 0 10
 t_done

@@ -22,8 +22,7 @@ WHAT=("../x" "../../escape.txt" "/etc/passwd" "an absolute path" "a/b" "a backsl
 
 start_receiver bob "$IN" --count 1
 RX=$RX_PID
-"$HOSTILE" --server "$RELAY_ADDR" --name mallory --to bob -- "${NAMES[@]}" \
-    >"$T_DIR/h.out" 2>"$T_DIR/h.err"
+offer_raw h mallory bob -- "${NAMES[@]}"
 t_ok $? "every hostile offer was declined"
 for i in "${!NAMES[@]}"; do
 	line=$(sed -n "$((i + 1))p" "$T_DIR/h.out")
@@ -37,8 +36,7 @@ t_check "a long name is refused for its length" grep -q 'is longer than 255 byte
 t_check "a control character is refused" grep -q 'contains a control character' "$T_DIR/h.out"
 
 # One bad name spoils the whole offer: the good file beside it is not taken.
-"$HOSTILE" --server "$RELAY_ADDR" --name mallory2 --to bob --with-good -- "../good-neighbour" \
-    >"$T_DIR/h2.out" 2>&1
+offer_raw h2 mallory2 bob --with-good -- "../good-neighbour"
 t_ok $? "an offer with one bad name among good ones is declined"
 
 t_check "bob printed why for each refusal" test \
@@ -51,10 +49,7 @@ t_check "no absolute-path file appeared" test ! -e /tmp/ferry-hostile-abs
 t_check "bob is still running" kill -0 "$RX"
 
 # The receiver is still healthy and takes a good file.
-mkfile "$T_DIR/good.bin" 777
-"$FERRY" send --name alice --to bob "$T_DIR/good.bin" >/dev/null 2>"$T_DIR/s.err"
-t_ok $? "a good send after the hostile ones works"
-t_check "and is saved intact" check_saved "$T_DIR/bob.out" good.bin "$T_DIR/good.bin" alice "$IN"
+send_saved alice bob 777 "$IN" "a good send after the hostile ones works"
 t_check "bob exits 0: refusals do not count as transfers" exited "$RX" 0 10
 [ "$T_FAILED" -gt 0 ] && [ -n "${DEBUG_E2E:-}" ] && { sed "s/^/# relay: /" "$RELAY_LOG"; cat "$T_DIR"/*.err; }
 t_done

@@ -18,13 +18,20 @@ send_bg() {
 	SX_PID=$T_LAST
 }
 
+# mid_transfer RECEIVER SENDER: RECEIVER (--count 1, PID in RX) takes
+# big.bin from SENDER (PID in SX_PID); checks that the bytes flow.
+mid_transfer() {
+	start_receiver "$1" "$T_DIR/$1" --count 1
+	RX=$RX_PID
+	send_bg "$2" "$1"
+	t_check "bytes are flowing to $1" \
+	    t_wait_for 20 part_bigger_than "$T_DIR/$1" $((2 * 1024 * 1024))
+}
+
 t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
 
 # --- the receiver quits mid-transfer (SIGTERM) ------------------------------
-start_receiver bob "$T_DIR/bob" --count 1
-RX=$RX_PID
-send_bg alice bob
-t_check "bytes are flowing to bob" t_wait_for 20 part_bigger_than "$T_DIR/bob" $((2 * 1024 * 1024))
+mid_transfer bob alice
 kill -TERM "$RX"
 t_check "bob exits 1 when interrupted mid-transfer" exited "$RX" 1 10
 t_check "alice exits 1" exited "$SX_PID" 1 10
@@ -34,20 +41,14 @@ t_check "bob removed its part file" no_part_files "$T_DIR/bob"
 t_check "bob says what happened" contains "$T_DIR/bob.err" "ferry: interrupted; the transfer was cancelled"
 
 # --- the receiver is killed outright ----------------------------------------
-start_receiver carol "$T_DIR/carol" --count 1
-RX=$RX_PID
-send_bg alice2 carol
-t_check "bytes are flowing to carol" t_wait_for 20 part_bigger_than "$T_DIR/carol" $((2 * 1024 * 1024))
+mid_transfer carol alice2
 kill -KILL "$RX"
 t_check "alice2 exits 1 when carol dies" exited "$SX_PID" 1 10
 t_check "alice2 says carol disconnected and nothing was saved" err_matches "$T_DIR/alice2.s.err" \
     '^ferry: carol disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved$'
 
 # --- the sender is killed outright ------------------------------------------
-start_receiver dave "$T_DIR/dave" --count 1
-RX=$RX_PID
-send_bg erin dave
-t_check "bytes are flowing to dave" t_wait_for 20 part_bigger_than "$T_DIR/dave" $((2 * 1024 * 1024))
+mid_transfer dave erin
 kill -KILL "$SX_PID"
 t_check "dave exits 1 when the sender dies" exited "$RX" 1 10
 t_check "dave says erin disconnected and nothing was saved" err_matches "$T_DIR/dave.err" \
@@ -56,10 +57,7 @@ t_check "dave removed its part file" no_part_files "$T_DIR/dave"
 t_check "dave printed no saved line" test ! -s "$T_DIR/dave.out"
 
 # --- the relay is killed ----------------------------------------------------
-start_receiver frank "$T_DIR/frank" --count 1
-RX=$RX_PID
-send_bg gina frank
-t_check "bytes are flowing to frank" t_wait_for 20 part_bigger_than "$T_DIR/frank" $((2 * 1024 * 1024))
+mid_transfer frank gina
 kill -KILL "$RELAY_PID"
 t_check "gina exits 1 when the relay dies" exited "$SX_PID" 1 10
 t_check "frank exits 1 when the relay dies" exited "$RX" 1 10

@@ -1,5 +1,5 @@
 # client_lib.bash: helpers for the client_*.sh end-to-end scripts (sourced
-# after lib.bash): files of exact sizes, digests, headless receivers that
+# after lib.bash): files of exact sizes, headless receivers that
 # the scripts wait for by polling `ferry peers`, and checks of what they print.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -12,9 +12,13 @@ mkfile() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
-# sha PATH: the file's SHA-256 in hex, as sha256sum prints it.
-sha() {
-	sha256sum <"$1" | cut -d' ' -f1
+# offer_raw OUT NAME TO ARGS...: tests/tools/hostile_offer as NAME to TO on
+# this relay (its status is the function's); output in $T_DIR/OUT.out, .err.
+offer_raw() {
+	local out=$1 name=$2 to=$3
+	shift 3
+	"$HOSTILE" --server "$RELAY_ADDR" --name "$name" --to "$to" "$@" \
+	    >"$T_DIR/$out.out" 2>"$T_DIR/$out.err"
 }
 
 # listed NAME [PROBE]: true when `ferry peers` (as PROBE) lists NAME.
@@ -58,6 +62,20 @@ check_saved() {
 	[ -f "$dir/$name" ] || { echo "# $dir/$name is missing"; return 1; }
 	[ "$(sha "$dir/$name")" = "$want" ] || { echo "# $dir/$name has the wrong digest"; return 1; }
 }
+
+# send_saved FROM TO SIZE DIR WHAT: FROM sends TO a new file of SIZE random
+# bytes; two checks: the send exits 0 (WHAT), and TO (a start_receiver)
+# saved it intact in DIR.
+send_saved() {
+	local f="$T_DIR/sent-$SENT_N-$3.bin"
+	SENT_N=$((SENT_N + 1))
+	mkfile "$f" "$3"
+	"$FERRY" send --name "$1" --to "$2" "$f" >/dev/null 2>"$T_DIR/s.err"
+	t_ok $? "$5"
+	t_check "and $2 saved it intact" \
+	    check_saved "$T_DIR/$2.out" "${f##*/}" "$f" "$1" "$4"
+}
+SENT_N=0
 
 # no_part_files DIR: nothing half-written is left.
 no_part_files() {

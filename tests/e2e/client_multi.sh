@@ -67,8 +67,8 @@ t_check "the first sender succeeds" exited "$P1" 0 60
 t_check "the second sender succeeds" exited "$P2" 0 60
 t_check "dave exits 0 after both" exited "$RX" 0 10
 t_check "dave saved two files" test "$(ls "$T_DIR/dave" | wc -l)" -eq 2
-t_check "alice's file arrived intact" bash -c "sha256sum '$T_DIR'/dave/* | grep -q '$(sha "$S/a/same.bin")'"
-t_check "erin's file arrived intact" bash -c "sha256sum '$T_DIR'/dave/* | grep -q '$(sha "$S/b/same.bin")'"
+t_check "alice's file arrived intact" sha_in "$T_DIR/dave" "$S/a/same.bin"
+t_check "erin's file arrived intact" sha_in "$T_DIR/dave" "$S/b/same.bin"
 t_check "one kept the name, the other got ' (1)'" \
     test -f "$T_DIR/dave/same.bin" -a -f "$T_DIR/dave/same (1).bin"
 t_check "each saved line names its sender" \

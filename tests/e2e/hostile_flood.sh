@@ -34,8 +34,7 @@ t_wire "$N peers at once: $BURST peer_lists, then $((N - BURST)) error{rate_limi
 	echo "sleep 300"
 	echo 'send f {"type":"peers"}'
 	echo "expect f peer_list more=false"
-	echo 'send f {"type":"ping"}'
-	echo "expect f pong"
+	echo "ping f"
 )
 
 # --- offers: the burst is forwarded, the rest refused by ref ----------------
@@ -76,7 +75,7 @@ t_bg "$FERRY" send --name alice --to bob --limit-rate 8M "$T_DIR/f.bin" \
 SEND=$T_LAST
 rounds=0 st=0
 while kill -0 "$SEND" 2>/dev/null && [ "$rounds" -lt 3000 ]; do
-	wire_say z "raw z $flood_peers" 'send z {"type":"ping"}' "expect z pong" "echo @r$rounds"
+	wire_say z "raw z $flood_peers" "ping z" "echo @r$rounds"
 	wire_reached z "@r$rounds" 20 || { st=1; break; }
 	rounds=$((rounds + 1))
 done

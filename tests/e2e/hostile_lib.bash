@@ -27,21 +27,20 @@ wire_say() {
 }
 
 # wire_reached NAME MARK [SECONDS]: has the wire run up to `echo MARK`?
-# Fails at once when it stopped (a failed step) and shows why.
+# Fails as soon as it stopped (a failed step) and shows why.
 wire_reached() {
-	local name=$1 mark=$2 pidv="WIRE_PID_$1" end
-	end=$(( $(t_now_ms) + ${3:-20} * 1000 * T_SLOW ))
-	while ! grep -qxF "# $mark" "$T_DIR/$name.out"; do
-		if ! kill -0 "${!pidv}" 2>/dev/null ||
-		    [ "$(t_now_ms)" -ge "$end" ]; then
-			# It may have printed the mark just before it stopped.
-			grep -qxF "# $mark" "$T_DIR/$name.out" && return 0
-			echo "# $name did not reach $mark:"
-			sed 's/^/#   /' "$T_DIR/$name.out"
-			return 1
-		fi
-		sleep 0.02
-	done
+	local name=$1 mark=$2 pidv="WIRE_PID_$1"
+	t_wait_for "${3:-20}" wire_at "$name" "$mark" "${!pidv}"
+	# It may have printed the mark just before it stopped.
+	grep -qxF "# $mark" "$T_DIR/$name.out" && return 0
+	echo "# $name did not reach $mark:"
+	sed 's/^/#   /' "$T_DIR/$name.out"
+	return 1
+}
+
+# wire_at NAME MARK PID: the wire printed MARK, or it is no longer running.
+wire_at() {
+	grep -qxF "# $2" "$T_DIR/$1.out" || ! kill -0 "$3" 2>/dev/null
 }
 
 # wire_end NAME: no more lines; wire must then exit 0 in time.

@@ -41,7 +41,7 @@ t_wire "$N data connections with random tokens: each gets bad_token and is close
 			done
 		fi
 		if [ "$i" -eq $((N / 2)) ]; then
-			wire_pair carol dave 1048576
+			echo "pair carol dave 1048576"
 			echo "pump carold daved 1048576 7"
 		fi
 	done

@@ -12,7 +12,7 @@ t_start_relay; t_ok $? "ferryd starts"
 
 # --- the sender's data socket closes first, then its control socket ---------
 wire_open v
-wire_say v "$(wire_pair alice bob 1000000)" \
+wire_say v "pair alice bob 1000000" \
     "write aliced 4096 1" "read bobd 4096 1" \
     "close aliced" "expect-close bobd" "close bobd" "echo @bridge-closed"
 t_check "a bridge between alice and bob ran, then alice's data socket closed" \
@@ -21,26 +21,26 @@ t_check "a bridge between alice and bob ran, then alice's data socket closed" \
 # order a killed process can produce.
 t_check "the relay ended the bridge with nothing back from bob" \
     t_log_has 10 'transfer [0-9]+ ended with nothing back: 4096 bytes alice -> bob'
-wire_say v "close alice" 'expect bob error code=peer_gone transfer=${T_alice}' \
+wire_say v "close alice" 'expect bob error code=peer_gone transfer=${alice.transfer}' \
     "echo @told"
 t_check "bob gets error{peer_gone} for the transfer when alice's control socket closes" \
     wire_reached v @told
 
 # --- the same from the receiver's side --------------------------------------
-wire_say v "$(wire_pair carol dave 1000000)" \
+wire_say v "pair carol dave 1000000" \
     "write carold 4096 2" "read daved 4096 2" \
     "close daved" "expect-close carold" "close carold" "echo @bridge2-closed"
 t_check "a bridge between carol and dave ran, then dave's data socket closed" \
     wire_reached v @bridge2-closed
 t_check "the relay ended that bridge too" \
     t_log_has 10 'transfer [0-9]+ ended with nothing back: 4096 bytes carol -> dave'
-wire_say v "close dave" 'expect carol error code=peer_gone transfer=${T_carol}' \
+wire_say v "close dave" 'expect carol error code=peer_gone transfer=${carol.transfer}' \
     "echo @told2"
 t_check "carol gets error{peer_gone} when dave's control socket closes" \
     wire_reached v @told2
 
 # --- a bridge that finished (the receiver answered) stays quiet -------------
-wire_say v "$(wire_pair erin fred 4096)" \
+wire_say v "pair erin fred 4096" \
     "write erind 4096 3" "read fredd 4096 3" \
     "write fredd 200 4" "read erind 200 4" \
     "shut erind" "shut fredd" "expect-close erind" "expect-close fredd" \

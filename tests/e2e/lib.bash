@@ -1,4 +1,4 @@
-# lib.sh: shared helpers for the end-to-end scripts (sourced, not run).
+# lib.bash: shared helpers for the end-to-end scripts (sourced, not run).
 # Each script starts its own ferryd on 127.0.0.1 with an ephemeral port,
 # reports TAP lines ("ok N - what" / "not ok N - what"), bounds every wait by
 # a deadline, and kills every process it started, by PID, on exit.
@@ -10,6 +10,7 @@ FERRY="$FERRY_BIN/ferry"
 FERRY_TOOLS=${FERRY_TOOLS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/rel/tools}
 T_N=0 T_FAILED=0
 T_PIDS=()
+T_RELAY_WRAP=()
 T_DIR=$(mktemp -d /tmp/ferry-e2e.XXXXXX)
 # FERRY_TEST_SLOW=N stretches every wait below N times, for binaries run
 # under valgrind (make valgrind); deadlines stay bounds, never sleeps.
@@ -22,12 +23,8 @@ t_cleanup() {
 	# trap too: only the script itself may clean up.
 	[ "$BASHPID" = "$T_MAIN" ] || return 0
 	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${T_PIDS[@]}"; do
-		# Give each a moment to exit, then insist.
-		for _ in $(seq $((50 * T_SLOW))); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	# Give each a moment to exit, then insist.
+	for p in "${T_PIDS[@]}"; do t_stop "$p" 1 0; done
 	rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT
@@ -49,34 +46,63 @@ t_diag() { echo "# $*"; }
 # t_now_ms: monotonic-enough milliseconds.
 t_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# t_wait_for SECONDS cmd args...: polls the command every 20 ms until it
-# succeeds or the deadline passes (status 1).
-t_wait_for() {
-	local end=$(( $(t_now_ms) + $1 * 1000 * T_SLOW )); shift
-	while :; do
-		"$@" && return 0
-		[ "$(t_now_ms)" -ge "$end" ] && return 1
-		sleep 0.02
+# t_poll SECONDS MS cmd args...: runs the command every MS milliseconds
+# until it succeeds (status 0) or SECONDS, times FERRY_TEST_SLOW, have
+# passed (status 1); at most one try per MS of that span. Every wait of
+# the scripts is made of this one, so all of them stretch under valgrind.
+t_poll() {
+	local ms=$2 end n
+	end=$(( $(t_now_ms) + $1 * 1000 * T_SLOW ))
+	n=$(( $1 * 1000 * T_SLOW / ms + 1 ))
+	shift 2
+	until "$@"; do
+		[ $((n -= 1)) -gt 0 ] && [ "$(t_now_ms)" -lt "$end" ] || return 1
+		sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 	done
 }
+
+# t_wait_for SECONDS cmd args...: t_poll every 20 ms.
+t_wait_for() {
+	local secs=$1
+	shift
+	t_poll "$secs" 20 "$@"
+}
+
+# t_gone PID: the process has exited (or was never ours).
+t_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # t_wait_exit PID SECONDS: waits for a child to exit; its status is in T_STATUS.
 # Returns 1 (and leaves it running) if it did not exit in time.
 t_wait_exit() {
-	local pid=$1 end=$(( $(t_now_ms) + $2 * 1000 * T_SLOW ))
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ "$(t_now_ms)" -ge "$end" ]; then T_STATUS=124; return 1; fi
-		sleep 0.02
-	done
-	wait "$pid"; T_STATUS=$?
+	T_STATUS=124
+	t_wait_for "$2" t_gone "$1" || return 1
+	wait "$1"; T_STATUS=$?
 	return 0
 }
 
-# t_start_relay [extra ferryd args...]: starts ferryd on 127.0.0.1:0 and sets
-# RELAY_PID, RELAY_PORT, RELAY_ADDR and RELAY_LOG.
+# t_stop PID [SECONDS [SIG]]: sends SIG (TERM; 0 sends none), waits up to
+# SECONDS (5) for the exit, then SIGKILL; reaps it and forgets its PID.
+t_stop() {
+	local pid=$1 p keep=()
+	[ "${3:-TERM}" = 0 ] || kill "-${3:-TERM}" "$pid" 2>/dev/null
+	t_wait_for "${2:-5}" t_gone "$pid" || kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for p in "${T_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+	T_PIDS=("${keep[@]}")
+	return 0
+}
+
+# t_start_relay [ferryd args...]: starts ferryd on 127.0.0.1 with an
+# ephemeral port (the one way the scripts and benchmarks start a relay)
+# and waits for its "listening on" line; sets RELAY_PID (also in T_PIDS),
+# RELAY_ADDR, RELAY_PORT, RELAY_LOG and exports FERRY_SERVER. The log
+# level is debug unless the arguments say otherwise (the last one wins).
+# T_RELAY_LISTEN (127.0.0.1:0) and the array T_RELAY_WRAP (a command that
+# execs its arguments, e.g. env VAR=1) are for the few that need another.
 t_start_relay() {
 	RELAY_LOG="$T_DIR/ferryd.$RANDOM.log"
-	"$FERRYD" --listen 127.0.0.1:0 --log-level debug "$@" 2>"$RELAY_LOG" &
+	"${T_RELAY_WRAP[@]}" "$FERRYD" --listen "${T_RELAY_LISTEN:-127.0.0.1:0}" \
+	    --log-level debug "$@" 2>"$RELAY_LOG" &
 	RELAY_PID=$!
 	T_PIDS+=("$RELAY_PID")
 	if ! t_wait_for 10 grep -q 'listening on ' "$RELAY_LOG"; then
@@ -87,6 +113,27 @@ t_start_relay() {
 	RELAY_PORT=${RELAY_ADDR##*:}
 	export FERRY_SERVER=$RELAY_ADDR
 	return 0
+}
+
+# sha FILE: the file's SHA-256 in hex, as sha256sum prints it.
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# same_sha A B: the two files exist and have the same SHA-256.
+same_sha() {
+	[ -f "$1" ] && [ -f "$2" ] && [ "$(sha "$1")" = "$(sha "$2")" ] && return 0
+	echo "# $1 and $2 differ (or one is missing)"
+	return 1
+}
+
+# sha_in DIR FILE: some file in DIR has FILE's SHA-256.
+sha_in() {
+	local f want
+	want=$(sha "$2")
+	for f in "$1"/*; do
+		[ -f "$f" ] && [ "$(sha "$f")" = "$want" ] && return 0
+	done
+	echo "# no file in $1 has the digest of $2"
+	return 1
 }
 
 # t_bg cmd args...: starts a background process and remembers its PID in T_LAST.

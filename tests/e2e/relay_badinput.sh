@@ -25,7 +25,6 @@ bad_input() {
 	t_wire "$what: error $code, closed, others unaffected" <<EOF2
 connect good
 hello good good-$RANDOM
-ignore good peer_joined peer_left
 connect x
 $lines
 expect x error code=$code
@@ -34,8 +33,7 @@ send good {"type":"peers"}
 expect good peer_list
 connect after
 hello after after-$RANDOM
-send good {"type":"ping"}
-expect good pong
+ping good
 EOF2
 }
 
@@ -82,7 +80,6 @@ write x 3000000"
 t_wire "a half-sent frame, then a disconnect" <<'EOF2'
 connect good
 hello good half-good
-ignore good peer_joined peer_left
 connect x
 raw x 00000040017b2274797065223a2268656c
 close x
@@ -97,65 +94,32 @@ close z
 expect good peer_left
 send good {"type":"peers"}
 expect good peer_list npeers=0
-send good {"type":"ping"}
-expect good pong
+ping good
 EOF2
 t_log_has 5 'closed in the middle of a frame'
 t_ok $? "the relay logs the cut frame"
 
 t_wire "a token is single-use and tied to its transfer" <<'EOF2'
-connect a
-hello a tok-a
-ignore a peer_joined peer_left
-connect b
-hello b tok-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"tok-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
-connect ad
-send ad {"type":"attach","token":"${TA}"}
-connect again
-send again {"type":"attach","token":"${TA}"}
+pair a:tok-a b:tok-b 1000 ready
+attach ad ${a.token}
+attach again ${a.token}
 expect again error code=bad_token
 expect-close again
-connect bd
-send bd {"type":"attach","token":"${TB}"}
-expect ad attached transfer=${T}
-expect bd attached transfer=${T}
+attach bd ${b.token}
+expect ad attached transfer=${a.transfer}
+expect bd attached transfer=${a.transfer}
 pump ad bd 1000
 EOF2
 
 # 200 connections that never say hello, while a good pair transfers.
 t_wire "200 silent connections: a good pair still transfers, then the silent ones get idle" <<'EOF2'
 connect-many idle 200
-connect a
-hello a busy-a
-ignore a peer_joined peer_left
-connect b
-hello b busy-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"busy-b","files":[{"name":"f","size":4000000}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
-connect ad
-send ad {"type":"attach","token":"${TA}"}
-connect bd
-send bd {"type":"attach","token":"${TB}"}
-expect ad attached
-expect bd attached
+pair a:busy-a b:busy-b 4000000
 pump ad bd 4000000
 pump bd ad 4000
 expect idle* error code=idle
 expect-close idle*
-send a {"type":"ping"}
-expect a pong
+ping a
 EOF2
 
 t_stop_relay "bad input"

@@ -17,7 +17,7 @@ fi
 t_start_relay --log-level info; t_ok $? "ferryd starts"
 
 t_wire "$BIG bytes through the bridge, checked, relay peak RSS <= $MAXKB kB" < <(
-	wire_pair alice bob "$BIG"
+	echo "pair alice bob $BIG"
 	echo "pump aliced bobd $BIG 21"
 	echo "pump bobd aliced 65536 22"
 	echo "shut aliced"
@@ -30,7 +30,7 @@ t_log_has 5 "done: $((BIG + 0)) bytes alice -> bob, 65536 bytes back"
 t_ok $? "the relay logs the byte counts of the finished transfer"
 
 t_wire "a receiver that does not read: the sender stalls, the relay stays small" < <(
-	wire_pair carol dave "$FILL"
+	echo "pair carol dave $FILL"
 	echo "fill carold $FILL 500 31"
 	echo "mem $RELAY_PID VmRSS $MAXKB"
 	echo 'read daved ${carold.written} 31'
@@ -42,7 +42,7 @@ outs=() pids=()
 for spec in "e1 f1" "f2 e2" "g3 e4"; do
 	set -- $spec
 	out="$T_DIR/conc.$1.out"
-	t_wire_bg "$out" < <(wire_pair "$1" "$2" "$EACH"; echo "pump ${1}d ${2}d $EACH 4${#1}"; echo "pump ${2}d ${1}d 1048576 5")
+	t_wire_bg "$out" < <(echo "pair $1 $2 $EACH"; echo "pump ${1}d ${2}d $EACH 4${#1}"; echo "pump ${2}d ${1}d 1048576 5")
 	outs+=("$out"); pids+=("$T_LAST")
 done
 st=0

@@ -52,28 +52,3 @@ t_stop_relay() {
 t_log_has() {
 	t_wait_for "$1" grep -qE "$2" "$RELAY_LOG"
 }
-
-# wire_pair A B SIZE: script lines for an accepted, attached transfer from
-# A to B, with data connections ${A}d and ${B}d and the id in ${T_A}.
-wire_pair() {
-	cat <<EOF2
-connect $1
-hello $1 $1
-ignore $1 peer_joined peer_left
-connect $2
-hello $2 $2
-ignore $2 peer_joined peer_left
-send $1 {"type":"offer","ref":1,"to":"$2","files":[{"name":"f","size":$3}]}
-expect $1 offered transfer>T_$1
-expect $2 incoming transfer=\${T_$1}
-send $2 {"type":"accept","transfer":\${T_$1}}
-expect $1 ready token>K_$1
-expect $2 ready token>K_$2
-connect $1d
-send $1d {"type":"attach","token":"\${K_$1}"}
-connect $2d
-send $2d {"type":"attach","token":"\${K_$2}"}
-expect $1d attached
-expect $2d attached
-EOF2
-}

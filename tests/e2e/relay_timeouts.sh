@@ -22,65 +22,31 @@ hello c in-time
 EOF2
 
 t_wire "an offer nobody answers expires with timeout to both sides" <<'EOF2'
-connect a
-hello a off-a
-ignore a peer_joined peer_left
-connect b
-hello b off-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"off-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-expect a error code=timeout transfer=${T}
-expect b error code=timeout transfer=${T}
-send b {"type":"accept","transfer":${T}}
+pair a:off-a b:off-b 1 offered
+expect a error code=timeout transfer=${a.transfer}
+expect b error code=timeout transfer=${a.transfer}
+send b {"type":"accept","transfer":${a.transfer}}
 expect b error code=no_such_transfer
-send a {"type":"ping"}
-expect a pong
+ping a
 EOF2
 
 t_wire "tokens nobody uses expire: timeout to both, the lone data connection closes" <<'EOF2'
-connect a
-hello a tok-a
-ignore a peer_joined peer_left
-connect b
-hello b tok-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"tok-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
-connect ad
-send ad {"type":"attach","token":"${TA}"}
-expect a error code=timeout transfer=${T}
-expect b error code=timeout transfer=${T}
+pair a:tok-a b:tok-b 1 ready
+attach ad ${a.token}
+expect a error code=timeout transfer=${a.transfer}
+expect b error code=timeout transfer=${a.transfer}
 expect-close ad
-connect bd
-send bd {"type":"attach","token":"${TB}"}
+attach bd ${b.token}
 expect bd error code=bad_token
 expect-close bd
 EOF2
 
 t_wire "an attached data connection whose partner never comes is not bridged" <<'EOF2'
-connect a
-hello a half-a
-ignore a peer_joined peer_left
-connect b
-hello b half-b
-ignore b peer_joined peer_left
-send a {"type":"offer","ref":1,"to":"half-b","files":[{"name":"f","size":1}]}
-expect a offered transfer>T
-expect b incoming transfer=${T}
-send b {"type":"accept","transfer":${T}}
-expect a ready token>TA
-expect b ready token>TB
-connect bd
-send bd {"type":"attach","token":"${TB}"}
+pair a:half-a b:half-b 1 ready
+attach bd ${b.token}
 quiet bd 100
 close bd
-expect a error code=peer_gone transfer=${T}
+expect a error code=peer_gone transfer=${a.transfer}
 EOF2
 t_stop_relay "short deadlines"
 
@@ -89,18 +55,15 @@ t_ok $? "ferryd starts with a short ping and idle time"
 t_wire "silence gets a ping; an answer keeps the connection, none closes it" <<'EOF2'
 connect quiet
 hello quiet quiet
-ignore quiet peer_joined
 connect live
 hello live live
-ignore live peer_joined peer_left
 autopong off
 expect quiet ping
 expect live ping
 send live {"type":"pong"}
 expect quiet error code=idle message~silent
 expect-close quiet
-send live {"type":"ping"}
-expect live pong
+ping live
 expect live ping
 send live {"type":"pong"}
 send live {"type":"peers"}

@@ -27,10 +27,21 @@ T_PIDS+=("$XPID")
 t_wait_for 10 test -s "$T_DIR/disp" || { echo "screenshots: Xvfb did not start" >&2; exit 1; }
 export DISPLAY=":$(cat "$T_DIR/disp")"
 
+# shot_settled WID: a capture of window WID ($T_DIR/s.png) is the same as
+# the one before it (SHOT_LAST), so the terminal has finished drawing.
+shot_settled() {
+	local cur
+	import -window "$1" "$T_DIR/s.png" 2>/dev/null || return 1
+	cur=$(md5sum < "$T_DIR/s.png")
+	[ "$cur" = "$SHOT_LAST" ] && return 0
+	SHOT_LAST=$cur
+	return 1
+}
+
 # shot NAME: attaches an xterm of the window's size, waits until two grabs
 # agree (bounded), writes $OUT/NAME.png, detaches.
 shot() {
-	local name=$1 cols rows pal=() c i=0 prev= cur tpid wid
+	local name=$1 cols rows pal=() c i=0 tpid wid
 	read -r cols rows < <(T display -p -t "$TUI_S" '#{window_width} #{window_height}')
 	# The Tango palette: xterm's own is garish.
 	for c in 2e3436 cc0000 4e9a06 c4a000 3465a4 75507b 06989a d3d7cf \
@@ -48,17 +59,11 @@ shot() {
 	t_wait_for 10 test -s "$T_DIR/wid" || return 1
 	t_wait_for 10 bash -c "[ \"\$(tmux -L '$TUI_SOCK' display -p -t '$TUI_S' '#{session_attached}')\" -ge 1 ]" || return 1
 	wid=$(cat "$T_DIR/wid")
-	for _ in $(seq 30); do
-		sleep 0.15
-		import -window "$wid" "$T_DIR/s.png" 2>/dev/null || continue
-		cur=$(md5sum < "$T_DIR/s.png")
-		[ "$cur" = "$prev" ] && break
-		prev=$cur
-	done
+	SHOT_LAST=
+	t_poll 5 150 shot_settled "$wid"
 	cp "$T_DIR/s.png" "$OUT/$name.png"
 	T detach-client -s "$TUI_S" 2>/dev/null
-	kill "$tpid" 2>/dev/null
-	wait "$tpid" 2>/dev/null
+	t_stop "$tpid"
 	echo "screenshots: $OUT/$name.png ($(stat -c %s "$OUT/$name.png") bytes)"
 }
 

@@ -25,7 +25,7 @@ wire_say s "connect slowrx" "hello slowrx slowrx" "ignore slowrx peer_joined pee
     "expect slowrx incoming peer=slowtx transfer>T" \
     'send slowrx {"type":"accept","transfer":${T}}' \
     'expect slowrx ready role=receive token>K' \
-    "connect sd" 'send sd {"type":"attach","token":"${K}"}' "expect sd attached" \
+    'attach sd ${K}' "expect sd attached" \
     "drain sd 1024" "echo @attached"
 t_check "the slow receiver is on the relay" t_wait_for 20 listed slowrx
 t_bg "$FERRY" send --name slowtx --to slowrx "$T_DIR/slow.bin" \

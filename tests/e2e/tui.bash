@@ -10,7 +10,7 @@ TUI_SOCK="ferry$$"
 TUI_S=app		# the tmux session the helpers act on; tui_use switches
 TUI_STATUS="$T_DIR/app.status"
 TUI_ERR="$T_DIR/app.err"
-TUI_WAIT=${TUI_WAIT:-15}	# seconds per wait; ASan builds are slower
+TUI_WAIT=${TUI_WAIT:-15}	# seconds per wait (times FERRY_TEST_SLOW, as every t_wait_for)
 
 T() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 
@@ -49,55 +49,48 @@ tui_start() {
 
 tui_screen() { T capture-pane -p -t "$TUI_S" "$@"; }
 
-# tui_wait_for REGEX [SECONDS]: polls the screen every 20 ms until REGEX
-# (grep -E) matches; on timeout prints the screen as TAP comments.
+# tui_shows REGEX: the screen matches REGEX (grep -E).
+tui_shows() { tui_screen | grep -qE -- "$1"; }
+tui_hides() { ! tui_shows "$1"; }
+
+# tui_wait_for REGEX [SECONDS]: polls the screen (t_wait_for) until REGEX
+# matches; on timeout prints the screen as TAP comments.
 tui_wait_for() {
-	local re=$1 end=$(( $(t_now_ms) + ${2:-$TUI_WAIT} * 1000 ))
-	while :; do
-		tui_screen | grep -qE -- "$re" && return 0
-		[ "$(t_now_ms)" -ge "$end" ] && break
-		sleep 0.02
-	done
-	echo "# timed out waiting for /$re/; the screen was:"
+	t_wait_for "${2:-$TUI_WAIT}" tui_shows "$1" && return 0
+	echo "# timed out waiting for /$1/; the screen was:"
 	tui_screen | sed 's/^/# | /'
 	return 1
 }
 
 # tui_wait_gone REGEX [SECONDS]: the opposite: until REGEX no longer matches.
 tui_wait_gone() {
-	local re=$1 end=$(( $(t_now_ms) + ${2:-$TUI_WAIT} * 1000 ))
-	while :; do
-		tui_screen | grep -qE -- "$re" || return 0
-		[ "$(t_now_ms)" -ge "$end" ] && break
-		sleep 0.02
-	done
-	echo "# timed out waiting for /$re/ to go; the screen was:"
+	t_wait_for "${2:-$TUI_WAIT}" tui_hides "$1" && return 0
+	echo "# timed out waiting for /$1/ to go; the screen was:"
 	tui_screen | sed 's/^/# | /'
+	return 1
+}
+
+# tui_unchanged: the screen (with colours) is what it was at the last call.
+tui_unchanged() {
+	local b
+	b=$(tui_screen -e)
+	[ "$b" = "${TUI_LAST:-}" ] && return 0
+	TUI_LAST=$b
 	return 1
 }
 
 # tui_wait_stable: until two captures 100 ms apart are the same (before screenshots).
 tui_wait_stable() {
-	local a b i
-	a=$(tui_screen -e)
-	for i in $(seq 50); do
-		sleep 0.1
-		b=$(tui_screen -e)
-		[ "$a" = "$b" ] && return 0
-		a=$b
-	done
-	return 1
+	TUI_LAST=
+	t_poll 5 100 tui_unchanged
 }
 
 tui_keys() { T send-keys -t "$TUI_S" "$@"; }
 
 # tui_wait_exit [SECONDS]: until the TUI has exited; its status is in TUI_RC.
 tui_wait_exit() {
-	local end=$(( $(t_now_ms) + ${1:-$TUI_WAIT} * 1000 ))
-	while [ ! -s "$TUI_STATUS" ]; do
-		[ "$(t_now_ms)" -ge "$end" ] && { TUI_RC=124; return 1; }
-		sleep 0.02
-	done
+	TUI_RC=124
+	t_wait_for "${1:-$TUI_WAIT}" test -s "$TUI_STATUS" || return 1
 	TUI_RC=$(cat "$TUI_STATUS")
 	return 0
 }
@@ -109,5 +102,3 @@ tui_err_empty() {
 	return 1
 }
 
-# sha FILE: the SHA-256 of a file in hex.
-sha() { sha256sum "$1" | cut -d' ' -f1; }

@@ -32,10 +32,10 @@ t_check "y accepts: the dialog goes away" tui_wait_gone 'Incoming files'
 t_check "the transfer row reaches done, verified" tui_wait_for '↓ bob +2 files +done ✓ verified'
 t_check "the sender exits" t_wait_exit "$BOB" "$TUI_WAIT"
 t_ok "$([ "${T_STATUS:-1}" = 0 ]; echo $?)" "the sender's exit status is 0 (got ${T_STATUS:-none})"
-t_ok "$([ "$(sha "$T_DIR/inbox/photo.jpg" 2>/dev/null)" = "$(sha "$T_DIR/out/photo.jpg")" ]; echo $?)" \
-	"photo.jpg is in --dir with the same SHA-256"
-t_ok "$([ "$(sha "$T_DIR/inbox/report.txt" 2>/dev/null)" = "$(sha "$T_DIR/out/report.txt")" ]; echo $?)" \
-	"report.txt is in --dir with the same SHA-256"
+t_check "photo.jpg is in --dir with the same SHA-256" \
+	same_sha "$T_DIR/inbox/photo.jpg" "$T_DIR/out/photo.jpg"
+t_check "report.txt is in --dir with the same SHA-256" \
+	same_sha "$T_DIR/inbox/report.txt" "$T_DIR/out/report.txt"
 
 # 2. Decline with n.
 t_bg bash -c "exec \"\$0\" send --server '$RELAY_ADDR' --name carol --to alice --quiet '$T_DIR/out/spam.txt' 2>'$T_DIR/carol.err'" "$FERRY"

@@ -37,8 +37,8 @@ t_check "the transfer row appears, sending to carol" tui_wait_for '↑ carol +da
 t_check "and reaches done, verified" tui_wait_for 'done ✓ verified'
 t_check "the receiver exits 0 after its one transfer" t_wait_exit "$CAROL" "$TUI_WAIT"
 t_ok "$([ "${T_STATUS:-1}" = 0 ]; echo $?)" "carol's receive exit status is 0 (got ${T_STATUS:-none})"
-t_ok "$([ "$(sha "$T_DIR/carol/data.bin" 2>/dev/null)" = "$(sha "$T_DIR/home/data.bin")" ]; echo $?)" \
-	"carol's copy has the same SHA-256"
+t_check "carol's copy has the same SHA-256" \
+	same_sha "$T_DIR/carol/data.bin" "$T_DIR/home/data.bin"
 t_ok "$([ -z "$(ls -A "$T_DIR/bob")" ]; echo $?)" "bob got nothing"
 t_check "the marks are cleared after the offer" tui_wait_gone 'marked'
 

@@ -16,6 +16,7 @@
  * name starts with P, in the order they were opened):
  *	connect C		open a TCP connection named C
  *	connect-many P N	open N connections P0 .. P<N-1>, say nothing
+ *	attach C TOKEN		open C as a data connection: send attach TOKEN
  *	close C			close it
  *	shut C			shutdown(SHUT_WR): send EOF, keep reading
  *	send C JSON		one control frame; the payload is the rest of
@@ -23,13 +24,23 @@
  *	raw C HEX		raw bytes, e.g. "ffffffff01" (a 4 GiB header)
  *	hello C NAME		send hello {version 1, NAME} and expect welcome;
  *				sets ${C.id} and ${C.addr}
+ *	ping C			send ping and expect pong: C is still served
  *	expect C TYPE [K=V | K~V | K>VAR]...
  *				the next control frame on C has this type;
  *				K=V: field K is V, K~V: field K contains V,
  *				K>VAR: store field K in VAR
  *	expect-close C		C is closed by the relay (EOF or reset) with
  *				no further frame
- *	quiet C MS		nothing arrives on C for MS milliseconds
+ *	quiet C MS		nothing arrives on C for MS milliseconds, and
+ *				no presence event was set aside unread
+ *	pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]
+ *				A offers B one file "f" of SIZE bytes, B
+ *				accepts, data connections Ad and Bd attach,
+ *				each step checked; the stage says where to stop
+ *				(default attached). A or B not yet open is
+ *				opened with hello NAME (default its own name).
+ *				Sets ${A.transfer} ${B.transfer} ${A.token}
+ *				${B.token}
  *	write C N [SEED]	write N bytes of pseudo-random stream SEED
  *	read C N [SEED]		read N bytes; they must be that stream
  *	drain C N		read N bytes, whatever they are (a slow
@@ -43,10 +54,16 @@
  *				at most MAXKB kB; prints it
  *	autopong on|off		while expecting something else, answer a
  *				relay ping with pong (on, default) or skip it
- *	ignore C TYPE...	while expecting another type on C, skip these
- *				(e.g. peer_joined peer_left); "ignore C" clears
+ *	ignore C TYPE...	while expecting another type on C, drop these
+ *				(e.g. peer_list error); "ignore C" clears
  *	sleep MS | set VAR VALUE | echo TEXT
  *	kill PID SIG		send a signal (TERM, INT, KILL or a number)
+ *
+ * Pushed presence events (peer_joined, peer_left) come when the relay's
+ * batching sends them, so no check may depend on where they fall between
+ * other messages: expect, expect-close and hello set them aside, and an
+ * expect of peer_joined or peer_left takes the oldest one, set aside or
+ * still to come, whose checks hold. quiet counts them, unless ignored.
  *
  * Fields for expect: type code message reason token role name addr id ref
  * transfer version more ok index size sha256, peer (the peer's name),
@@ -76,12 +93,23 @@
 
 #define WIRE_IBUF	(256 * 1024)	/* read size */
 #define WIRE_NAME_MAX	64
+#define WIRE_ASIDE_MAX	1024		/* presence events set aside, per connection */
+
+/* A presence event set aside until the script expects one. */
+struct waside {
+	enum proto_msg_type	 type;
+	uint8_t			*payload;	/* owned: the frame's JSON */
+	size_t			 len;
+};
 
 struct wconn {
 	char			 name[WIRE_NAME_MAX];
 	int			 fd;		/* -1 once closed */
 	int			 eof;		/* the relay closed it */
 	uint32_t		 ignore;	/* bit per enum proto_msg_type: skip it */
+	char			 hello[WIRE_NAME_MAX + 1];	/* its hello's name */
+	struct waside		*aside;		/* owned, with each payload; oldest first */
+	size_t			 naside;
 	uint8_t			*ibuf;		/* owned: bytes read, not consumed */
 	size_t			 ipos, ilen;
 	struct proto_decoder	 dec;
@@ -104,6 +132,7 @@ struct wire {
 	size_t		 nvars;
 	int		 line;
 	int		 ncmds;		/* commands run, comments aside */
+	int		 nrefs;		/* offers made by pair */
 	char		 why[1024];	/* the failure, for people */
 };
 
@@ -239,6 +268,11 @@ conn_find(struct wire *w, const char *name)
 static void
 conn_free(struct wconn *c)
 {
+	size_t	i;
+
+	for (i = 0; i < c->naside; i++)
+		free(c->aside[i].payload);
+	free(c->aside);
 	if (c->fd >= 0)
 		close(c->fd);
 	proto_decoder_free(&c->dec);
@@ -555,46 +589,222 @@ shown(char *out, size_t len, const struct proto_frame *f)
 	out[n] = '\0';
 }
 
-/* Reads the next control message on c into m (skipping or answering pings). */
+static int
+is_presence(enum proto_msg_type t)
+{
+	return t == PROTO_MSG_PEER_JOINED || t == PROTO_MSG_PEER_LEFT;
+}
+
+/* Keeps a copy of a presence event's frame for a later expect of it. */
+static int
+set_aside(struct wire *w, struct wconn *c, enum proto_msg_type t,
+    const struct proto_frame *f)
+{
+	struct waside	*na;
+	uint8_t		*p;
+
+	if (c->naside == WIRE_ASIDE_MAX)
+		return wire_fail(w, "%s: %d presence events set aside unread "
+		    "(expect or ignore them)", c->name, WIRE_ASIDE_MAX);
+	if ((p = malloc(f->len > 0 ? f->len : 1)) == NULL)
+		return wire_fail(w, "out of memory");
+	if ((na = realloc(c->aside, (c->naside + 1) * sizeof *na)) == NULL) {
+		free(p);
+		return wire_fail(w, "out of memory");
+	}
+	memcpy(p, f->payload, f->len);
+	c->aside = na;
+	na[c->naside].type = t;
+	na[c->naside].payload = p;
+	na[c->naside++].len = f->len;
+	return 0;
+}
+
+/* Drops what c has set aside of the types it now ignores. */
+static void
+drop_ignored(struct wconn *c)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < c->naside; i++) {
+		if (c->ignore & (1u << c->aside[i].type))
+			free(c->aside[i].payload);
+		else
+			c->aside[o++] = c->aside[i];
+	}
+	c->naside = o;
+}
+
+/*
+ * The next control message on c into m, by deadline: 1, or 0 when c was
+ * closed, -1 on timeout, -2 on an error (in w->why). Unless want names
+ * them, it passes over ignored types and pings (answered under autopong);
+ * want NULL names nothing. Presence events are set aside, and 2 (m left
+ * empty) says one of type want was.
+ */
 static int
 next_msg(struct wire *w, struct wconn *c, const char *want,
-    struct proto_msg *m, char *text, size_t textlen)
+    struct proto_msg *m, char *text, size_t textlen, int64_t deadline)
 {
 	struct proto_frame	f;
 	char			err[256];
-	int64_t			deadline = now_ms() + w->timeout;
+	int			r, wanted;
+
+	for (;;) {
+		if ((r = conn_frame(w, c, &f, deadline)) != 1)
+			return r;
+		shown(text, textlen, &f);
+		if (f.kind != PROTO_KIND_CONTROL) {
+			wire_fail(w, "%s: got a data frame of %" PRIu32
+			    " bytes while waiting for %s", c->name, f.len,
+			    want != NULL ? want : "nothing");
+			return -2;
+		}
+		if (proto_msg_decode(f.payload, f.len, m, err,
+		    sizeof err) != 0) {
+			wire_fail(w, "%s: undecodable message (%s): %s",
+			    c->name, err, text);
+			return -2;
+		}
+		wanted = want != NULL &&
+		    strcmp(want, proto_msg_type_name(m->type)) == 0;
+		if (wanted && !is_presence(m->type))
+			return 1;
+		if (!wanted && m->type < 32 && (c->ignore & (1u << m->type))) {
+			proto_msg_free(m);
+			continue;
+		}
+		if (m->type == PROTO_MSG_PING) {
+			proto_msg_free(m);
+			if (w->autopong &&
+			    send_json(w, c, "{\"type\":\"pong\"}") != 0)
+				return -2;
+			continue;
+		}
+		if (is_presence(m->type)) {
+			r = set_aside(w, c, m->type, &f);
+			proto_msg_free(m);
+			if (r != 0)
+				return -2;
+			if (wanted)
+				return 2;
+			continue;
+		}
+		return 1;
+	}
+}
+
+/* The next message of type want on c (not a presence event) into m. */
+static int
+expect_msg(struct wire *w, struct wconn *c, const char *want,
+    struct proto_msg *m, char *text, size_t textlen)
+{
+	int	r;
+
+	r = next_msg(w, c, want, m, text, textlen, now_ms() + w->timeout);
+	if (r == -1)
+		return wire_fail(w, "%s: timed out waiting for %s", c->name,
+		    want);
+	if (r == 0)
+		return wire_fail(w, "%s: closed while waiting for %s", c->name,
+		    want);
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * The checks of an expect on m: 0 all hold (and with capture, K>VAR is
+ * stored), 1 one does not (said in w->why), -1 a check is malformed.
+ */
+static int
+checks(struct wire *w, struct wconn *c, const struct proto_msg *m,
+    char **args, int nargs, const char *text, int capture)
+{
+	char	val[4096], check[1024], *k, *v, op;
+	int	i;
+
+	for (i = 1; i < nargs; i++) {
+		/* A copy: with "P*" the same words serve every connection. */
+		snprintf(check, sizeof check, "%s", args[i]);
+		k = check;
+		if ((v = strpbrk(k, "=~>")) == NULL)
+			return wire_fail(w, "check \"%s\" has no =, ~ or >", k);
+		op = *v;
+		*v++ = '\0';
+		if (field(m, k, val, sizeof val) != 0)
+			return wire_fail(w, "no field \"%s\"", k);
+		if (op == '>') {
+			if (capture && var_set(w, v, val) != 0)
+				return -1;
+		} else if ((op == '=' && strcmp(val, v) != 0) ||
+		    (op == '~' && strstr(val, v) == NULL)) {
+			wire_fail(w, "%s: %s: %s is \"%s\", wanted %s\"%s\" "
+			    "in %s", c->name, args[0], k, val, op == '~' ?
+			    "something containing " : "", v, text);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * expect C TYPE for a presence event: the oldest one set aside, or to
+ * come, whose checks hold; the others stay set aside. Anything else that
+ * arrives meanwhile (not ignored) fails it.
+ */
+static int
+expect_presence(struct wire *w, struct wconn *c, enum proto_msg_type t,
+    char **args, int nargs)
+{
+	struct proto_frame	f;
+	struct proto_msg	m;
+	char			text[600], err[256];
+	char			miss[sizeof w->why] = "";
+	size_t			i, from = 0;
 	int			r;
 
 	for (;;) {
-		r = conn_frame(w, c, &f, deadline);
-		if (r == -1)
-			return wire_fail(w, "%s: timed out waiting for %s",
-			    c->name, want);
-		if (r == 0)
-			return wire_fail(w, "%s: closed while waiting for %s",
-			    c->name, want);
-		if (r < 0)
-			return -1;
-		shown(text, textlen, &f);
-		if (f.kind != PROTO_KIND_CONTROL)
-			return wire_fail(w, "%s: got a data frame of %" PRIu32
-			    " bytes while waiting for %s", c->name, f.len, want);
-		if ((r = proto_msg_decode(f.payload, f.len, m, err,
-		    sizeof err)) != 0)
-			return wire_fail(w, "%s: undecodable message (%s): %s",
-			    c->name, err, text);
-		if (m->type < 32 && (c->ignore & (1u << m->type)) &&
-		    strcmp(want, proto_msg_type_name(m->type)) != 0) {
-			proto_msg_free(m);
-			continue;
-		}
-		if (m->type == PROTO_MSG_PING && strcmp(want, "ping") != 0) {
-			proto_msg_free(m);
-			if (w->autopong && send_json(w, c, "{\"type\":\"pong\"}") != 0)
+		for (i = from; i < c->naside; i++) {
+			if (c->aside[i].type != t)
+				continue;
+			f.kind = PROTO_KIND_CONTROL;
+			f.payload = c->aside[i].payload;
+			f.len = (uint32_t)c->aside[i].len;
+			shown(text, sizeof text, &f);
+			if (proto_msg_decode(f.payload, f.len, &m, err,
+			    sizeof err) != 0)
+				return wire_fail(w, "%s: undecodable message "
+				    "(%s): %s", c->name, err, text);
+			if ((r = checks(w, c, &m, args, nargs, text, 0)) == 0)
+				r = checks(w, c, &m, args, nargs, text, 1);
+			proto_msg_free(&m);
+			if (r < 0)
 				return -1;
-			continue;
+			if (r == 1) {
+				snprintf(miss, sizeof miss, "%s", w->why);
+				continue;
+			}
+			free(c->aside[i].payload);
+			memmove(c->aside + i, c->aside + i + 1,
+			    (c->naside - i - 1) * sizeof *c->aside);
+			c->naside--;
+			return 0;
 		}
-		return 0;
+		from = c->naside;
+		r = next_msg(w, c, args[0], &m, text, sizeof text,
+		    now_ms() + w->timeout);
+		if (r == 2)
+			continue;
+		if (r == 1) {
+			proto_msg_free(&m);
+			return wire_fail(w, "%s: expected %s, got %s", c->name,
+			    args[0], text);
+		}
+		if (r == 0 || r == -1)
+			return wire_fail(w, "%s: %s while waiting for %s%s%s",
+			    c->name, r == 0 ? "closed" : "timed out", args[0],
+			    miss[0] != '\0' ? "; the last one set aside: " : "",
+			    miss);
+		return -1;
 	}
 }
 
@@ -602,43 +812,26 @@ static int
 cmd_expect(struct wire *w, struct wconn *c, char **args, int nargs)
 {
 	struct proto_msg	 m;
-	char			 text[600], val[4096], check[1024], *k, *v, op;
+	char			 text[600];
 	const char		*tn;
-	int			 i, r = 0;
+	int			 t, r;
 
 	if (nargs < 1)
 		return wire_fail(w, "expect C TYPE [checks]");
-	if (next_msg(w, c, args[0], &m, text, sizeof text) != 0)
+	for (t = PROTO_MSG_NONE + 1; t < PROTO_MSG_COUNT; t++) {
+		if (strcmp(args[0], proto_msg_type_name(t)) == 0)
+			break;
+	}
+	if (t < PROTO_MSG_COUNT && is_presence(t))
+		return expect_presence(w, c, t, args, nargs);
+	if (expect_msg(w, c, args[0], &m, text, sizeof text) != 0)
 		return -1;
 	tn = proto_msg_type_name(m.type);
-	if (tn == NULL || strcmp(tn, args[0]) != 0) {
+	if (tn == NULL || strcmp(tn, args[0]) != 0)
 		r = wire_fail(w, "%s: expected %s, got %s", c->name, args[0],
 		    text);
-		goto out;
-	}
-	for (i = 1; i < nargs && r == 0; i++) {
-		/* A copy: with "P*" the same words serve every connection. */
-		snprintf(check, sizeof check, "%s", args[i]);
-		k = check;
-		if ((v = strpbrk(k, "=~>")) == NULL) {
-			r = wire_fail(w, "check \"%s\" has no =, ~ or >", k);
-			break;
-		}
-		op = *v;
-		*v++ = '\0';
-		if (field(&m, k, val, sizeof val) != 0) {
-			r = wire_fail(w, "no field \"%s\"", k);
-			break;
-		}
-		if (op == '>')
-			r = var_set(w, v, val);
-		else if ((op == '=' && strcmp(val, v) != 0) ||
-		    (op == '~' && strstr(val, v) == NULL))
-			r = wire_fail(w, "%s: %s: %s is \"%s\", wanted %s\"%s\" "
-			    "in %s", c->name, args[0], k, val,
-			    op == '~' ? "something containing " : "", v, text);
-	}
-out:
+	else
+		r = checks(w, c, &m, args, nargs, text, 1) == 0 ? 0 : -1;
 	proto_msg_free(&m);
 	return r;
 }
@@ -646,17 +839,17 @@ out:
 static int
 cmd_expect_close(struct wire *w, struct wconn *c)
 {
-	struct proto_frame	f;
+	struct proto_msg	m;
 	char			text[600];
 	int			r;
 
-	r = conn_frame(w, c, &f, now_ms() + w->timeout);
+	r = next_msg(w, c, NULL, &m, text, sizeof text, now_ms() + w->timeout);
 	if (r == 0)
 		return 0;
 	if (r == -1)
 		return wire_fail(w, "%s: still open", c->name);
 	if (r == 1) {
-		shown(text, sizeof text, &f);
+		proto_msg_free(&m);
 		return wire_fail(w, "%s: expected the relay to close it, got "
 		    "%s", c->name, text);
 	}
@@ -666,20 +859,30 @@ cmd_expect_close(struct wire *w, struct wconn *c)
 static int
 cmd_quiet(struct wire *w, struct wconn *c, int ms)
 {
+	struct proto_msg	m;
 	struct proto_frame	f;
 	char			text[600];
-	int			r;
+	int			r = -1;
 
-	r = conn_frame(w, c, &f, now_ms() + ms);
+	/* Presence events count here: set aside before, or during, the wait. */
+	if (c->naside == 0)
+		r = next_msg(w, c, NULL, &m, text, sizeof text, now_ms() + ms);
+	if (r == 1)
+		proto_msg_free(&m);
+	if (r == -1 && c->naside > 0) {
+		f.kind = PROTO_KIND_CONTROL;
+		f.payload = c->aside[0].payload;
+		f.len = (uint32_t)c->aside[0].len;
+		shown(text, sizeof text, &f);
+		r = 1;
+	}
 	if (r == -1)
 		return 0;
 	if (r == 0)
 		return wire_fail(w, "%s: closed during quiet", c->name);
-	if (r == 1) {
-		shown(text, sizeof text, &f);
+	if (r == 1)
 		return wire_fail(w, "%s: expected nothing, got %s", c->name,
 		    text);
-	}
 	return -1;
 }
 
@@ -705,25 +908,28 @@ cmd_write(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed)
 	return r;
 }
 
+/*
+ * Reads n bytes on c: with check, they must be stream seed; without, they
+ * are dropped whatever they are (drain: the bytes a real client framed).
+ */
 static int
-cmd_read(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed)
+cmd_read(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed,
+    int check)
 {
-	uint8_t		*scratch;
+	uint8_t		*scratch = NULL;
 	uint64_t	 off = 0;
 	size_t		 k;
 	int		 r = 0;
 
-	if ((scratch = malloc(WIRE_IBUF)) == NULL)
+	if (check && (scratch = malloc(WIRE_IBUF)) == NULL)
 		return wire_fail(w, "out of memory");
 	while (off < n && r == 0) {
 		if (c->ipos == c->ilen) {
 			r = conn_fill(w, c, now_ms() + w->timeout);
-			if (r == 0)
-				r = wire_fail(w, "%s: closed after %" PRIu64
-				    " of %" PRIu64 " bytes", c->name, off, n);
-			else if (r == -1)
-				r = wire_fail(w, "%s: timed out after %" PRIu64
-				    " of %" PRIu64 " bytes", c->name, off, n);
+			if (r == 0 || r == -1)
+				r = wire_fail(w, "%s: %s after %" PRIu64 " of %"
+				    PRIu64 " bytes", c->name, r == 0 ? "closed" :
+				    "timed out", off, n);
 			else
 				r = r < 0 ? -1 : 0;
 			continue;
@@ -731,43 +937,14 @@ cmd_read(struct wire *w, struct wconn *c, uint64_t n, uint64_t seed)
 		k = c->ilen - c->ipos;
 		if (k > n - off)
 			k = (size_t)(n - off);
-		r = stream_check(w, c->name, seed, off, c->ibuf + c->ipos, k,
-		    scratch);
+		if (check)
+			r = stream_check(w, c->name, seed, off, c->ibuf +
+			    c->ipos, k, scratch);
 		c->ipos += k;
 		off += k;
 	}
 	free(scratch);
 	return r;
-}
-
-/* Reads and drops n bytes of anything (the bytes a real client framed). */
-static int
-cmd_drain(struct wire *w, struct wconn *c, uint64_t n)
-{
-	uint64_t	off = 0;
-	size_t		k;
-	int		r;
-
-	while (off < n) {
-		if (c->ipos == c->ilen) {
-			r = conn_fill(w, c, now_ms() + w->timeout);
-			if (r == 0)
-				return wire_fail(w, "%s: closed after %" PRIu64
-				    " of %" PRIu64 " bytes", c->name, off, n);
-			if (r == -1)
-				return wire_fail(w, "%s: timed out after %" PRIu64
-				    " of %" PRIu64 " bytes", c->name, off, n);
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		k = c->ilen - c->ipos;
-		if (k > n - off)
-			k = (size_t)(n - off);
-		c->ipos += k;
-		off += k;
-	}
-	return 0;
 }
 
 /* Writes on a and reads on b at once, so neither side's buffers fill up. */
@@ -994,12 +1171,13 @@ cmd_hello(struct wire *w, struct wconn *c, const char *name)
 	snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":%d,"
 	    "\"name\":\"%s\"}", PROTO_VERSION, name);
 	if (send_json(w, c, json) != 0 ||
-	    next_msg(w, c, "welcome", &m, text, sizeof text) != 0)
+	    expect_msg(w, c, "welcome", &m, text, sizeof text) != 0)
 		return -1;
 	if (m.type != PROTO_MSG_WELCOME || strcmp(m.name, name) != 0)
 		r = wire_fail(w, "%s: expected welcome for %s, got %s", c->name,
 		    name, text);
 	else {
+		snprintf(c->hello, sizeof c->hello, "%s", name);
 		snprintf(var, sizeof var, "%s.id", c->name);
 		snprintf(text, sizeof text, "%" PRIu64, m.id);
 		r = var_set(w, var, text);
@@ -1033,6 +1211,7 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
     int nargs, const char *rest)
 {
 	uint64_t	n, ms, seed = 1;
+	char		*pong[1];
 	int		i, t;
 
 	if (strcmp(cmd, "close") == 0) {
@@ -1057,6 +1236,12 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 		    cmd_hello(w, c, args[0]);
 	if (strcmp(cmd, "expect") == 0)
 		return cmd_expect(w, c, args, nargs);
+	if (strcmp(cmd, "ping") == 0) {
+		pong[0] = (char *)"pong";
+		if (send_json(w, c, "{\"type\":\"ping\"}") != 0)
+			return -1;
+		return cmd_expect(w, c, pong, 1);
+	}
 	if (strcmp(cmd, "ignore") == 0) {
 		c->ignore = 0;
 		for (i = 0; i < nargs; i++) {
@@ -1068,6 +1253,7 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 				return wire_fail(w, "no message type %s", args[i]);
 			c->ignore |= 1u << t;
 		}
+		drop_ignored(c);
 		return 0;
 	}
 	if (strcmp(cmd, "expect-close") == 0)
@@ -1087,16 +1273,136 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 	if (strcmp(cmd, "drain") == 0) {
 		if (nargs < 1 || parse_u64(args[0], &n) != 0)
 			return wire_fail(w, "drain C N");
-		return cmd_drain(w, c, n);
+		return cmd_read(w, c, n, 0, 0);
 	}
 	if (strcmp(cmd, "write") == 0 || strcmp(cmd, "read") == 0) {
 		if (nargs < 1 || parse_u64(args[0], &n) != 0 ||
 		    (nargs > 1 && parse_u64(args[1], &seed) != 0))
 			return wire_fail(w, "%s C N [SEED]", cmd);
 		return cmd[0] == 'w' ? cmd_write(w, c, n, seed) :
-		    cmd_read(w, c, n, seed);
+		    cmd_read(w, c, n, seed, 1);
 	}
 	return wire_fail(w, "unknown command \"%s\"", cmd);
+}
+
+static int	run_line(struct wire *, char *);
+static int	run_fmt(struct wire *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Runs one script line made with printf, its ${NAME}s expanded. */
+static int
+run_fmt(struct wire *w, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 line[512], *ex;
+	int	 r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (expand(w, line, &ex) != 0)
+		return -1;
+	r = run_line(w, ex);
+	free(ex);
+	return r;
+}
+
+/*
+ * For pair: the connection of "C[:NAME]" (the word is cut at the colon),
+ * opened with hello NAME (default C) when it is not open yet.
+ */
+static struct wconn *
+pair_conn(struct wire *w, char *word)
+{
+	struct wconn	*c;
+	char		*name;
+
+	if ((name = strchr(word, ':')) != NULL)
+		*name++ = '\0';
+	if ((c = conn_find(w, word)) == NULL) {
+		if (conn_open(w, word) != 0 ||
+		    (c = conn_find(w, word)) == NULL ||
+		    cmd_hello(w, c, name != NULL ? name : word) != 0)
+			return NULL;
+		return c;
+	}
+	if (c->hello[0] == '\0' ||
+	    (name != NULL && strcmp(name, c->hello) != 0)) {
+		wire_fail(w, "%s is open but did not say hello%s%s", word,
+		    name != NULL ? " as " : "", name != NULL ? name : "");
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]: the steps every
+ * transfer test starts with, each one checked, run as the script lines
+ * they stand for.
+ */
+static int
+cmd_pair(struct wire *w, char **args, int nargs)
+{
+	static const char	*stages[] = { "offered", "ready", "attached" };
+	struct wconn		*a, *b;
+	const char		*A, *B;
+	char			 why[sizeof w->why];
+	uint64_t		 size;
+	int			 upto = 2, ref, r;
+
+	if (nargs < 3 || parse_u64(args[2], &size) != 0)
+		return wire_fail(w, "pair A[:NAME] B[:NAME] SIZE "
+		    "[offered|ready|attached]");
+	if (nargs > 3) {
+		for (upto = 0; upto < 3; upto++) {
+			if (strcmp(args[3], stages[upto]) == 0)
+				break;
+		}
+		if (upto == 3)
+			return wire_fail(w, "pair: no stage %s", args[3]);
+	}
+	if ((a = pair_conn(w, args[0])) == NULL ||
+	    (b = pair_conn(w, args[1])) == NULL) {
+		snprintf(why, sizeof why, "%s", w->why);
+		return wire_fail(w, "pair: %s", why);
+	}
+	A = a->name;
+	B = b->name;
+	ref = ++w->nrefs;
+	r = run_fmt(w, "send %s {\"type\":\"offer\",\"ref\":%d,\"to\":\"%s\","
+	    "\"files\":[{\"name\":\"f\",\"size\":%" PRIu64 "}]}", A, ref,
+	    b->hello, size);
+	if (r == 0)
+		r = run_fmt(w, "expect %s offered ref=%d peer=%s "
+		    "transfer>%s.transfer", A, ref, b->hello, A);
+	if (r == 0)
+		r = run_fmt(w, "expect %s incoming transfer=${%s.transfer} "
+		    "peer=%s files=f nfiles=1 transfer>%s.transfer", B, A,
+		    a->hello, B);
+	if (r == 0 && upto >= 1)
+		r = run_fmt(w, "send %s {\"type\":\"accept\",\"transfer\":"
+		    "${%s.transfer}}", B, B);
+	if (r == 0 && upto >= 1)
+		r = run_fmt(w, "expect %s ready transfer=${%s.transfer} "
+		    "role=send token>%s.token", A, A, A);
+	if (r == 0 && upto >= 1)
+		r = run_fmt(w, "expect %s ready transfer=${%s.transfer} "
+		    "role=receive token>%s.token", B, B, B);
+	if (r == 0 && upto >= 2)
+		r = run_fmt(w, "attach %sd ${%s.token}", A, A);
+	if (r == 0 && upto >= 2)
+		r = run_fmt(w, "attach %sd ${%s.token}", B, B);
+	if (r == 0 && upto >= 2)
+		r = run_fmt(w, "expect %sd attached "
+		    "transfer=${%s.transfer}", A, A);
+	if (r == 0 && upto >= 2)
+		r = run_fmt(w, "expect %sd attached "
+		    "transfer=${%s.transfer}", B, B);
+	if (r != 0) {
+		snprintf(why, sizeof why, "%s", w->why);
+		wire_fail(w, "pair %s %s: %s", A, B, why);
+	}
+	return r;
 }
 
 #define WIRE_ARGS_MAX	32
@@ -1108,7 +1414,7 @@ run_line(struct wire *w, char *line)
 	struct wconn	*c, *d;
 	uint64_t	 n, seed = 1;
 	size_t		 i, plen, matched = 0;
-	char		 name[WIRE_NAME_MAX + 16];
+	char		 name[WIRE_NAME_MAX + 16], json[256];
 	int		 nargs = 0, sig;
 
 	while (*p == ' ' || *p == '\t')
@@ -1177,6 +1483,15 @@ run_line(struct wire *w, char *line)
 		return wire_fail(w, "%s needs a connection name", cmd);
 	if (strcmp(cmd, "connect") == 0)
 		return conn_open(w, args[0]);
+	if (strcmp(cmd, "attach") == 0) {
+		if (nargs < 2)
+			return wire_fail(w, "attach C TOKEN");
+		snprintf(json, sizeof json, "{\"type\":\"attach\","
+		    "\"token\":\"%s\"}", args[1]);
+		if (conn_open(w, args[0]) != 0)
+			return -1;
+		return send_json(w, conn_find(w, args[0]), json);
+	}
 	if (strcmp(cmd, "connect-many") == 0) {
 		if (nargs < 2 || parse_u64(args[1], &n) != 0)
 			return wire_fail(w, "connect-many P N");
@@ -1187,6 +1502,8 @@ run_line(struct wire *w, char *line)
 		}
 		return 0;
 	}
+	if (strcmp(cmd, "pair") == 0)
+		return cmd_pair(w, args, nargs);
 	if (strcmp(cmd, "pump") == 0) {
 		if (nargs < 3 || parse_u64(args[2], &n) != 0 ||
 		    (nargs > 3 && parse_u64(args[3], &seed) != 0))

@@ -201,7 +201,7 @@ run_tui(uv_loop_t *loop, const struct client_options *copts)
 int
 main(int argc, char **argv)
 {
-	struct headless_options	 o;
+	struct ui_headless_options	 o;
 	struct args		 a;
 	struct stat		 st;
 	const char		*cmd = NULL;
@@ -303,11 +303,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(cmd, "peers") == 0)
-		status = headless_peers(&loop, &o);
+		status = ui_headless_peers(&loop, &o);
 	else if (strcmp(cmd, "send") == 0)
-		status = headless_send(&loop, &o);
+		status = ui_headless_send(&loop, &o);
 	else
-		status = headless_receive(&loop, &o);
+		status = ui_headless_receive(&loop, &o);
 	uv_loop_close(&loop);
 	return status;
 }

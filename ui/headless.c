@@ -26,7 +26,7 @@ enum headless_cmd {
 struct headless {
 	uv_loop_t			*loop;
 	struct client			*c;
-	const struct headless_options	*o;
+	const struct ui_headless_options	*o;
 	enum headless_cmd		 cmd;
 	int				 status;	/* exit status once done */
 	bool				 done;
@@ -345,7 +345,7 @@ prepare_cb(uv_prepare_t *p)
 }
 
 static int
-run(uv_loop_t *loop, const struct headless_options *o,
+run(uv_loop_t *loop, const struct ui_headless_options *o,
     enum headless_cmd cmd)
 {
 	struct headless	h;
@@ -384,19 +384,19 @@ run(uv_loop_t *loop, const struct headless_options *o,
 }
 
 int
-headless_peers(uv_loop_t *loop, const struct headless_options *o)
+ui_headless_peers(uv_loop_t *loop, const struct ui_headless_options *o)
 {
 	return run(loop, o, HEADLESS_PEERS);
 }
 
 int
-headless_send(uv_loop_t *loop, const struct headless_options *o)
+ui_headless_send(uv_loop_t *loop, const struct ui_headless_options *o)
 {
 	return run(loop, o, HEADLESS_SEND);
 }
 
 int
-headless_receive(uv_loop_t *loop, const struct headless_options *o)
+ui_headless_receive(uv_loop_t *loop, const struct ui_headless_options *o)
 {
 	return run(loop, o, HEADLESS_RECEIVE);
 }

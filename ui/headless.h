@@ -14,7 +14,7 @@
 
 #include "client.h"
 
-struct headless_options {
+struct ui_headless_options {
 	struct client_options	 copts;		/* server, name, dir */
 	const char		*to;		/* send: peer name or HOST:PORT */
 	const char *const	*paths;		/* send: files to offer */
@@ -27,8 +27,8 @@ struct headless_options {
 };
 
 /* Each returns the exit status: 0, or 1 after printing why. */
-int	headless_peers(uv_loop_t *loop, const struct headless_options *o);
-int	headless_send(uv_loop_t *loop, const struct headless_options *o);
-int	headless_receive(uv_loop_t *loop, const struct headless_options *o);
+int	ui_headless_peers(uv_loop_t *loop, const struct ui_headless_options *o);
+int	ui_headless_send(uv_loop_t *loop, const struct ui_headless_options *o);
+int	ui_headless_receive(uv_loop_t *loop, const struct ui_headless_options *o);
 
 #endif /* FERRY_HEADLESS_H */

@@ -20,48 +20,12 @@
 
 static void	ctl_forget(struct relay_ctl *, struct relay_peer *);
 
-void
-relay_limits_default(struct relay_limits *lim)
-{
-	lim->hello_ms = 10000;
-	lim->offer_ms = 120000;
-	lim->token_ms = 30000;
-	lim->ping_ms = 30000;
-	lim->idle_ms = 60000;
-	lim->max_clients = 65536;
-	lim->max_transfers = 256;
-	lim->rate = 20;
-	lim->burst = 50;
-	lim->tail_ms = 2000;
-}
-
-uint64_t
-relay_limits_tick_ms(const struct relay_limits *lim)
-{
-	uint64_t	m = lim->hello_ms;
-
-	if (lim->offer_ms < m)
-		m = lim->offer_ms;
-	if (lim->token_ms < m)
-		m = lim->token_ms;
-	if (lim->ping_ms < m)
-		m = lim->ping_ms;
-	if (lim->idle_ms < m)
-		m = lim->idle_ms;
-	m /= 10;
-	if (m < 5)
-		m = 5;
-	if (m > 1000)
-		m = 1000;
-	return m;
-}
-
 int
-relay_ctl_init(struct relay_ctl *ctl, const struct relay_limits *lim,
+relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
     const struct relay_ops *ops, void *arg)
 {
 	memset(ctl, 0, sizeof *ctl);
-	ctl->lim = *lim;
+	ctl->cfg = *cfg;
 	ctl->ops = ops;
 	ctl->arg = arg;
 	relay_list_init(&ctl->fresh);
@@ -269,7 +233,7 @@ ctl_tail_add(struct relay_ctl *ctl, const struct relay_transfer *t)
 	tl->id = t->id;
 	tl->peer[0] = t->peer[0];
 	tl->peer[1] = t->peer[1];
-	tl->until = ctl->now + ctl->lim.tail_ms;
+	tl->until = ctl->now + ctl->cfg.tail_ms;
 	relay_list_insert_tail(&ctl->tails, &tl->link);
 }
 
@@ -419,9 +383,9 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_MESSAGE, msg);
 		return;
 	}
-	if (ctl->reg.count >= ctl->lim.max_clients) {
+	if (ctl->reg.count >= ctl->cfg.max_clients) {
 		snprintf(msg, sizeof msg, "the relay is full (%u clients)",
-		    ctl->lim.max_clients);
+		    ctl->cfg.max_clients);
 		relay_ctl_fail(ctl, p, PROTO_E_BUSY, msg);
 		return;
 	}
@@ -439,7 +403,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	}
 	ctl->last_peer_id = p->id;
 	p->rseq = ctl->flush_seq;
-	p->rl_tokens = (uint64_t)(ctl->lim.burst > 0 ? ctl->lim.burst : 1) * 1000;
+	p->rl_tokens = (uint64_t)(ctl->cfg.burst > 0 ? ctl->cfg.burst : 1) * 1000;
 	p->rl_at = ctl->now;
 	relay_list_remove(&p->link);
 	ctl->nfresh--;
@@ -457,21 +421,21 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 }
 
 /*
- * The token bucket of p's requests (peers, offer): lim.rate a second, up to
- * lim.burst at once. True when this request may go on, and takes its token.
+ * The token bucket of p's requests (peers, offer): cfg.rate a second, up to
+ * cfg.burst at once. True when this request may go on, and takes its token.
  */
 static int
 ctl_rate_ok(struct relay_ctl *ctl, struct relay_peer *p)
 {
 	uint64_t	cap, add, elapsed;
 
-	if (ctl->lim.rate == 0)
+	if (ctl->cfg.rate == 0)
 		return 1;
-	cap = (uint64_t)(ctl->lim.burst > 0 ? ctl->lim.burst : 1) * 1000;
+	cap = (uint64_t)(ctl->cfg.burst > 0 ? ctl->cfg.burst : 1) * 1000;
 	elapsed = ctl->now > p->rl_at ? ctl->now - p->rl_at : 0;
 	p->rl_at = ctl->now;
 	/* ms * requests/s = thousandths of a request; no overflow past cap. */
-	add = elapsed >= cap ? cap : elapsed * ctl->lim.rate;
+	add = elapsed >= cap ? cap : elapsed * ctl->cfg.rate;
 	p->rl_tokens = cap - p->rl_tokens <= add ? cap : p->rl_tokens + add;
 	if (p->rl_tokens < 1000)
 		return 0;
@@ -695,9 +659,9 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		    "you cannot offer files to yourself");
 		return;
 	}
-	if (p->ntransfers >= ctl->lim.max_transfers) {
+	if (p->ntransfers >= ctl->cfg.max_transfers) {
 		ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref,
-		    "too many open transfers (%u)", ctl->lim.max_transfers);
+		    "too many open transfers (%u)", ctl->cfg.max_transfers);
 		return;
 	}
 	if ((t = relay_transfer_new(&ctl->xfers, p, q, ctl->now)) == NULL) {
@@ -705,7 +669,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		    "the relay is out of memory");
 		return;
 	}
-	t->deadline = ctl->now + ctl->lim.offer_ms;
+	t->deadline = ctl->now + ctl->cfg.offer_ms;
 	t->nfiles = m->nfiles;
 	for (i = 0; i < m->nfiles; i++)
 		t->size += m->files[i].size;
@@ -789,7 +753,7 @@ ctl_accept(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *
 		return;
 	}
 	t->state = RELAY_XFER_READY;
-	t->deadline = ctl->now + ctl->lim.token_ms;
+	t->deadline = ctl->now + ctl->cfg.token_ms;
 	for (s = 0; s < 2; s++) {
 		proto_msg_init(&r, PROTO_MSG_READY);
 		r.transfer = t->id;
@@ -919,7 +883,7 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 		if (!ctl_rate_ok(ctl, p)) {
 			ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, 0, "too many "
 			    "requests (at most %u a second, %u at once): this "
-			    "peers was not answered", ctl->lim.rate, ctl->lim.burst);
+			    "peers was not answered", ctl->cfg.rate, ctl->cfg.burst);
 			break;
 		}
 		ctl_peers(ctl, p);
@@ -928,8 +892,8 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 		if (!ctl_rate_ok(ctl, p)) {
 			ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref, "too "
 			    "many requests (at most %u a second, %u at once): "
-			    "this offer was not forwarded", ctl->lim.rate,
-			    ctl->lim.burst);
+			    "this offer was not forwarded", ctl->cfg.rate,
+			    ctl->cfg.burst);
 			break;
 		}
 		ctl_offer(ctl, p, m);
@@ -979,21 +943,21 @@ relay_ctl_tick(struct relay_ctl *ctl, uint64_t now)
 	/* fresh is in arrival order: stop at the first one still in time. */
 	while (!relay_list_empty(&ctl->fresh)) {
 		p = relay_list_entry(ctl->fresh.next, struct relay_peer, link);
-		if (now - p->since < ctl->lim.hello_ms)
+		if (now - p->since < ctl->cfg.hello_ms)
 			break;
 		snprintf(msg, sizeof msg, "no hello within %s",
-		    ctl_dur(d, sizeof d, ctl->lim.hello_ms));
+		    ctl_dur(d, sizeof d, ctl->cfg.hello_ms));
 		relay_ctl_fail(ctl, p, PROTO_E_IDLE, msg);
 	}
 	/* live is in order of silence: stop at the first recent one. */
 	for (n = ctl->live.next; n != &ctl->live; n = next) {
 		next = n->next;
 		p = relay_list_entry(n, struct relay_peer, link);
-		if (now - p->rx < ctl->lim.ping_ms && now - p->rx < ctl->lim.idle_ms)
+		if (now - p->rx < ctl->cfg.ping_ms && now - p->rx < ctl->cfg.idle_ms)
 			break;
-		if (now - p->rx >= ctl->lim.idle_ms) {
+		if (now - p->rx >= ctl->cfg.idle_ms) {
 			snprintf(msg, sizeof msg, "silent for %s",
-			    ctl_dur(d, sizeof d, ctl->lim.idle_ms));
+			    ctl_dur(d, sizeof d, ctl->cfg.idle_ms));
 			relay_ctl_fail(ctl, p, PROTO_E_IDLE, msg);
 		} else if (!(p->flags & RELAY_PEER_PINGED)) {
 			p->flags |= RELAY_PEER_PINGED;
@@ -1011,11 +975,11 @@ relay_ctl_tick(struct relay_ctl *ctl, uint64_t now)
 			if (t->state == RELAY_XFER_OFFERED)
 				ctl_error(ctl, t->peer[s], PROTO_E_TIMEOUT, t->id, 0,
 				    "nobody answered the offer within %s",
-				    ctl_dur(d, sizeof d, ctl->lim.offer_ms));
+				    ctl_dur(d, sizeof d, ctl->cfg.offer_ms));
 			else
 				ctl_error(ctl, t->peer[s], PROTO_E_TIMEOUT, t->id, 0,
 				    "the data connections were not opened within %s",
-				    ctl_dur(d, sizeof d, ctl->lim.token_ms));
+				    ctl_dur(d, sizeof d, ctl->cfg.token_ms));
 		}
 		ctl_end(ctl, t, t->state == RELAY_XFER_OFFERED ?
 		    "offer expired" : "tokens expired");

@@ -7,6 +7,9 @@
  * --ping-after-ms, --idle-timeout-ms, --linger-ms shorten the protocol's
  * deadlines so tests can watch them expire in well under a second;
  * --rate-limit and --rate-burst set the per-client request bucket.
+ *
+ * Benchmark knobs, from the environment: FERRY_RELAY_SPLICE=0 bridges by
+ * copy, FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE size its buffers (bytes).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,6 +90,32 @@ signal_cb(uv_signal_t *s, int signum)
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
 
+/* An environment number in [lo, hi] into *out; anything else leaves it. */
+static void
+env_size(const char *name, long long lo, long long hi, size_t *out)
+{
+	const char	*v;
+	long long	 n;
+
+	if ((v = getenv(name)) != NULL && (n = strtoll(v, NULL, 10)) >= lo &&
+	    n <= hi)
+		*out = (size_t)n;
+}
+
+/* The benchmark's buffer sweep; the defaults are its result. */
+static void
+env_config(struct relay_config *cfg)
+{
+	const char	*v;
+
+	if ((v = getenv("FERRY_RELAY_SPLICE")) != NULL && strcmp(v, "0") == 0)
+		cfg->splice = 0;
+	env_size("FERRY_RELAY_CHUNK", RELAY_CHUNK_MIN, RELAY_CHUNK_MAX,
+	    &cfg->chunk_size);
+	env_size("FERRY_RELAY_PIPE", RELAY_PIPE_KNOB_MIN, RELAY_CHUNK_MAX,
+	    &cfg->pipe_size);
+}
+
 /* 10,000 clients need more descriptors than the usual soft limit of 1024. */
 static void
 raise_nofile(void)
@@ -131,6 +160,7 @@ main(int argc, char **argv)
 	int			 c, level, e, idx = 0;
 
 	relay_config_default(&cfg);
+	env_config(&cfg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:hV", opts, &idx)) != -1) {
 		ms = NULL;

@@ -15,21 +15,9 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "relay.h"
 #include "relay_registry.h"
 #include "relay_transfer.h"
-
-struct relay_limits {
-	uint64_t	hello_ms;	/* first message deadline (10 s) */
-	uint64_t	offer_ms;	/* offer answer deadline (120 s) */
-	uint64_t	token_ms;	/* token lifetime after ready (30 s) */
-	uint64_t	ping_ms;	/* silence before the relay pings (30 s) */
-	uint64_t	idle_ms;	/* silence before it closes (60 s) */
-	unsigned	max_clients;	/* registered peers; more get busy */
-	unsigned	max_transfers;	/* open transfers per peer; more get rate_limited */
-	unsigned	rate;		/* peers/offer requests per second per connection; 0: no limit */
-	unsigned	burst;		/* ... of which this many may come at once */
-	uint64_t	tail_ms;	/* a bridge that ended with nothing back waits this long for peer_gone */
-};
 
 #define RELAY_CLOSE_NOW		0	/* drop whatever is queued */
 #define RELAY_CLOSE_FLUSH	1	/* write what is queued (an error), then close */
@@ -72,7 +60,7 @@ struct relay_tail {
  * hello: aseq > q->rseq).
  */
 struct relay_ctl {
-	struct relay_limits	 lim;
+	struct relay_config	 cfg;	/* a copy: the limits and deadlines */
 	const struct relay_ops	*ops;
 	void			*arg;
 	struct relay_registry	 reg;
@@ -92,12 +80,7 @@ struct relay_ctl {
 	int			 stopping;	/* shutdown: no more broadcasts */
 };
 
-/* Defaults of PROTOCOL.md section 5. */
-void	relay_limits_default(struct relay_limits *lim);
-/* A clock tick that keeps every deadline within a tenth of itself. */
-uint64_t relay_limits_tick_ms(const struct relay_limits *lim);
-
-int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_limits *lim,
+int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
 	    const struct relay_ops *ops, void *arg);
 /* Frees what ctl holds; peers still known are simply dropped. */
 void	relay_ctl_free(struct relay_ctl *ctl);

@@ -97,15 +97,15 @@ static int
 setup(void **state)
 {
 	struct harness		*h = calloc(1, sizeof *h);
-	struct relay_limits	 lim;
+	struct relay_config	 cfg;
 
 	assert_non_null(h);
 	h->f = calloc(NPEERS, sizeof *h->f);
 	assert_non_null(h->f);
-	relay_limits_default(&lim);
-	lim.max_clients = NPEERS;
-	lim.max_transfers = 4;
-	assert_int_equal(relay_ctl_init(&h->ctl, &lim, &fake_ops, h), 0);
+	relay_config_default(&cfg);
+	cfg.max_clients = NPEERS;
+	cfg.max_transfers = 4;
+	assert_int_equal(relay_ctl_init(&h->ctl, &cfg, &fake_ops, h), 0);
 	h->now = 1000;
 	*state = h;
 	return 0;
@@ -482,7 +482,7 @@ test_busy_at_max_clients(void **state)
 {
 	struct harness	*h = *state;
 
-	h->ctl.lim.max_clients = 2;
+	h->ctl.cfg.max_clients = 2;
 	join(h, 0, "a");
 	join(h, 1, "b");
 	conn(h, 2);
@@ -834,7 +834,7 @@ test_hello_deadline(void **state)
 	conn(h, 0);
 	h->now += 5000;
 	join(h, 1, "early");
-	h->now += h->ctl.lim.hello_ms - 5000 - 1;
+	h->now += h->ctl.cfg.hello_ms - 5000 - 1;
 	relay_ctl_tick(&h->ctl, h->now);
 	assert_int_equal(h->f[0].closed, 0);
 	h->now += 1;
@@ -854,18 +854,18 @@ test_ping_then_idle(void **state)
 	join(h, 0, "quiet");
 	join(h, 1, "chatty");
 	t0 = h->now;
-	h->now = t0 + h->ctl.lim.ping_ms;
+	h->now = t0 + h->ctl.cfg.ping_ms;
 	say(h, 1, "{\"type\":\"pong\"}");
 	relay_ctl_tick(&h->ctl, h->now);
 	heard(h, 0, PROTO_MSG_PING);
 	silent(h, 1);
 	relay_ctl_tick(&h->ctl, h->now + 10);
 	silent(h, 0);		/* one ping per silence */
-	h->now = t0 + h->ctl.lim.idle_ms - 1;
+	h->now = t0 + h->ctl.cfg.idle_ms - 1;
 	relay_ctl_tick(&h->ctl, h->now);
 	assert_int_equal(h->f[0].closed, 0);
 	silent(h, 1);
-	h->now = t0 + h->ctl.lim.idle_ms;
+	h->now = t0 + h->ctl.cfg.idle_ms;
 	relay_ctl_tick(&h->ctl, h->now);
 	heard_error(h, 0, "idle");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
@@ -882,11 +882,11 @@ test_offer_expires(void **state)
 	uint64_t		 id;
 
 	two(h);
-	h->ctl.lim.ping_ms = h->ctl.lim.idle_ms = 10000000;
+	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
 	id = offer(h);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.offer_ms - 1);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms - 1);
 	silent(h, 0);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.offer_ms);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms);
 	m = heard_error(h, 0, "timeout");
 	assert_int_equal(m->transfer, id);
 	m = heard_error(h, 1, "timeout");
@@ -904,10 +904,10 @@ test_tokens_expire(void **state)
 	uint64_t		 id;
 
 	two(h);
-	h->ctl.lim.ping_ms = h->ctl.lim.idle_ms = 10000000;
+	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.token_ms);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.token_ms);
 	m = heard_error(h, 0, "timeout");
 	assert_int_equal(m->transfer, id);
 	heard_error(h, 1, "timeout");
@@ -980,15 +980,15 @@ test_shutdown_tells_everyone(void **state)
 static void
 test_tick_interval(void **state)
 {
-	struct relay_limits	lim;
+	struct relay_config	cfg;
 
 	(void)state;
-	relay_limits_default(&lim);
-	assert_int_equal(relay_limits_tick_ms(&lim), 1000);
-	lim.hello_ms = 300;
-	assert_int_equal(relay_limits_tick_ms(&lim), 30);
-	lim.token_ms = 10;
-	assert_int_equal(relay_limits_tick_ms(&lim), 5);
+	relay_config_default(&cfg);
+	assert_int_equal(relay_config_tick_ms(&cfg), 1000);
+	cfg.hello_ms = 300;
+	assert_int_equal(relay_config_tick_ms(&cfg), 30);
+	cfg.token_ms = 10;
+	assert_int_equal(relay_config_tick_ms(&cfg), 5);
 }
 
 int

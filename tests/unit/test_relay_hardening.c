@@ -88,13 +88,13 @@ static int
 setup(void **state)
 {
 	struct harness		*h = calloc(1, sizeof *h);
-	struct relay_limits	 lim;
+	struct relay_config	 cfg;
 
 	assert_non_null(h);
-	relay_limits_default(&lim);
-	assert_int_equal(lim.rate, 20);
-	assert_int_equal(lim.burst, 50);
-	assert_int_equal(relay_ctl_init(&h->ctl, &lim, &fake_ops, h), 0);
+	relay_config_default(&cfg);
+	assert_int_equal(cfg.rate, 20);
+	assert_int_equal(cfg.burst, 50);
+	assert_int_equal(relay_ctl_init(&h->ctl, &cfg, &fake_ops, h), 0);
 	h->now = 5000;
 	*state = h;
 	return 0;
@@ -208,7 +208,7 @@ test_bucket_offers_by_ref(void **state)
 
 	join(h, 0, "alice");
 	join(h, 1, "bob");
-	h->ctl.lim.max_transfers = 1000;
+	h->ctl.cfg.max_transfers = 1000;
 	for (i = 1; i <= 51; i++)
 		say(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":\"bob\","
 		    "\"files\":[{\"name\":\"f\",\"size\":1}]}", i);
@@ -234,7 +234,7 @@ test_bucket_off(void **state)
 	struct harness	*h = *state;
 	int		 a, r;
 
-	h->ctl.lim.rate = 0;
+	h->ctl.cfg.rate = 0;
 	join(h, 0, "alice");
 	peers_burst(h, 0, 500, &a, &r);
 	assert_int_equal(a, 500);
@@ -311,9 +311,9 @@ test_tail_expires(void **state)
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
 	assert_false(relay_list_empty(&h->ctl.tails));
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.tail_ms - 1);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.tail_ms - 1);
 	assert_false(relay_list_empty(&h->ctl.tails));
-	h->now += h->ctl.lim.tail_ms;
+	h->now += h->ctl.cfg.tail_ms;
 	relay_ctl_tick(&h->ctl, h->now);
 	assert_true(relay_list_empty(&h->ctl.tails));
 	/* Too late to be the reason: alice leaving is only a leave. */

@@ -49,7 +49,7 @@ relay__conn_read_stop(struct relay_conn *c)
 	c->flags &= ~RELAY_CONN_READING;
 }
 
-/* Every handle of c is closed: tell control.c, free. */
+/* Every handle of c is closed: tell the control logic, free. */
 static void
 conn_free(struct relay_conn *c)
 {
@@ -78,7 +78,7 @@ conn_free(struct relay_conn *c)
 		    c->err != 0 && c->err != UV_EOF ? ": " : "",
 		    c->err != 0 && c->err != UV_EOF ? uv_strerror(c->err) : "");
 	}
-	/* Only now does control.c hear of it: nothing refers to c afterwards. */
+	/* Only now does the control logic hear of it: nothing refers to c afterwards. */
 	relay_ctl_lost(&r->ctl, &c->peer, uv_now(r->loop));
 	proto_decoder_free(&c->dec);
 	if (c->pending != NULL)
@@ -430,7 +430,7 @@ conn_accept(struct relay *r)
 	c->tcp.data = c;
 	c->relay = r;
 	c->peer.owner = c;
-	c->peer.state = RELAY_PEER_GONE;	/* until control.c knows it */
+	c->peer.state = RELAY_PEER_GONE;	/* until the control logic knows it */
 	proto_decoder_init(&c->dec);
 	TAILQ_INSERT_TAIL(&r->conns, c, link);
 	r->nconns++;

@@ -1,5 +1,6 @@
 /*
- * control.h: the relay's protocol logic without sockets. Connections feed it
+ * relay_control.h: the relay's protocol logic without sockets
+ * (session.c, presence.c, routing.c). Connections feed it
  * decoded messages and events (accepted, lost, clock ticks); it answers
  * through three callbacks (send a frame, close, start a bridge). So the whole
  * of hello, peers, offer/accept/decline/cancel, tokens, attach pairing and
@@ -46,11 +47,13 @@ struct relay_gone {
  * control connection still gives the other side peer_gone for it.
  */
 struct relay_tail {
-	struct relay_list	 link;		/* relay_ctl.tails, oldest first */
+	TAILQ_ENTRY(relay_tail)	 link;		/* relay_ctl.tails, oldest first */
 	uint64_t		 id;		/* the transfer */
 	struct relay_peer	*peer[2];	/* control peers by enum relay_side */
 	uint64_t		 until;		/* ms: forgotten after this */
 };
+
+TAILQ_HEAD(relay_tail_list, relay_tail);
 
 /*
  * Pushes are exact per recipient q: peer_joined brings each peer registered
@@ -66,16 +69,16 @@ struct relay_ctl {
 	struct relay_registry	 reg;
 	struct relay_transfers	 xfers;
 	uint64_t		 last_peer_id;
-	struct relay_list	 fresh;		/* NEW peers, oldest first */
+	struct relay_peer_list	 fresh;		/* NEW peers, oldest first */
 	size_t			 nfresh;
-	struct relay_list	 live;		/* CONTROL peers, longest silent first */
-	struct relay_list	 joins;		/* registered, peer_joined not sent yet */
+	struct relay_peer_list	 live;		/* CONTROL peers, longest silent first */
+	struct relay_peer_list	 joins;		/* registered, peer_joined not sent yet */
 	uint64_t		 flush_seq;	/* flushes so far */
 	uint64_t		 evseq;		/* lists and leaves so far, to order them */
 	struct relay_gone	*left;		/* owned: peers for the next peer_left */
 	size_t			 nleft;
 	size_t			 leftcap;
-	struct relay_list	 tails;		/* struct relay_tail, owned, oldest first */
+	struct relay_tail_list	 tails;		/* owned, oldest first */
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
 	int			 stopping;	/* shutdown: no more broadcasts */
 };

@@ -1,5 +1,5 @@
 /*
- * test_relay_control.c: the relay's protocol logic (server/control.c) with
+ * test_relay_control.c: the relay's protocol logic (server/session.c, presence.c, routing.c) with
  * no loop and no socket. Fake connections record every frame the relay
  * sends them, decoded with the real proto code, so each test reads like a
  * conversation: who said what, what each side heard, who got closed.

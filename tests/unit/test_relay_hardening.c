@@ -1,5 +1,5 @@
 /*
- * test_relay_hardening.c: control.c's defences, on an exact clock: the
+ * test_relay_hardening.c: the control logic's defences, on an exact clock: the
  * per-connection request bucket (peers and offer; PROTOCOL.md section 4)
  * and peer_gone for a bridge whose data connections closed before its
  * peer's control connection did (PROTOCOL.md 3.2).
@@ -284,7 +284,7 @@ test_peer_gone_after_data_first(void **state)
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 1);
 	assert_string_equal(h->f[1].code, "peer_gone");
 	assert_int_equal(h->f[1].err_transfer, id);
-	assert_true(relay_list_empty(&h->ctl.tails));
+	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	/* bob leaving afterwards changes nothing. */
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 }
@@ -297,7 +297,7 @@ test_no_peer_gone_after_a_receipt(void **state)
 	bridged(h, 100, 300);		/* bob answered: a receipt went by */
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_true(relay_list_empty(&h->ctl.tails));
+	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
 }
@@ -310,12 +310,12 @@ test_tail_expires(void **state)
 	bridged(h, 100, 0);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_false(relay_list_empty(&h->ctl.tails));
+	assert_false(TAILQ_EMPTY(&h->ctl.tails));
 	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.tail_ms - 1);
-	assert_false(relay_list_empty(&h->ctl.tails));
+	assert_false(TAILQ_EMPTY(&h->ctl.tails));
 	h->now += h->ctl.cfg.tail_ms;
 	relay_ctl_tick(&h->ctl, h->now);
-	assert_true(relay_list_empty(&h->ctl.tails));
+	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	/* Too late to be the reason: alice leaving is only a leave. */
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
@@ -330,7 +330,7 @@ test_tail_freed_with_ctl(void **state)
 	bridged(h, 100, 0);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_false(relay_list_empty(&h->ctl.tails));
+	assert_false(TAILQ_EMPTY(&h->ctl.tails));
 }
 
 int

@@ -25,7 +25,7 @@ mkpeer(struct relay_peer *p, uint64_t id, const char *name, const char *addr)
 	p->id = id;
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->addr, sizeof p->addr, "%s", addr);
-	relay_list_init(&p->reg);
+	p->reg.tqe_prev = NULL;		/* on no registry (memset did it too) */
 }
 
 static void
@@ -77,8 +77,7 @@ static void
 test_registry_grows_and_keeps_order(void **state)
 {
 	struct relay_registry	 r;
-	struct relay_peer	*p;
-	struct relay_list	*n;
+	struct relay_peer	*p, *q;
 	char			 name[32], addr[32];
 	uint64_t		 last = 0;
 	size_t			 i, count = 0;
@@ -108,9 +107,7 @@ test_registry_grows_and_keeps_order(void **state)
 			assert_ptr_equal(relay_registry_by_id(&r, i + 1), &p[i]);
 		}
 	}
-	for (n = r.all.next; n != &r.all; n = n->next) {
-		struct relay_peer *q = relay_list_entry(n, struct relay_peer, reg);
-
+	TAILQ_FOREACH(q, &r.all, reg) {
 		assert_true(q->id > last);
 		last = q->id;
 		count++;

@@ -1,0 +1,66 @@
+/*
+ * relay_ctl_int.h: what the three files of the control logic call in each
+ * other: session.c (hello, dispatch, deadlines, loss, shutdown), presence.c
+ * (peer lists, batched joins and leaves) and routing.c (offers, answers,
+ * tokens, attach, the end of a transfer). Private to them; the relay and
+ * the tests see relay_control.h.
+ */
+#ifndef FERRY_RELAY_CTL_INT_H
+#define FERRY_RELAY_CTL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "relay_control.h"
+
+/* session.c */
+/* Encodes m and queues it for p; 0 or the encoder's error (logged). */
+int	relay__ctl_send(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+/* error{code, message, transfer, ref} to p; the connection stays as it is. */
+void	relay__ctl_error(struct relay_ctl *ctl, struct relay_peer *p, int err,
+	    uint64_t transfer, uint64_t ref, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
+/* "10 s" or "250 ms" into buf, for messages people read; returns buf. */
+const char *relay__ctl_dur(char *buf, size_t len, uint64_t ms);
+/* Takes p out of every list and table; afterwards nothing refers to it. */
+void	relay__ctl_forget(struct relay_ctl *ctl, struct relay_peer *p);
+
+/* presence.c */
+/* One peer object as it goes on the wire. */
+void	relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p);
+/* peer_list: every registered peer but p, in id order, in chunks. */
+void	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
+/* p left: remember it for the next peer_left. */
+void	relay__ctl_queue_left(struct relay_ctl *ctl, const struct relay_peer *p);
+
+/* routing.c: the messages of transfers (p is a CONTROL peer; attach: NEW). */
+void	relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+void	relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+void	relay__ctl_decline(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+void	relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+void	relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+/*
+ * Ends a transfer: detach and close its data connections, release the
+ * peers' counts, log, free. The caller has told whoever needs telling.
+ */
+void	relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t,
+	    const char *why);
+/* p's control connection is gone: the other side of each transfer hears so. */
+void	relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p);
+/* ... and peer_gone for its recently ended bridges (the tails). */
+void	relay__ctl_tails_gone(struct relay_ctl *ctl, struct relay_peer *p);
+/* Drops tail entries: all of them, or those that expired by ctl->now. */
+void	relay__ctl_tails_expire(struct relay_ctl *ctl, int all);
+/* A data connection closed: the end of a bridge, or of a pairing that never was. */
+void	relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d);
+/* Offers and tokens past their deadline at ctl->now: both sides hear, the transfer ends. */
+void	relay__ctl_expire_transfers(struct relay_ctl *ctl);
+
+#endif /* FERRY_RELAY_CTL_INT_H */

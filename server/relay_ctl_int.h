@@ -33,7 +33,8 @@ void	relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p);
 /* peer_list: every registered peer but p, in id order, in chunks. */
 void	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
 /* p left: remember it for the next peer_left. */
-void	relay__ctl_queue_left(struct relay_ctl *ctl, const struct relay_peer *p);
+void	relay__ctl_queue_left(struct relay_ctl *ctl,
+	    const struct relay_peer *p);
 
 /* routing.c: the messages of transfers (p is a CONTROL peer; attach: NEW). */
 void	relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
@@ -58,9 +59,9 @@ void	relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p);
 void	relay__ctl_tails_gone(struct relay_ctl *ctl, struct relay_peer *p);
 /* Drops tail entries: all of them, or those that expired by ctl->now. */
 void	relay__ctl_tails_expire(struct relay_ctl *ctl, int all);
-/* A data connection closed: the end of a bridge, or of a pairing that never was. */
+/* A data connection closed: the end of a bridge, or of a pairing. */
 void	relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d);
-/* Offers and tokens past their deadline at ctl->now: both sides hear, the transfer ends. */
+/* Offers and tokens past their deadline at ctl->now: both hear, it ends. */
 void	relay__ctl_expire_transfers(struct relay_ctl *ctl);
 
 #endif /* FERRY_RELAY_CTL_INT_H */

@@ -60,7 +60,7 @@ struct relay {
 #define RELAY_ACCEPT_PENDING	0x8	/* a connection waits for uv_accept() */
 	uint8_t			*rbuf;		/* owned: RELAY_RBUF_SIZE, shared by control reads */
 	int			 rbuf_busy;
-	struct relay_chunks	 chunks;	/* write buffers; recycles cfg.chunk_size ones */
+	struct relay_chunks	 chunks;	/* write buffers; keeps cfg.chunk_size ones */
 	struct relay_conn_list	 conns;		/* every open connection */
 	size_t			 nconns;
 	uint8_t			*busy_frame;	/* owned: error{busy}, made once */
@@ -84,7 +84,7 @@ struct relay__bridge_hooks {
 	int	(*forward)(struct relay_conn *c, const uint8_t *p, size_t n);
 	/* A write to c finished (bridged: one of the bridge's chunks). */
 	void	(*written)(struct relay_conn *c, int bridged);
-	/* relay__conn_close(c) began: let the partner go, close c's extra handles. */
+	/* relay__conn_close(c) began: the partner, c's extra handles. */
 	void	(*closing)(struct relay_conn *c);
 };
 
@@ -105,7 +105,8 @@ struct relay_conn {
 	uint8_t			 nhandles;	/* closing: handles whose callback is due */
 	uint16_t		 inflight;	/* bridge chunks queued to it */
 	uint32_t		 nwrites;	/* write requests outstanding to it */
-	const struct relay__bridge_hooks *bridge;	/* paired: the bridge's, else NULL */
+	/* Paired: the bridge's hooks, else NULL. */
+	const struct relay__bridge_hooks *bridge;
 	struct relay_conn	*partner;	/* BRIDGE: the other side */
 	struct relay_splice	*sp;		/* BRIDGE by splice: owned, else NULL */
 	struct relay_chunk	*pending;	/* WAIT: bytes read after attach */

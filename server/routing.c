@@ -70,11 +70,11 @@ relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p)
 			continue;
 		other = t->peer[0] == p ? t->peer[1] : t->peer[0];
 		if (!ctl->stopping) {
-			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, t->id, 0,
-			    "%s disconnected", p->name);
+			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, t->id,
+			    0, "%s disconnected", p->name);
 		}
 		relay__ctl_end(ctl, t, "peer gone");
-		/* relay__ctl_end() only frees t and closes data peers: next is intact. */
+		/* relay__ctl_end() frees only t and closes data peers. */
 	}
 }
 
@@ -112,8 +112,8 @@ relay__ctl_tails_gone(struct relay_ctl *ctl, struct relay_peer *p)
 			continue;
 		other = tl->peer[0] == p ? tl->peer[1] : tl->peer[0];
 		if (!ctl->stopping && other->state == RELAY_PEER_CONTROL) {
-			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, tl->id, 0,
-			    "%s disconnected", p->name);
+			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, tl->id,
+			    0, "%s disconnected", p->name);
 		}
 		TAILQ_REMOVE(&ctl->tails, tl, link);
 		free(tl);
@@ -161,11 +161,13 @@ relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 		    "%s's data connection closed before the transfer started",
 		    t->peer[s]->name);
 	}
-	relay__ctl_end(ctl, t, "data connection closed before both sides attached");
+	relay__ctl_end(ctl, t,
+	    "data connection closed before both sides attached");
 }
 
 void
-relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
 	struct relay_peer	*q;
@@ -208,9 +210,9 @@ relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p, const struct proto
 	r = proto_msg_frame(&in, &f, &flen);
 	if (r != 0) {
 		relay_transfer_free(&ctl->xfers, t);
-		relay__ctl_error(ctl, p, r == -PROTO_E_TOO_LARGE ? PROTO_E_TOO_LARGE :
-		    PROTO_E_INTERNAL, 0, m->ref, "the offer cannot be forwarded: %s",
-		    proto_strerror(r));
+		relay__ctl_error(ctl, p, r == -PROTO_E_TOO_LARGE ?
+		    PROTO_E_TOO_LARGE : PROTO_E_INTERNAL, 0, m->ref,
+		    "the offer cannot be forwarded: %s", proto_strerror(r));
 		return;
 	}
 	p->ntransfers++;
@@ -254,7 +256,8 @@ ctl_transfer_for(struct relay_ctl *ctl, struct relay_peer *p, uint64_t id,
 }
 
 void
-relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
 	struct proto_msg	 r;
@@ -271,8 +274,8 @@ relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p, const struct prot
 		relay_log(RELAY_LOG_ERROR, p->addr, "no random bytes for "
 		    "tokens: %s", uv_strerror(err));
 		for (s = 0; s < 2; s++) {
-			relay__ctl_error(ctl, t->peer[s], PROTO_E_INTERNAL, t->id, 0,
-			    "the relay could not make a token");
+			relay__ctl_error(ctl, t->peer[s], PROTO_E_INTERNAL,
+			    t->id, 0, "the relay could not make a token");
 		}
 		relay__ctl_end(ctl, t, "no token");
 		return;
@@ -315,7 +318,8 @@ relay__ctl_decline(struct relay_ctl *ctl, struct relay_peer *p,
 }
 
 void
-relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
 	struct proto_msg	 c;
@@ -327,13 +331,14 @@ relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p, const struct prot
 	memcpy(c.reason, m->reason, sizeof c.reason);
 	relay__ctl_send(ctl, t->peer[RELAY_SIDE_SEND] == p ?
 	    t->peer[RELAY_SIDE_RECEIVE] : t->peer[RELAY_SIDE_SEND], &c);
-	relay__ctl_end(ctl, t, p == t->peer[RELAY_SIDE_SEND] ? "cancelled by sender" :
-	    "cancelled by receiver");
+	relay__ctl_end(ctl, t, p == t->peer[RELAY_SIDE_SEND] ?
+	    "cancelled by sender" : "cancelled by receiver");
 }
 
 /* attach{token} as the first message: this connection is a data connection. */
 void
-relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
 	struct proto_msg	 a;

@@ -54,7 +54,8 @@ relay_ctl_free(struct relay_ctl *ctl)
 
 /* Encodes m and queues it for p. */
 int
-relay__ctl_send(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+relay__ctl_send(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
 {
 	uint8_t	*f;
 	size_t	 n;
@@ -278,17 +279,18 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 	switch (m->type) {
 	case PROTO_MSG_PEERS:
 		if (!ctl_rate_ok(ctl, p)) {
-			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, 0, "too many "
-			    "requests (at most %u a second, %u at once): this "
-			    "peers was not answered", ctl->cfg.rate, ctl->cfg.burst);
+			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, 0,
+			    "too many requests (at most %u a second, %u at "
+			    "once): this peers was not answered", ctl->cfg.rate,
+			    ctl->cfg.burst);
 			break;
 		}
 		relay__ctl_peers(ctl, p);
 		break;
 	case PROTO_MSG_OFFER:
 		if (!ctl_rate_ok(ctl, p)) {
-			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref, "too "
-			    "many requests (at most %u a second, %u at once): "
+			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref,
+			    "too many requests (at most %u a second, %u at once): "
 			    "this offer was not forwarded", ctl->cfg.rate,
 			    ctl->cfg.burst);
 			break;

@@ -54,7 +54,7 @@ relay__ctl_queue_left(struct relay_ctl *ctl, const struct relay_peer *p)
 }
 
 /* peer_list: every registered peer but p, in id order, in chunks. */
-void
+int
 relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 {
 	struct proto_msg	 m;
@@ -63,10 +63,8 @@ relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 
 	proto_msg_init(&m, PROTO_MSG_PEER_LIST);
 	/* Owned by m until proto_msg_free() below. */
-	if ((m.peers = calloc(PROTO_PEERS_MAX, sizeof *m.peers)) == NULL) {
-		relay_ctl_fail(ctl, p, PROTO_E_NOMEM, NULL);
-		return;
-	}
+	if ((m.peers = calloc(PROTO_PEERS_MAX, sizeof *m.peers)) == NULL)
+		return -PROTO_E_NOMEM;
 	TAILQ_FOREACH(q, &ctl->reg.all, reg) {
 		if (q == p)
 			continue;
@@ -86,6 +84,7 @@ relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 	proto_msg_free(&m);
 	p->listed = ctl->last_peer_id;	/* later pushes bring only the rest */
 	p->lseq = ++ctl->evseq;
+	return 0;
 }
 
 /*

@@ -60,7 +60,7 @@ relay_config_tick_ms(const struct relay_config *cfg)
 }
 
 /* The control logic answers through the connections and the bridge. */
-static const struct relay_ops relay_ops = {
+static const struct relay_ops ctl_ops = {
 	relay__conn_send,
 	relay__conn_close_peer,
 	relay__bridge_start,
@@ -79,7 +79,7 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 	r->cfg = *cfg;
 	TAILQ_INIT(&r->conns);
 	relay_chunks_init(&r->chunks, cfg->chunk_size);
-	if (relay_ctl_init(&r->ctl, cfg, &relay_ops, r) != 0 ||
+	if (relay_ctl_init(&r->ctl, cfg, &ctl_ops, r) != 0 ||
 	    (r->rbuf = malloc(RELAY_RBUF_SIZE)) == NULL ||
 	    proto_error_frame(PROTO_E_BUSY, "the relay is full; try again later",
 	    0, 0, &r->busy_frame, &r->busy_len) != 0) {
@@ -91,7 +91,7 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 }
 
 static void
-relay_handle_closed_cb(uv_handle_t *h)
+handle_closed_cb(uv_handle_t *h)
 {
 	struct relay	*r = h->data;
 
@@ -100,7 +100,7 @@ relay_handle_closed_cb(uv_handle_t *h)
 
 /* Which RELAY_H_* bit a handle of r is. */
 static unsigned
-relay_hbit(const struct relay *r, const uv_handle_t *h)
+hbit(const struct relay *r, const uv_handle_t *h)
 {
 	if (h == (const uv_handle_t *)&r->listener)
 		return RELAY_H_LISTENER;
@@ -114,43 +114,44 @@ relay_hbit(const struct relay *r, const uv_handle_t *h)
 }
 
 static void
-relay_handle_init(struct relay *r, uv_handle_t *h)
+handle_init(struct relay *r, uv_handle_t *h)
 {
 	h->data = r;
 	r->nhandles++;
-	r->hopen |= relay_hbit(r, h);
+	r->hopen |= hbit(r, h);
 }
 
 static void
-relay_close_handle(struct relay *r, uv_handle_t *h)
+close_handle(struct relay *r, uv_handle_t *h)
 {
-	unsigned	bit = relay_hbit(r, h);
+	unsigned	bit = hbit(r, h);
 
 	if (!(r->hopen & bit))
 		return;
 	r->hopen &= ~bit;
-	uv_close(h, relay_handle_closed_cb);
+	uv_close(h, handle_closed_cb);
 }
 
 static void
-relay_close_handles(struct relay *r)
+close_handles(struct relay *r)
 {
-	relay_close_handle(r, (uv_handle_t *)&r->listener);
-	relay_close_handle(r, (uv_handle_t *)&r->tick);
-	relay_close_handle(r, (uv_handle_t *)&r->pause);
-	relay_close_handle(r, (uv_handle_t *)&r->prepare);
-	relay_close_handle(r, (uv_handle_t *)&r->flush);
+	close_handle(r, (uv_handle_t *)&r->listener);
+	close_handle(r, (uv_handle_t *)&r->tick);
+	close_handle(r, (uv_handle_t *)&r->pause);
+	close_handle(r, (uv_handle_t *)&r->prepare);
+	close_handle(r, (uv_handle_t *)&r->flush);
 }
 
-void
-relay__stopped_check(struct relay *r)
+/* When stopping and the last connection is gone, close the rest. */
+static void
+stopped_check(struct relay *r)
 {
 	if ((r->flags & RELAY_STOPPING) && r->nconns == 0)
-		relay_close_handles(r);
+		close_handles(r);
 }
 
 static void
-relay_tick_cb(uv_timer_t *t)
+tick_cb(uv_timer_t *t)
 {
 	struct relay	*r = t->data;
 	uint64_t	 now = uv_now(r->loop);
@@ -160,7 +161,7 @@ relay_tick_cb(uv_timer_t *t)
 }
 
 static void
-relay_flush_cb(uv_timer_t *t)
+flush_cb(uv_timer_t *t)
 {
 	struct relay	*r = t->data;
 
@@ -170,15 +171,21 @@ relay_flush_cb(uv_timer_t *t)
 /*
  * Before the loop sleeps: if joins or leaves wait, send them within
  * RELAY_FLUSH_MS. A connect storm then costs each client a few large
- * peer_joined messages instead of one per newcomer.
+ * peer_joined messages instead of one per newcomer. And when stopping, the
+ * last connection's close callback has run by now (the loop closes
+ * handles after it polls): then the relay's own handles close too.
  */
 static void
-relay_prepare_cb(uv_prepare_t *p)
+prepare_cb(uv_prepare_t *p)
 {
 	struct relay	*r = p->data;
 
+	if (r->flags & RELAY_STOPPING) {
+		stopped_check(r);
+		return;
+	}
 	if (relay_ctl_pending(&r->ctl) && !uv_is_active((uv_handle_t *)&r->flush))
-		uv_timer_start(&r->flush, relay_flush_cb, RELAY_FLUSH_MS, 0);
+		uv_timer_start(&r->flush, flush_cb, RELAY_FLUSH_MS, 0);
 }
 
 int
@@ -192,7 +199,7 @@ relay_listen(struct relay *r, char *err, size_t errlen)
 		return e;
 	if ((e = uv_tcp_init(r->loop, &r->listener)) != 0)
 		goto fail;
-	relay_handle_init(r, (uv_handle_t *)&r->listener);
+	handle_init(r, (uv_handle_t *)&r->listener);
 	if ((e = uv_tcp_bind(&r->listener, (struct sockaddr *)&ss, 0)) != 0 ||
 	    (e = uv_listen((uv_stream_t *)&r->listener, 1024,
 	    relay__conn_connection_cb)) != 0)
@@ -204,16 +211,16 @@ relay_listen(struct relay *r, char *err, size_t errlen)
 	relay_format_addr((struct sockaddr *)&ss, r->addr, sizeof r->addr);
 
 	uv_timer_init(r->loop, &r->tick);
-	relay_handle_init(r, (uv_handle_t *)&r->tick);
+	handle_init(r, (uv_handle_t *)&r->tick);
 	uv_timer_init(r->loop, &r->pause);
-	relay_handle_init(r, (uv_handle_t *)&r->pause);
+	handle_init(r, (uv_handle_t *)&r->pause);
 	uv_prepare_init(r->loop, &r->prepare);
-	relay_handle_init(r, (uv_handle_t *)&r->prepare);
+	handle_init(r, (uv_handle_t *)&r->prepare);
 	uv_timer_init(r->loop, &r->flush);
-	relay_handle_init(r, (uv_handle_t *)&r->flush);
+	handle_init(r, (uv_handle_t *)&r->flush);
 	tick = relay_config_tick_ms(&r->cfg);
-	uv_timer_start(&r->tick, relay_tick_cb, tick, tick);
-	uv_prepare_start(&r->prepare, relay_prepare_cb);
+	uv_timer_start(&r->tick, tick_cb, tick, tick);
+	uv_prepare_start(&r->prepare, prepare_cb);
 	r->flags |= RELAY_LISTENING;
 	relay_log(RELAY_LOG_NOTICE, NULL, "listening on %s", r->addr);
 	return 0;
@@ -232,12 +239,12 @@ relay_shutdown(struct relay *r)
 	r->flags |= RELAY_STOPPING;
 	relay_log(RELAY_LOG_INFO, NULL, "shutting down: %zu connection%s open",
 	    r->nconns, r->nconns == 1 ? "" : "s");
-	relay_close_handle(r, (uv_handle_t *)&r->listener);
-	relay_close_handle(r, (uv_handle_t *)&r->pause);
+	close_handle(r, (uv_handle_t *)&r->listener);
+	close_handle(r, (uv_handle_t *)&r->pause);
 	relay_chunks_close(&r->chunks);
 	/* error{shutdown} and a drain for each client; linger bounds the wait. */
 	relay_ctl_shutdown(&r->ctl);
-	relay__stopped_check(r);
+	stopped_check(r);
 }
 
 void
@@ -254,7 +261,7 @@ relay_free(struct relay *r)
 		/* Closing only marks: every c stays on the list until its callback. */
 		TAILQ_FOREACH(c, &r->conns, link)
 			relay__conn_close(c);
-		relay_close_handles(r);
+		close_handles(r);
 		while (r->nconns > 0 || r->nhandles > 0)
 			if (uv_run(r->loop, UV_RUN_ONCE) == 0)
 				break;

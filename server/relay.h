@@ -1,6 +1,7 @@
 /*
- * relay.h: the relay as ferryd's main sees it: make one, listen, run the
- * loop, shut it down on a signal, free it.
+ * relay.h: the relay as ferryd's main (and an in-process test) sees it:
+ * configure one, make it, listen, run the loop, shut it down on a signal,
+ * free it.
  */
 #ifndef FERRY_RELAY_H
 #define FERRY_RELAY_H

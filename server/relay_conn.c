@@ -86,7 +86,6 @@ conn_free(struct relay_conn *c)
 	TAILQ_REMOVE(&r->conns, c, link);
 	r->nconns--;
 	free(c);
-	relay__stopped_check(r);
 }
 
 void

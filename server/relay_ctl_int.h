@@ -1,9 +1,10 @@
 /*
- * relay_ctl_int.h: what the three files of the control logic call in each
- * other: session.c (hello, dispatch, deadlines, loss, shutdown), presence.c
- * (peer lists, batched joins and leaves) and routing.c (offers, answers,
- * tokens, attach, the end of a transfer). Private to them; the relay and
- * the tests see relay_control.h.
+ * relay_ctl_int.h: what the files of the control logic call in each other.
+ * Calls go one way: session.c (hello, dispatch, deadlines, loss, shutdown)
+ * calls routing.c (offers, answers, tokens, attach, the end of a transfer)
+ * and presence.c (peer lists, batched joins and leaves); all of them send
+ * through ctl_send.c. Private to them; the relay and the tests see
+ * relay_control.h.
  */
 #ifndef FERRY_RELAY_CTL_INT_H
 #define FERRY_RELAY_CTL_INT_H
@@ -14,7 +15,7 @@
 #include "msg.h"
 #include "relay_control.h"
 
-/* session.c */
+/* ctl_send.c */
 /* Encodes m and queues it for p; 0 or the encoder's error (logged). */
 int	relay__ctl_send(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
@@ -24,14 +25,12 @@ void	relay__ctl_error(struct relay_ctl *ctl, struct relay_peer *p, int err,
 	    __attribute__((format(printf, 6, 7)));
 /* "10 s" or "250 ms" into buf, for messages people read; returns buf. */
 const char *relay__ctl_dur(char *buf, size_t len, uint64_t ms);
-/* Takes p out of every list and table; afterwards nothing refers to it. */
-void	relay__ctl_forget(struct relay_ctl *ctl, struct relay_peer *p);
 
 /* presence.c */
 /* One peer object as it goes on the wire. */
 void	relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p);
-/* peer_list: every registered peer but p, in id order, in chunks. */
-void	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
+/* peer_list: every peer but p, in id order, in chunks; -PROTO_E_NOMEM. */
+int	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
 /* p left: remember it for the next peer_left. */
 void	relay__ctl_queue_left(struct relay_ctl *ctl,
 	    const struct relay_peer *p);
@@ -45,7 +44,8 @@ void	relay__ctl_decline(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
 void	relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
-void	relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+/* attach: p is a data connection now (0), or -PROTO_E_BAD_TOKEN. */
+int	relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
 /*
  * Ends a transfer: detach and close its data connections, release the

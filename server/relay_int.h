@@ -3,10 +3,9 @@
  * whole), relay_conn.c (one connection) and bridge.c (two paired data
  * connections): struct relay, struct relay_conn and the relay__ functions
  * they call in each other. Private to server/; ferryd.c and the tests see
- * relay.h. Calls go one way, relay.c -> bridge.c -> relay_conn.c (the
- * bridge reaches back into a connection only through the hooks it installs),
- * but for relay__stopped_check(): the last connection gone lets relay.c
- * close its own handles.
+ * relay.h. Calls go one way, relay.c -> bridge.c -> relay_conn.c: the
+ * bridge reaches back into a connection only through the hooks it installs,
+ * and relay.c sees the last connection gone from its prepare callback.
  */
 #ifndef FERRY_RELAY_INT_H
 #define FERRY_RELAY_INT_H
@@ -114,9 +113,6 @@ struct relay_conn {
 	int			 err;		/* why it closed: a libuv error, or 0 */
 	TAILQ_ENTRY(relay_conn)	 link;		/* relay.conns */
 };
-
-/* relay.c: when stopping and the last connection is gone, close the rest. */
-void	relay__stopped_check(struct relay *r);
 
 /* relay_conn.c */
 /*

@@ -1,8 +1,8 @@
 /*
- * relay_transfer.h: the relay's transfer table. A transfer is born from an offer,
- * gets two single-use tokens on accept (one per side), is bridged once both
- * data connections attach, and is gone when answered, cancelled, expired or
- * when both data connections have closed.
+ * relay_transfer.h: the relay's transfer table. A transfer is born from an
+ * offer, gets two single-use tokens on accept (one per side), is bridged
+ * once both data connections attach, and is gone when answered, cancelled,
+ * expired or when both data connections have closed.
  */
 #ifndef FERRY_RELAY_TRANSFER_H
 #define FERRY_RELAY_TRANSFER_H

@@ -82,7 +82,8 @@ relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p)
  * Remembers a bridge that ended before the receiver answered: a process that
  * died closes its data and control sockets at once, and when its data socket
  * is handled first the transfer is gone by the time its control socket
- * says who left. The tail lets relay__ctl_forget() still send peer_gone for it.
+ * says who left. The tail lets relay__ctl_tails_gone() still send peer_gone
+ * for it.
  */
 static void
 ctl_tail_add(struct relay_ctl *ctl, const struct relay_transfer *t)
@@ -336,7 +337,7 @@ relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p,
 }
 
 /* attach{token} as the first message: this connection is a data connection. */
-void
+int
 relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
     const struct proto_msg *m)
 {
@@ -344,11 +345,8 @@ relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
 	struct proto_msg	 a;
 	int			 s;
 
-	if ((t = relay_transfer_by_token(&ctl->xfers, m->token, &s)) == NULL) {
-		relay_ctl_fail(ctl, p, PROTO_E_BAD_TOKEN,
-		    "unknown, used or expired token");
-		return;
-	}
+	if ((t = relay_transfer_by_token(&ctl->xfers, m->token, &s)) == NULL)
+		return -PROTO_E_BAD_TOKEN;
 	memset(t->token[s], 0, sizeof t->token[s]);	/* single use */
 	TAILQ_REMOVE(&ctl->fresh, p, link);
 	ctl->nfresh--;
@@ -360,7 +358,7 @@ relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
 	relay_log(RELAY_LOG_DEBUG, p->addr, "transfer %" PRIu64 ": %s attached",
 	    t->id, s == RELAY_SIDE_SEND ? "sender" : "receiver");
 	if (t->data[!s] == NULL)
-		return;
+		return 0;
 
 	t->state = RELAY_XFER_BRIDGING;
 	t->started = ctl->now;
@@ -374,6 +372,7 @@ relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
 	    t->peer[RELAY_SIDE_SEND]->name, t->peer[RELAY_SIDE_RECEIVE]->name,
 	    t->nfiles, t->nfiles == 1 ? "" : "s", t->size);
 	ctl->ops->bridge(ctl->arg, t);
+	return 0;
 }
 
 void

@@ -5,7 +5,6 @@
  * presence.c and routing.c it is relay_control.h; no sockets here.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +13,7 @@
 #include "relay_ctl_int.h"
 #include "relay_log.h"
 
-/* "10 s" or "250 ms", for messages people read. */
-const char *
-relay__ctl_dur(char *buf, size_t len, uint64_t ms)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, len, "%" PRIu64 " s", ms / 1000);
-	else
-		snprintf(buf, len, "%" PRIu64 " ms", ms);
-	return buf;
-}
+static void	ctl_forget(struct relay_ctl *, struct relay_peer *);
 
 int
 relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
@@ -52,49 +42,6 @@ relay_ctl_free(struct relay_ctl *ctl)
 	ctl->nleft = ctl->leftcap = 0;
 }
 
-/* Encodes m and queues it for p. */
-int
-relay__ctl_send(struct relay_ctl *ctl, struct relay_peer *p,
-    const struct proto_msg *m)
-{
-	uint8_t	*f;
-	size_t	 n;
-	char	 err[160];
-	int	 r;
-
-	if ((r = proto_msg_frame_err(m, &f, &n, err, sizeof err)) != 0) {
-		relay_log(RELAY_LOG_ERROR, p->addr, "cannot encode %s: %s",
-		    proto_msg_type_name(m->type), err);
-		return r;
-	}
-	ctl->ops->send(ctl->arg, p, f, n);
-	free(f);
-	return 0;
-}
-
-void
-relay__ctl_error(struct relay_ctl *ctl, struct relay_peer *p, int err,
-    uint64_t transfer, uint64_t ref, const char *fmt, ...)
-{
-	char	 msg[PROTO_TEXT_MAX + 1];
-	uint8_t	*f;
-	size_t	 n;
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (proto_error_frame(err, msg, transfer, ref, &f, &n) != 0) {
-		relay_log(RELAY_LOG_ERROR, p->addr, "cannot encode error %s",
-		    proto_code_name(err));
-		return;
-	}
-	relay_log(RELAY_LOG_DEBUG, p->addr, "error %s sent: %s",
-	    proto_code_name(err), msg);
-	ctl->ops->send(ctl->arg, p, f, n);
-	free(f);
-}
-
 void
 relay_ctl_fail(struct relay_ctl *ctl, struct relay_peer *p, int err,
     const char *message)
@@ -106,13 +53,13 @@ relay_ctl_fail(struct relay_ctl *ctl, struct relay_peer *p, int err,
 	relay_log(err == PROTO_E_SHUTDOWN ? RELAY_LOG_DEBUG : RELAY_LOG_INFO,
 	    p->addr, "closing with error %s: %s", proto_code_name(err), message);
 	relay__ctl_error(ctl, p, err, 0, 0, "%s", message);
-	relay__ctl_forget(ctl, p);
+	ctl_forget(ctl, p);
 	ctl->ops->close(ctl->arg, p, RELAY_CLOSE_FLUSH);
 }
 
 /* Takes p out of every list and table; afterwards nothing refers to it. */
-void
-relay__ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
+static void
+ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
 {
 	switch (p->state) {
 	case RELAY_PEER_NEW:
@@ -162,7 +109,16 @@ void
 relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p, uint64_t now)
 {
 	ctl->now = now;
-	relay__ctl_forget(ctl, p);
+	ctl_forget(ctl, p);
+}
+
+/* attach{token} as the first message: a data connection, or a failure. */
+static void
+ctl_attach(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+{
+	if (relay__ctl_attach(ctl, p, m) != 0)
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_TOKEN,
+		    "unknown, used or expired token");
 }
 
 static void
@@ -264,7 +220,7 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 		if (m->type == PROTO_MSG_HELLO)
 			ctl_hello(ctl, p, m);
 		else if (m->type == PROTO_MSG_ATTACH)
-			relay__ctl_attach(ctl, p, m);
+			ctl_attach(ctl, p, m);
 		else {
 			snprintf(msg, sizeof msg, "the first message must be "
 			    "hello or attach, not %s", type);
@@ -285,7 +241,8 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 			    ctl->cfg.burst);
 			break;
 		}
-		relay__ctl_peers(ctl, p);
+		if (relay__ctl_peers(ctl, p) != 0)
+			relay_ctl_fail(ctl, p, PROTO_E_NOMEM, NULL);
 		break;
 	case PROTO_MSG_OFFER:
 		if (!ctl_rate_ok(ctl, p)) {

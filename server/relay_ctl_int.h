@@ -35,14 +35,9 @@ int	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
 void	relay__ctl_queue_left(struct relay_ctl *ctl,
 	    const struct relay_peer *p);
 
-/* routing.c: the messages of transfers (p is a CONTROL peer; attach: NEW). */
-void	relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
-	    const struct proto_msg *m);
-void	relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
-	    const struct proto_msg *m);
-void	relay__ctl_decline(struct relay_ctl *ctl, struct relay_peer *p,
-	    const struct proto_msg *m);
-void	relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p,
+/* routing.c */
+/* offer, accept, decline or cancel from p, a CONTROL peer. */
+void	relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
 /* attach: p is a data connection now (0), or -PROTO_E_BAD_TOKEN. */
 int	relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,

@@ -166,8 +166,8 @@ relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 	    "data connection closed before both sides attached");
 }
 
-void
-relay__ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
+static void
+ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
     const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
@@ -256,8 +256,8 @@ ctl_transfer_for(struct relay_ctl *ctl, struct relay_peer *p, uint64_t id,
 	return t;
 }
 
-void
-relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
+static void
+ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
     const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
@@ -296,44 +296,47 @@ relay__ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
 	    t->id, p->name);
 }
 
-void
-relay__ctl_decline(struct relay_ctl *ctl, struct relay_peer *p,
-    const struct proto_msg *m)
+/*
+ * decline (by the receiver, before accepting) or cancel (by either side,
+ * at any time): the other side hears it and the transfer ends.
+ */
+static void
+ctl_stop(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
 {
 	struct relay_transfer	*t;
-	struct proto_msg	 d;
+	struct proto_msg	 o;
+	int			 decline = m->type == PROTO_MSG_DECLINE;
+	int			 by_sender;
 
-	if ((t = ctl_transfer_for(ctl, p, m->transfer, 1, "decline")) == NULL)
+	if ((t = ctl_transfer_for(ctl, p, m->transfer, decline,
+	    decline ? "decline" : "cancel")) == NULL)
 		return;
-	if (t->state != RELAY_XFER_OFFERED) {
+	if (decline && t->state != RELAY_XFER_OFFERED) {
 		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
 		    "transfer %" PRIu64 " was already accepted; cancel it instead",
 		    t->id);
 		return;
 	}
-	proto_msg_init(&d, PROTO_MSG_DECLINE);
-	d.transfer = t->id;
-	memcpy(d.reason, m->reason, sizeof d.reason);
-	relay__ctl_send(ctl, t->peer[RELAY_SIDE_SEND], &d);
-	relay__ctl_end(ctl, t, "declined");
+	by_sender = p == t->peer[RELAY_SIDE_SEND];
+	proto_msg_init(&o, m->type);
+	o.transfer = t->id;
+	memcpy(o.reason, m->reason, sizeof o.reason);
+	relay__ctl_send(ctl, t->peer[by_sender ? RELAY_SIDE_RECEIVE :
+	    RELAY_SIDE_SEND], &o);
+	relay__ctl_end(ctl, t, decline ? "declined" : by_sender ?
+	    "cancelled by sender" : "cancelled by receiver");
 }
 
 void
-relay__ctl_cancel(struct relay_ctl *ctl, struct relay_peer *p,
+relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
     const struct proto_msg *m)
 {
-	struct relay_transfer	*t;
-	struct proto_msg	 c;
-
-	if ((t = ctl_transfer_for(ctl, p, m->transfer, 0, "cancel")) == NULL)
-		return;
-	proto_msg_init(&c, PROTO_MSG_CANCEL);
-	c.transfer = t->id;
-	memcpy(c.reason, m->reason, sizeof c.reason);
-	relay__ctl_send(ctl, t->peer[RELAY_SIDE_SEND] == p ?
-	    t->peer[RELAY_SIDE_RECEIVE] : t->peer[RELAY_SIDE_SEND], &c);
-	relay__ctl_end(ctl, t, p == t->peer[RELAY_SIDE_SEND] ?
-	    "cancelled by sender" : "cancelled by receiver");
+	if (m->type == PROTO_MSG_OFFER)
+		ctl_offer(ctl, p, m);
+	else if (m->type == PROTO_MSG_ACCEPT)
+		ctl_accept(ctl, p, m);
+	else
+		ctl_stop(ctl, p, m);
 }
 
 /* attach{token} as the first message: this connection is a data connection. */

@@ -252,16 +252,12 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 			    ctl->cfg.burst);
 			break;
 		}
-		relay__ctl_offer(ctl, p, m);
+		relay__ctl_route(ctl, p, m);
 		break;
 	case PROTO_MSG_ACCEPT:
-		relay__ctl_accept(ctl, p, m);
-		break;
 	case PROTO_MSG_DECLINE:
-		relay__ctl_decline(ctl, p, m);
-		break;
 	case PROTO_MSG_CANCEL:
-		relay__ctl_cancel(ctl, p, m);
+		relay__ctl_route(ctl, p, m);
 		break;
 	case PROTO_MSG_PING:
 		proto_msg_init(&pong, PROTO_MSG_PONG);

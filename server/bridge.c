@@ -85,20 +85,11 @@ static int
 bridge_write(struct relay_conn *src, struct relay_conn *dst,
     struct relay_chunk *ch)
 {
-	uv_buf_t	b;
-	int		e;
+	int	e;
 
 	ch->bridged = 1;
-	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
-	if ((e = uv_write(&ch->req, (uv_stream_t *)&dst->tcp, &b, 1,
-	    relay__conn_written_cb)) != 0) {
-		relay_chunk_put(&src->relay->chunks, ch);
-		dst->err = e;
-		relay__conn_close(dst);
+	if ((e = relay__conn_write(dst, ch)) != 0)
 		return e;
-	}
-	dst->nwrites++;
-	dst->inflight++;
 	if (bridge_over_high(dst)) {
 		relay__conn_read_stop(src);
 		src->flags |= RELAY_CONN_PAUSED;

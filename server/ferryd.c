@@ -77,6 +77,29 @@ parse_num(const char *s, unsigned long long lo, unsigned long long hi,
 	return 0;
 }
 
+/* --NAME's number in [lo, hi]; else a line for people and -1. */
+static int
+opt_num(const char *name, const char *arg, unsigned long long lo,
+    unsigned long long hi, unsigned long long *out)
+{
+	if (parse_num(arg, lo, hi, out) == 0)
+		return 0;
+	fprintf(stderr, "ferryd: --%s wants a number from %llu to %llu, not "
+	    "\"%s\"\n", name, lo, hi, arg);
+	return -1;
+}
+
+/* --NAME's milliseconds, 1 to a day; else a line for people and -1. */
+static int
+opt_ms(const char *name, const char *arg, unsigned long long *out)
+{
+	if (parse_num(arg, 1, 86400000, out) == 0)
+		return 0;
+	fprintf(stderr, "ferryd: --%s wants milliseconds from 1 to 86400000, "
+	    "not \"%s\"\n", name, arg);
+	return -1;
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -154,8 +177,10 @@ main(int argc, char **argv)
 	struct relay_config	 cfg;
 	struct ferryd		 d;
 	uv_loop_t		 loop;
+	/* The values of OPT_HELLO ... OPT_LINGER, in that order. */
+	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.offer_ms,
+	    &cfg.token_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
 	unsigned long long	 v;
-	uint64_t		*ms;
 	char			 err[512];
 	int			 c, level, e, idx = 0;
 
@@ -163,17 +188,13 @@ main(int argc, char **argv)
 	env_config(&cfg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:hV", opts, &idx)) != -1) {
-		ms = NULL;
 		switch (c) {
 		case 'l':
 			cfg.listen = optarg;
 			break;
 		case OPT_MAX_CLIENTS:
-			if (parse_num(optarg, 1, 1000000, &v) != 0) {
-				fprintf(stderr, "ferryd: --max-clients wants a "
-				    "number from 1 to 1000000, not \"%s\"\n", optarg);
+			if (opt_num(opts[idx].name, optarg, 1, 1000000, &v) != 0)
 				return 2;
-			}
 			cfg.max_clients = (unsigned)v;
 			break;
 		case OPT_LOG_LEVEL:
@@ -185,36 +206,24 @@ main(int argc, char **argv)
 			relay_log_set_level((enum relay_log_level)level);
 			break;
 		case OPT_HELLO:
-			ms = &cfg.hello_ms;
-			break;
 		case OPT_OFFER:
-			ms = &cfg.offer_ms;
-			break;
 		case OPT_TOKEN:
-			ms = &cfg.token_ms;
-			break;
 		case OPT_PING:
-			ms = &cfg.ping_ms;
-			break;
 		case OPT_IDLE:
-			ms = &cfg.idle_ms;
-			break;
 		case OPT_LINGER:
-			ms = &cfg.linger_ms;
+			if (opt_ms(opts[idx].name, optarg, &v) != 0)
+				return 2;
+			*ms[c - OPT_HELLO] = v;
 			break;
 		case OPT_RATE:
-		case OPT_BURST:
-			if (parse_num(optarg, c == OPT_RATE ? 0 : 1, 1000000,
-			    &v) != 0) {
-				fprintf(stderr, "ferryd: --%s wants a number from "
-				    "%d to 1000000, not \"%s\"\n", opts[idx].name,
-				    c == OPT_RATE ? 0 : 1, optarg);
+			if (opt_num(opts[idx].name, optarg, 0, 1000000, &v) != 0)
 				return 2;
-			}
-			if (c == OPT_RATE)
-				cfg.rate = (unsigned)v;
-			else
-				cfg.burst = (unsigned)v;
+			cfg.rate = (unsigned)v;
+			break;
+		case OPT_BURST:
+			if (opt_num(opts[idx].name, optarg, 1, 1000000, &v) != 0)
+				return 2;
+			cfg.burst = (unsigned)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -231,16 +240,6 @@ main(int argc, char **argv)
 			fprintf(stderr, "ferryd: unknown option \"%s\" (try "
 			    "--help)\n", argv[optind - 1]);
 			return 2;
-		}
-		if (ms != NULL) {
-			if (parse_num(optarg, 1, 86400000, &v) != 0) {
-				/* argv[optind - 1] is the value when it came apart. */
-				fprintf(stderr, "ferryd: --%s wants milliseconds "
-				    "from 1 to 86400000, not \"%s\"\n",
-				    opts[idx].name, optarg);
-				return 2;
-			}
-			*ms = v;
 		}
 	}
 	if (optind < argc) {

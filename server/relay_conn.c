@@ -17,6 +17,7 @@
 
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
+static void	conn_written_cb(uv_write_t *, int);
 
 void
 relay__conn_read(struct relay_conn *c, uv_alloc_cb alloc_cb, uv_read_cb read_cb)
@@ -219,19 +220,31 @@ relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t l
 	}
 	memcpy(ch->data, frame + done, len - done);
 	ch->len = len - done;
-	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
-	if ((n = uv_write(&ch->req, (uv_stream_t *)&c->tcp, &b, 1,
-	    relay__conn_written_cb)) != 0) {
-		relay_chunk_put(&c->relay->chunks, ch);
-		c->err = n;
-		relay__conn_close(c);
-		return;
-	}
-	c->nwrites++;
+	(void)relay__conn_write(c, ch);
 }
 
-void
-relay__conn_written_cb(uv_write_t *req, int status)
+int
+relay__conn_write(struct relay_conn *c, struct relay_chunk *ch)
+{
+	uv_buf_t	b;
+	int		e;
+
+	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
+	if ((e = uv_write(&ch->req, (uv_stream_t *)&c->tcp, &b, 1,
+	    conn_written_cb)) != 0) {
+		relay_chunk_put(&c->relay->chunks, ch);
+		c->err = e;
+		relay__conn_close(c);
+		return e;
+	}
+	c->nwrites++;
+	if (ch->bridged)
+		c->inflight++;
+	return 0;
+}
+
+static void
+conn_written_cb(uv_write_t *req, int status)
 {
 	struct relay_chunk	*ch = (struct relay_chunk *)(void *)req;
 	struct relay_conn	*c = req->handle->data;

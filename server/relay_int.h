@@ -133,8 +133,12 @@ void	relay__conn_read_stop(struct relay_conn *c);
  * side is too (or on an error).
  */
 void	relay__conn_shutdown_cb(uv_shutdown_t *req, int status);
-/* The write callback of every chunk written to a connection. */
-void	relay__conn_written_cb(uv_write_t *req, int status);
+/*
+ * Queues ch on c's socket; ch belongs to the request until its callback
+ * gives it back (and tells the bridge, if any). On failure ch is put back
+ * and c closed: the error is returned.
+ */
+int	relay__conn_write(struct relay_conn *c, struct relay_chunk *ch);
 /* One of c's handles finished closing; frees c after the last. */
 void	relay__conn_handle_closed(struct relay_conn *c);
 /* The relay_ops the control logic answers through. */

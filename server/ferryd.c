@@ -155,8 +155,8 @@ int
 main(int argc, char **argv)
 {
 	enum {
-		OPT_MAX_CLIENTS = 256, OPT_LOG_LEVEL, OPT_HELLO, OPT_OFFER,
-		OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER, OPT_RATE, OPT_BURST,
+		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
+		OPT_HELLO, OPT_OFFER, OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
@@ -177,7 +177,9 @@ main(int argc, char **argv)
 	struct relay_config	 cfg;
 	struct ferryd		 d;
 	uv_loop_t		 loop;
-	/* The values of OPT_HELLO ... OPT_LINGER, in that order. */
+	/* The values of OPT_MAX_CLIENTS ... OPT_BURST, and of OPT_HELLO ... */
+	unsigned		*num[] = { &cfg.max_clients, &cfg.rate,
+	    &cfg.burst };
 	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.offer_ms,
 	    &cfg.token_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
 	unsigned long long	 v;
@@ -193,9 +195,13 @@ main(int argc, char **argv)
 			cfg.listen = optarg;
 			break;
 		case OPT_MAX_CLIENTS:
-			if (opt_num(opts[idx].name, optarg, 1, 1000000, &v) != 0)
+		case OPT_RATE:
+		case OPT_BURST:
+			/* --rate-limit 0 turns the bucket off; the others need 1. */
+			if (opt_num(opts[idx].name, optarg, c == OPT_RATE ? 0 : 1,
+			    1000000, &v) != 0)
 				return 2;
-			cfg.max_clients = (unsigned)v;
+			*num[c - OPT_MAX_CLIENTS] = (unsigned)v;
 			break;
 		case OPT_LOG_LEVEL:
 			if ((level = relay_log_parse_level(optarg)) < 0) {
@@ -214,16 +220,6 @@ main(int argc, char **argv)
 			if (opt_ms(opts[idx].name, optarg, &v) != 0)
 				return 2;
 			*ms[c - OPT_HELLO] = v;
-			break;
-		case OPT_RATE:
-			if (opt_num(opts[idx].name, optarg, 0, 1000000, &v) != 0)
-				return 2;
-			cfg.rate = (unsigned)v;
-			break;
-		case OPT_BURST:
-			if (opt_num(opts[idx].name, optarg, 1, 1000000, &v) != 0)
-				return 2;
-			cfg.burst = (unsigned)v;
 			break;
 		case 'h':
 			usage(stdout);

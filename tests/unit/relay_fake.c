@@ -93,12 +93,17 @@ struct rfake_harness *
 rfake_new(size_t n, const struct relay_config *cfg, uint64_t now)
 {
 	struct rfake_harness	*h = calloc(1, sizeof *h);
+	struct relay_config	 def;
 
 	/* Both owned by the test until rfake_free(). */
 	assert_non_null(h);
 	h->f = calloc(n, sizeof *h->f);
 	assert_non_null(h->f);
 	h->nf = n;
+	if (cfg == NULL) {
+		relay_config_default(&def);
+		cfg = &def;
+	}
 	assert_int_equal(relay_ctl_init(&h->ctl, cfg, &fake_ops, h), 0);
 	h->now = now;
 	return h;
@@ -117,6 +122,13 @@ rfake_free(struct rfake_harness *h)
 	}
 	free(h->f);
 	free(h);
+}
+
+int
+rfake_teardown(void **state)
+{
+	rfake_free(*state);
+	return 0;
 }
 
 struct rfake *
@@ -183,6 +195,26 @@ rfake_heard_error(struct rfake_harness *h, int i, const char *code)
 	struct proto_msg	*m = rfake_heard(h, i, PROTO_MSG_ERROR);
 
 	assert_string_equal(m->code, code);
+	return m;
+}
+
+struct proto_msg *
+rfake_heard_on(struct rfake_harness *h, int i, enum proto_msg_type t,
+    uint64_t id)
+{
+	struct proto_msg	*m = rfake_heard(h, i, t);
+
+	assert_int_equal(m->transfer, id);
+	return m;
+}
+
+struct proto_msg *
+rfake_heard_error_on(struct rfake_harness *h, int i, const char *code,
+    uint64_t id)
+{
+	struct proto_msg	*m = rfake_heard_error(h, i, code);
+
+	assert_int_equal(m->transfer, id);
 	return m;
 }
 

@@ -39,10 +39,15 @@ struct rfake_harness {
 	uint64_t		 now;		/* the clock every call gives */
 };
 
-/* A relay_ctl on cfg with n fake connections and the clock at now. */
+/*
+ * A relay_ctl on cfg (NULL: relay_config_default()) with n fake
+ * connections and the clock at now.
+ */
 struct rfake_harness *rfake_new(size_t n, const struct relay_config *cfg,
 	    uint64_t now);
 void	rfake_free(struct rfake_harness *h);
+/* A cmocka teardown: rfake_free(*state). */
+int	rfake_teardown(void **state);
 
 /*
  * Connection i arrives, from 10.0.x.y:(5000+i), and records; a slot used
@@ -59,6 +64,11 @@ struct proto_msg *rfake_heard(struct rfake_harness *h, int i,
 /* The next message is error{code}. */
 struct proto_msg *rfake_heard_error(struct rfake_harness *h, int i,
 	    const char *code);
+/* ... and about transfer id. */
+struct proto_msg *rfake_heard_on(struct rfake_harness *h, int i,
+	    enum proto_msg_type t, uint64_t id);
+struct proto_msg *rfake_heard_error_on(struct rfake_harness *h, int i,
+	    const char *code, uint64_t id);
 /* Connection i heard nothing more. */
 void	rfake_silent(struct rfake_harness *h, int i);
 /* Connection i arrives, says hello as name and hears welcome. */

@@ -31,13 +31,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	rfake_free(*state);
-	return 0;
-}
-
 /* Two joined peers (0 alice, 1 bob) whose joins were pushed and heard. */
 static void
 two(struct rfake_harness *h)
@@ -63,8 +56,7 @@ offer(struct rfake_harness *h)
 	assert_int_equal(m->ref, 9);
 	assert_string_equal(m->peer.name, "bob");
 	id = m->transfer;
-	m = rfake_heard(h, 1, PROTO_MSG_INCOMING);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 1, PROTO_MSG_INCOMING, id);
 	assert_string_equal(m->peer.name, "alice");
 	assert_int_equal(m->peer.id, h->f[0].p.id);
 	assert_int_equal(m->nfiles, 2);
@@ -82,12 +74,10 @@ accepted(struct rfake_harness *h, char tok[2][PROTO_TOKEN_LEN + 1])
 
 	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	m = rfake_heard(h, 0, PROTO_MSG_READY);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 0, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_SEND);
 	memcpy(tok[0], m->token, sizeof tok[0]);
-	m = rfake_heard(h, 1, PROTO_MSG_READY);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 1, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_RECEIVE);
 	memcpy(tok[1], m->token, sizeof tok[1]);
 	assert_string_not_equal(tok[0], tok[1]);
@@ -400,7 +390,6 @@ static void
 test_only_receiver_accepts(void **state)
 {
 	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
 	uint64_t		 id;
 
 	two(h);
@@ -411,8 +400,7 @@ test_only_receiver_accepts(void **state)
 	id = offer(h);
 	rfake_sayf(h, 2, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	m = rfake_heard_error(h, 2, "forbidden");
-	assert_int_equal(m->transfer, id);
+	rfake_heard_error_on(h, 2, "forbidden", id);
 	rfake_sayf(h, 0, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
 	rfake_heard_error(h, 0, "forbidden");
@@ -420,8 +408,7 @@ test_only_receiver_accepts(void **state)
 	    (unsigned long long)id);
 	rfake_heard_error(h, 2, "forbidden");
 	rfake_say(h, 1, "{\"type\":\"accept\",\"transfer\":999}");
-	m = rfake_heard_error(h, 1, "no_such_transfer");
-	assert_int_equal(m->transfer, 999);
+	rfake_heard_error_on(h, 1, "no_such_transfer", 999);
 	rfake_silent(h, 0);
 	assert_int_equal(h->f[2].closed, 0);
 
@@ -431,8 +418,7 @@ test_only_receiver_accepts(void **state)
 	rfake_heard(h, 1, PROTO_MSG_READY);
 	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	m = rfake_heard_error(h, 1, "bad_state");
-	assert_int_equal(m->transfer, id);
+	rfake_heard_error_on(h, 1, "bad_state", id);
 	assert_int_equal(h->f[1].closed, 0);
 	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,\"reason\":\"x\"}",
 	    (unsigned long long)id);
@@ -450,8 +436,7 @@ test_decline_forwarded(void **state)
 	id = offer(h);
 	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
 	    "\"reason\":\"no_space: 3 bytes free\"}", (unsigned long long)id);
-	m = rfake_heard(h, 0, PROTO_MSG_DECLINE);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 0, PROTO_MSG_DECLINE, id);
 	assert_string_equal(m->reason, "no_space: 3 bytes free");
 	rfake_silent(h, 1);
 	assert_int_equal(h->ctl.xfers.count, 0);
@@ -474,8 +459,7 @@ test_cancel_forwarded_both_ways(void **state)
 	id = offer(h);
 	rfake_sayf(h, 0, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"oops\"}",
 	    (unsigned long long)id);
-	m = rfake_heard(h, 1, PROTO_MSG_CANCEL);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 1, PROTO_MSG_CANCEL, id);
 	assert_string_equal(m->reason, "oops");
 	rfake_silent(h, 0);
 
@@ -498,7 +482,6 @@ static void
 test_attach_pairs_and_bridges(void **state)
 {
 	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 	size_t			 i;
@@ -512,10 +495,8 @@ test_attach_pairs_and_bridges(void **state)
 	assert_int_equal(h->f[3].p.state, RELAY_PEER_DATA);
 	assert_int_equal(h->nbridged, 0);
 	attach(h, 2, tok[0]);
-	m = rfake_heard(h, 2, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id);
-	m = rfake_heard(h, 3, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id);
+	rfake_heard_on(h, 2, PROTO_MSG_ATTACHED, id);
+	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id);
 	assert_int_equal(h->nbridged, 1);
 	assert_int_equal(h->bridged, id);
 	/* Data peers are not peers: the list and the pushes leave them out. */
@@ -546,7 +527,6 @@ static void
 test_tokens_do_not_cross_transfers(void **state)
 {
 	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
 	char			 t1[2][PROTO_TOKEN_LEN + 1], t2[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id1, id2;
 
@@ -560,10 +540,8 @@ test_tokens_do_not_cross_transfers(void **state)
 	attach(h, 4, t2[0]);
 	assert_int_equal(h->nbridged, 1);
 	assert_int_equal(h->bridged, id2);
-	m = rfake_heard(h, 4, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id2);
-	m = rfake_heard(h, 3, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id2);
+	rfake_heard_on(h, 4, PROTO_MSG_ATTACHED, id2);
+	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id2);
 	rfake_silent(h, 2);
 	attach(h, 5, t1[1]);
 	assert_int_equal(h->bridged, id1);
@@ -575,7 +553,6 @@ static void
 test_data_lost_before_pairing(void **state)
 {
 	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
@@ -583,8 +560,7 @@ test_data_lost_before_pairing(void **state)
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	m = rfake_heard_error(h, 1, "peer_gone");
-	assert_int_equal(m->transfer, id);
+	rfake_heard_error_on(h, 1, "peer_gone", id);
 	rfake_silent(h, 0);
 	attach(h, 3, tok[1]);
 	rfake_heard_error(h, 3, "bad_token");
@@ -602,8 +578,7 @@ test_peer_gone_when_sender_leaves(void **state)
 	two(h);
 	id = offer(h);
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
-	m = rfake_heard_error(h, 1, "peer_gone");
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_error_on(h, 1, "peer_gone", id);
 	assert_string_equal(m->message, "alice disconnected");
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[1].closed, 0);
@@ -624,8 +599,7 @@ test_peer_gone_when_receiver_leaves_mid_bridge(void **state)
 	rfake_heard(h, 2, PROTO_MSG_ATTACHED);
 	rfake_heard(h, 3, PROTO_MSG_ATTACHED);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
-	m = rfake_heard_error(h, 0, "peer_gone");
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_error_on(h, 0, "peer_gone", id);
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_NOW);
 	/* Their close callbacks come later and change nothing. */
@@ -691,7 +665,6 @@ static void
 test_offer_expires(void **state)
 {
 	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
 	uint64_t		 id;
 
 	two(h);
@@ -700,10 +673,8 @@ test_offer_expires(void **state)
 	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms - 1);
 	rfake_silent(h, 0);
 	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms);
-	m = rfake_heard_error(h, 0, "timeout");
-	assert_int_equal(m->transfer, id);
-	m = rfake_heard_error(h, 1, "timeout");
-	assert_int_equal(m->transfer, id);
+	rfake_heard_error_on(h, 0, "timeout", id);
+	rfake_heard_error_on(h, 1, "timeout", id);
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[0].closed, 0);
 }
@@ -712,7 +683,6 @@ static void
 test_tokens_expire(void **state)
 {
 	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
@@ -721,8 +691,7 @@ test_tokens_expire(void **state)
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
 	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.token_ms);
-	m = rfake_heard_error(h, 0, "timeout");
-	assert_int_equal(m->transfer, id);
+	rfake_heard_error_on(h, 0, "timeout", id);
 	rfake_heard_error(h, 1, "timeout");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	attach(h, 3, tok[1]);
@@ -808,7 +777,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, rfake_teardown)
 		T(test_hello_welcome_and_joins),
 		T(test_joins_in_one_iteration_are_batched),
 		T(test_leave_is_pushed),

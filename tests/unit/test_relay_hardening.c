@@ -21,22 +21,11 @@
 
 #define NFAKES	8
 
+/* The relay's defaults: 20 requests a second, 50 at once. */
 static int
 setup(void **state)
 {
-	struct relay_config	cfg;
-
-	relay_config_default(&cfg);
-	assert_int_equal(cfg.rate, 20);
-	assert_int_equal(cfg.burst, 50);
-	*state = rfake_new(NFAKES, &cfg, 5000);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	rfake_free(*state);
+	*state = rfake_new(NFAKES, NULL, 5000);
 	return 0;
 }
 
@@ -157,6 +146,15 @@ bridged(struct rfake_harness *h, uint64_t sent, uint64_t back)
 	return id;
 }
 
+/* ... and both data connections closed, the control ones still open. */
+static void
+bridge_ended(struct rfake_harness *h, uint64_t sent, uint64_t back)
+{
+	bridged(h, sent, back);
+	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
+	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+}
+
 static void
 test_peer_gone_after_data_first(void **state)
 {
@@ -185,9 +183,7 @@ test_no_peer_gone_after_a_receipt(void **state)
 {
 	struct rfake_harness	*h = *state;
 
-	bridged(h, 100, 300);		/* bob answered: a receipt went by */
-	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+	bridge_ended(h, 100, 300);	/* bob answered: a receipt went by */
 	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
@@ -198,9 +194,7 @@ test_tail_expires(void **state)
 {
 	struct rfake_harness	*h = *state;
 
-	bridged(h, 100, 0);
-	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+	bridge_ended(h, 100, 0);
 	assert_false(TAILQ_EMPTY(&h->ctl.tails));
 	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.tail_ms - 1);
 	assert_false(TAILQ_EMPTY(&h->ctl.tails));
@@ -218,23 +212,23 @@ test_tail_freed_with_ctl(void **state)
 	struct rfake_harness	*h = *state;
 
 	/* teardown frees the relay with a tail still held (LSan, valgrind). */
-	bridged(h, 100, 0);
-	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+	bridge_ended(h, 100, 0);
 	assert_false(TAILQ_EMPTY(&h->ctl.tails));
 }
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, rfake_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bucket_burst_then_rate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bucket_offers_by_ref, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bucket_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peer_gone_after_data_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_peer_gone_after_a_receipt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_expires, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_freed_with_ctl, setup, teardown),
+		T(test_bucket_burst_then_rate),
+		T(test_bucket_offers_by_ref),
+		T(test_bucket_off),
+		T(test_peer_gone_after_data_first),
+		T(test_no_peer_gone_after_a_receipt),
+		T(test_tail_expires),
+		T(test_tail_freed_with_ctl),
 	};
 
 	relay_log_set_level(RELAY_LOG_ERROR);

@@ -120,7 +120,7 @@ struct relay_conn {
  * EMFILE pauses accepting for RELAY_ACCEPT_PAUSE_MS on r->pause.
  */
 void	relay__conn_connection_cb(uv_stream_t *server, int status);
-/* uv_close() it (idempotent); a paired connection's partner hears through its hooks. */
+/* uv_close() it (idempotent); a paired one tells its bridge first. */
 void	relay__conn_close(struct relay_conn *c);
 /* Closes connections whose linger ran out. */
 void	relay__conn_tick(struct relay *r, uint64_t now);
@@ -146,7 +146,7 @@ void	relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
 	    size_t len);
 void	relay__conn_close_peer(void *arg, struct relay_peer *p, int how);
 
-/* bridge.c: both data connections of t attached: pair them (relay_ops.bridge). */
+/* bridge.c: both data connections of t attached: pair them (ops.bridge). */
 void	relay__bridge_start(void *arg, struct relay_transfer *t);
 
 #endif /* FERRY_RELAY_INT_H */

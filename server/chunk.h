@@ -17,7 +17,7 @@
  * runs; then back through relay_chunk_put() (recycled or freed).
  */
 struct relay_chunk {
-	uv_write_t		 req;		/* first: the callback gets the chunk */
+	uv_write_t		 req;		/* first: the request is the chunk */
 	struct relay_chunk	*next;		/* freelist */
 	size_t			 cap;		/* bytes allocated in data */
 	size_t			 len;		/* bytes used */
@@ -26,14 +26,14 @@ struct relay_chunk {
 };
 
 struct relay_chunks {
-	struct relay_chunk	*free;		/* owned: chunks kept for reuse */
+	struct relay_chunk	*free;		/* owned: kept for reuse */
 	unsigned		 nfree;
-	size_t			 size;		/* only chunks of this cap are kept */
-	int			 closed;	/* relay_chunks_close(): keep none */
+	size_t			 size;		/* kept: chunks of this cap */
+	int			 closed;	/* keep none (closed) */
 };
 
 void	relay_chunks_init(struct relay_chunks *pool, size_t size);
-/* A chunk of cap bytes, recycled when cap is the pool's size; NULL: no memory. */
+/* A chunk of cap bytes (recycled if cap is the pool's size); NULL: no memory. */
 struct relay_chunk *relay_chunk_new(struct relay_chunks *pool, size_t cap);
 /* Gives ch back: kept for reuse, or freed. */
 void	relay_chunk_put(struct relay_chunks *pool, struct relay_chunk *ch);

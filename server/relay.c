@@ -258,7 +258,7 @@ relay_free(struct relay *r)
 		/* Early exit (a failed listen) or a loop stopped by force. */
 		r->flags |= RELAY_STOPPING;
 		relay_chunks_close(&r->chunks);
-		/* Closing only marks: every c stays on the list until its callback. */
+		/* Closing marks: each c stays listed until its callback. */
 		TAILQ_FOREACH(c, &r->conns, link)
 			relay__conn_close(c);
 		close_handles(r);

@@ -15,7 +15,7 @@
 
 struct relay;
 
-/* FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE (read by ferryd.c) must be in these. */
+/* ferryd.c takes FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE in these. */
 #define RELAY_CHUNK_MIN		(16 * 1024)
 #define RELAY_CHUNK_MAX		(4 * 1024 * 1024)
 #define RELAY_PIPE_KNOB_MIN	4096
@@ -28,19 +28,19 @@ struct relay;
 struct relay_config {
 	const char	*listen;	/* "HOST:PORT", "[v6]:PORT"; port 0 picks one */
 	unsigned	 max_clients;	/* peers that said hello; more get busy */
-	unsigned	 max_transfers;	/* open transfers per peer; more get rate_limited */
+	unsigned	 max_transfers;	/* open transfers a peer; more: rate_limited */
 	uint64_t	 hello_ms;	/* first-message deadline */
 	uint64_t	 offer_ms;	/* offer answer deadline */
 	uint64_t	 token_ms;	/* token lifetime after ready */
 	uint64_t	 ping_ms;	/* control silence before a ping */
 	uint64_t	 idle_ms;	/* control silence before closing */
 	uint64_t	 linger_ms;	/* after a closing error: wait for the client to go */
-	uint64_t	 tail_ms;	/* a bridge that ended with nothing back waits this long for peer_gone */
+	uint64_t	 tail_ms;	/* ended with nothing back: peer_gone for so long */
 	unsigned	 rate;		/* peers/offer requests a second per client; 0: no limit */
 	unsigned	 burst;		/* ... of which this many at once */
-	int		 splice;	/* bridge by splice(2) where there is one (FERRY_RELAY_SPLICE) */
-	size_t		 chunk_size;	/* copy path read size (FERRY_RELAY_CHUNK) */
-	size_t		 pipe_size;	/* splice path pipe size (FERRY_RELAY_PIPE) */
+	int		 splice;	/* bridge by splice(2) (FERRY_RELAY_SPLICE) */
+	size_t		 chunk_size;	/* copy path read (FERRY_RELAY_CHUNK) */
+	size_t		 pipe_size;	/* splice path pipe (FERRY_RELAY_PIPE) */
 };
 
 /*

@@ -79,7 +79,7 @@ conn_free(struct relay_conn *c)
 		    c->err != 0 && c->err != UV_EOF ? ": " : "",
 		    c->err != 0 && c->err != UV_EOF ? uv_strerror(c->err) : "");
 	}
-	/* Only now does the control logic hear of it: nothing refers to c afterwards. */
+	/* Only now does the control logic hear of it: nothing refers to c after. */
 	relay_ctl_lost(&r->ctl, &c->peer, uv_now(r->loop));
 	proto_decoder_free(&c->dec);
 	if (c->pending != NULL)
@@ -183,7 +183,8 @@ relay__conn_close_peer(void *arg, struct relay_peer *p, int how)
  * (the common case: no allocation), the unsent tail copied into a chunk.
  */
 void
-relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
+relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
+    size_t len)
 {
 	struct relay_conn	*c = p->owner;
 	struct relay_chunk	*ch;
@@ -420,7 +421,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 static void	pause_accept(struct relay *);
 
-/* Accepts one connection from the listener (the connection callback said so). */
+/* Accepts one connection from the listener (its callback said so). */
 static void
 conn_accept(struct relay *r)
 {
@@ -442,7 +443,7 @@ conn_accept(struct relay *r)
 	c->tcp.data = c;
 	c->relay = r;
 	c->peer.owner = c;
-	c->peer.state = RELAY_PEER_GONE;	/* until the control logic knows it */
+	c->peer.state = RELAY_PEER_GONE;	/* until relay_ctl_accept() */
 	proto_decoder_init(&c->dec);
 	TAILQ_INSERT_TAIL(&r->conns, c, link);
 	r->nconns++;

@@ -48,7 +48,8 @@ struct relay_peer {
 	struct relay_peer	*name_next;
 	/* On a list or not: tqe_prev is NULL when off reg and join. */
 	TAILQ_ENTRY(relay_peer)	 reg;		/* registry: every peer, in id order */
-	TAILQ_ENTRY(relay_peer)	 link;		/* ctl: fresh (NEW, by since) or live (CONTROL, by rx) */
+	/* ctl: fresh (NEW, by since) or live (CONTROL, by rx). */
+	TAILQ_ENTRY(relay_peer)	 link;
 	TAILQ_ENTRY(relay_peer)	 join;		/* ctl: registered but not yet announced */
 	void			*owner;		/* the connection holding it; opaque here */
 };

@@ -135,7 +135,7 @@ relay__ctl_tails_expire(struct relay_ctl *ctl, int all)
 	}
 }
 
-/* A data connection closed: the end of a bridge, or of a pairing that never was. */
+/* A data connection closed: a bridge ends, or a pairing that never was. */
 void
 relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 {

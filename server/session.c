@@ -114,7 +114,8 @@ relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p, uint64_t now)
 
 /* attach{token} as the first message: a data connection, or a failure. */
 static void
-ctl_attach(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
 {
 	if (relay__ctl_attach(ctl, p, m) != 0)
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_TOKEN,

@@ -9,6 +9,9 @@
  * unwritten (backpressure), so memory stays flat whatever the size; an EOF
  * is passed on as a shutdown after what was queued, and a connection closes
  * once both directions end. Nothing on this path allocates or logs per chunk.
+ * From the pairing on the bridge owns both connections' reads (its own
+ * libuv callbacks) and hears of their writes and closing by the hooks it
+ * sets in them (relay_int.h).
  */
 #ifdef __linux__
 #define _GNU_SOURCE
@@ -19,52 +22,47 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "relay_conn.h"
+#include "relay_int.h"
 
-struct relay_chunk *
-relay_chunk_new(struct relay *r, size_t cap)
+#define PIPE_SIZE_MIN	65536		/* smaller pipes (quota): copy instead */
+
+/*
+ * The zero-copy bridge (Linux): bytes go from one socket into a pipe and
+ * from the pipe to the other socket with splice(2), so they never enter
+ * the relay's memory. Readiness comes from a uv_poll_t on a dup of the
+ * socket, since libuv's own handle already watches the socket's number.
+ * Owned by the data connection it reads from; freed in its close callback.
+ */
+struct relay_splice {
+	uv_poll_t		 poll;
+	struct relay_conn	*conn;
+	int			 fd;		/* the socket (libuv's) */
+	int			 dupfd;		/* what poll watches; closed after it */
+	int			 pipe[2];	/* read from this side, not yet written on */
+	size_t			 cap;		/* the pipe's size */
+	size_t			 inpipe;	/* bytes in it */
+	int			 events;	/* UV_READABLE | UV_WRITABLE watched */
+	int			 blocked;	/* the pipe waits for the partner to be writable */
+};
+
+static int	bridge_forward(struct relay_conn *, const uint8_t *, size_t);
+static void	bridge_written(struct relay_conn *, int);
+static void	bridge_closing(struct relay_conn *);
+static void	bridge_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
+static void	bridge_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
+static void	bridge_check(struct relay_conn *);
+
+static const struct relay__bridge_hooks bridge_hooks = {
+	bridge_forward,
+	bridge_written,
+	bridge_closing,
+};
+
+/* The copy path reads with the bridge's callbacks: chunks, not rbuf. */
+static void
+bridge_read_start(struct relay_conn *c)
 {
-	struct relay_chunk	*ch;
-
-	if (cap == r->chunk_size && r->free_chunks != NULL) {
-		ch = r->free_chunks;
-		r->free_chunks = ch->next;
-		r->nfree--;
-	} else {
-		/* Owned by whoever takes it; back through relay_chunk_put(). */
-		if ((ch = malloc(sizeof *ch + cap)) == NULL)
-			return NULL;
-		ch->cap = cap;
-	}
-	ch->next = NULL;
-	ch->len = 0;
-	ch->bridged = 0;
-	return ch;
-}
-
-void
-relay_chunk_put(struct relay *r, struct relay_chunk *ch)
-{
-	if (ch->cap == r->chunk_size && r->nfree < RELAY_FREE_CHUNKS &&
-	    !(r->flags & RELAY_STOPPING)) {
-		ch->next = r->free_chunks;
-		r->free_chunks = ch;
-		r->nfree++;
-		return;
-	}
-	free(ch);
-}
-
-void
-relay_chunk_free_all(struct relay *r)
-{
-	struct relay_chunk	*ch;
-
-	while ((ch = r->free_chunks) != NULL) {
-		r->free_chunks = ch->next;
-		free(ch);
-	}
-	r->nfree = 0;
+	relay__conn_read(c, bridge_alloc_cb, bridge_read_cb);
 }
 
 /* Too much queued for dst: stop reading its partner. */
@@ -87,28 +85,17 @@ static int
 bridge_write(struct relay_conn *src, struct relay_conn *dst,
     struct relay_chunk *ch)
 {
-	uv_buf_t	b;
-	int		e;
+	int	e;
 
 	ch->bridged = 1;
-	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
-	if ((e = uv_write(&ch->req, (uv_stream_t *)&dst->tcp, &b, 1,
-	    relay_after_write_cb)) != 0) {
-		relay_chunk_put(src->relay, ch);
-		dst->err = e;
-		relay_conn_close(dst);
+	if ((e = relay__conn_write(dst, ch)) != 0)
 		return e;
-	}
-	dst->nwrites++;
-	dst->inflight++;
 	if (bridge_over_high(dst)) {
-		relay_conn_read_stop(src);
+		relay__conn_read_stop(src);
 		src->flags |= RELAY_CONN_PAUSED;
 	}
 	return 0;
 }
-
-static void	bridge_shutdown_cb(uv_shutdown_t *, int);
 
 /* c sent EOF: its partner gets a shutdown after what is queued to it. */
 static void
@@ -118,23 +105,23 @@ bridge_eof(struct relay_conn *c)
 	int			 e;
 
 	c->flags |= RELAY_CONN_RD_EOF;
-	relay_conn_read_stop(c);
+	relay__conn_read_stop(c);
 	if ((dst = c->partner) != NULL && !(dst->flags & RELAY_CONN_WR_SHUT)) {
 		dst->flags |= RELAY_CONN_WR_SHUT;
 		if ((e = uv_shutdown(&dst->shut, (uv_stream_t *)&dst->tcp,
-		    bridge_shutdown_cb)) != 0) {
+		    relay__conn_shutdown_cb)) != 0) {
 			dst->err = e;
-			relay_conn_close(dst);
+			relay__conn_close(dst);
 			return;
 		}
 	}
-	relay_bridge_check(c);
+	bridge_check(c);
 }
 
 /* --- the splice path (Linux) ------------------------------------------- */
 
 #ifdef __linux__
-#define RELAY_SPLICE_ROUNDS	16	/* pipefuls per wakeup, then let others run */
+#define SPLICE_ROUNDS	16	/* pipefuls per wakeup, then let others run */
 
 static void	splice_poll_cb(uv_poll_t *, int, int);
 
@@ -176,8 +163,8 @@ splice_open(struct relay_conn *c)
 	 * Best effort: an unprivileged relay past its pipe quota
 	 * (pipe-user-pages-soft) gets tiny pipes, and copies instead.
 	 */
-	(void)fcntl(sp->pipe[1], F_SETPIPE_SZ, (int)c->relay->pipe_size);
-	if ((n = fcntl(sp->pipe[1], F_GETPIPE_SZ)) < RELAY_PIPE_MIN) {
+	(void)fcntl(sp->pipe[1], F_SETPIPE_SZ, (int)c->relay->cfg.pipe_size);
+	if ((n = fcntl(sp->pipe[1], F_GETPIPE_SZ)) < PIPE_SIZE_MIN) {
 		splice_fds_close(sp);
 		free(sp);
 		return UV_ENOBUFS;
@@ -236,14 +223,14 @@ splice_arm(struct relay_conn *c)
 	    uv_poll_start(&sp->poll, ev, splice_poll_cb);
 	if (e != 0) {
 		c->err = e;
-		relay_conn_close(c);
+		relay__conn_close(c);
 	}
 }
 
 /*
  * Moves src's bytes on to its partner: what is in the pipe first, then,
  * once it is empty, another read into it. It stops when a socket would
- * block (the poll brings it back), at EOF, or after RELAY_SPLICE_ROUNDS.
+ * block (the poll brings it back), at EOF, or after SPLICE_ROUNDS.
  * Bytes the copy path queued to the partner (the attached frame, what came
  * with attach) go out first: nothing is spliced while they wait.
  */
@@ -255,13 +242,13 @@ splice_move(struct relay_conn *src)
 	ssize_t			 n;
 	int			 i;
 
-	for (i = 0; i < RELAY_SPLICE_ROUNDS; i++) {
+	for (i = 0; i < SPLICE_ROUNDS; i++) {
 		if ((src->flags & RELAY_CONN_CLOSING) || dst == NULL ||
 		    dst->sp == NULL)
 			return;
 		if (sp->inpipe > 0) {
 			if (dst->nwrites > 0 || (dst->flags & RELAY_CONN_WR_SHUT))
-				break;	/* relay_bridge_drained() calls again */
+				break;	/* bridge_drained() calls again */
 			n = splice(sp->pipe[0], NULL, dst->sp->fd, NULL,
 			    sp->inpipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n < 0 && errno == EINTR)
@@ -272,7 +259,7 @@ splice_move(struct relay_conn *src)
 			}
 			if (n <= 0) {
 				dst->err = n < 0 ? -errno : UV_EPIPE;
-				relay_conn_close(dst);
+				relay__conn_close(dst);
 				return;
 			}
 			sp->blocked = 0;
@@ -295,7 +282,7 @@ splice_move(struct relay_conn *src)
 			break;
 		if (n < 0) {
 			src->err = -errno;
-			relay_conn_close(src);
+			relay__conn_close(src);
 			return;
 		}
 		/* EOF, and the pipe is empty: pass it on. */
@@ -303,7 +290,7 @@ splice_move(struct relay_conn *src)
 		break;
 	}
 	/* Out of rounds with a full pipe: come back when dst can take it. */
-	if (i == RELAY_SPLICE_ROUNDS && sp->inpipe > 0)
+	if (i == SPLICE_ROUNDS && sp->inpipe > 0)
 		sp->blocked = 1;
 	splice_arm(src);
 	if (src->partner != NULL)
@@ -327,7 +314,7 @@ splice_poll_cb(uv_poll_t *h, int status, int events)
 		    soerr != 0)
 			status = -soerr;
 		c->err = status;
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	q = c->partner;
@@ -362,7 +349,7 @@ splice_start(struct relay_conn *c[2])
 		return e;
 	}
 	for (s = 0; s < 2; s++) {
-		relay_conn_read_stop(c[s]);
+		relay__conn_read_stop(c[s]);
 		c[s]->flags &= ~RELAY_CONN_PAUSED;
 	}
 	for (s = 0; s < 2; s++)
@@ -380,51 +367,43 @@ splice_close_cb(uv_handle_t *h)
 	splice_fds_close(sp);
 	free(sp);
 	c->sp = NULL;
-	relay_conn_handle_closed(c);
+	relay__conn_handle_closed(c);
 }
 #endif /* __linux__ */
 
-void
-relay_bridge_close(struct relay_conn *c)
+/*
+ * c began to close: its partner goes too unless both of c's directions
+ * ended in order (then the partner is finishing its own), and c's splice
+ * handle (with its pipes) closes with it.
+ */
+static void
+bridge_closing(struct relay_conn *c)
 {
+	struct relay_conn	*q;
+	int			 clean;
+
+	if ((q = c->partner) != NULL) {
+		clean = (c->flags & (RELAY_CONN_RD_EOF | RELAY_CONN_WR_DONE)) ==
+		    (RELAY_CONN_RD_EOF | RELAY_CONN_WR_DONE);
+		c->partner = NULL;
+		q->partner = NULL;
+		if (clean)
+			bridge_check(q);
+		else
+			relay__conn_close(q);
+	}
 #ifdef __linux__
 	if (c->sp == NULL)
 		return;
 	c->nhandles++;
 	uv_close((uv_handle_t *)&c->sp->poll, splice_close_cb);
-#else
-	(void)c;
 #endif
-}
-
-void
-relay_bridge_config(struct relay *r)
-{
-	const char	*v;
-	long long	 n;
-
-	r->chunk_size = RELAY_CHUNK_SIZE;
-	r->pipe_size = RELAY_PIPE_SIZE;
-#ifdef __linux__
-	r->splice = 1;
-#else
-	r->splice = 0;
-#endif
-	/* Knobs for the benchmark's buffer sweep; the defaults are its result. */
-	if ((v = getenv("FERRY_RELAY_SPLICE")) != NULL && strcmp(v, "0") == 0)
-		r->splice = 0;
-	if ((v = getenv("FERRY_RELAY_CHUNK")) != NULL &&
-	    (n = strtoll(v, NULL, 10)) >= RELAY_CHUNK_MIN && n <= RELAY_CHUNK_MAX)
-		r->chunk_size = (size_t)n;
-	if ((v = getenv("FERRY_RELAY_PIPE")) != NULL &&
-	    (n = strtoll(v, NULL, 10)) >= 4096 && n <= RELAY_CHUNK_MAX)
-		r->pipe_size = (size_t)n;
 }
 
 /* --- both paths ---------------------------------------------------------- */
 
 void
-relay_bridge_start(void *arg, struct relay_transfer *t)
+relay__bridge_start(void *arg, struct relay_transfer *t)
 {
 	struct relay_conn	*c[2], *x, *y;
 	struct relay_chunk	*ch;
@@ -435,12 +414,13 @@ relay_bridge_start(void *arg, struct relay_transfer *t)
 	c[1] = t->data[RELAY_SIDE_RECEIVE]->owner;
 	if ((c[0]->flags & RELAY_CONN_CLOSING) ||
 	    (c[1]->flags & RELAY_CONN_CLOSING)) {
-		relay_conn_close(c[0]);
-		relay_conn_close(c[1]);
+		relay__conn_close(c[0]);
+		relay__conn_close(c[1]);
 		return;
 	}
 	c[0]->partner = c[1];
 	c[1]->partner = c[0];
+	c[0]->bridge = c[1]->bridge = &bridge_hooks;
 	for (s = 0; s < 2; s++) {
 		x = c[s];
 		y = c[!s];
@@ -454,29 +434,32 @@ relay_bridge_start(void *arg, struct relay_transfer *t)
 		}
 	}
 #ifdef __linux__
-	if (c[0]->relay->splice && splice_start(c) == 0)
+	if (c[0]->relay->cfg.splice && splice_start(c) == 0)
 		return;
 #endif
 	for (s = 0; s < 2; s++) {
+		/* From now on the bridge's callbacks read it. */
+		relay__conn_read_stop(c[s]);
 		c[s]->flags &= ~RELAY_CONN_PAUSED;
 		if (!bridge_over_high(c[!s]))
-			relay_conn_read_start(c[s]);
+			bridge_read_start(c[s]);
 		else
 			c[s]->flags |= RELAY_CONN_PAUSED;
 	}
 }
 
-int
-relay_bridge_forward(struct relay_conn *c, const uint8_t *p, size_t n)
+/* Bytes the client sent with or after attach, forwarded once bridged. */
+static int
+bridge_forward(struct relay_conn *c, const uint8_t *p, size_t n)
 {
 	struct relay_chunk	*ch;
 
 	if (c->partner == NULL) {
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return UV_EPIPE;
 	}
-	if ((ch = relay_chunk_new(c->relay, n)) == NULL) {
-		relay_conn_close(c);
+	if ((ch = relay_chunk_new(&c->relay->chunks, n)) == NULL) {
+		relay__conn_close(c);
 		return UV_ENOMEM;
 	}
 	memcpy(ch->data, p, n);
@@ -485,48 +468,37 @@ relay_bridge_forward(struct relay_conn *c, const uint8_t *p, size_t n)
 	return bridge_write(c, c->partner, ch);
 }
 
-void
-relay_bridge_alloc(struct relay_conn *c, uv_buf_t *buf)
+static void
+bridge_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
+	struct relay_conn	*c = h->data;
 	struct relay_chunk	*ch;
 
+	(void)suggested;
 	/* Taken only when the socket is readable: idle bridges hold nothing. */
-	if ((ch = relay_chunk_new(c->relay, c->relay->chunk_size)) == NULL) {
+	if ((ch = relay_chunk_new(&c->relay->chunks,
+	    c->relay->cfg.chunk_size)) == NULL) {
 		*buf = uv_buf_init(NULL, 0);	/* read_cb gets UV_ENOBUFS */
 		return;
 	}
 	*buf = uv_buf_init((char *)ch->data, (unsigned)ch->cap);
 }
 
-void
-relay_bridge_check(struct relay_conn *c)
+/* Closes c when both its directions are finished. */
+static void
+bridge_check(struct relay_conn *c)
 {
 	if (!(c->flags & RELAY_CONN_RD_EOF))
 		return;
 	if ((c->flags & RELAY_CONN_WR_DONE) ||
 	    (c->partner == NULL && !(c->flags & RELAY_CONN_WR_SHUT)))
-		relay_conn_close(c);
+		relay__conn_close(c);
 }
 
 static void
-bridge_shutdown_cb(uv_shutdown_t *req, int status)
+bridge_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
-	struct relay_conn	*c = req->handle->data;
-
-	if (c->flags & RELAY_CONN_CLOSING)
-		return;
-	c->flags |= RELAY_CONN_WR_DONE;
-	if (status < 0) {
-		c->err = status;
-		relay_conn_close(c);
-		return;
-	}
-	relay_bridge_check(c);
-}
-
-void
-relay_bridge_read(struct relay_conn *c, ssize_t nread, const uv_buf_t *buf)
-{
+	struct relay_conn	*c = stream->data;
 	struct relay		*r = c->relay;
 	struct relay_chunk	*ch = NULL;
 	struct relay_conn	*dst;
@@ -539,8 +511,8 @@ relay_bridge_read(struct relay_conn *c, ssize_t nread, const uv_buf_t *buf)
 		if (dst == NULL || (dst->flags &
 		    (RELAY_CONN_CLOSING | RELAY_CONN_WR_SHUT))) {
 			/* Nowhere to deliver it: this side is over too. */
-			relay_chunk_put(r, ch);
-			relay_conn_close(c);
+			relay_chunk_put(&r->chunks, ch);
+			relay__conn_close(c);
 			return;
 		}
 		ch->len = (size_t)nread;
@@ -549,20 +521,21 @@ relay_bridge_read(struct relay_conn *c, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	if (ch != NULL)
-		relay_chunk_put(r, ch);
+		relay_chunk_put(&r->chunks, ch);
 	if (nread == 0)
 		return;
 	if (nread != UV_EOF) {
 		c->err = (int)nread;
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	/* Half-close: pass the EOF on after what is queued, keep the other way. */
 	bridge_eof(c);
 }
 
-void
-relay_bridge_drained(struct relay_conn *c)
+/* A bridged write to c finished: maybe let its partner read again. */
+static void
+bridge_drained(struct relay_conn *c)
 {
 	struct relay_conn	*src = c->partner;
 
@@ -580,5 +553,14 @@ relay_bridge_drained(struct relay_conn *c)
 		return;
 	src->flags &= ~RELAY_CONN_PAUSED;
 	if (!(src->flags & RELAY_CONN_RD_EOF))
-		relay_conn_read_start(src);
+		bridge_read_start(src);
+}
+
+/* The splice path waits for every queued write, bridged or not. */
+static void
+bridge_written(struct relay_conn *c, int bridged)
+{
+	if (bridged || c->sp != NULL || (c->partner != NULL &&
+	    c->partner->sp != NULL))
+		bridge_drained(c);
 }

@@ -7,6 +7,9 @@
  * --ping-after-ms, --idle-timeout-ms, --linger-ms shorten the protocol's
  * deadlines so tests can watch them expire in well under a second;
  * --rate-limit and --rate-burst set the per-client request bucket.
+ *
+ * Benchmark knobs, from the environment: FERRY_RELAY_SPLICE=0 bridges by
+ * copy, FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE size its buffers (bytes).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -74,6 +77,29 @@ parse_num(const char *s, unsigned long long lo, unsigned long long hi,
 	return 0;
 }
 
+/* --NAME's number in [lo, hi]; else a line for people and -1. */
+static int
+opt_num(const char *name, const char *arg, unsigned long long lo,
+    unsigned long long hi, unsigned long long *out)
+{
+	if (parse_num(arg, lo, hi, out) == 0)
+		return 0;
+	fprintf(stderr, "ferryd: --%s wants a number from %llu to %llu, not "
+	    "\"%s\"\n", name, lo, hi, arg);
+	return -1;
+}
+
+/* --NAME's milliseconds, 1 to a day; else a line for people and -1. */
+static int
+opt_ms(const char *name, const char *arg, unsigned long long *out)
+{
+	if (parse_num(arg, 1, 86400000, out) == 0)
+		return 0;
+	fprintf(stderr, "ferryd: --%s wants milliseconds from 1 to 86400000, "
+	    "not \"%s\"\n", name, arg);
+	return -1;
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -85,6 +111,32 @@ signal_cb(uv_signal_t *s, int signum)
 	/* A second signal gets the default action: a stuck stop can be forced. */
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+/* An environment number in [lo, hi] into *out; anything else leaves it. */
+static void
+env_size(const char *name, long long lo, long long hi, size_t *out)
+{
+	const char	*v;
+	long long	 n;
+
+	if ((v = getenv(name)) != NULL && (n = strtoll(v, NULL, 10)) >= lo &&
+	    n <= hi)
+		*out = (size_t)n;
+}
+
+/* The benchmark's buffer sweep; the defaults are its result. */
+static void
+env_config(struct relay_config *cfg)
+{
+	const char	*v;
+
+	if ((v = getenv("FERRY_RELAY_SPLICE")) != NULL && strcmp(v, "0") == 0)
+		cfg->splice = 0;
+	env_size("FERRY_RELAY_CHUNK", RELAY_CHUNK_MIN, RELAY_CHUNK_MAX,
+	    &cfg->chunk_size);
+	env_size("FERRY_RELAY_PIPE", RELAY_PIPE_KNOB_MIN, RELAY_CHUNK_MAX,
+	    &cfg->pipe_size);
 }
 
 /* 10,000 clients need more descriptors than the usual soft limit of 1024. */
@@ -103,8 +155,8 @@ int
 main(int argc, char **argv)
 {
 	enum {
-		OPT_MAX_CLIENTS = 256, OPT_LOG_LEVEL, OPT_HELLO, OPT_OFFER,
-		OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER, OPT_RATE, OPT_BURST,
+		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
+		OPT_HELLO, OPT_OFFER, OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
@@ -125,26 +177,31 @@ main(int argc, char **argv)
 	struct relay_config	 cfg;
 	struct ferryd		 d;
 	uv_loop_t		 loop;
+	/* The values of OPT_MAX_CLIENTS ... OPT_BURST, and of OPT_HELLO ... */
+	unsigned		*num[] = { &cfg.max_clients, &cfg.rate,
+	    &cfg.burst };
+	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.offer_ms,
+	    &cfg.token_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
 	unsigned long long	 v;
-	uint64_t		*ms;
 	char			 err[512];
 	int			 c, level, e, idx = 0;
 
 	relay_config_default(&cfg);
+	env_config(&cfg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:hV", opts, &idx)) != -1) {
-		ms = NULL;
 		switch (c) {
 		case 'l':
 			cfg.listen = optarg;
 			break;
 		case OPT_MAX_CLIENTS:
-			if (parse_num(optarg, 1, 1000000, &v) != 0) {
-				fprintf(stderr, "ferryd: --max-clients wants a "
-				    "number from 1 to 1000000, not \"%s\"\n", optarg);
+		case OPT_RATE:
+		case OPT_BURST:
+			/* --rate-limit 0 turns the bucket off; the others need 1. */
+			if (opt_num(opts[idx].name, optarg, c == OPT_RATE ? 0 : 1,
+			    1000000, &v) != 0)
 				return 2;
-			}
-			cfg.max_clients = (unsigned)v;
+			*num[c - OPT_MAX_CLIENTS] = (unsigned)v;
 			break;
 		case OPT_LOG_LEVEL:
 			if ((level = relay_log_parse_level(optarg)) < 0) {
@@ -155,36 +212,14 @@ main(int argc, char **argv)
 			relay_log_set_level((enum relay_log_level)level);
 			break;
 		case OPT_HELLO:
-			ms = &cfg.hello_ms;
-			break;
 		case OPT_OFFER:
-			ms = &cfg.offer_ms;
-			break;
 		case OPT_TOKEN:
-			ms = &cfg.token_ms;
-			break;
 		case OPT_PING:
-			ms = &cfg.ping_ms;
-			break;
 		case OPT_IDLE:
-			ms = &cfg.idle_ms;
-			break;
 		case OPT_LINGER:
-			ms = &cfg.linger_ms;
-			break;
-		case OPT_RATE:
-		case OPT_BURST:
-			if (parse_num(optarg, c == OPT_RATE ? 0 : 1, 1000000,
-			    &v) != 0) {
-				fprintf(stderr, "ferryd: --%s wants a number from "
-				    "%d to 1000000, not \"%s\"\n", opts[idx].name,
-				    c == OPT_RATE ? 0 : 1, optarg);
+			if (opt_ms(opts[idx].name, optarg, &v) != 0)
 				return 2;
-			}
-			if (c == OPT_RATE)
-				cfg.rate = (unsigned)v;
-			else
-				cfg.burst = (unsigned)v;
+			*ms[c - OPT_HELLO] = v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -201,16 +236,6 @@ main(int argc, char **argv)
 			fprintf(stderr, "ferryd: unknown option \"%s\" (try "
 			    "--help)\n", argv[optind - 1]);
 			return 2;
-		}
-		if (ms != NULL) {
-			if (parse_num(optarg, 1, 86400000, &v) != 0) {
-				/* argv[optind - 1] is the value when it came apart. */
-				fprintf(stderr, "ferryd: --%s wants milliseconds "
-				    "from 1 to 86400000, not \"%s\"\n",
-				    opts[idx].name, optarg);
-				return 2;
-			}
-			*ms = v;
 		}
 	}
 	if (optind < argc) {

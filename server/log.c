@@ -10,7 +10,7 @@
 
 #include "relay_log.h"
 
-static enum relay_log_level relay_log_max = RELAY_LOG_INFO;
+static enum relay_log_level log_max = RELAY_LOG_INFO;
 
 /* Indexed by level + 1, so that RELAY_LOG_NOTICE has a name too. */
 static const char *const relay_log_names[] = {
@@ -20,13 +20,13 @@ static const char *const relay_log_names[] = {
 void
 relay_log_set_level(enum relay_log_level level)
 {
-	relay_log_max = level;
+	log_max = level;
 }
 
 int
 relay_log_enabled(enum relay_log_level level)
 {
-	return level <= relay_log_max;
+	return level <= log_max;
 }
 
 int

@@ -36,7 +36,7 @@ int
 relay_registry_init(struct relay_registry *r)
 {
 	memset(r, 0, sizeof *r);
-	relay_list_init(&r->all);
+	TAILQ_INIT(&r->all);
 	r->nbuckets = RELAY_REGISTRY_MIN_BUCKETS;
 	/* Both owned by the registry, freed in relay_registry_free(). */
 	r->by_id = calloc(r->nbuckets, sizeof *r->by_id);
@@ -57,7 +57,7 @@ relay_registry_free(struct relay_registry *r)
 	r->by_name = NULL;
 	r->nbuckets = 0;
 	r->count = 0;
-	relay_list_init(&r->all);
+	TAILQ_INIT(&r->all);
 }
 
 static void
@@ -77,8 +77,7 @@ registry_link(struct relay_registry *r, struct relay_peer *p)
 static int
 registry_grow(struct relay_registry *r)
 {
-	struct relay_peer	**id, **name;
-	struct relay_list	 *n;
+	struct relay_peer	**id, **name, *p;
 	size_t			  nb = r->nbuckets * 2;
 
 	id = calloc(nb, sizeof *id);
@@ -93,8 +92,8 @@ registry_grow(struct relay_registry *r)
 	r->by_id = id;
 	r->by_name = name;
 	r->nbuckets = nb;
-	for (n = r->all.next; n != &r->all; n = n->next)
-		registry_link(r, relay_list_entry(n, struct relay_peer, reg));
+	TAILQ_FOREACH(p, &r->all, reg)
+		registry_link(r, p);
 	return 0;
 }
 
@@ -107,7 +106,7 @@ relay_registry_add(struct relay_registry *r, struct relay_peer *p)
 	    r->count >= 4 * r->nbuckets)
 		return -PROTO_E_NOMEM;	/* chains would get long; refuse instead */
 	registry_link(r, p);
-	relay_list_insert_tail(&r->all, &p->reg);
+	TAILQ_INSERT_TAIL(&r->all, p, reg);
 	r->count++;
 	return 0;
 }
@@ -118,8 +117,8 @@ relay_registry_remove(struct relay_registry *r, struct relay_peer *p)
 	struct relay_peer	**pp;
 	size_t			  mask = r->nbuckets - 1;
 
-	if (!relay_list_linked(&p->reg))
-		return;
+	if (p->reg.tqe_prev == NULL)
+		return;		/* never added, or removed already */
 	for (pp = &r->by_id[registry_hash_id(p->id) & mask]; *pp != NULL;
 	    pp = &(*pp)->id_next) {
 		if (*pp == p) {
@@ -136,7 +135,8 @@ relay_registry_remove(struct relay_registry *r, struct relay_peer *p)
 	}
 	p->id_next = NULL;
 	p->name_next = NULL;
-	relay_list_remove(&p->reg);
+	TAILQ_REMOVE(&r->all, p, reg);
+	p->reg.tqe_prev = NULL;
 	r->count--;
 }
 
@@ -173,11 +173,9 @@ relay_registry_by_name(const struct relay_registry *r, const char *name)
 struct relay_peer *
 relay_registry_by_addr(const struct relay_registry *r, const char *addr)
 {
-	const struct relay_list	*n;
 	struct relay_peer	*p;
 
-	for (n = r->all.next; n != &r->all; n = n->next) {
-		p = relay_list_entry(n, struct relay_peer, reg);
+	TAILQ_FOREACH(p, &r->all, reg) {
 		if (strcmp(p->addr, addr) == 0)
 			return p;
 	}

@@ -1,6 +1,7 @@
 /*
- * relay.h: the relay as ferryd's main sees it: make one, listen, run the
- * loop, shut it down on a signal, free it.
+ * relay.h: the relay as ferryd's main (and an in-process test) sees it:
+ * configure one, make it, listen, run the loop, shut it down on a signal,
+ * free it.
  */
 #ifndef FERRY_RELAY_H
 #define FERRY_RELAY_H
@@ -14,21 +15,42 @@
 
 struct relay;
 
+/* ferryd.c takes FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE in these. */
+#define RELAY_CHUNK_MIN		(16 * 1024)
+#define RELAY_CHUNK_MAX		(4 * 1024 * 1024)
+#define RELAY_PIPE_KNOB_MIN	4096
+
+/*
+ * Everything the relay can be told, in one place: ferryd.c fills it from
+ * its flags and environment, relay_new() copies it, and the control logic
+ * and the bridge read their parts from that copy.
+ */
 struct relay_config {
 	const char	*listen;	/* "HOST:PORT", "[v6]:PORT"; port 0 picks one */
 	unsigned	 max_clients;	/* peers that said hello; more get busy */
+	unsigned	 max_transfers;	/* open transfers a peer; more: rate_limited */
 	uint64_t	 hello_ms;	/* first-message deadline */
 	uint64_t	 offer_ms;	/* offer answer deadline */
-	uint64_t	 token_ms;	/* token lifetime */
+	uint64_t	 token_ms;	/* token lifetime after ready */
 	uint64_t	 ping_ms;	/* control silence before a ping */
 	uint64_t	 idle_ms;	/* control silence before closing */
 	uint64_t	 linger_ms;	/* after a closing error: wait for the client to go */
+	uint64_t	 tail_ms;	/* ended with nothing back: peer_gone for so long */
 	unsigned	 rate;		/* peers/offer requests a second per client; 0: no limit */
 	unsigned	 burst;		/* ... of which this many at once */
+	int		 splice;	/* bridge by splice(2) (FERRY_RELAY_SPLICE) */
+	size_t		 chunk_size;	/* copy path read (FERRY_RELAY_CHUNK) */
+	size_t		 pipe_size;	/* splice path pipe (FERRY_RELAY_PIPE) */
 };
 
-/* The defaults of PROTOCOL.md: 10 s, 120 s, 30 s, 30 s, 60 s. */
+/*
+ * The defaults of PROTOCOL.md: 10 s, 120 s, 30 s, 30 s, 60 s; 65536
+ * clients, 256 transfers each, 20 requests a second (50 at once); splice
+ * on Linux, 256 KiB chunks, 1 MiB pipes.
+ */
 void	relay_config_default(struct relay_config *cfg);
+/* A clock tick that keeps every deadline within a tenth of itself. */
+uint64_t relay_config_tick_ms(const struct relay_config *cfg);
 
 /* A relay on loop; nothing is open yet. 0 or -PROTO_E_NOMEM. */
 int	relay_new(uv_loop_t *loop, const struct relay_config *cfg,

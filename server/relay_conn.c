@@ -1,48 +1,48 @@
 /*
- * relay_conn.c: one TCP connection of the relay, from accept to the uv_close
- * callback that frees it. Control reads share one relay-wide buffer (an idle
- * connection holds no read buffer); frames go through the decoder into
- * control.c; after an error the connection drains and closes.
+ * relay_conn.c: one TCP connection of the relay, from accept (with the
+ * EMFILE pause and admission) to the uv_close callback that frees it.
+ * Control reads share one relay-wide buffer (an idle connection holds no
+ * read buffer); frames go through the decoder into the control logic;
+ * after an error the connection drains and closes. Once paired the bridge
+ * reads it with its own callbacks and hears of it through its hooks.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay_conn.h"
-#include "relay_log.h"
 #include "msg.h"
-
-static void	conn_send(void *, struct relay_peer *, const uint8_t *, size_t);
-static void	conn_close_op(void *, struct relay_peer *, int);
-
-const struct relay_ops relay_conn_ops = {
-	conn_send,
-	conn_close_op,
-	relay_bridge_start,
-};
+#include "relay_int.h"
+#include "relay_log.h"
 
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
+static void	conn_written_cb(uv_write_t *, int);
 
 void
-relay_conn_read_start(struct relay_conn *c)
+relay__conn_read(struct relay_conn *c, uv_alloc_cb alloc_cb, uv_read_cb read_cb)
 {
 	int	e;
 
 	if (c->flags & (RELAY_CONN_READING | RELAY_CONN_CLOSING))
 		return;
-	if ((e = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
-	    conn_read_cb)) != 0) {
+	if ((e = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb)) != 0) {
 		c->err = e;
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	c->flags |= RELAY_CONN_READING;
 }
 
+/* Reading with the connection's own callbacks (frames, wait, drain). */
+static void
+conn_read_start(struct relay_conn *c)
+{
+	relay__conn_read(c, conn_alloc_cb, conn_read_cb);
+}
+
 void
-relay_conn_read_stop(struct relay_conn *c)
+relay__conn_read_stop(struct relay_conn *c)
 {
 	if (!(c->flags & RELAY_CONN_READING))
 		return;
@@ -50,7 +50,7 @@ relay_conn_read_stop(struct relay_conn *c)
 	c->flags &= ~RELAY_CONN_READING;
 }
 
-/* Every handle of c is closed: tell control.c, free. */
+/* Every handle of c is closed: tell the control logic, free. */
 static void
 conn_free(struct relay_conn *c)
 {
@@ -79,19 +79,18 @@ conn_free(struct relay_conn *c)
 		    c->err != 0 && c->err != UV_EOF ? ": " : "",
 		    c->err != 0 && c->err != UV_EOF ? uv_strerror(c->err) : "");
 	}
-	/* Only now does control.c hear of it: nothing refers to c afterwards. */
+	/* Only now does the control logic hear of it: nothing refers to c after. */
 	relay_ctl_lost(&r->ctl, &c->peer, uv_now(r->loop));
 	proto_decoder_free(&c->dec);
 	if (c->pending != NULL)
-		relay_chunk_put(r, c->pending);
-	relay_list_remove(&c->link);
+		relay_chunk_put(&r->chunks, c->pending);
+	TAILQ_REMOVE(&r->conns, c, link);
 	r->nconns--;
 	free(c);
-	relay_stopped_check(r);
 }
 
 void
-relay_conn_handle_closed(struct relay_conn *c)
+relay__conn_handle_closed(struct relay_conn *c)
 {
 	if (--c->nhandles == 0)
 		conn_free(c);
@@ -100,38 +99,26 @@ relay_conn_handle_closed(struct relay_conn *c)
 static void
 conn_close_cb(uv_handle_t *h)
 {
-	relay_conn_handle_closed(h->data);
+	relay__conn_handle_closed(h->data);
 }
 
 void
-relay_conn_close(struct relay_conn *c)
+relay__conn_close(struct relay_conn *c)
 {
-	struct relay_conn	*q;
-	int			 clean;
-
 	if (c->flags & RELAY_CONN_CLOSING)
 		return;
 	c->flags |= RELAY_CONN_CLOSING;
 	c->flags &= ~RELAY_CONN_READING;
-	if ((q = c->partner) != NULL) {
-		/* Clean: both directions ended in order, q is finishing its own. */
-		clean = (c->flags & (RELAY_CONN_RD_EOF | RELAY_CONN_WR_DONE)) ==
-		    (RELAY_CONN_RD_EOF | RELAY_CONN_WR_DONE);
-		c->partner = NULL;
-		q->partner = NULL;
-		if (clean)
-			relay_bridge_check(q);
-		else
-			relay_conn_close(q);
-	}
-	/* Pending writes get their callbacks (UV_ECANCELED) before conn_close_cb. */
+	/* The bridge's handles count from here too (its hook adds them). */
 	c->nhandles = 1;
+	if (c->bridge != NULL)
+		c->bridge->closing(c);
+	/* Pending writes get their callbacks (UV_ECANCELED) before conn_close_cb. */
 	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
-	relay_bridge_close(c);
 }
 
-static void
-conn_shutdown_cb(uv_shutdown_t *req, int status)
+void
+relay__conn_shutdown_cb(uv_shutdown_t *req, int status)
 {
 	struct relay_conn	*c = req->handle->data;
 
@@ -141,7 +128,7 @@ conn_shutdown_cb(uv_shutdown_t *req, int status)
 	if (status < 0 || (c->flags & RELAY_CONN_RD_EOF)) {
 		if (status < 0)
 			c->err = status;
-		relay_conn_close(c);
+		relay__conn_close(c);
 	}
 }
 
@@ -159,28 +146,28 @@ conn_drain(struct relay_conn *c)
 	if (c->mode == RELAY_MODE_DRAIN || (c->flags & RELAY_CONN_CLOSING))
 		return;
 	if (c->partner != NULL || (c->flags & RELAY_CONN_WR_SHUT)) {
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	c->mode = RELAY_MODE_DRAIN;
 	if (c->pending != NULL) {
-		relay_chunk_put(r, c->pending);
+		relay_chunk_put(&r->chunks, c->pending);
 		c->pending = NULL;
 	}
 	c->linger = uv_now(r->loop) + r->cfg.linger_ms;
 	c->flags &= ~RELAY_CONN_PAUSED;
 	if (!(c->flags & RELAY_CONN_RD_EOF))
-		relay_conn_read_start(c);
+		conn_read_start(c);
 	c->flags |= RELAY_CONN_WR_SHUT;
 	if ((e = uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp,
-	    conn_shutdown_cb)) != 0) {
+	    relay__conn_shutdown_cb)) != 0) {
 		c->err = e;
-		relay_conn_close(c);
+		relay__conn_close(c);
 	}
 }
 
-static void
-conn_close_op(void *arg, struct relay_peer *p, int how)
+void
+relay__conn_close_peer(void *arg, struct relay_peer *p, int how)
 {
 	struct relay_conn	*c = p->owner;
 
@@ -188,15 +175,16 @@ conn_close_op(void *arg, struct relay_peer *p, int how)
 	if (how == RELAY_CLOSE_FLUSH)
 		conn_drain(c);
 	else
-		relay_conn_close(c);
+		relay__conn_close(c);
 }
 
 /*
  * Writes a control frame: straight to the socket when nothing is queued
  * (the common case: no allocation), the unsent tail copied into a chunk.
  */
-static void
-conn_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
+void
+relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
+    size_t len)
 {
 	struct relay_conn	*c = p->owner;
 	struct relay_chunk	*ch;
@@ -211,7 +199,7 @@ conn_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
 	if (c->tcp.write_queue_size > RELAY_CTRL_QUEUE_MAX) {
 		relay_log(RELAY_LOG_WARN, p->addr, "over %d bytes unread by "
 		    "the client; closing", RELAY_CTRL_QUEUE_MAX);
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	if (c->tcp.write_queue_size == 0) {
@@ -221,51 +209,61 @@ conn_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
 			return;
 		if (n < 0 && n != UV_EAGAIN) {
 			c->err = n;
-			relay_conn_close(c);
+			relay__conn_close(c);
 			return;
 		}
 		done = n > 0 ? (size_t)n : 0;
 	}
-	if ((ch = relay_chunk_new(c->relay, len - done)) == NULL) {
+	if ((ch = relay_chunk_new(&c->relay->chunks, len - done)) == NULL) {
 		relay_log(RELAY_LOG_ERROR, p->addr, "out of memory; closing");
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	memcpy(ch->data, frame + done, len - done);
 	ch->len = len - done;
-	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
-	if ((n = uv_write(&ch->req, (uv_stream_t *)&c->tcp, &b, 1,
-	    relay_after_write_cb)) != 0) {
-		relay_chunk_put(c->relay, ch);
-		c->err = n;
-		relay_conn_close(c);
-		return;
-	}
-	c->nwrites++;
+	(void)relay__conn_write(c, ch);
 }
 
-void
-relay_after_write_cb(uv_write_t *req, int status)
+int
+relay__conn_write(struct relay_conn *c, struct relay_chunk *ch)
+{
+	uv_buf_t	b;
+	int		e;
+
+	b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
+	if ((e = uv_write(&ch->req, (uv_stream_t *)&c->tcp, &b, 1,
+	    conn_written_cb)) != 0) {
+		relay_chunk_put(&c->relay->chunks, ch);
+		c->err = e;
+		relay__conn_close(c);
+		return e;
+	}
+	c->nwrites++;
+	if (ch->bridged)
+		c->inflight++;
+	return 0;
+}
+
+static void
+conn_written_cb(uv_write_t *req, int status)
 {
 	struct relay_chunk	*ch = (struct relay_chunk *)(void *)req;
 	struct relay_conn	*c = req->handle->data;
 	int			 bridged = ch->bridged;
 
-	relay_chunk_put(c->relay, ch);
+	relay_chunk_put(&c->relay->chunks, ch);
 	c->nwrites--;
 	if (bridged)
 		c->inflight--;
 	if (status < 0) {
 		if (status != UV_ECANCELED) {
 			c->err = status;
-			relay_conn_close(c);
+			relay__conn_close(c);
 		}
 		return;
 	}
-	/* The splice path waits for every queued write, bridged or not. */
-	if (bridged || c->sp != NULL || (c->partner != NULL &&
-	    c->partner->sp != NULL))
-		relay_bridge_drained(c);
+	if (c->bridge != NULL)
+		c->bridge->written(c, bridged);
 }
 
 /* An attached data connection waits for its partner: keep what it sends. */
@@ -276,20 +274,21 @@ conn_pend(struct relay_conn *c, const uint8_t *p, size_t n)
 
 	if (c->pending == NULL) {
 		/* One more read always fits: reading stops at RELAY_PENDING_MAX. */
-		c->pending = relay_chunk_new(r, RELAY_PENDING_MAX + RELAY_RBUF_SIZE);
+		c->pending = relay_chunk_new(&r->chunks,
+		    RELAY_PENDING_MAX + RELAY_RBUF_SIZE);
 		if (c->pending == NULL) {
-			relay_conn_close(c);
+			relay__conn_close(c);
 			return;
 		}
 	}
 	if (n > c->pending->cap - c->pending->len) {
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	memcpy(c->pending->data + c->pending->len, p, n);
 	c->pending->len += n;
 	if (c->pending->len >= RELAY_PENDING_MAX) {
-		relay_conn_read_stop(c);
+		relay__conn_read_stop(c);
 		c->flags |= RELAY_CONN_PAUSED;
 	}
 }
@@ -355,8 +354,8 @@ conn_frames(struct relay_conn *c, const uint8_t *p, size_t n)
 	/* Bytes after attach in the same read belong to the bridge. */
 	if (c->mode == RELAY_MODE_WAIT)
 		conn_pend(c, p, n);
-	else if (c->mode == RELAY_MODE_BRIDGE)
-		relay_bridge_forward(c, p, n);
+	else if (c->mode == RELAY_MODE_BRIDGE && c->bridge != NULL)
+		c->bridge->forward(c, p, n);
 }
 
 static void
@@ -366,10 +365,6 @@ conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	struct relay		*r = c->relay;
 
 	(void)suggested;
-	if (c->mode == RELAY_MODE_BRIDGE) {
-		relay_bridge_alloc(c, buf);
-		return;
-	}
 	/*
 	 * libuv calls alloc only when the socket is readable and hands the
 	 * buffer back in the read callback right after, which consumes it
@@ -389,10 +384,6 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct relay_conn	*c = s->data;
 	struct relay		*r = c->relay;
 
-	if (buf->base != NULL && buf->base != (char *)r->rbuf) {
-		relay_bridge_read(c, nread, buf);
-		return;
-	}
 	if (buf->base != NULL)
 		r->rbuf_busy = 0;	/* nothing below keeps a pointer into it */
 	if (nread == 0)
@@ -403,13 +394,13 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			relay_log(RELAY_LOG_INFO, c->peer.addr, "closed in the "
 			    "middle of a frame");
 		c->flags |= RELAY_CONN_RD_EOF;
-		relay_conn_read_stop(c);
+		relay__conn_read_stop(c);
 		c->err = (int)nread;
 		/* Draining: the error may still be on its way; shutdown_cb closes. */
 		if (c->mode == RELAY_MODE_DRAIN && nread == UV_EOF &&
 		    !(c->flags & RELAY_CONN_WR_DONE))
 			return;
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	switch (c->mode) {
@@ -419,16 +410,20 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	case RELAY_MODE_WAIT:
 		conn_pend(c, (const uint8_t *)buf->base, (size_t)nread);
 		break;
-	case RELAY_MODE_BRIDGE:
-		relay_bridge_forward(c, (const uint8_t *)buf->base, (size_t)nread);
+	default:
+		/*
+		 * DRAIN: after an error nothing it says matters. (A BRIDGE
+		 * connection is read by the bridge's own callbacks.)
+		 */
 		break;
-	case RELAY_MODE_DRAIN:
-		break;		/* after an error nothing it says matters */
 	}
 }
 
-void
-relay_conn_accept(struct relay *r)
+static void	pause_accept(struct relay *);
+
+/* Accepts one connection from the listener (its callback said so). */
+static void
+conn_accept(struct relay *r)
 {
 	struct relay_conn	*c;
 	struct sockaddr_storage	 ss;
@@ -441,25 +436,22 @@ relay_conn_accept(struct relay *r)
 		relay_log(RELAY_LOG_ERROR, NULL, "out of memory; pausing accept");
 		/* Not accepting leaves it queued in libuv, which stops polling. */
 		r->flags |= RELAY_ACCEPT_PENDING;
-		relay_pause_accept(r);
+		pause_accept(r);
 		return;
 	}
 	uv_tcp_init(r->loop, &c->tcp);
 	c->tcp.data = c;
 	c->relay = r;
 	c->peer.owner = c;
-	c->peer.state = RELAY_PEER_GONE;	/* until control.c knows it */
-	relay_list_init(&c->peer.link);
-	relay_list_init(&c->peer.reg);
-	relay_list_init(&c->peer.join);
+	c->peer.state = RELAY_PEER_GONE;	/* until relay_ctl_accept() */
 	proto_decoder_init(&c->dec);
-	relay_list_insert_tail(&r->conns, &c->link);
+	TAILQ_INSERT_TAIL(&r->conns, c, link);
 	r->nconns++;
 	snprintf(c->peer.addr, sizeof c->peer.addr, "?");
 	if ((e = uv_accept((uv_stream_t *)&r->listener, (uv_stream_t *)&c->tcp))
 	    != 0) {
 		relay_log(RELAY_LOG_WARN, NULL, "accept: %s", uv_strerror(e));
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
@@ -470,7 +462,7 @@ relay_conn_accept(struct relay *r)
 	snprintf(c->peer.addr, sizeof c->peer.addr, "%s", addr);
 
 	if (r->flags & RELAY_STOPPING) {
-		relay_conn_close(c);
+		relay__conn_close(c);
 		return;
 	}
 	/* Admission before state: a flood of silent connections gets busy. */
@@ -478,26 +470,68 @@ relay_conn_accept(struct relay *r)
 	if (r->ctl.nfresh >= cap) {
 		relay_log(RELAY_LOG_WARN, addr, "refused: %zu connections "
 		    "have not said hello yet", r->ctl.nfresh);
-		conn_send(r, &c->peer, r->busy_frame, r->busy_len);
+		relay__conn_send(r, &c->peer, r->busy_frame, r->busy_len);
 		conn_drain(c);
 		return;
 	}
 	relay_ctl_accept(&r->ctl, &c->peer, addr, uv_now(r->loop));
 	relay_log(RELAY_LOG_INFO, addr, "connected");
-	relay_conn_read_start(c);
+	conn_read_start(c);
 }
 
 void
-relay_conn_tick(struct relay *r, uint64_t now)
+relay__conn_tick(struct relay *r, uint64_t now)
 {
-	struct relay_list	*n, *next;
-	struct relay_conn	*c;
+	struct relay_conn	*c, *next;
 
-	for (n = r->conns.next; n != &r->conns; n = next) {
-		next = n->next;
-		c = relay_list_entry(n, struct relay_conn, link);
+	for (c = TAILQ_FIRST(&r->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
 		if (c->mode == RELAY_MODE_DRAIN && now >= c->linger &&
 		    !(c->flags & RELAY_CONN_CLOSING))
-			relay_conn_close(c);
+			relay__conn_close(c);
 	}
+}
+
+static void
+conn_pause_cb(uv_timer_t *t)
+{
+	struct relay	*r = t->data;
+
+	r->flags &= ~RELAY_ACCEPT_PAUSED;
+	if ((r->flags & RELAY_ACCEPT_PENDING) && !(r->flags & RELAY_STOPPING)) {
+		r->flags &= ~RELAY_ACCEPT_PENDING;
+		conn_accept(r);		/* uv_accept() also resumes polling */
+	}
+}
+
+/* Stop accepting for RELAY_ACCEPT_PAUSE_MS. */
+static void
+pause_accept(struct relay *r)
+{
+	if ((r->flags & RELAY_ACCEPT_PAUSED) || (r->flags & RELAY_STOPPING))
+		return;
+	r->flags |= RELAY_ACCEPT_PAUSED;
+	uv_timer_start(&r->pause, conn_pause_cb, RELAY_ACCEPT_PAUSE_MS, 0);
+}
+
+void
+relay__conn_connection_cb(uv_stream_t *server, int status)
+{
+	struct relay	*r = server->data;
+
+	if (status < 0) {
+		relay_log(RELAY_LOG_WARN, NULL, "accept failed: %s; pausing "
+		    "%d ms", uv_strerror(status), RELAY_ACCEPT_PAUSE_MS);
+		pause_accept(r);
+		return;
+	}
+	/*
+	 * While paused, leaving the connection un-accepted makes libuv stop
+	 * polling the listener until conn_pause_cb() accepts it.
+	 */
+	if (r->flags & RELAY_ACCEPT_PAUSED) {
+		r->flags |= RELAY_ACCEPT_PENDING;
+		return;
+	}
+	conn_accept(r);
 }

@@ -1,5 +1,6 @@
 /*
- * control.h: the relay's protocol logic without sockets. Connections feed it
+ * relay_control.h: the relay's protocol logic without sockets
+ * (session.c, presence.c, routing.c). Connections feed it
  * decoded messages and events (accepted, lost, clock ticks); it answers
  * through three callbacks (send a frame, close, start a bridge). So the whole
  * of hello, peers, offer/accept/decline/cancel, tokens, attach pairing and
@@ -15,21 +16,9 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "relay.h"
 #include "relay_registry.h"
 #include "relay_transfer.h"
-
-struct relay_limits {
-	uint64_t	hello_ms;	/* first message deadline (10 s) */
-	uint64_t	offer_ms;	/* offer answer deadline (120 s) */
-	uint64_t	token_ms;	/* token lifetime after ready (30 s) */
-	uint64_t	ping_ms;	/* silence before the relay pings (30 s) */
-	uint64_t	idle_ms;	/* silence before it closes (60 s) */
-	unsigned	max_clients;	/* registered peers; more get busy */
-	unsigned	max_transfers;	/* open transfers per peer; more get rate_limited */
-	unsigned	rate;		/* peers/offer requests per second per connection; 0: no limit */
-	unsigned	burst;		/* ... of which this many may come at once */
-	uint64_t	tail_ms;	/* a bridge that ended with nothing back waits this long for peer_gone */
-};
 
 #define RELAY_CLOSE_NOW		0	/* drop whatever is queued */
 #define RELAY_CLOSE_FLUSH	1	/* write what is queued (an error), then close */
@@ -58,11 +47,13 @@ struct relay_gone {
  * control connection still gives the other side peer_gone for it.
  */
 struct relay_tail {
-	struct relay_list	 link;		/* relay_ctl.tails, oldest first */
+	TAILQ_ENTRY(relay_tail)	 link;		/* relay_ctl.tails, oldest first */
 	uint64_t		 id;		/* the transfer */
 	struct relay_peer	*peer[2];	/* control peers by enum relay_side */
 	uint64_t		 until;		/* ms: forgotten after this */
 };
+
+TAILQ_HEAD(relay_tail_list, relay_tail);
 
 /*
  * Pushes are exact per recipient q: peer_joined brings each peer registered
@@ -72,32 +63,27 @@ struct relay_tail {
  * hello: aseq > q->rseq).
  */
 struct relay_ctl {
-	struct relay_limits	 lim;
+	struct relay_config	 cfg;	/* a copy: the limits and deadlines */
 	const struct relay_ops	*ops;
 	void			*arg;
 	struct relay_registry	 reg;
 	struct relay_transfers	 xfers;
 	uint64_t		 last_peer_id;
-	struct relay_list	 fresh;		/* NEW peers, oldest first */
+	struct relay_peer_list	 fresh;		/* NEW peers, oldest first */
 	size_t			 nfresh;
-	struct relay_list	 live;		/* CONTROL peers, longest silent first */
-	struct relay_list	 joins;		/* registered, peer_joined not sent yet */
+	struct relay_peer_list	 live;		/* CONTROL peers, longest silent first */
+	struct relay_peer_list	 joins;		/* registered, peer_joined not sent yet */
 	uint64_t		 flush_seq;	/* flushes so far */
 	uint64_t		 evseq;		/* lists and leaves so far, to order them */
 	struct relay_gone	*left;		/* owned: peers for the next peer_left */
 	size_t			 nleft;
 	size_t			 leftcap;
-	struct relay_list	 tails;		/* struct relay_tail, owned, oldest first */
+	struct relay_tail_list	 tails;		/* owned, oldest first */
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
 	int			 stopping;	/* shutdown: no more broadcasts */
 };
 
-/* Defaults of PROTOCOL.md section 5. */
-void	relay_limits_default(struct relay_limits *lim);
-/* A clock tick that keeps every deadline within a tenth of itself. */
-uint64_t relay_limits_tick_ms(const struct relay_limits *lim);
-
-int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_limits *lim,
+int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
 	    const struct relay_ops *ops, void *arg);
 /* Frees what ctl holds; peers still known are simply dropped. */
 void	relay_ctl_free(struct relay_ctl *ctl);

@@ -1,5 +1,5 @@
 /*
- * log.h: the relay's event log: one line per event on stderr, each with a
+ * relay_log.h: the relay's event log: one line per event on stderr, each with a
  * UTC timestamp, the level and the peer's address when there is one.
  */
 #ifndef FERRY_RELAY_LOG_H

@@ -1,18 +1,21 @@
 /*
- * registry.h: the peers that said hello, found by id, name or address.
+ * relay_registry.h: the peers that said hello, found by id, name or address.
  * struct relay_peer is the relay's view of one connection (control or data);
  * the registry holds only the control peers and never allocates them.
  */
 #ifndef FERRY_RELAY_REGISTRY_H
 #define FERRY_RELAY_REGISTRY_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay_list.h"
 #include "proto.h"
 
 struct relay_transfer;
+
+TAILQ_HEAD(relay_peer_list, relay_peer);
 
 enum relay_peer_state {
 	RELAY_PEER_NEW = 0,		/* connected, first message not seen yet */
@@ -43,9 +46,11 @@ struct relay_peer {
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
 	struct relay_peer	*id_next;	/* registry hash chains */
 	struct relay_peer	*name_next;
-	struct relay_list	 reg;		/* registry: every peer, in id order */
-	struct relay_list	 link;		/* ctl: fresh (by since) or live (by rx) */
-	struct relay_list	 join;		/* ctl: registered but not yet announced */
+	/* On a list or not: tqe_prev is NULL when off reg and join. */
+	TAILQ_ENTRY(relay_peer)	 reg;		/* registry: every peer, in id order */
+	/* ctl: fresh (NEW, by since) or live (CONTROL, by rx). */
+	TAILQ_ENTRY(relay_peer)	 link;
+	TAILQ_ENTRY(relay_peer)	 join;		/* ctl: registered but not yet announced */
 	void			*owner;		/* the connection holding it; opaque here */
 };
 
@@ -54,7 +59,7 @@ struct relay_registry {
 	struct relay_peer	**by_name;	/* owned: nbuckets chains */
 	size_t			  nbuckets;	/* a power of two */
 	size_t			  count;
-	struct relay_list	  all;		/* in the order added, which is id order */
+	struct relay_peer_list	  all;		/* in the order added, which is id order */
 };
 
 /* Sets up an empty registry; -PROTO_E_NOMEM when the tables cannot be had. */
@@ -69,6 +74,7 @@ void	relay_registry_free(struct relay_registry *r);
  * added then), else 0.
  */
 int	relay_registry_add(struct relay_registry *r, struct relay_peer *p);
+/* Takes p out if it is in (p->reg.tqe_prev is NULL after). */
 void	relay_registry_remove(struct relay_registry *r, struct relay_peer *p);
 
 struct relay_peer *relay_registry_by_id(const struct relay_registry *r,

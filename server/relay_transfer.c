@@ -13,7 +13,7 @@
 void
 relay_transfers_init(struct relay_transfers *x)
 {
-	relay_list_init(&x->all);
+	TAILQ_INIT(&x->all);
 	x->count = 0;
 	x->last_id = 0;
 }
@@ -21,9 +21,10 @@ relay_transfers_init(struct relay_transfers *x)
 void
 relay_transfers_free(struct relay_transfers *x)
 {
-	while (!relay_list_empty(&x->all))
-		relay_transfer_free(x, relay_list_entry(x->all.next,
-		    struct relay_transfer, link));
+	struct relay_transfer	*t;
+
+	while ((t = TAILQ_FIRST(&x->all)) != NULL)
+		relay_transfer_free(x, t);
 }
 
 struct relay_transfer *
@@ -41,7 +42,7 @@ relay_transfer_new(struct relay_transfers *x, struct relay_peer *from,
 	t->peer[RELAY_SIDE_RECEIVE] = to;
 	t->created = now;
 	t->deadline = now;
-	relay_list_insert_tail(&x->all, &t->link);
+	TAILQ_INSERT_TAIL(&x->all, t, link);
 	x->count++;
 	return t;
 }
@@ -49,7 +50,7 @@ relay_transfer_new(struct relay_transfers *x, struct relay_peer *from,
 void
 relay_transfer_free(struct relay_transfers *x, struct relay_transfer *t)
 {
-	relay_list_remove(&t->link);
+	TAILQ_REMOVE(&x->all, t, link);
 	x->count--;
 	/* Tokens are secrets: do not leave them in freed memory. */
 	memset(t->token, 0, sizeof t->token);
@@ -59,11 +60,9 @@ relay_transfer_free(struct relay_transfers *x, struct relay_transfer *t)
 struct relay_transfer *
 relay_transfer_find(const struct relay_transfers *x, uint64_t id)
 {
-	const struct relay_list	*n;
 	struct relay_transfer	*t;
 
-	for (n = x->all.next; n != &x->all; n = n->next) {
-		t = relay_list_entry(n, struct relay_transfer, link);
+	TAILQ_FOREACH(t, &x->all, link) {
 		if (t->id == id)
 			return t;
 	}
@@ -86,14 +85,12 @@ struct relay_transfer *
 relay_transfer_by_token(const struct relay_transfers *x, const char *token,
     int *side)
 {
-	const struct relay_list	*n;
 	struct relay_transfer	*t;
 	int			 s;
 
 	if (strlen(token) != PROTO_TOKEN_LEN)
 		return NULL;
-	for (n = x->all.next; n != &x->all; n = n->next) {
-		t = relay_list_entry(n, struct relay_transfer, link);
+	TAILQ_FOREACH(t, &x->all, link) {
 		if (t->state != RELAY_XFER_READY)
 			continue;
 		for (s = 0; s < 2; s++) {

@@ -1,16 +1,17 @@
 /*
- * transfer.h: the relay's transfer table. A transfer is born from an offer,
- * gets two single-use tokens on accept (one per side), is bridged once both
- * data connections attach, and is gone when answered, cancelled, expired or
- * when both data connections have closed.
+ * relay_transfer.h: the relay's transfer table. A transfer is born from an
+ * offer, gets two single-use tokens on accept (one per side), is bridged
+ * once both data connections attach, and is gone when answered, cancelled,
+ * expired or when both data connections have closed.
  */
 #ifndef FERRY_RELAY_TRANSFER_H
 #define FERRY_RELAY_TRANSFER_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay_list.h"
 #include "proto.h"
 #include "relay_registry.h"
 
@@ -38,11 +39,13 @@ struct relay_transfer {
 	uint64_t		 size;		/* bytes offered, all files */
 	size_t			 nfiles;
 	unsigned		 closed;	/* bit per side: its data connection closed */
-	struct relay_list	 link;		/* relay_transfers.all, oldest first */
+	TAILQ_ENTRY(relay_transfer) link;	/* relay_transfers.all, oldest first */
 };
 
+TAILQ_HEAD(relay_transfer_list, relay_transfer);
+
 struct relay_transfers {
-	struct relay_list	 all;
+	struct relay_transfer_list all;
 	size_t			 count;
 	uint64_t		 last_id;
 };

@@ -1,8 +1,7 @@
 /*
- * test_relay_control.c: the relay's protocol logic (server/control.c) with
- * no loop and no socket. Fake connections record every frame the relay
- * sends them, decoded with the real proto code, so each test reads like a
- * conversation: who said what, what each side heard, who got closed.
+ * test_relay_control.c: the relay's protocol logic (server/session.c,
+ * presence.c, routing.c) with no loop and no socket, through the fake
+ * connections of relay_fake.h: each test reads like a conversation.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,245 +12,51 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "frame.h"
 #include "msg.h"
 #include "relay_control.h"
+#include "relay_fake.h"
 #include "relay_log.h"
 
 #define NPEERS	1600
 
-struct fake {
-	struct relay_peer	 p;
-	struct proto_msg	*msgs;		/* owned: what the relay sent, in order */
-	size_t			 nmsgs, head, cap;
-	size_t			 frames;	/* every frame, recorded or not */
-	int			 record;
-	int			 closed;	/* 0, or 1 + RELAY_CLOSE_* */
-};
-
-struct harness {
-	struct relay_ctl	 ctl;
-	struct fake		*f;		/* owned: NPEERS */
-	uint64_t		 bridged;	/* last transfer the bridge op got */
-	int			 nbridged;
-	uint64_t		 now;
-};
-
-static void
-fake_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
-{
-	struct fake		*f = p->owner;
-	struct proto_decoder	 d;
-	struct proto_frame	 fr;
-	struct proto_msg	*m;
-	size_t			 used;
-	char			 err[256];
-
-	(void)arg;
-	assert_int_equal(p->state == RELAY_PEER_GONE, 0);
-	f->frames++;
-	if (!f->record)
-		return;
-	proto_decoder_init(&d);
-	assert_int_equal(proto_decoder_feed(&d, frame, len, &used, &fr), 1);
-	assert_int_equal(used, len);
-	assert_int_equal(fr.kind, PROTO_KIND_CONTROL);
-	if (f->nmsgs == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 8;
-		f->msgs = realloc(f->msgs, f->cap * sizeof *f->msgs);
-		assert_non_null(f->msgs);
-	}
-	m = &f->msgs[f->nmsgs];
-	if (proto_msg_decode(fr.payload, fr.len, m, err, sizeof err) != 0)
-		fail_msg("relay sent an undecodable message: %s", err);
-	f->nmsgs++;
-	proto_decoder_free(&d);
-}
-
-static void
-fake_close(void *arg, struct relay_peer *p, int how)
-{
-	struct fake	*f = p->owner;
-
-	(void)arg;
-	assert_int_equal(p->state, RELAY_PEER_GONE);
-	assert_int_equal(f->closed, 0);
-	f->closed = 1 + how;
-}
-
-static void
-fake_bridge(void *arg, struct relay_transfer *t)
-{
-	struct harness	*h = arg;
-
-	assert_int_equal(t->state, RELAY_XFER_BRIDGING);
-	assert_non_null(t->data[0]);
-	assert_non_null(t->data[1]);
-	h->bridged = t->id;
-	h->nbridged++;
-}
-
-static const struct relay_ops fake_ops = { fake_send, fake_close, fake_bridge };
-
 static int
 setup(void **state)
 {
-	struct harness		*h = calloc(1, sizeof *h);
-	struct relay_limits	 lim;
+	struct relay_config	cfg;
 
-	assert_non_null(h);
-	h->f = calloc(NPEERS, sizeof *h->f);
-	assert_non_null(h->f);
-	relay_limits_default(&lim);
-	lim.max_clients = NPEERS;
-	lim.max_transfers = 4;
-	assert_int_equal(relay_ctl_init(&h->ctl, &lim, &fake_ops, h), 0);
-	h->now = 1000;
-	*state = h;
+	relay_config_default(&cfg);
+	cfg.max_clients = NPEERS;
+	cfg.max_transfers = 4;
+	*state = rfake_new(NPEERS, &cfg, 1000);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness	*h = *state;
-	size_t		 i, j;
-
-	relay_ctl_free(&h->ctl);
-	for (i = 0; i < NPEERS; i++) {
-		for (j = 0; j < h->f[i].nmsgs; j++)
-			proto_msg_free(&h->f[i].msgs[j]);
-		free(h->f[i].msgs);
-	}
-	free(h->f);
-	free(h);
-	return 0;
-}
-
-/* Connection i arrives, from 10.0.x.y:(5000+i). */
-static struct fake *
-conn(struct harness *h, int i)
-{
-	struct fake	*f = &h->f[i];
-	char		 addr[64];
-
-	memset(&f->p, 0, sizeof f->p);
-	f->p.owner = f;
-	f->record = 1;
-	f->closed = 0;
-	snprintf(addr, sizeof addr, "10.0.%d.%d:%d", i / 256, i % 256, 5000 + i);
-	relay_ctl_accept(&h->ctl, &f->p, addr, h->now);
-	return f;
-}
-
-/* Connection i says json (which must decode). */
-static void
-say(struct harness *h, int i, const char *json)
-{
-	struct proto_msg	m;
-	char			err[256];
-
-	if (proto_msg_decode((const uint8_t *)json, strlen(json), &m, err,
-	    sizeof err) != 0)
-		fail_msg("test message does not decode: %s: %s", json, err);
-	relay_ctl_message(&h->ctl, &h->f[i].p, &m, h->now);
-	proto_msg_free(&m);
-}
-
-static void
-sayf(struct harness *h, int i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-sayf(struct harness *h, int i, const char *fmt, ...)
-{
-	char	buf[1024];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	say(h, i, buf);
-}
-
-/* The next message connection i heard; it must be of type t. */
-static struct proto_msg *
-heard(struct harness *h, int i, enum proto_msg_type t)
-{
-	struct fake	*f = &h->f[i];
-
-	if (f->head == f->nmsgs)
-		fail_msg("peer %d heard nothing, expected %s", i,
-		    proto_msg_type_name(t));
-	if (f->msgs[f->head].type != t)
-		fail_msg("peer %d heard %s (%s %s), expected %s", i,
-		    proto_msg_type_name(f->msgs[f->head].type),
-		    f->msgs[f->head].code, f->msgs[f->head].message,
-		    proto_msg_type_name(t));
-	return &f->msgs[f->head++];
-}
-
-/* The next message is error{code}. */
-static struct proto_msg *
-heard_error(struct harness *h, int i, const char *code)
-{
-	struct proto_msg	*m = heard(h, i, PROTO_MSG_ERROR);
-
-	assert_string_equal(m->code, code);
-	return m;
-}
-
-static void
-silent(struct harness *h, int i)
-{
-	struct fake	*f = &h->f[i];
-
-	if (f->head != f->nmsgs)
-		fail_msg("peer %d heard %s, expected nothing", i,
-		    proto_msg_type_name(f->msgs[f->head].type));
-}
-
-/* Connection i says hello as name and hears welcome. */
-static void
-join(struct harness *h, int i, const char *name)
-{
-	struct proto_msg	*m;
-
-	conn(h, i);
-	sayf(h, i, "{\"type\":\"hello\",\"version\":1,\"name\":\"%s\"}", name);
-	m = heard(h, i, PROTO_MSG_WELCOME);
-	assert_string_equal(m->name, name);
-	assert_string_equal(m->addr, h->f[i].p.addr);
-	assert_true(m->id > 0);
-	assert_int_equal(h->f[i].closed, 0);
 }
 
 /* Two joined peers (0 alice, 1 bob) whose joins were pushed and heard. */
 static void
-two(struct harness *h)
+two(struct rfake_harness *h)
 {
-	join(h, 0, "alice");
-	join(h, 1, "bob");
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
 	relay_ctl_flush(&h->ctl);
-	heard(h, 0, PROTO_MSG_PEER_JOINED);
-	heard(h, 1, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 }
 
 /* alice (0) offers bob (1) one file; returns the transfer id. */
 static uint64_t
-offer(struct harness *h)
+offer(struct rfake_harness *h)
 {
 	struct proto_msg	*m;
 	uint64_t		 id;
 
-	say(h, 0, "{\"type\":\"offer\",\"ref\":9,\"to\":\"bob\","
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":9,\"to\":\"bob\","
 	    "\"files\":[{\"name\":\"a.txt\",\"size\":3},"
 	    "{\"name\":\"b.bin\",\"size\":5}]}");
-	m = heard(h, 0, PROTO_MSG_OFFERED);
+	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 9);
 	assert_string_equal(m->peer.name, "bob");
 	id = m->transfer;
-	m = heard(h, 1, PROTO_MSG_INCOMING);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 1, PROTO_MSG_INCOMING, id);
 	assert_string_equal(m->peer.name, "alice");
 	assert_int_equal(m->peer.id, h->f[0].p.id);
 	assert_int_equal(m->nfiles, 2);
@@ -262,19 +67,17 @@ offer(struct harness *h)
 
 /* offer + accept: both heard ready; tokens in tok[0] (send), tok[1]. */
 static uint64_t
-accepted(struct harness *h, char tok[2][PROTO_TOKEN_LEN + 1])
+accepted(struct rfake_harness *h, char tok[2][PROTO_TOKEN_LEN + 1])
 {
 	struct proto_msg	*m;
 	uint64_t		 id = offer(h);
 
-	sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	m = heard(h, 0, PROTO_MSG_READY);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 0, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_SEND);
 	memcpy(tok[0], m->token, sizeof tok[0]);
-	m = heard(h, 1, PROTO_MSG_READY);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 1, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_RECEIVE);
 	memcpy(tok[1], m->token, sizeof tok[1]);
 	assert_string_not_equal(tok[0], tok[1]);
@@ -282,10 +85,10 @@ accepted(struct harness *h, char tok[2][PROTO_TOKEN_LEN + 1])
 }
 
 static void
-attach(struct harness *h, int i, const char *token)
+attach(struct rfake_harness *h, int i, const char *token)
 {
-	conn(h, i);
-	sayf(h, i, "{\"type\":\"attach\",\"token\":\"%s\"}", token);
+	rfake_conn(h, i);
+	rfake_sayf(h, i, "{\"type\":\"attach\",\"token\":\"%s\"}", token);
 }
 
 /* --- joining --- */
@@ -293,29 +96,29 @@ attach(struct harness *h, int i, const char *token)
 static void
 test_hello_welcome_and_joins(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 
-	join(h, 0, "alice");
+	rfake_join(h, 0, "alice");
 	relay_ctl_flush(&h->ctl);
-	silent(h, 0);
-	join(h, 1, "bob");
+	rfake_silent(h, 0);
+	rfake_join(h, 1, "bob");
 	assert_int_not_equal(h->f[0].p.id, h->f[1].p.id);
 	relay_ctl_flush(&h->ctl);
-	m = heard(h, 0, PROTO_MSG_PEER_JOINED);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
 	assert_int_equal(m->npeers, 1);
 	assert_string_equal(m->peers[0].name, "bob");
 	assert_int_equal(m->peers[0].id, h->f[1].p.id);
 	assert_string_equal(m->peers[0].addr, h->f[1].p.addr);
-	silent(h, 1);		/* a batch of one: bob hears nothing of himself */
+	rfake_silent(h, 1);		/* a batch of one: bob hears nothing of himself */
 
-	say(h, 0, "{\"type\":\"peers\"}");
-	m = heard(h, 0, PROTO_MSG_PEER_LIST);
+	rfake_say(h, 0, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LIST);
 	assert_int_equal(m->npeers, 1);
 	assert_string_equal(m->peers[0].name, "bob");
 	assert_false(m->more);
-	say(h, 1, "{\"type\":\"peers\"}");
-	m = heard(h, 1, PROTO_MSG_PEER_LIST);
+	rfake_say(h, 1, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 1, PROTO_MSG_PEER_LIST);
 	assert_int_equal(m->npeers, 1);
 	assert_string_equal(m->peers[0].name, "alice");
 }
@@ -323,42 +126,42 @@ test_hello_welcome_and_joins(void **state)
 static void
 test_joins_in_one_iteration_are_batched(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 
-	join(h, 0, "alice");
+	rfake_join(h, 0, "alice");
 	relay_ctl_flush(&h->ctl);
-	join(h, 1, "bob");
-	join(h, 2, "carol");
-	join(h, 3, "dave");
+	rfake_join(h, 1, "bob");
+	rfake_join(h, 2, "carol");
+	rfake_join(h, 3, "dave");
 	/* A list is complete: it shows peers whose join was not pushed yet. */
-	say(h, 2, "{\"type\":\"peers\"}");
-	m = heard(h, 2, PROTO_MSG_PEER_LIST);
+	rfake_say(h, 2, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 2, PROTO_MSG_PEER_LIST);
 	assert_int_equal(m->npeers, 3);
 	assert_string_equal(m->peers[0].name, "alice");
 	assert_string_equal(m->peers[1].name, "bob");
 	assert_string_equal(m->peers[2].name, "dave");
 	relay_ctl_flush(&h->ctl);
-	m = heard(h, 0, PROTO_MSG_PEER_JOINED);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
 	assert_int_equal(m->npeers, 3);
-	m = heard(h, 1, PROTO_MSG_PEER_JOINED);
+	m = rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 	assert_int_equal(m->npeers, 2);		/* not himself */
 	assert_string_equal(m->peers[0].name, "carol");
 	assert_string_equal(m->peers[1].name, "dave");
-	m = heard(h, 3, PROTO_MSG_PEER_JOINED);
+	m = rfake_heard(h, 3, PROTO_MSG_PEER_JOINED);
 	assert_int_equal(m->npeers, 2);
 	assert_string_equal(m->peers[0].name, "bob");
 	assert_string_equal(m->peers[1].name, "carol");
-	silent(h, 2);		/* carol's list already showed them all */
-	silent(h, 0);
-	silent(h, 1);
-	silent(h, 3);
+	rfake_silent(h, 2);		/* carol's list already showed them all */
+	rfake_silent(h, 0);
+	rfake_silent(h, 1);
+	rfake_silent(h, 3);
 }
 
 static void
 test_leave_is_pushed(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	uint64_t		 bob;
 
@@ -367,112 +170,112 @@ test_leave_is_pushed(void **state)
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);	/* idempotent */
 	relay_ctl_flush(&h->ctl);
-	m = heard(h, 0, PROTO_MSG_PEER_LEFT);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LEFT);
 	assert_int_equal(m->nids, 1);
 	assert_int_equal(m->ids[0], bob);
-	say(h, 0, "{\"type\":\"peers\"}");
-	m = heard(h, 0, PROTO_MSG_PEER_LIST);
+	rfake_say(h, 0, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LIST);
 	assert_int_equal(m->npeers, 0);
 	/* The name is free again. */
-	join(h, 2, "bob");
+	rfake_join(h, 2, "bob");
 	assert_true(h->f[2].p.id > bob);
 }
 
 static void
 test_join_and_leave_unseen(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	join(h, 0, "alice");
+	rfake_join(h, 0, "alice");
 	relay_ctl_flush(&h->ctl);
-	join(h, 1, "bob");
+	rfake_join(h, 1, "bob");
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 	relay_ctl_flush(&h->ctl);
-	silent(h, 0);		/* bob came and went between two pushes */
+	rfake_silent(h, 0);		/* bob came and went between two pushes */
 }
 
 static void
 test_listed_then_left_before_push(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 
-	join(h, 0, "alice");
+	rfake_join(h, 0, "alice");
 	relay_ctl_flush(&h->ctl);
-	join(h, 1, "bob");
-	say(h, 0, "{\"type\":\"peers\"}");
-	m = heard(h, 0, PROTO_MSG_PEER_LIST);
+	rfake_join(h, 1, "bob");
+	rfake_say(h, 0, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LIST);
 	assert_string_equal(m->peers[0].name, "bob");
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 	relay_ctl_flush(&h->ctl);
 	/* alice saw bob in her list, so she hears that he left, and nothing else. */
-	m = heard(h, 0, PROTO_MSG_PEER_LEFT);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LEFT);
 	assert_int_equal(m->ids[0], h->f[1].p.id);
-	silent(h, 0);
+	rfake_silent(h, 0);
 }
 
 static void
 test_no_left_for_a_stranger(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 
 	two(h);
-	join(h, 2, "carol");		/* never asks for the list */
+	rfake_join(h, 2, "carol");		/* never asks for the list */
 	relay_ctl_flush(&h->ctl);
-	heard(h, 0, PROTO_MSG_PEER_JOINED);
-	heard(h, 1, PROTO_MSG_PEER_JOINED);
-	silent(h, 2);
+	rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
+	rfake_silent(h, 2);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 	relay_ctl_flush(&h->ctl);
-	m = heard(h, 0, PROTO_MSG_PEER_LEFT);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LEFT);
 	assert_int_equal(m->nids, 1);
-	silent(h, 2);		/* carol never heard of bob */
+	rfake_silent(h, 2);		/* carol never heard of bob */
 	/* Once carol lists, she hears of the next leave. */
-	say(h, 2, "{\"type\":\"peers\"}");
-	m = heard(h, 2, PROTO_MSG_PEER_LIST);
+	rfake_say(h, 2, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 2, PROTO_MSG_PEER_LIST);
 	assert_int_equal(m->npeers, 1);
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
 	relay_ctl_flush(&h->ctl);
-	m = heard(h, 2, PROTO_MSG_PEER_LEFT);
+	m = rfake_heard(h, 2, PROTO_MSG_PEER_LEFT);
 	assert_int_equal(m->ids[0], h->f[0].p.id);
 }
 
 static void
 test_no_left_for_one_gone_before_the_list(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 
-	join(h, 0, "alice");
-	join(h, 1, "bob");
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);	/* before any push */
-	say(h, 1, "{\"type\":\"peers\"}");
-	m = heard(h, 1, PROTO_MSG_PEER_LIST);
+	rfake_say(h, 1, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 1, PROTO_MSG_PEER_LIST);
 	assert_int_equal(m->npeers, 0);
 	relay_ctl_flush(&h->ctl);
-	silent(h, 1);		/* bob never saw alice: no peer_left for her */
+	rfake_silent(h, 1);		/* bob never saw alice: no peer_left for her */
 }
 
 static void
 test_hello_refusals(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	join(h, 0, "alice");
-	conn(h, 1);
-	say(h, 1, "{\"type\":\"hello\",\"version\":1,\"name\":\"alice\"}");
-	heard_error(h, 1, "name_taken");
+	rfake_join(h, 0, "alice");
+	rfake_conn(h, 1);
+	rfake_say(h, 1, "{\"type\":\"hello\",\"version\":1,\"name\":\"alice\"}");
+	rfake_heard_error(h, 1, "name_taken");
 	assert_int_equal(h->f[1].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[1].p.state, RELAY_PEER_GONE);
 
-	conn(h, 2);
-	say(h, 2, "{\"type\":\"hello\",\"version\":2,\"name\":\"bob\"}");
-	heard_error(h, 2, "version");
+	rfake_conn(h, 2);
+	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":2,\"name\":\"bob\"}");
+	rfake_heard_error(h, 2, "version");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 
 	relay_ctl_flush(&h->ctl);
-	silent(h, 0);		/* refused peers were never announced */
+	rfake_silent(h, 0);		/* refused peers were never announced */
 	assert_int_equal(h->ctl.reg.count, 1);
 	assert_int_equal(h->ctl.nfresh, 0);
 }
@@ -480,54 +283,54 @@ test_hello_refusals(void **state)
 static void
 test_busy_at_max_clients(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	h->ctl.lim.max_clients = 2;
-	join(h, 0, "a");
-	join(h, 1, "b");
-	conn(h, 2);
-	say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"c\"}");
-	heard_error(h, 2, "busy");
+	h->ctl.cfg.max_clients = 2;
+	rfake_join(h, 0, "a");
+	rfake_join(h, 1, "b");
+	rfake_conn(h, 2);
+	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"c\"}");
+	rfake_heard_error(h, 2, "busy");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
-	join(h, 3, "c");	/* room again */
+	rfake_join(h, 3, "c");	/* room again */
 }
 
 static void
 test_out_of_order(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	conn(h, 0);
-	say(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"x\","
+	rfake_conn(h, 0);
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"x\","
 	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
-	heard_error(h, 0, "bad_state");
+	rfake_heard_error(h, 0, "bad_state");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
 
-	conn(h, 1);
-	say(h, 1, "{\"type\":\"peers\"}");
-	heard_error(h, 1, "bad_state");
+	rfake_conn(h, 1);
+	rfake_say(h, 1, "{\"type\":\"peers\"}");
+	rfake_heard_error(h, 1, "bad_state");
 
-	join(h, 2, "carol");
-	say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"carol2\"}");
-	heard_error(h, 2, "bad_state");
+	rfake_join(h, 2, "carol");
+	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"carol2\"}");
+	rfake_heard_error(h, 2, "bad_state");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 
-	join(h, 3, "dave");
-	say(h, 3, "{\"type\":\"attach\",\"token\":"
+	rfake_join(h, 3, "dave");
+	rfake_say(h, 3, "{\"type\":\"attach\",\"token\":"
 	    "\"0123456789abcdef0123456789abcdef\"}");
-	heard_error(h, 3, "bad_state");
+	rfake_heard_error(h, 3, "bad_state");
 	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_FLUSH);
 
-	join(h, 4, "erin");
-	say(h, 4, "{\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\"}");
-	heard_error(h, 4, "bad_state");
+	rfake_join(h, 4, "erin");
+	rfake_say(h, 4, "{\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\"}");
+	rfake_heard_error(h, 4, "bad_state");
 
-	join(h, 5, "frank");
-	say(h, 5, "{\"type\":\"ping\"}");
-	heard(h, 5, PROTO_MSG_PONG);
-	say(h, 5, "{\"type\":\"pong\"}");
-	silent(h, 5);
+	rfake_join(h, 5, "frank");
+	rfake_say(h, 5, "{\"type\":\"ping\"}");
+	rfake_heard(h, 5, PROTO_MSG_PONG);
+	rfake_say(h, 5, "{\"type\":\"pong\"}");
+	rfake_silent(h, 5);
 	assert_int_equal(h->f[5].closed, 0);
 	assert_int_equal(h->ctl.reg.count, 1);
 }
@@ -537,146 +340,140 @@ test_out_of_order(void **state)
 static void
 test_offer_by_name_addr_and_id(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 
 	two(h);
 	offer(h);
-	sayf(h, 0, "{\"type\":\"offer\",\"ref\":2,\"to\":\"%s\","
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":2,\"to\":\"%s\","
 	    "\"files\":[{\"name\":\"f\",\"size\":0}]}", h->f[1].p.addr);
-	m = heard(h, 0, PROTO_MSG_OFFERED);
+	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 2);
-	heard(h, 1, PROTO_MSG_INCOMING);
-	sayf(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"%llu\","
+	rfake_heard(h, 1, PROTO_MSG_INCOMING);
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"%llu\","
 	    "\"files\":[{\"name\":\"f\",\"size\":0}]}",
 	    (unsigned long long)h->f[1].p.id);
-	m = heard(h, 0, PROTO_MSG_OFFERED);
+	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 3);
 	assert_string_equal(m->peer.name, "bob");
-	heard(h, 1, PROTO_MSG_INCOMING);
+	rfake_heard(h, 1, PROTO_MSG_INCOMING);
 }
 
 static void
 test_offer_refusals_keep_connection(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	int			 i;
 
 	two(h);
-	say(h, 0, "{\"type\":\"offer\",\"ref\":4,\"to\":\"nobody\","
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":4,\"to\":\"nobody\","
 	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
-	m = heard_error(h, 0, "no_such_peer");
+	m = rfake_heard_error(h, 0, "no_such_peer");
 	assert_int_equal(m->ref, 4);
-	say(h, 0, "{\"type\":\"offer\",\"ref\":5,\"to\":\"alice\","
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":5,\"to\":\"alice\","
 	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
-	m = heard_error(h, 0, "forbidden");
+	m = rfake_heard_error(h, 0, "forbidden");
 	assert_int_equal(m->ref, 5);
 	/* max_transfers is 4 in this harness */
 	for (i = 0; i < 4; i++)
 		offer(h);
-	say(h, 0, "{\"type\":\"offer\",\"ref\":6,\"to\":\"bob\","
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":6,\"to\":\"bob\","
 	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
-	m = heard_error(h, 0, "rate_limited");
+	m = rfake_heard_error(h, 0, "rate_limited");
 	assert_int_equal(m->ref, 6);
-	silent(h, 1);
+	rfake_silent(h, 1);
 	assert_int_equal(h->f[0].closed, 0);
 }
 
 static void
 test_only_receiver_accepts(void **state)
 {
-	struct harness		*h = *state;
-	struct proto_msg	*m;
+	struct rfake_harness	*h = *state;
 	uint64_t		 id;
 
 	two(h);
-	join(h, 2, "carol");
+	rfake_join(h, 2, "carol");
 	relay_ctl_flush(&h->ctl);
-	heard(h, 0, PROTO_MSG_PEER_JOINED);
-	heard(h, 1, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 	id = offer(h);
-	sayf(h, 2, "{\"type\":\"accept\",\"transfer\":%llu}",
+	rfake_sayf(h, 2, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	m = heard_error(h, 2, "forbidden");
-	assert_int_equal(m->transfer, id);
-	sayf(h, 0, "{\"type\":\"accept\",\"transfer\":%llu}",
+	rfake_heard_error_on(h, 2, "forbidden", id);
+	rfake_sayf(h, 0, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	heard_error(h, 0, "forbidden");
-	sayf(h, 2, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"x\"}",
+	rfake_heard_error(h, 0, "forbidden");
+	rfake_sayf(h, 2, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"x\"}",
 	    (unsigned long long)id);
-	heard_error(h, 2, "forbidden");
-	say(h, 1, "{\"type\":\"accept\",\"transfer\":999}");
-	m = heard_error(h, 1, "no_such_transfer");
-	assert_int_equal(m->transfer, 999);
-	silent(h, 0);
+	rfake_heard_error(h, 2, "forbidden");
+	rfake_say(h, 1, "{\"type\":\"accept\",\"transfer\":999}");
+	rfake_heard_error_on(h, 1, "no_such_transfer", 999);
+	rfake_silent(h, 0);
 	assert_int_equal(h->f[2].closed, 0);
 
-	sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	heard(h, 0, PROTO_MSG_READY);
-	heard(h, 1, PROTO_MSG_READY);
-	sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
+	rfake_heard(h, 0, PROTO_MSG_READY);
+	rfake_heard(h, 1, PROTO_MSG_READY);
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	m = heard_error(h, 1, "bad_state");
-	assert_int_equal(m->transfer, id);
+	rfake_heard_error_on(h, 1, "bad_state", id);
 	assert_int_equal(h->f[1].closed, 0);
-	sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,\"reason\":\"x\"}",
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,\"reason\":\"x\"}",
 	    (unsigned long long)id);
-	heard_error(h, 1, "bad_state");
+	rfake_heard_error(h, 1, "bad_state");
 }
 
 static void
 test_decline_forwarded(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	uint64_t		 id;
 
 	two(h);
 	id = offer(h);
-	sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
 	    "\"reason\":\"no_space: 3 bytes free\"}", (unsigned long long)id);
-	m = heard(h, 0, PROTO_MSG_DECLINE);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 0, PROTO_MSG_DECLINE, id);
 	assert_string_equal(m->reason, "no_space: 3 bytes free");
-	silent(h, 1);
+	rfake_silent(h, 1);
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[0].p.ntransfers, 0);
 	assert_int_equal(h->f[1].p.ntransfers, 0);
-	sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	heard_error(h, 1, "no_such_transfer");
+	rfake_heard_error(h, 1, "no_such_transfer");
 }
 
 static void
 test_cancel_forwarded_both_ways(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
 	two(h);
 	id = offer(h);
-	sayf(h, 0, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"oops\"}",
+	rfake_sayf(h, 0, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"oops\"}",
 	    (unsigned long long)id);
-	m = heard(h, 1, PROTO_MSG_CANCEL);
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_on(h, 1, PROTO_MSG_CANCEL, id);
 	assert_string_equal(m->reason, "oops");
-	silent(h, 0);
+	rfake_silent(h, 0);
 
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
-	sayf(h, 1, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"stop\"}",
+	rfake_sayf(h, 1, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"stop\"}",
 	    (unsigned long long)id);
-	m = heard(h, 0, PROTO_MSG_CANCEL);
+	m = rfake_heard(h, 0, PROTO_MSG_CANCEL);
 	assert_string_equal(m->reason, "stop");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	assert_int_equal(h->ctl.xfers.count, 0);
 	/* The unused token died with the transfer. */
 	attach(h, 3, tok[1]);
-	heard_error(h, 3, "bad_token");
+	rfake_heard_error(h, 3, "bad_token");
 }
 
 /* --- tokens and attach --- */
@@ -684,8 +481,7 @@ test_cancel_forwarded_both_ways(void **state)
 static void
 test_attach_pairs_and_bridges(void **state)
 {
-	struct harness		*h = *state;
-	struct proto_msg	*m;
+	struct rfake_harness	*h = *state;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 	size_t			 i;
@@ -695,27 +491,25 @@ test_attach_pairs_and_bridges(void **state)
 	for (i = 0; i < PROTO_TOKEN_LEN; i++)
 		assert_non_null(strchr("0123456789abcdef", tok[0][i]));
 	attach(h, 3, tok[1]);		/* the receiver comes first */
-	silent(h, 3);
+	rfake_silent(h, 3);
 	assert_int_equal(h->f[3].p.state, RELAY_PEER_DATA);
 	assert_int_equal(h->nbridged, 0);
 	attach(h, 2, tok[0]);
-	m = heard(h, 2, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id);
-	m = heard(h, 3, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id);
+	rfake_heard_on(h, 2, PROTO_MSG_ATTACHED, id);
+	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id);
 	assert_int_equal(h->nbridged, 1);
 	assert_int_equal(h->bridged, id);
 	/* Data peers are not peers: the list and the pushes leave them out. */
 	relay_ctl_flush(&h->ctl);
-	silent(h, 0);
+	rfake_silent(h, 0);
 	assert_int_equal(h->ctl.reg.count, 2);
 
 	/* A token works once. */
 	attach(h, 4, tok[0]);
-	heard_error(h, 4, "bad_token");
+	rfake_heard_error(h, 4, "bad_token");
 	assert_int_equal(h->f[4].closed, 1 + RELAY_CLOSE_FLUSH);
 	attach(h, 5, "ffffffffffffffffffffffffffffffff");
-	heard_error(h, 5, "bad_token");
+	rfake_heard_error(h, 5, "bad_token");
 
 	/* Both data connections close: the transfer is over, quietly. */
 	h->f[2].p.bytes = 1234;
@@ -723,8 +517,8 @@ test_attach_pairs_and_bridges(void **state)
 	assert_int_equal(h->ctl.xfers.count, 1);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
 	assert_int_equal(h->ctl.xfers.count, 0);
-	silent(h, 0);
-	silent(h, 1);
+	rfake_silent(h, 0);
+	rfake_silent(h, 1);
 	assert_int_equal(h->f[0].p.ntransfers, 0);
 	assert_int_equal(h->f[1].p.ntransfers, 0);
 }
@@ -732,8 +526,7 @@ test_attach_pairs_and_bridges(void **state)
 static void
 test_tokens_do_not_cross_transfers(void **state)
 {
-	struct harness		*h = *state;
-	struct proto_msg	*m;
+	struct rfake_harness	*h = *state;
 	char			 t1[2][PROTO_TOKEN_LEN + 1], t2[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id1, id2;
 
@@ -747,22 +540,19 @@ test_tokens_do_not_cross_transfers(void **state)
 	attach(h, 4, t2[0]);
 	assert_int_equal(h->nbridged, 1);
 	assert_int_equal(h->bridged, id2);
-	m = heard(h, 4, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id2);
-	m = heard(h, 3, PROTO_MSG_ATTACHED);
-	assert_int_equal(m->transfer, id2);
-	silent(h, 2);
+	rfake_heard_on(h, 4, PROTO_MSG_ATTACHED, id2);
+	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id2);
+	rfake_silent(h, 2);
 	attach(h, 5, t1[1]);
 	assert_int_equal(h->bridged, id1);
-	heard(h, 2, PROTO_MSG_ATTACHED);
-	heard(h, 5, PROTO_MSG_ATTACHED);
+	rfake_heard(h, 2, PROTO_MSG_ATTACHED);
+	rfake_heard(h, 5, PROTO_MSG_ATTACHED);
 }
 
 static void
 test_data_lost_before_pairing(void **state)
 {
-	struct harness		*h = *state;
-	struct proto_msg	*m;
+	struct rfake_harness	*h = *state;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
@@ -770,11 +560,10 @@ test_data_lost_before_pairing(void **state)
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	m = heard_error(h, 1, "peer_gone");
-	assert_int_equal(m->transfer, id);
-	silent(h, 0);
+	rfake_heard_error_on(h, 1, "peer_gone", id);
+	rfake_silent(h, 0);
 	attach(h, 3, tok[1]);
-	heard_error(h, 3, "bad_token");
+	rfake_heard_error(h, 3, "bad_token");
 }
 
 /* --- disconnects --- */
@@ -782,15 +571,14 @@ test_data_lost_before_pairing(void **state)
 static void
 test_peer_gone_when_sender_leaves(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	uint64_t		 id;
 
 	two(h);
 	id = offer(h);
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
-	m = heard_error(h, 1, "peer_gone");
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_error_on(h, 1, "peer_gone", id);
 	assert_string_equal(m->message, "alice disconnected");
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[1].closed, 0);
@@ -799,7 +587,7 @@ test_peer_gone_when_sender_leaves(void **state)
 static void
 test_peer_gone_when_receiver_leaves_mid_bridge(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
@@ -808,19 +596,18 @@ test_peer_gone_when_receiver_leaves_mid_bridge(void **state)
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
 	attach(h, 3, tok[1]);
-	heard(h, 2, PROTO_MSG_ATTACHED);
-	heard(h, 3, PROTO_MSG_ATTACHED);
+	rfake_heard(h, 2, PROTO_MSG_ATTACHED);
+	rfake_heard(h, 3, PROTO_MSG_ATTACHED);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
-	m = heard_error(h, 0, "peer_gone");
-	assert_int_equal(m->transfer, id);
+	m = rfake_heard_error_on(h, 0, "peer_gone", id);
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_NOW);
 	/* Their close callbacks come later and change nothing. */
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	silent(h, 0);
+	rfake_silent(h, 0);
 	relay_ctl_flush(&h->ctl);
-	m = heard(h, 0, PROTO_MSG_PEER_LEFT);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LEFT);
 	assert_int_equal(m->ids[0], h->f[1].p.id);
 }
 
@@ -829,17 +616,17 @@ test_peer_gone_when_receiver_leaves_mid_bridge(void **state)
 static void
 test_hello_deadline(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	conn(h, 0);
+	rfake_conn(h, 0);
 	h->now += 5000;
-	join(h, 1, "early");
-	h->now += h->ctl.lim.hello_ms - 5000 - 1;
+	rfake_join(h, 1, "early");
+	h->now += h->ctl.cfg.hello_ms - 5000 - 1;
 	relay_ctl_tick(&h->ctl, h->now);
 	assert_int_equal(h->f[0].closed, 0);
 	h->now += 1;
 	relay_ctl_tick(&h->ctl, h->now);
-	heard_error(h, 0, "idle");
+	rfake_heard_error(h, 0, "idle");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[1].closed, 0);
 	assert_int_equal(h->ctl.nfresh, 0);
@@ -848,49 +635,46 @@ test_hello_deadline(void **state)
 static void
 test_ping_then_idle(void **state)
 {
-	struct harness	*h = *state;
-	uint64_t	 t0;
+	struct rfake_harness	*h = *state;
+	uint64_t		 t0;
 
-	join(h, 0, "quiet");
-	join(h, 1, "chatty");
+	rfake_join(h, 0, "quiet");
+	rfake_join(h, 1, "chatty");
 	t0 = h->now;
-	h->now = t0 + h->ctl.lim.ping_ms;
-	say(h, 1, "{\"type\":\"pong\"}");
+	h->now = t0 + h->ctl.cfg.ping_ms;
+	rfake_say(h, 1, "{\"type\":\"pong\"}");
 	relay_ctl_tick(&h->ctl, h->now);
-	heard(h, 0, PROTO_MSG_PING);
-	silent(h, 1);
+	rfake_heard(h, 0, PROTO_MSG_PING);
+	rfake_silent(h, 1);
 	relay_ctl_tick(&h->ctl, h->now + 10);
-	silent(h, 0);		/* one ping per silence */
-	h->now = t0 + h->ctl.lim.idle_ms - 1;
+	rfake_silent(h, 0);		/* one ping per silence */
+	h->now = t0 + h->ctl.cfg.idle_ms - 1;
 	relay_ctl_tick(&h->ctl, h->now);
 	assert_int_equal(h->f[0].closed, 0);
-	silent(h, 1);
-	h->now = t0 + h->ctl.lim.idle_ms;
+	rfake_silent(h, 1);
+	h->now = t0 + h->ctl.cfg.idle_ms;
 	relay_ctl_tick(&h->ctl, h->now);
-	heard_error(h, 0, "idle");
+	rfake_heard_error(h, 0, "idle");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
 	/* chatty spoke at ping_ms, so its own silence reaches ping_ms only now. */
-	heard(h, 1, PROTO_MSG_PING);
+	rfake_heard(h, 1, PROTO_MSG_PING);
 	assert_int_equal(h->f[1].closed, 0);
 }
 
 static void
 test_offer_expires(void **state)
 {
-	struct harness		*h = *state;
-	struct proto_msg	*m;
+	struct rfake_harness	*h = *state;
 	uint64_t		 id;
 
 	two(h);
-	h->ctl.lim.ping_ms = h->ctl.lim.idle_ms = 10000000;
+	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
 	id = offer(h);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.offer_ms - 1);
-	silent(h, 0);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.offer_ms);
-	m = heard_error(h, 0, "timeout");
-	assert_int_equal(m->transfer, id);
-	m = heard_error(h, 1, "timeout");
-	assert_int_equal(m->transfer, id);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms - 1);
+	rfake_silent(h, 0);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms);
+	rfake_heard_error_on(h, 0, "timeout", id);
+	rfake_heard_error_on(h, 1, "timeout", id);
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[0].closed, 0);
 }
@@ -898,22 +682,20 @@ test_offer_expires(void **state)
 static void
 test_tokens_expire(void **state)
 {
-	struct harness		*h = *state;
-	struct proto_msg	*m;
+	struct rfake_harness	*h = *state;
 	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
 	two(h);
-	h->ctl.lim.ping_ms = h->ctl.lim.idle_ms = 10000000;
+	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
 	id = accepted(h, tok);
 	attach(h, 2, tok[0]);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.token_ms);
-	m = heard_error(h, 0, "timeout");
-	assert_int_equal(m->transfer, id);
-	heard_error(h, 1, "timeout");
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.token_ms);
+	rfake_heard_error_on(h, 0, "timeout", id);
+	rfake_heard_error(h, 1, "timeout");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	attach(h, 3, tok[1]);
-	heard_error(h, 3, "bad_token");
+	rfake_heard_error(h, 3, "bad_token");
 }
 
 /* --- size --- */
@@ -921,7 +703,7 @@ test_tokens_expire(void **state)
 static void
 test_long_peer_list_is_chunked(void **state)
 {
-	struct harness		*h = *state;
+	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
 	char			 name[32];
 	size_t			 total = 0, msgs = 0;
@@ -930,7 +712,7 @@ test_long_peer_list_is_chunked(void **state)
 	/* Join in batches, so each push is small; only peer 0 records. */
 	for (i = 0; i < NPEERS; i++) {
 		snprintf(name, sizeof name, "peer-%04d", i);
-		join(h, i, name);
+		rfake_join(h, i, name);
 		if (i > 0)
 			h->f[i].record = 0;
 		if (i % 100 == 99)
@@ -938,12 +720,12 @@ test_long_peer_list_is_chunked(void **state)
 	}
 	relay_ctl_flush(&h->ctl);
 	while (h->f[0].head < h->f[0].nmsgs)
-		heard(h, 0, PROTO_MSG_PEER_JOINED);
+		rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
 	assert_true(h->f[1].frames > 0);
 
-	say(h, 0, "{\"type\":\"peers\"}");
+	rfake_say(h, 0, "{\"type\":\"peers\"}");
 	while (h->f[0].head < h->f[0].nmsgs) {
-		m = heard(h, 0, PROTO_MSG_PEER_LIST);
+		m = rfake_heard(h, 0, PROTO_MSG_PEER_LIST);
 		assert_true(m->npeers <= PROTO_PEERS_MAX);
 		total += m->npeers;
 		msgs++;
@@ -956,23 +738,23 @@ test_long_peer_list_is_chunked(void **state)
 static void
 test_shutdown_tells_everyone(void **state)
 {
-	struct harness	*h = *state;
-	char		 tok[2][PROTO_TOKEN_LEN + 1];
+	struct rfake_harness	*h = *state;
+	char			 tok[2][PROTO_TOKEN_LEN + 1];
 
 	two(h);
 	(void)accepted(h, tok);
 	attach(h, 2, tok[0]);
-	conn(h, 3);
+	rfake_conn(h, 3);
 	relay_ctl_shutdown(&h->ctl);
-	heard_error(h, 0, "shutdown");
-	heard_error(h, 1, "shutdown");
-	heard_error(h, 3, "shutdown");
+	rfake_heard_error(h, 0, "shutdown");
+	rfake_heard_error(h, 1, "shutdown");
+	rfake_heard_error(h, 3, "shutdown");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	relay_ctl_flush(&h->ctl);
-	silent(h, 0);		/* no peer_gone, no peer_left on the way out */
-	silent(h, 1);
+	rfake_silent(h, 0);		/* no peer_gone, no peer_left on the way out */
+	rfake_silent(h, 1);
 	assert_int_equal(h->ctl.reg.count, 0);
 	assert_int_equal(h->ctl.xfers.count, 0);
 }
@@ -980,22 +762,22 @@ test_shutdown_tells_everyone(void **state)
 static void
 test_tick_interval(void **state)
 {
-	struct relay_limits	lim;
+	struct relay_config	cfg;
 
 	(void)state;
-	relay_limits_default(&lim);
-	assert_int_equal(relay_limits_tick_ms(&lim), 1000);
-	lim.hello_ms = 300;
-	assert_int_equal(relay_limits_tick_ms(&lim), 30);
-	lim.token_ms = 10;
-	assert_int_equal(relay_limits_tick_ms(&lim), 5);
+	relay_config_default(&cfg);
+	assert_int_equal(relay_config_tick_ms(&cfg), 1000);
+	cfg.hello_ms = 300;
+	assert_int_equal(relay_config_tick_ms(&cfg), 30);
+	cfg.token_ms = 10;
+	assert_int_equal(relay_config_tick_ms(&cfg), 5);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, rfake_teardown)
 		T(test_hello_welcome_and_joins),
 		T(test_joins_in_one_iteration_are_batched),
 		T(test_leave_is_pushed),

@@ -1,5 +1,5 @@
 /*
- * test_relay_hardening.c: control.c's defences, on an exact clock: the
+ * test_relay_hardening.c: the control logic's defences, on an exact clock: the
  * per-connection request bucket (peers and offer; PROTOCOL.md section 4)
  * and peer_gone for a bridge whose data connections closed before its
  * peer's control connection did (PROTOCOL.md 3.2).
@@ -14,150 +14,30 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "frame.h"
 #include "msg.h"
 #include "relay_control.h"
+#include "relay_fake.h"
 #include "relay_log.h"
 
 #define NFAKES	8
 
-/* A connection: the relay's peer and the last message type it heard. */
-struct fake {
-	struct relay_peer	 p;
-	int			 n[PROTO_MSG_COUNT];	/* messages heard, by type */
-	char			 code[33];		/* of the last error */
-	uint64_t		 err_transfer, err_ref;
-	uint64_t		 transfer;		/* of the last incoming/offered/ready */
-	char			 token[PROTO_TOKEN_LEN + 1];
-	int			 closed;
-};
-
-struct harness {
-	struct relay_ctl	 ctl;
-	struct fake		 f[NFAKES];
-	uint64_t		 now;
-};
-
-static void
-fake_send(void *arg, struct relay_peer *p, const uint8_t *frame, size_t len)
-{
-	struct fake		*f = p->owner;
-	struct proto_decoder	 d;
-	struct proto_frame	 fr;
-	struct proto_msg	 m;
-	size_t			 used;
-	char			 err[256];
-
-	(void)arg;
-	proto_decoder_init(&d);
-	assert_int_equal(proto_decoder_feed(&d, frame, len, &used, &fr), 1);
-	if (proto_msg_decode(fr.payload, fr.len, &m, err, sizeof err) != 0)
-		fail_msg("relay sent an undecodable message: %s", err);
-	f->n[m.type]++;
-	if (m.type == PROTO_MSG_ERROR) {
-		snprintf(f->code, sizeof f->code, "%s", m.code);
-		f->err_transfer = m.transfer;
-		f->err_ref = m.ref;
-	}
-	if (m.type == PROTO_MSG_INCOMING || m.type == PROTO_MSG_OFFERED ||
-	    m.type == PROTO_MSG_READY)
-		f->transfer = m.transfer;
-	if (m.type == PROTO_MSG_READY)
-		memcpy(f->token, m.token, sizeof f->token);
-	proto_msg_free(&m);
-	proto_decoder_free(&d);
-}
-
-static void
-fake_close(void *arg, struct relay_peer *p, int how)
-{
-	(void)arg;
-	((struct fake *)p->owner)->closed = 1 + how;
-}
-
-static void
-fake_bridge(void *arg, struct relay_transfer *t)
-{
-	(void)arg;
-	(void)t;
-}
-
-static const struct relay_ops fake_ops = { fake_send, fake_close, fake_bridge };
-
+/* The relay's defaults: 20 requests a second, 50 at once. */
 static int
 setup(void **state)
 {
-	struct harness		*h = calloc(1, sizeof *h);
-	struct relay_limits	 lim;
-
-	assert_non_null(h);
-	relay_limits_default(&lim);
-	assert_int_equal(lim.rate, 20);
-	assert_int_equal(lim.burst, 50);
-	assert_int_equal(relay_ctl_init(&h->ctl, &lim, &fake_ops, h), 0);
-	h->now = 5000;
-	*state = h;
+	*state = rfake_new(NFAKES, NULL, 5000);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness	*h = *state;
-
-	relay_ctl_free(&h->ctl);
-	free(h);
-	return 0;
-}
-
-static void
-say(struct harness *h, int i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-say(struct harness *h, int i, const char *fmt, ...)
-{
-	struct proto_msg	m;
-	char			json[1024], err[256];
-	va_list			ap;
-
-	va_start(ap, fmt);
-	vsnprintf(json, sizeof json, fmt, ap);
-	va_end(ap);
-	if (proto_msg_decode((const uint8_t *)json, strlen(json), &m, err,
-	    sizeof err) != 0)
-		fail_msg("test message does not decode: %s: %s", json, err);
-	relay_ctl_message(&h->ctl, &h->f[i].p, &m, h->now);
-	proto_msg_free(&m);
-}
-
-static void
-conn(struct harness *h, int i)
-{
-	char	addr[32];
-
-	memset(&h->f[i], 0, sizeof h->f[i]);
-	h->f[i].p.owner = &h->f[i];
-	snprintf(addr, sizeof addr, "10.0.0.%d:%d", i + 1, 4000 + i);
-	relay_ctl_accept(&h->ctl, &h->f[i].p, addr, h->now);
-}
-
-static void
-join(struct harness *h, int i, const char *name)
-{
-	conn(h, i);
-	say(h, i, "{\"type\":\"hello\",\"version\":1,\"name\":\"%s\"}", name);
-	assert_int_equal(h->f[i].n[PROTO_MSG_WELCOME], 1);
 }
 
 /* n peers requests at one instant: how many were answered, how many refused. */
 static void
-peers_burst(struct harness *h, int i, int n, int *answered, int *refused)
+peers_burst(struct rfake_harness *h, int i, int n, int *answered, int *refused)
 {
 	int	a0 = h->f[i].n[PROTO_MSG_PEER_LIST];
 	int	r0 = h->f[i].n[PROTO_MSG_ERROR];
 
 	while (n-- > 0)
-		say(h, i, "{\"type\":\"peers\"}");
+		rfake_sayf(h, i, "{\"type\":\"peers\"}");
 	*answered = h->f[i].n[PROTO_MSG_PEER_LIST] - a0;
 	*refused = h->f[i].n[PROTO_MSG_ERROR] - r0;
 }
@@ -165,11 +45,11 @@ peers_burst(struct harness *h, int i, int n, int *answered, int *refused)
 static void
 test_bucket_burst_then_rate(void **state)
 {
-	struct harness	*h = *state;
-	int		 a, r;
+	struct rfake_harness	*h = *state;
+	int			 a, r;
 
-	join(h, 0, "alice");
-	join(h, 1, "bob");
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
 	peers_burst(h, 0, 60, &a, &r);
 	assert_int_equal(a, 50);			/* the burst */
 	assert_int_equal(r, 10);
@@ -203,14 +83,14 @@ test_bucket_burst_then_rate(void **state)
 static void
 test_bucket_offers_by_ref(void **state)
 {
-	struct harness	*h = *state;
-	int		 i;
+	struct rfake_harness	*h = *state;
+	int			 i;
 
-	join(h, 0, "alice");
-	join(h, 1, "bob");
-	h->ctl.lim.max_transfers = 1000;
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
+	h->ctl.cfg.max_transfers = 1000;
 	for (i = 1; i <= 51; i++)
-		say(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":\"bob\","
+		rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":\"bob\","
 		    "\"files\":[{\"name\":\"f\",\"size\":1}]}", i);
 	assert_int_equal(h->f[0].n[PROTO_MSG_OFFERED], 50);
 	assert_int_equal(h->f[1].n[PROTO_MSG_INCOMING], 50);
@@ -219,23 +99,23 @@ test_bucket_offers_by_ref(void **state)
 	assert_int_equal(h->f[0].err_ref, 51);
 	/* Answers to offers are never counted: bob may accept all 50. */
 	for (i = 1; i <= 50; i++)
-		say(h, 1, "{\"type\":\"accept\",\"transfer\":%d}", i);
+		rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%d}", i);
 	assert_int_equal(h->f[1].n[PROTO_MSG_READY], 50);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
 	/* Nor are pings. */
 	for (i = 0; i < 100; i++)
-		say(h, 0, "{\"type\":\"ping\"}");
+		rfake_sayf(h, 0, "{\"type\":\"ping\"}");
 	assert_int_equal(h->f[0].n[PROTO_MSG_PONG], 100);
 }
 
 static void
 test_bucket_off(void **state)
 {
-	struct harness	*h = *state;
-	int		 a, r;
+	struct rfake_harness	*h = *state;
+	int			 a, r;
 
-	h->ctl.lim.rate = 0;
-	join(h, 0, "alice");
+	h->ctl.cfg.rate = 0;
+	rfake_join(h, 0, "alice");
 	peers_burst(h, 0, 500, &a, &r);
 	assert_int_equal(a, 500);
 	assert_int_equal(r, 0);
@@ -246,31 +126,40 @@ test_bucket_off(void **state)
  * way. Returns the transfer id.
  */
 static uint64_t
-bridged(struct harness *h, uint64_t sent, uint64_t back)
+bridged(struct rfake_harness *h, uint64_t sent, uint64_t back)
 {
 	uint64_t	id;
 
-	join(h, 0, "alice");
-	join(h, 1, "bob");
-	say(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"bob\","
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"bob\","
 	    "\"files\":[{\"name\":\"f\",\"size\":100}]}");
 	id = h->f[1].transfer;
-	say(h, 1, "{\"type\":\"accept\",\"transfer\":%" PRIu64 "}", id);
-	conn(h, 2);
-	say(h, 2, "{\"type\":\"attach\",\"token\":\"%s\"}", h->f[0].token);
-	conn(h, 3);
-	say(h, 3, "{\"type\":\"attach\",\"token\":\"%s\"}", h->f[1].token);
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%" PRIu64 "}", id);
+	rfake_conn(h, 2);
+	rfake_sayf(h, 2, "{\"type\":\"attach\",\"token\":\"%s\"}", h->f[0].token);
+	rfake_conn(h, 3);
+	rfake_sayf(h, 3, "{\"type\":\"attach\",\"token\":\"%s\"}", h->f[1].token);
 	assert_int_equal(h->f[2].n[PROTO_MSG_ATTACHED], 1);
 	h->f[2].p.bytes = sent;
 	h->f[3].p.bytes = back;
 	return id;
 }
 
+/* ... and both data connections closed, the control ones still open. */
+static void
+bridge_ended(struct rfake_harness *h, uint64_t sent, uint64_t back)
+{
+	bridged(h, sent, back);
+	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
+	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+}
+
 static void
 test_peer_gone_after_data_first(void **state)
 {
-	struct harness	*h = *state;
-	uint64_t	 id;
+	struct rfake_harness	*h = *state;
+	uint64_t		 id;
 
 	id = bridged(h, 100, 0);
 	/* alice dies: the relay handles her data socket, then bob's... */
@@ -284,7 +173,7 @@ test_peer_gone_after_data_first(void **state)
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 1);
 	assert_string_equal(h->f[1].code, "peer_gone");
 	assert_int_equal(h->f[1].err_transfer, id);
-	assert_true(relay_list_empty(&h->ctl.tails));
+	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	/* bob leaving afterwards changes nothing. */
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
 }
@@ -292,12 +181,10 @@ test_peer_gone_after_data_first(void **state)
 static void
 test_no_peer_gone_after_a_receipt(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	bridged(h, 100, 300);		/* bob answered: a receipt went by */
-	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_true(relay_list_empty(&h->ctl.tails));
+	bridge_ended(h, 100, 300);	/* bob answered: a receipt went by */
+	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
 }
@@ -305,17 +192,15 @@ test_no_peer_gone_after_a_receipt(void **state)
 static void
 test_tail_expires(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
-	bridged(h, 100, 0);
-	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_false(relay_list_empty(&h->ctl.tails));
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.lim.tail_ms - 1);
-	assert_false(relay_list_empty(&h->ctl.tails));
-	h->now += h->ctl.lim.tail_ms;
+	bridge_ended(h, 100, 0);
+	assert_false(TAILQ_EMPTY(&h->ctl.tails));
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.tail_ms - 1);
+	assert_false(TAILQ_EMPTY(&h->ctl.tails));
+	h->now += h->ctl.cfg.tail_ms;
 	relay_ctl_tick(&h->ctl, h->now);
-	assert_true(relay_list_empty(&h->ctl.tails));
+	assert_true(TAILQ_EMPTY(&h->ctl.tails));
 	/* Too late to be the reason: alice leaving is only a leave. */
 	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
@@ -324,26 +209,26 @@ test_tail_expires(void **state)
 static void
 test_tail_freed_with_ctl(void **state)
 {
-	struct harness	*h = *state;
+	struct rfake_harness	*h = *state;
 
 	/* teardown frees the relay with a tail still held (LSan, valgrind). */
-	bridged(h, 100, 0);
-	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_false(relay_list_empty(&h->ctl.tails));
+	bridge_ended(h, 100, 0);
+	assert_false(TAILQ_EMPTY(&h->ctl.tails));
 }
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, rfake_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bucket_burst_then_rate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bucket_offers_by_ref, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bucket_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peer_gone_after_data_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_peer_gone_after_a_receipt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_expires, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_freed_with_ctl, setup, teardown),
+		T(test_bucket_burst_then_rate),
+		T(test_bucket_offers_by_ref),
+		T(test_bucket_off),
+		T(test_peer_gone_after_data_first),
+		T(test_no_peer_gone_after_a_receipt),
+		T(test_tail_expires),
+		T(test_tail_freed_with_ctl),
 	};
 
 	relay_log_set_level(RELAY_LOG_ERROR);

@@ -25,7 +25,7 @@ mkpeer(struct relay_peer *p, uint64_t id, const char *name, const char *addr)
 	p->id = id;
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->addr, sizeof p->addr, "%s", addr);
-	relay_list_init(&p->reg);
+	p->reg.tqe_prev = NULL;		/* on no registry (memset did it too) */
 }
 
 static void
@@ -77,8 +77,7 @@ static void
 test_registry_grows_and_keeps_order(void **state)
 {
 	struct relay_registry	 r;
-	struct relay_peer	*p;
-	struct relay_list	*n;
+	struct relay_peer	*p, *q;
 	char			 name[32], addr[32];
 	uint64_t		 last = 0;
 	size_t			 i, count = 0;
@@ -108,9 +107,7 @@ test_registry_grows_and_keeps_order(void **state)
 			assert_ptr_equal(relay_registry_by_id(&r, i + 1), &p[i]);
 		}
 	}
-	for (n = r.all.next; n != &r.all; n = n->next) {
-		struct relay_peer *q = relay_list_entry(n, struct relay_peer, reg);
-
+	TAILQ_FOREACH(q, &r.all, reg) {
 		assert_true(q->id > last);
 		last = q->id;
 		count++;
@@ -206,23 +203,25 @@ test_transfer_table(void **state)
 static void
 test_parse_addr(void **state)
 {
+	/* What parses, and how the relay then shows it. */
+	static const char	*good[][2] = {
+		{ "127.0.0.1:0",	"127.0.0.1:0" },
+		{ "[::1]:7117",		"[::1]:7117" },
+		{ ":8080",		"0.0.0.0:8080" },
+		{ "9000",		"0.0.0.0:9000" },
+		{ "0.0.0.0:7117",	"0.0.0.0:7117" },
+	};
 	struct sockaddr_storage	 ss;
 	char			 err[256], out[80];
+	size_t			 i;
 
 	(void)state;
-	assert_int_equal(relay_parse_addr("127.0.0.1:0", &ss, err, sizeof err), 0);
-	relay_format_addr((struct sockaddr *)&ss, out, sizeof out);
-	assert_string_equal(out, "127.0.0.1:0");
-	assert_int_equal(relay_parse_addr("[::1]:7117", &ss, err, sizeof err), 0);
-	relay_format_addr((struct sockaddr *)&ss, out, sizeof out);
-	assert_string_equal(out, "[::1]:7117");
-	assert_int_equal(relay_parse_addr(":8080", &ss, err, sizeof err), 0);
-	relay_format_addr((struct sockaddr *)&ss, out, sizeof out);
-	assert_string_equal(out, "0.0.0.0:8080");
-	assert_int_equal(relay_parse_addr("9000", &ss, err, sizeof err), 0);
-	relay_format_addr((struct sockaddr *)&ss, out, sizeof out);
-	assert_string_equal(out, "0.0.0.0:9000");
-	assert_int_equal(relay_parse_addr("0.0.0.0:7117", &ss, err, sizeof err), 0);
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(relay_parse_addr(good[i][0], &ss, err,
+		    sizeof err), 0);
+		relay_format_addr((struct sockaddr *)&ss, out, sizeof out);
+		assert_string_equal(out, good[i][1]);
+	}
 
 	assert_int_not_equal(relay_parse_addr("1.2.3.4", &ss, err, sizeof err), 0);
 	assert_int_not_equal(relay_parse_addr("1.2.3.4:", &ss, err, sizeof err), 0);

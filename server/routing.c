@@ -1,0 +1,403 @@
+/*
+ * routing.c: transfers between peers: offer to incoming, accept to two
+ * tokens, decline and cancel, attach pairing into a bridge, the offer and
+ * token deadlines, and the end of a transfer (with the tail that still
+ * gives peer_gone for a bridge whose data sockets closed first).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "relay_ctl_int.h"
+#include "relay_log.h"
+
+/*
+ * Ends a transfer: detach and close its data connections, release the
+ * peers' counts, log, free. The caller has told whoever needs telling.
+ */
+void
+relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t, const char *why)
+{
+	struct relay_peer	*d[2];
+	double			 secs;
+	int			 s;
+
+	for (s = 0; s < 2; s++) {
+		if ((d[s] = t->data[s]) != NULL) {
+			t->bytes[s] = d[s]->bytes;
+			t->data[s] = NULL;
+			d[s]->xfer = NULL;
+			d[s]->state = RELAY_PEER_GONE;
+		}
+		if (t->peer[s]->ntransfers > 0)
+			t->peer[s]->ntransfers--;
+	}
+	if (t->state == RELAY_XFER_BRIDGING) {
+		secs = (double)(ctl->now - t->started) / 1000.0;
+		relay_log(RELAY_LOG_INFO, t->peer[RELAY_SIDE_SEND]->addr,
+		    "transfer %" PRIu64 " %s: %" PRIu64 " bytes %s -> %s, %"
+		    PRIu64 " bytes back, %.3f s, %.1f MiB/s", t->id, why,
+		    t->bytes[RELAY_SIDE_SEND], t->peer[RELAY_SIDE_SEND]->name,
+		    t->peer[RELAY_SIDE_RECEIVE]->name,
+		    t->bytes[RELAY_SIDE_RECEIVE], secs, secs > 0 ?
+		    (double)t->bytes[RELAY_SIDE_SEND] / secs / 1048576.0 : 0.0);
+	} else {
+		relay_log(RELAY_LOG_INFO, t->peer[RELAY_SIDE_SEND]->addr,
+		    "transfer %" PRIu64 " %s -> %s ended: %s", t->id,
+		    t->peer[RELAY_SIDE_SEND]->name,
+		    t->peer[RELAY_SIDE_RECEIVE]->name, why);
+	}
+	relay_transfer_free(&ctl->xfers, t);
+	/* The callbacks never re-enter ctl, so t may be gone by now. */
+	for (s = 0; s < 2; s++) {
+		if (d[s] != NULL)
+			ctl->ops->close(ctl->arg, d[s], RELAY_CLOSE_NOW);
+	}
+}
+
+/* p's control connection is gone: the other side of each transfer hears so. */
+void
+relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	struct relay_transfer	*t, *next;
+	struct relay_peer	*other;
+
+	for (t = TAILQ_FIRST(&ctl->xfers.all); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, link);
+		if (t->peer[0] != p && t->peer[1] != p)
+			continue;
+		other = t->peer[0] == p ? t->peer[1] : t->peer[0];
+		if (!ctl->stopping) {
+			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, t->id,
+			    0, "%s disconnected", p->name);
+		}
+		relay__ctl_end(ctl, t, "peer gone");
+		/* relay__ctl_end() frees only t and closes data peers. */
+	}
+}
+
+/*
+ * Remembers a bridge that ended before the receiver answered: a process that
+ * died closes its data and control sockets at once, and when its data socket
+ * is handled first the transfer is gone by the time its control socket
+ * says who left. The tail lets relay__ctl_tails_gone() still send peer_gone
+ * for it.
+ */
+static void
+ctl_tail_add(struct relay_ctl *ctl, const struct relay_transfer *t)
+{
+	struct relay_tail	*tl;
+
+	/* Owned by ctl->tails; freed on peer loss, expiry or relay_ctl_free(). */
+	if ((tl = calloc(1, sizeof *tl)) == NULL)
+		return;		/* the client still learns from peer_left */
+	tl->id = t->id;
+	tl->peer[0] = t->peer[0];
+	tl->peer[1] = t->peer[1];
+	tl->until = ctl->now + ctl->cfg.tail_ms;
+	TAILQ_INSERT_TAIL(&ctl->tails, tl, link);
+}
+
+/* p's control connection is gone: peer_gone for its recently ended bridges. */
+void
+relay__ctl_tails_gone(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	struct relay_tail	*tl, *next;
+	struct relay_peer	*other;
+
+	for (tl = TAILQ_FIRST(&ctl->tails); tl != NULL; tl = next) {
+		next = TAILQ_NEXT(tl, link);
+		if (tl->peer[0] != p && tl->peer[1] != p)
+			continue;
+		other = tl->peer[0] == p ? tl->peer[1] : tl->peer[0];
+		if (!ctl->stopping && other->state == RELAY_PEER_CONTROL) {
+			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, tl->id,
+			    0, "%s disconnected", p->name);
+		}
+		TAILQ_REMOVE(&ctl->tails, tl, link);
+		free(tl);
+	}
+}
+
+/* Drops tail entries: all of them, or those that expired by now. */
+void
+relay__ctl_tails_expire(struct relay_ctl *ctl, int all)
+{
+	struct relay_tail	*tl;
+
+	while ((tl = TAILQ_FIRST(&ctl->tails)) != NULL) {
+		if (!all && ctl->now < tl->until)
+			break;
+		TAILQ_REMOVE(&ctl->tails, tl, link);
+		free(tl);
+	}
+}
+
+/* A data connection closed: a bridge ends, or a pairing that never was. */
+void
+relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
+{
+	struct relay_transfer	*t = d->xfer;
+	int			 s = d->side;
+
+	if (t == NULL)
+		return;
+	d->xfer = NULL;
+	t->data[s] = NULL;
+	t->bytes[s] = d->bytes;
+	if (t->state == RELAY_XFER_BRIDGING) {
+		t->closed |= 1u << s;
+		if (t->closed != 3)
+			return;
+		if (t->bytes[RELAY_SIDE_RECEIVE] == 0 && !ctl->stopping)
+			ctl_tail_add(ctl, t);
+		relay__ctl_end(ctl, t, t->bytes[RELAY_SIDE_RECEIVE] == 0 ?
+		    "ended with nothing back" : "done");
+		return;
+	}
+	if (!ctl->stopping) {
+		relay__ctl_error(ctl, t->peer[!s], PROTO_E_PEER_GONE, t->id, 0,
+		    "%s's data connection closed before the transfer started",
+		    t->peer[s]->name);
+	}
+	relay__ctl_end(ctl, t,
+	    "data connection closed before both sides attached");
+}
+
+static void
+ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
+{
+	struct relay_transfer	*t;
+	struct relay_peer	*q;
+	struct proto_msg	 in, out;
+	uint8_t			*f;
+	size_t			 flen, i;
+	int			 r;
+
+	if ((q = relay_registry_resolve(&ctl->reg, m->to)) == NULL) {
+		relay__ctl_error(ctl, p, PROTO_E_NO_SUCH_PEER, 0, m->ref,
+		    "nobody called \"%s\" is here", m->to);
+		return;
+	}
+	if (q == p) {
+		relay__ctl_error(ctl, p, PROTO_E_FORBIDDEN, 0, m->ref,
+		    "you cannot offer files to yourself");
+		return;
+	}
+	if (p->ntransfers >= ctl->cfg.max_transfers) {
+		relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref,
+		    "too many open transfers (%u)", ctl->cfg.max_transfers);
+		return;
+	}
+	if ((t = relay_transfer_new(&ctl->xfers, p, q, ctl->now)) == NULL) {
+		relay__ctl_error(ctl, p, PROTO_E_NOMEM, 0, m->ref,
+		    "the relay is out of memory");
+		return;
+	}
+	t->deadline = ctl->now + ctl->cfg.offer_ms;
+	t->nfiles = m->nfiles;
+	for (i = 0; i < m->nfiles; i++)
+		t->size += m->files[i].size;
+
+	/* Encode incoming first: with the sender's peer object it may not fit. */
+	proto_msg_init(&in, PROTO_MSG_INCOMING);
+	in.transfer = t->id;
+	relay__ctl_peer_obj(&in.peer, p);
+	in.files = m->files;		/* borrowed from m: in is not freed */
+	in.nfiles = m->nfiles;
+	r = proto_msg_frame(&in, &f, &flen);
+	if (r != 0) {
+		relay_transfer_free(&ctl->xfers, t);
+		relay__ctl_error(ctl, p, r == -PROTO_E_TOO_LARGE ?
+		    PROTO_E_TOO_LARGE : PROTO_E_INTERNAL, 0, m->ref,
+		    "the offer cannot be forwarded: %s", proto_strerror(r));
+		return;
+	}
+	p->ntransfers++;
+	q->ntransfers++;
+
+	proto_msg_init(&out, PROTO_MSG_OFFERED);
+	out.ref = m->ref;
+	out.transfer = t->id;
+	relay__ctl_peer_obj(&out.peer, q);
+	relay__ctl_send(ctl, p, &out);
+	ctl->ops->send(ctl->arg, q, f, flen);
+	free(f);
+	relay_log(RELAY_LOG_INFO, p->addr, "offer %" PRIu64 ": %s -> %s, %zu "
+	    "file%s, %" PRIu64 " bytes", t->id, p->name, q->name, t->nfiles,
+	    t->nfiles == 1 ? "" : "s", t->size);
+}
+
+/*
+ * The transfer a message names, when p may act on it: receiver_only for
+ * accept and decline, either side for cancel. Answers the error itself.
+ */
+static struct relay_transfer *
+ctl_transfer_for(struct relay_ctl *ctl, struct relay_peer *p, uint64_t id,
+    int receiver_only, const char *verb)
+{
+	struct relay_transfer	*t;
+
+	if ((t = relay_transfer_find(&ctl->xfers, id)) == NULL) {
+		relay__ctl_error(ctl, p, PROTO_E_NO_SUCH_TRANSFER, id, 0,
+		    "there is no transfer %" PRIu64, id);
+		return NULL;
+	}
+	if (receiver_only ? t->peer[RELAY_SIDE_RECEIVE] != p :
+	    t->peer[0] != p && t->peer[1] != p) {
+		relay__ctl_error(ctl, p, PROTO_E_FORBIDDEN, id, 0,
+		    "only %s may %s transfer %" PRIu64, receiver_only ?
+		    "its receiver" : "its sender or receiver", verb, id);
+		return NULL;
+	}
+	return t;
+}
+
+static void
+ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
+{
+	struct relay_transfer	*t;
+	struct proto_msg	 r;
+	int			 s, err;
+
+	if ((t = ctl_transfer_for(ctl, p, m->transfer, 1, "accept")) == NULL)
+		return;
+	if (t->state != RELAY_XFER_OFFERED) {
+		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
+		    "transfer %" PRIu64 " was already accepted", t->id);
+		return;
+	}
+	if ((err = relay_transfer_issue_tokens(t)) != 0) {
+		relay_log(RELAY_LOG_ERROR, p->addr, "no random bytes for "
+		    "tokens: %s", uv_strerror(err));
+		for (s = 0; s < 2; s++) {
+			relay__ctl_error(ctl, t->peer[s], PROTO_E_INTERNAL,
+			    t->id, 0, "the relay could not make a token");
+		}
+		relay__ctl_end(ctl, t, "no token");
+		return;
+	}
+	t->state = RELAY_XFER_READY;
+	t->deadline = ctl->now + ctl->cfg.token_ms;
+	for (s = 0; s < 2; s++) {
+		proto_msg_init(&r, PROTO_MSG_READY);
+		r.transfer = t->id;
+		memcpy(r.token, t->token[s], sizeof r.token);
+		r.role = s == RELAY_SIDE_SEND ? PROTO_ROLE_SEND :
+		    PROTO_ROLE_RECEIVE;
+		relay__ctl_send(ctl, t->peer[s], &r);
+	}
+	memset(r.token, 0, sizeof r.token);
+	relay_log(RELAY_LOG_INFO, p->addr, "transfer %" PRIu64 " accepted by %s",
+	    t->id, p->name);
+}
+
+/*
+ * decline (by the receiver, before accepting) or cancel (by either side,
+ * at any time): the other side hears it and the transfer ends.
+ */
+static void
+ctl_stop(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+{
+	struct relay_transfer	*t;
+	struct proto_msg	 o;
+	int			 decline = m->type == PROTO_MSG_DECLINE;
+	int			 by_sender;
+
+	if ((t = ctl_transfer_for(ctl, p, m->transfer, decline,
+	    decline ? "decline" : "cancel")) == NULL)
+		return;
+	if (decline && t->state != RELAY_XFER_OFFERED) {
+		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
+		    "transfer %" PRIu64 " was already accepted; cancel it instead",
+		    t->id);
+		return;
+	}
+	by_sender = p == t->peer[RELAY_SIDE_SEND];
+	proto_msg_init(&o, m->type);
+	o.transfer = t->id;
+	memcpy(o.reason, m->reason, sizeof o.reason);
+	relay__ctl_send(ctl, t->peer[by_sender ? RELAY_SIDE_RECEIVE :
+	    RELAY_SIDE_SEND], &o);
+	relay__ctl_end(ctl, t, decline ? "declined" : by_sender ?
+	    "cancelled by sender" : "cancelled by receiver");
+}
+
+void
+relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
+{
+	if (m->type == PROTO_MSG_OFFER)
+		ctl_offer(ctl, p, m);
+	else if (m->type == PROTO_MSG_ACCEPT)
+		ctl_accept(ctl, p, m);
+	else
+		ctl_stop(ctl, p, m);
+}
+
+/* attach{token} as the first message: this connection is a data connection. */
+int
+relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
+{
+	struct relay_transfer	*t;
+	struct proto_msg	 a;
+	int			 s;
+
+	if ((t = relay_transfer_by_token(&ctl->xfers, m->token, &s)) == NULL)
+		return -PROTO_E_BAD_TOKEN;
+	memset(t->token[s], 0, sizeof t->token[s]);	/* single use */
+	TAILQ_REMOVE(&ctl->fresh, p, link);
+	ctl->nfresh--;
+	p->state = RELAY_PEER_DATA;
+	p->xfer = t;
+	p->side = s;
+	p->bytes = 0;
+	t->data[s] = p;
+	relay_log(RELAY_LOG_DEBUG, p->addr, "transfer %" PRIu64 ": %s attached",
+	    t->id, s == RELAY_SIDE_SEND ? "sender" : "receiver");
+	if (t->data[!s] == NULL)
+		return 0;
+
+	t->state = RELAY_XFER_BRIDGING;
+	t->started = ctl->now;
+	for (s = 0; s < 2; s++) {
+		proto_msg_init(&a, PROTO_MSG_ATTACHED);
+		a.transfer = t->id;
+		relay__ctl_send(ctl, t->data[s], &a);
+	}
+	relay_log(RELAY_LOG_INFO, t->peer[RELAY_SIDE_SEND]->addr, "transfer %"
+	    PRIu64 " started: %s -> %s, %zu file%s, %" PRIu64 " bytes", t->id,
+	    t->peer[RELAY_SIDE_SEND]->name, t->peer[RELAY_SIDE_RECEIVE]->name,
+	    t->nfiles, t->nfiles == 1 ? "" : "s", t->size);
+	ctl->ops->bridge(ctl->arg, t);
+	return 0;
+}
+
+void
+relay__ctl_expire_transfers(struct relay_ctl *ctl)
+{
+	struct relay_transfer	*t, *next;
+	char			 d[32];
+	int			 s, offered;
+
+	for (t = TAILQ_FIRST(&ctl->xfers.all); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, link);
+		if (t->state == RELAY_XFER_BRIDGING || ctl->now < t->deadline)
+			continue;
+		offered = t->state == RELAY_XFER_OFFERED;
+		relay__ctl_dur(d, sizeof d, offered ? ctl->cfg.offer_ms :
+		    ctl->cfg.token_ms);
+		for (s = 0; s < 2; s++) {
+			relay__ctl_error(ctl, t->peer[s], PROTO_E_TIMEOUT, t->id,
+			    0, offered ? "nobody answered the offer within %s" :
+			    "the data connections were not opened within %s", d);
+		}
+		relay__ctl_end(ctl, t, offered ? "offer expired" :
+		    "tokens expired");
+	}
+}

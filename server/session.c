@@ -1,0 +1,338 @@
+/*
+ * session.c: a control connection's life in the relay: accepted, hello (or
+ * attach, which routing.c takes), each message dispatched, the request
+ * bucket, the hello/ping/idle deadlines, loss, and shutdown. With
+ * presence.c and routing.c it is relay_control.h; no sockets here.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "relay_ctl_int.h"
+#include "relay_log.h"
+
+static void	ctl_forget(struct relay_ctl *, struct relay_peer *);
+
+int
+relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
+    const struct relay_ops *ops, void *arg)
+{
+	memset(ctl, 0, sizeof *ctl);
+	ctl->cfg = *cfg;
+	ctl->ops = ops;
+	ctl->arg = arg;
+	TAILQ_INIT(&ctl->fresh);
+	TAILQ_INIT(&ctl->live);
+	TAILQ_INIT(&ctl->joins);
+	TAILQ_INIT(&ctl->tails);
+	relay_transfers_init(&ctl->xfers);
+	return relay_registry_init(&ctl->reg);
+}
+
+void
+relay_ctl_free(struct relay_ctl *ctl)
+{
+	relay__ctl_tails_expire(ctl, 1);
+	relay_transfers_free(&ctl->xfers);
+	relay_registry_free(&ctl->reg);
+	free(ctl->left);
+	ctl->left = NULL;
+	ctl->nleft = ctl->leftcap = 0;
+}
+
+void
+relay_ctl_fail(struct relay_ctl *ctl, struct relay_peer *p, int err,
+    const char *message)
+{
+	if (p->state == RELAY_PEER_GONE)
+		return;
+	if (message == NULL)
+		message = proto_strerror(err);
+	relay_log(err == PROTO_E_SHUTDOWN ? RELAY_LOG_DEBUG : RELAY_LOG_INFO,
+	    p->addr, "closing with error %s: %s", proto_code_name(err), message);
+	relay__ctl_error(ctl, p, err, 0, 0, "%s", message);
+	ctl_forget(ctl, p);
+	ctl->ops->close(ctl->arg, p, RELAY_CLOSE_FLUSH);
+}
+
+/* Takes p out of every list and table; afterwards nothing refers to it. */
+static void
+ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	switch (p->state) {
+	case RELAY_PEER_NEW:
+		TAILQ_REMOVE(&ctl->fresh, p, link);
+		ctl->nfresh--;
+		break;
+	case RELAY_PEER_CONTROL:
+		TAILQ_REMOVE(&ctl->live, p, link);
+		relay_registry_remove(&ctl->reg, p);
+		if (p->join.tqe_prev != NULL) {
+			/* Not announced: only lists knew it. */
+			TAILQ_REMOVE(&ctl->joins, p, join);
+			p->join.tqe_prev = NULL;
+		}
+		if (!ctl->stopping)
+			relay__ctl_queue_left(ctl, p);
+		p->state = RELAY_PEER_GONE;
+		relay__ctl_drop_transfers(ctl, p);
+		relay__ctl_tails_gone(ctl, p);
+		break;
+	case RELAY_PEER_DATA:
+		p->state = RELAY_PEER_GONE;
+		relay__ctl_data_gone(ctl, p);
+		break;
+	case RELAY_PEER_GONE:
+		break;
+	}
+	p->state = RELAY_PEER_GONE;
+}
+
+void
+relay_ctl_accept(struct relay_ctl *ctl, struct relay_peer *p, const char *addr,
+    uint64_t now)
+{
+	ctl->now = now;
+	p->state = RELAY_PEER_NEW;
+	p->since = now;
+	p->rx = now;
+	snprintf(p->addr, sizeof p->addr, "%s", addr);
+	p->reg.tqe_prev = NULL;		/* on neither list yet */
+	p->join.tqe_prev = NULL;
+	TAILQ_INSERT_TAIL(&ctl->fresh, p, link);
+	ctl->nfresh++;
+}
+
+void
+relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p, uint64_t now)
+{
+	ctl->now = now;
+	ctl_forget(ctl, p);
+}
+
+/* attach{token} as the first message: a data connection, or a failure. */
+static void
+ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
+{
+	if (relay__ctl_attach(ctl, p, m) != 0)
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_TOKEN,
+		    "unknown, used or expired token");
+}
+
+static void
+ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
+{
+	struct proto_msg	 w;
+	const char		*why;
+	char			 msg[PROTO_TEXT_MAX + 1];
+	int			 r;
+
+	if (m->version != PROTO_VERSION) {
+		snprintf(msg, sizeof msg, "this relay speaks protocol version "
+		    "%d, not %u", PROTO_VERSION, (unsigned)m->version);
+		relay_ctl_fail(ctl, p, PROTO_E_VERSION, msg);
+		return;
+	}
+	if ((why = proto_peer_name_problem(m->name)) != NULL) {
+		snprintf(msg, sizeof msg, "hello: the name %s", why);
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_MESSAGE, msg);
+		return;
+	}
+	if (ctl->reg.count >= ctl->cfg.max_clients) {
+		snprintf(msg, sizeof msg, "the relay is full (%u clients)",
+		    ctl->cfg.max_clients);
+		relay_ctl_fail(ctl, p, PROTO_E_BUSY, msg);
+		return;
+	}
+	if (relay_registry_by_name(&ctl->reg, m->name) != NULL) {
+		snprintf(msg, sizeof msg, "the name \"%s\" is taken", m->name);
+		relay_ctl_fail(ctl, p, PROTO_E_NAME_TAKEN, msg);
+		return;
+	}
+	memcpy(p->name, m->name, sizeof p->name);
+	p->id = ctl->last_peer_id + 1;
+	if ((r = relay_registry_add(&ctl->reg, p)) != 0) {
+		p->id = 0;
+		relay_ctl_fail(ctl, p, -r, NULL);
+		return;
+	}
+	ctl->last_peer_id = p->id;
+	p->rseq = ctl->flush_seq;
+	p->rl_tokens = (uint64_t)(ctl->cfg.burst > 0 ? ctl->cfg.burst : 1) * 1000;
+	p->rl_at = ctl->now;
+	TAILQ_REMOVE(&ctl->fresh, p, link);
+	ctl->nfresh--;
+	p->state = RELAY_PEER_CONTROL;
+	TAILQ_INSERT_TAIL(&ctl->live, p, link);
+	TAILQ_INSERT_TAIL(&ctl->joins, p, join);
+
+	proto_msg_init(&w, PROTO_MSG_WELCOME);
+	w.id = p->id;
+	memcpy(w.name, p->name, sizeof w.name);
+	memcpy(w.addr, p->addr, sizeof w.addr);
+	relay__ctl_send(ctl, p, &w);
+	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\": id %" PRIu64,
+	    p->name, p->id);
+}
+
+/*
+ * The token bucket of p's requests (peers, offer): cfg.rate a second, up to
+ * cfg.burst at once. True when this request may go on, and takes its token.
+ */
+static int
+ctl_rate_ok(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	uint64_t	cap, add, elapsed;
+
+	if (ctl->cfg.rate == 0)
+		return 1;
+	cap = (uint64_t)(ctl->cfg.burst > 0 ? ctl->cfg.burst : 1) * 1000;
+	elapsed = ctl->now > p->rl_at ? ctl->now - p->rl_at : 0;
+	p->rl_at = ctl->now;
+	/* ms * requests/s = thousandths of a request; no overflow past cap. */
+	add = elapsed >= cap ? cap : elapsed * ctl->cfg.rate;
+	p->rl_tokens = cap - p->rl_tokens <= add ? cap : p->rl_tokens + add;
+	if (p->rl_tokens < 1000)
+		return 0;
+	p->rl_tokens -= 1000;
+	return 1;
+}
+
+void
+relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m, uint64_t now)
+{
+	struct proto_msg	 pong;
+	char			 msg[128];
+	const char		*type = proto_msg_type_name(m->type);
+
+	ctl->now = now;
+	if (p->state != RELAY_PEER_NEW && p->state != RELAY_PEER_CONTROL)
+		return;
+	p->rx = now;
+	p->flags &= ~RELAY_PEER_PINGED;
+	if (type == NULL)
+		type = "?";
+
+	if (p->state == RELAY_PEER_NEW) {
+		if (m->type == PROTO_MSG_HELLO)
+			ctl_hello(ctl, p, m);
+		else if (m->type == PROTO_MSG_ATTACH)
+			ctl_attach(ctl, p, m);
+		else {
+			snprintf(msg, sizeof msg, "the first message must be "
+			    "hello or attach, not %s", type);
+			relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, msg);
+		}
+		return;
+	}
+
+	/* Keep live ordered by silence: the ping scan stops at the first recent one. */
+	TAILQ_REMOVE(&ctl->live, p, link);
+	TAILQ_INSERT_TAIL(&ctl->live, p, link);
+	switch (m->type) {
+	case PROTO_MSG_PEERS:
+		if (!ctl_rate_ok(ctl, p)) {
+			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, 0,
+			    "too many requests (at most %u a second, %u at "
+			    "once): this peers was not answered", ctl->cfg.rate,
+			    ctl->cfg.burst);
+			break;
+		}
+		if (relay__ctl_peers(ctl, p) != 0)
+			relay_ctl_fail(ctl, p, PROTO_E_NOMEM, NULL);
+		break;
+	case PROTO_MSG_OFFER:
+		if (!ctl_rate_ok(ctl, p)) {
+			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref,
+			    "too many requests (at most %u a second, %u at once): "
+			    "this offer was not forwarded", ctl->cfg.rate,
+			    ctl->cfg.burst);
+			break;
+		}
+		relay__ctl_route(ctl, p, m);
+		break;
+	case PROTO_MSG_ACCEPT:
+	case PROTO_MSG_DECLINE:
+	case PROTO_MSG_CANCEL:
+		relay__ctl_route(ctl, p, m);
+		break;
+	case PROTO_MSG_PING:
+		proto_msg_init(&pong, PROTO_MSG_PONG);
+		relay__ctl_send(ctl, p, &pong);
+		break;
+	case PROTO_MSG_PONG:
+		break;
+	case PROTO_MSG_HELLO:
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, "hello was already said");
+		break;
+	case PROTO_MSG_ATTACH:
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE,
+		    "attach belongs on a new data connection, not the control "
+		    "connection");
+		break;
+	default:
+		snprintf(msg, sizeof msg, "%s is not a message a client sends "
+		    "to the relay", type);
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, msg);
+		break;
+	}
+}
+
+void
+relay_ctl_tick(struct relay_ctl *ctl, uint64_t now)
+{
+	struct relay_peer	*p, *next;
+	struct proto_msg	 ping;
+	char			 d[32], msg[128];
+
+	ctl->now = now;
+	/* fresh is in arrival order: stop at the first one still in time. */
+	while ((p = TAILQ_FIRST(&ctl->fresh)) != NULL) {
+		if (now - p->since < ctl->cfg.hello_ms)
+			break;
+		snprintf(msg, sizeof msg, "no hello within %s",
+		    relay__ctl_dur(d, sizeof d, ctl->cfg.hello_ms));
+		relay_ctl_fail(ctl, p, PROTO_E_IDLE, msg);
+	}
+	/* live is in order of silence: stop at the first recent one. */
+	for (p = TAILQ_FIRST(&ctl->live); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, link);
+		if (now - p->rx < ctl->cfg.ping_ms && now - p->rx < ctl->cfg.idle_ms)
+			break;
+		if (now - p->rx >= ctl->cfg.idle_ms) {
+			snprintf(msg, sizeof msg, "silent for %s",
+			    relay__ctl_dur(d, sizeof d, ctl->cfg.idle_ms));
+			relay_ctl_fail(ctl, p, PROTO_E_IDLE, msg);
+		} else if (!(p->flags & RELAY_PEER_PINGED)) {
+			p->flags |= RELAY_PEER_PINGED;
+			proto_msg_init(&ping, PROTO_MSG_PING);
+			relay__ctl_send(ctl, p, &ping);
+		}
+	}
+	relay__ctl_tails_expire(ctl, 0);
+	relay__ctl_expire_transfers(ctl);
+}
+
+void
+relay_ctl_shutdown(struct relay_ctl *ctl)
+{
+	struct relay_peer	*p;
+	struct relay_transfer	*t;
+
+	ctl->stopping = 1;
+	while ((p = TAILQ_FIRST(&ctl->fresh)) != NULL) {
+		relay_ctl_fail(ctl, p, PROTO_E_SHUTDOWN, "the relay is shutting down");
+	}
+	while ((p = TAILQ_FIRST(&ctl->live)) != NULL) {
+		relay_ctl_fail(ctl, p, PROTO_E_SHUTDOWN, "the relay is shutting down");
+	}
+	/* Every transfer had two control peers, so none should be left. */
+	while ((t = TAILQ_FIRST(&ctl->xfers.all)) != NULL)
+		relay__ctl_end(ctl, t, "relay shutting down");
+	relay__ctl_tails_expire(ctl, 1);
+	ctl->nleft = 0;
+}

@@ -441,7 +441,7 @@ client__xfer_peers_left(struct transfer_engine *e, const uint64_t *ids,
 
 /* The relay says something went wrong with one of our transfers. */
 static void
-relay_error(struct transfer *t, const struct proto_msg *m)
+error_from_relay(struct transfer *t, const struct proto_msg *m)
 {
 	const char	*who = t->pub.peer_name;
 	const char	*text = m->message[0] ? m->message : m->code;
@@ -557,7 +557,7 @@ client__xfer_control(struct transfer_engine *e, const struct proto_msg *m)
 		else
 			return 0;	/* about the connection */
 		if (t != NULL && !CLIENT_TRANSFER_ENDED(t->pub.state))
-			relay_error(t, m);
+			error_from_relay(t, m);
 		return 1;
 	default:
 		return 0;

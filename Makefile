@@ -58,7 +58,10 @@ CORE_SRC   = $(wildcard src/*.c)
 UI_SRC	   = $(filter-out ui/ferry.c,$(wildcard ui/*.c))
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_HELP  = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))	# shared by the unit programs
-TOOL_SRC   = $(wildcard tests/tools/*.c)
+# A tool is one tests/tools/NAME.c, or the files of a folder tests/tools/NAME/.
+TOOL_ONE   = $(wildcard tests/tools/*.c)
+TOOL_DIRS  = $(sort $(patsubst %/,%,$(dir $(wildcard tests/tools/*/*.c))))
+TOOL_SRC   = $(TOOL_ONE) $(wildcard tests/tools/*/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 PROTO_OBJ  = $(call obj,$(PROTO_SRC))
@@ -74,7 +77,9 @@ ALL_OBJ	   = $(PROTO_OBJ) $(SERVER_OBJ) $(CORE_OBJ) $(UI_OBJ) $(FERRYD_OBJ) \
 	     $(FERRY_OBJ) $(UNIT_OBJ) $(TOOL_OBJ)
 UNIT_BIN   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS	   = $(BUILD)/tools
-TOOL_BIN   = $(patsubst tests/tools/%.c,$(TOOLS)/%,$(TOOL_SRC))
+TOOL_BIN_ONE = $(patsubst tests/tools/%.c,$(TOOLS)/%,$(TOOL_ONE))
+TOOL_BIN_DIR = $(patsubst tests/tools/%,$(TOOLS)/%,$(TOOL_DIRS))
+TOOL_BIN   = $(TOOL_BIN_ONE) $(TOOL_BIN_DIR)
 
 LIBPROTO  = $(BUILD)/libproto.a
 LIBRELAY  = $(BUILD)/librelay.a
@@ -134,7 +139,11 @@ $(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(LIBUI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FERRY_LIBS)
 
 # tests/tools/*.c: small protocol-speaking programs the e2e scripts and benchmarks drive.
-$(TOOL_BIN): $(TOOLS)/%: $(BUILD)/tests/tools/%.o $(LIBCLIENT) $(LIBPROTO)
+$(TOOL_BIN_ONE): $(TOOLS)/%: $(BUILD)/tests/tools/%.o $(LIBCLIENT) $(LIBPROTO)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FERRY_LIBS)
+.SECONDEXPANSION:
+$(TOOL_BIN_DIR): $(TOOLS)/%: $$(call obj,$$(wildcard tests/tools/%/*.c)) $(LIBCLIENT) $(LIBPROTO)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FERRY_LIBS)
 

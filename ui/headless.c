@@ -57,13 +57,17 @@ static void
 complain(struct headless *h, const char *fmt, ...)
 {
 	va_list	ap;
+	char	line[2048];
+	int	n;
 
+	/* One write for the whole line, so a script reading stderr never sees half of it. */
 	clear_bar(h);
-	fputs("ferry: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		line[0] = '\0';
+	fprintf(stderr, "ferry: %s\n", line);
 	fflush(stderr);
 }
 

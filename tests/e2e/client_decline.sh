@@ -35,8 +35,8 @@ RX=$RX_PID
 offer_raw h mallory dave --size 4503599627370496 huge.iso
 t_ok $? "an offer larger than the free space is declined"
 t_check "with reason no_space" grep -qE '^declined: no_space: the files need 4\.0 PiB and the receiver has .* free$' "$T_DIR/h.out"
-# dave prints after the decline is on its way: wait for the line.
-t_wait_for 10 grep -q . "$T_DIR/dave.err"
+# dave prints after the decline is on its way: wait for the whole line.
+t_wait_for 10 line_done "$T_DIR/dave.err"
 t_check "dave says why" err_matches "$T_DIR/dave.err" \
     "^ferry: declined the files from mallory: they need 4\.0 PiB and $T_DIR/dave has .* free\$"
 t_check "dave wrote nothing" test -z "$(ls -A "$T_DIR/dave")"

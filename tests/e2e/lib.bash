@@ -115,6 +115,10 @@ t_start_relay() {
 	return 0
 }
 
+# line_done FILE: FILE holds at least one line and ends with a newline, so
+# the line a process is writing is whole.
+line_done() { [ -s "$1" ] && [ -z "$(tail -c 1 "$1")" ]; }
+
 # sha FILE: the file's SHA-256 in hex, as sha256sum prints it.
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 

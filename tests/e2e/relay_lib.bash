@@ -1,6 +1,7 @@
 # relay_lib.bash: helpers for the relay's end-to-end scripts (relay_*.sh),
 # sourced after lib.bash. The scripts talk to a real ferryd through the
-# scriptable client tests/tools/wire (tests/tools/wire/main.c opens with the list of its commands).
+# scriptable client tests/tools/wire (tests/tools/wire/main.c opens with
+# the list of its commands).
 
 WIRE="$FERRY_TOOLS/wire"
 WIRE_T=${WIRE_T:-15000}		# ms any single wait may take without progress

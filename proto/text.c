@@ -1,7 +1,7 @@
 /*
  * text.c: the shared text layer: strict UTF-8 decoding (the one decoder in
- * ferry), cutting at character boundaries, and the human forms of sizes and
- * durations. No allocation, no locale, no I/O.
+ * ferry), cutting at character boundaries, the human forms of sizes and
+ * durations, and base32 for fingerprints. No allocation, no locale, no I/O.
  */
 #include <math.h>
 #include <stdio.h>
@@ -132,4 +132,26 @@ proto_fmt_duration(double seconds, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llud", s / 86400);
 	return buf;
+}
+
+char *
+proto_fmt_base32(const uint8_t *p, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	uint32_t		 acc = 0;
+	size_t			 i, o = 0;
+	int			 bits = 0;
+
+	for (i = 0; i < len; i++) {
+		acc = (acc << 8) | p[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = digits[(acc >> bits) & 0x1f];
+		}
+	}
+	if (bits > 0)
+		out[o++] = digits[(acc << (5 - bits)) & 0x1f];
+	out[o] = '\0';
+	return out;
 }

@@ -51,4 +51,12 @@ const char	*proto_size_unit(uint64_t bytes, double *v);
  */
 char	*proto_fmt_duration(double seconds, char *buf, size_t len);
 
+/*
+ * len bytes in Crockford's base32 (digits and capitals without I, L, O
+ * and U, so nothing reads as another character), 5 bits a character, no
+ * padding: the readable form of key fingerprints. out takes at least
+ * (len * 8 + 4) / 5 + 1 bytes; returns out.
+ */
+char	*proto_fmt_base32(const uint8_t *p, size_t len, char *out);
+
 #endif /* FERRY_TEXT_H */

@@ -20,6 +20,7 @@
 
 #include "client.h"
 #include "headless.h"
+#include "identity.h"
 #include "proto.h"
 #include "text.h"
 #include "ui.h"
@@ -31,11 +32,14 @@ static const char usage_text[] =
 "       ferry [options] peers                list the other peers\n"
 "       ferry [options] send --to PEER FILE...\n"
 "       ferry [options] receive [--dir DIR] [--from PEER] [--count N]\n"
+"       ferry [options] id                   show your identity (created on first use)\n"
 "\n"
 "options:\n"
 "  -s, --server HOST:PORT  relay to use (default $FERRY_SERVER, else " CLIENT_DEFAULT_SERVER ")\n"
 "  -n, --name NAME         your name on the relay (default $FERRY_NAME, else user@host)\n"
 "  -d, --dir DIR           where received files go (default: the current folder)\n"
+"  -i, --identity FILE     your key (default $XDG_CONFIG_HOME/ferry/identity.pem,\n"
+"                          else ~/.config/ferry/identity.pem)\n"
 "  -q, --quiet             send: no progress bar and no summary\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
@@ -55,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "server",	required_argument,	NULL, 's' },
 	{ "name",	required_argument,	NULL, 'n' },
 	{ "dir",	required_argument,	NULL, 'd' },
+	{ "identity",	required_argument,	NULL, 'i' },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -70,6 +75,7 @@ struct args {
 	const char	*server;
 	const char	*name;
 	const char	*dir;
+	const char	*identity;
 	const char	*to;
 	const char	*from;
 	const char	*count;
@@ -96,12 +102,13 @@ parse(int argc, char **argv, struct args *a, bool stop)
 	int	ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:qhVt:f:c:l:" :
-	    ":s:n:d:qhVt:f:c:l:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:i:qhVt:f:c:l:" :
+	    ":s:n:d:i:qhVt:f:c:l:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': a->server = optarg; break;
 		case 'n': a->name = optarg; break;
 		case 'd': a->dir = optarg; break;
+		case 'i': a->identity = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'h': a->help = true; break;
 		case 'V': a->version = true; break;
@@ -183,6 +190,68 @@ env_ms(const char *name)
 	if (*end != '\0' || v == 0 || v > 86400000ULL)
 		return 0;
 	return (uint64_t)v;
+}
+
+/*
+ * Where the identity lives: --identity, else $XDG_CONFIG_HOME/ferry/ (an
+ * absolute XDG_CONFIG_HOME only, as the XDG spec says), else
+ * ~/.config/ferry/. *private_dir is set for the default folder, which the
+ * client creates 0700 and refuses when others may enter it.
+ */
+static int
+identity_path(const struct args *a, char *buf, size_t len, bool *private_dir)
+{
+	const char	*xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	struct passwd	*pw;
+	int		 n;
+
+	*private_dir = a->identity == NULL;
+	if (a->identity != NULL)
+		n = snprintf(buf, len, "%s", a->identity);
+	else if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/ferry/identity.pem", xdg);
+	else {
+		if (home == NULL || home[0] != '/') {
+			pw = getpwuid(getuid());
+			home = pw != NULL ? pw->pw_dir : NULL;
+		}
+		if (home == NULL) {
+			fprintf(stderr, "ferry: no home folder to keep your "
+			    "identity in; use --identity FILE\n");
+			return 1;
+		}
+		n = snprintf(buf, len, "%s/.config/ferry/identity.pem", home);
+	}
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "ferry: the identity path is too long\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* `ferry id`: the key line (what an allow list takes), fingerprints, the file. */
+static int
+show_identity(const struct args *a)
+{
+	struct client_identity	*id;
+	char			 path[PATH_MAX], err[PATH_MAX + 256];
+	bool			 private_dir, created;
+
+	if (identity_path(a, path, sizeof path, &private_dir) != 0)
+		return 1;
+	if (client_identity_load(path, private_dir, &id, &created, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "ferry: %s\n", err);
+		return 1;
+	}
+	if (created)
+		fprintf(stderr, "ferry: created a new identity in %s\n", path);
+	printf("%s\n", client_identity_keyline(id));
+	printf("fingerprint %s\n", client_identity_short(id));
+	printf("full fingerprint %s\n", client_identity_fingerprint(id));
+	printf("key file %s\n", client_identity_path(id));
+	client_identity_free(id);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* The terminal UI (ui/): exit 2 when there is no terminal to draw on. */
@@ -281,6 +350,11 @@ main(int argc, char **argv)
 		if (o.npaths > PROTO_FILES_MAX)
 			return usage_error("at most 1000 files per send, not %s",
 			    argv[optind]);
+	} else if (strcmp(cmd, "id") == 0) {
+		if (optind < argc)
+			return usage_error("id takes no arguments, not \"%s\"",
+			    argv[optind]);
+		return show_identity(&a);
 	} else if (strcmp(cmd, "receive") == 0) {
 		if (optind < argc)
 			return usage_error("receive takes no FILE, not \"%s\"",

@@ -1,7 +1,8 @@
 /*
  * test_text.c: the shared text layer (proto/text.c) and the HOST:PORT
  * parser (proto/addr.c): decoded code points and lengths, cutting at a
- * character boundary, the size and duration forms every front end shows.
+ * character boundary, the size and duration forms every front end shows,
+ * base32 for fingerprints.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -153,6 +154,35 @@ test_hostport(void **state)
 	assert_int_equal(proto_hostport_parse("h:65535", &hp, err, sizeof err), 0);
 }
 
+static void
+test_base32(void **state)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} rows[] = {
+		/* RFC 4648's vectors, in Crockford's alphabet. */
+		{ "", 0, "" }, { "f", 1, "CR" }, { "fo", 2, "CSQG" },
+		{ "foo", 3, "CSQPY" }, { "foob", 4, "CSQPYRG" },
+		{ "fooba", 5, "CSQPYRK1" }, { "foobar", 6, "CSQPYRK1E8" },
+		{ "\xff\xff\xff\xff\xff", 5, "ZZZZZZZZ" },
+	};
+	uint8_t	seq[32];
+	char	out[64];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		assert_string_equal(proto_fmt_base32((const uint8_t *)rows[i].in,
+		    rows[i].len, out), rows[i].out);
+	/* A SHA-256's worth of bytes: the 52 characters of a fingerprint. */
+	for (i = 0; i < sizeof seq; i++)
+		seq[i] = (uint8_t)i;
+	assert_string_equal(proto_fmt_base32(seq, sizeof seq, out),
+	    "000G40R40M30E209185GR38E1W8124GK2GAHC5RR34D1P70X3RFG");
+}
+
 int
 main(void)
 {
@@ -162,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_base32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,45 @@
+/*
+ * identity.h: the client's long-term identity, an Ed25519 key pair (OpenSSL
+ * EVP) kept in one PEM file that only its owner may read. A name is a label;
+ * the key is the peer. Its fingerprint (SHA-256 of the raw public key, in
+ * base32) is what people compare.
+ */
+#ifndef FERRY_IDENTITY_H
+#define FERRY_IDENTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define IDENTITY_FPR_LEN	52	/* base32 of a SHA-256, without the NUL */
+#define IDENTITY_SHORT_LEN	19	/* "XXXX-XXXX-XXXX-XXXX", without the NUL */
+#define IDENTITY_KEYLINE_LEN	64	/* "ferry-ed25519 " + base64 of 32 bytes, with room */
+
+struct client_identity;
+
+/*
+ * Loads the key pair in path, or creates one there when the file does not
+ * exist yet (O_EXCL, mode 0600; two first uses at once end with one key).
+ * With private_dir, path's folder is created 0700 when missing (with its
+ * missing parents) and refused when group or others may enter it, as for
+ * the default $XDG_CONFIG_HOME/ferry/. The file is refused when it is not a
+ * regular file of the caller's own or when group or others may read or
+ * write it (as ssh refuses such a key), and when it holds anything but one
+ * Ed25519 private key. *created says whether this call made the key.
+ * Returns 0, or a negative UV_ code with a sentence in err. On success
+ * *out is owned by the caller (client_identity_free).
+ */
+int	client_identity_load(const char *path, bool private_dir,
+	    struct client_identity **out, bool *created, char *err,
+	    size_t errlen);
+void	client_identity_free(struct client_identity *id);
+
+/* The whole fingerprint: 52 base32 characters. */
+const char	*client_identity_fingerprint(const struct client_identity *id);
+/* Its short form for people: the first 16 characters, "K7QF-2MZD-9XW4-TR3B". */
+const char	*client_identity_short(const struct client_identity *id);
+/* The public key as one line: "ferry-ed25519 " and the raw key in base64. */
+const char	*client_identity_keyline(const struct client_identity *id);
+/* The file the key lives in. */
+const char	*client_identity_path(const struct client_identity *id);
+
+#endif /* FERRY_IDENTITY_H */

@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "conn.h"
 #include "digest.h"
+#include "identity.h"
 #include "msg.h"
 #include "name.h"
 #include "peers.h"
@@ -50,6 +51,7 @@ struct client {
 	struct client_peer_list	 peers;
 
 	struct transfer_engine	*xfers;		/* owned: the transfers (transfer.h) */
+	struct client_identity	*id;		/* owned: our key pair; NULL without one */
 
 	unsigned		 busy;		/* open handles and jobs: CLOSED waits for 0 */
 	bool			 started;
@@ -539,6 +541,12 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 		free(c);
 		return UV_ENOMEM;
 	}
+	/* Created on first use; a key others can read stops the client here. */
+	if (opts->identity != NULL && (r = client_identity_load(opts->identity,
+	    opts->identity_private, &c->id, NULL, err, errlen)) != 0) {
+		client_free(c);
+		return r;
+	}
 	c->reconnect = opts->reconnect;
 	c->ping_ms = opts->ping_ms != 0 ? opts->ping_ms : CLIENT_PING_MS;
 	c->idle_ms = opts->idle_ms != 0 ? opts->idle_ms : CLIENT_IDLE_MS;
@@ -605,6 +613,7 @@ client_free(struct client *c)
 	free(c->port);
 	free(c->name);
 	free(c->dir);
+	client_identity_free(c->id);
 	free(c);
 }
 
@@ -618,6 +627,12 @@ uint64_t
 client_self_id(const struct client *c)
 {
 	return c->self_id;
+}
+
+const char *
+client_self_fingerprint(const struct client *c)
+{
+	return c->id != NULL ? client_identity_short(c->id) : NULL;
 }
 
 const char *

@@ -81,6 +81,8 @@ struct client_options {
 	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: no limit */
 	uint64_t	 ping_ms;	/* relay silent this long: ping it; 0: CLIENT_PING_MS */
 	uint64_t	 idle_ms;	/* ... this long: give up on it; 0: CLIENT_IDLE_MS */
+	const char	*identity;	/* our key file (identity.h), created on first use; NULL: none */
+	bool		 identity_private; /* its folder is the default one: made 0700, checked */
 };
 
 /* Another peer on the relay. */
@@ -181,6 +183,8 @@ enum client_state client_state(const struct client *c);
 uint64_t	 client_self_id(const struct client *c);
 const char	*client_self_name(const struct client *c);
 const char	*client_self_addr(const struct client *c);
+/* Our key's short fingerprint ("K7QF-2MZD-9XW4-TR3B"); NULL without an identity. */
+const char	*client_self_fingerprint(const struct client *c);
 /* The relay address we connect to ("127.0.0.1:7117"). */
 const char	*client_server(const struct client *c);
 /* The folder received files go to. */

@@ -121,7 +121,7 @@ read_key(int fd, const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, UV_EINVAL,
+		return fail(err, errlen, UV_EIO,
 		    "%s is not a regular file", path);
 	}
 	if (st.st_uid != geteuid()) {
@@ -143,11 +143,11 @@ read_key(int fd, const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (key == NULL)
-		return fail(err, errlen, UV_EINVAL,
+		return fail(err, errlen, UV_EIO,
 		    "%s holds no private key in PEM form", path);
 	if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(key);
-		return fail(err, errlen, UV_EINVAL,
+		return fail(err, errlen, UV_EIO,
 		    "%s holds a key that is not Ed25519", path);
 	}
 	*out = key;

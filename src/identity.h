@@ -25,7 +25,9 @@ struct client_identity;
  * regular file of the caller's own or when group or others may read or
  * write it (as ssh refuses such a key), and when it holds anything but one
  * Ed25519 private key. *created says whether this call made the key.
- * Returns 0, or a negative UV_ code with a sentence in err. On success
+ * Returns 0, or a negative UV_ code with a sentence in err (UV_EPERM for
+ * modes and owners, UV_EIO for a file that holds no usable key; UV_EINVAL
+ * only for an empty path). On success
  * *out is owned by the caller (client_identity_free).
  */
 int	client_identity_load(const char *path, bool private_dir,

@@ -231,14 +231,12 @@ identity_path(const struct args *a, char *buf, size_t len, bool *private_dir)
 
 /* `ferry id`: the key line (what an allow list takes), fingerprints, the file. */
 static int
-show_identity(const struct args *a)
+show_identity(const char *path, bool private_dir)
 {
 	struct client_identity	*id;
-	char			 path[PATH_MAX], err[PATH_MAX + 256];
-	bool			 private_dir, created;
+	char			 err[PATH_MAX + 256];
+	bool			 created;
 
-	if (identity_path(a, path, sizeof path, &private_dir) != 0)
-		return 1;
 	if (client_identity_load(path, private_dir, &id, &created, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "ferry: %s\n", err);
@@ -274,7 +272,7 @@ main(int argc, char **argv)
 	struct args		 a;
 	struct stat		 st;
 	const char		*cmd = NULL;
-	char			 namebuf[512], *end;
+	char			 namebuf[512], idpath[PATH_MAX], *end;
 	uv_loop_t		 loop;
 	int			 r, status;
 
@@ -310,6 +308,9 @@ main(int argc, char **argv)
 	o.copts.dir = a.dir;
 	o.copts.ping_ms = env_ms("FERRY_PING_AFTER_MS");
 	o.copts.idle_ms = env_ms("FERRY_IDLE_TIMEOUT_MS");
+	if (identity_path(&a, idpath, sizeof idpath, &o.copts.identity_private) != 0)
+		return 1;
+	o.copts.identity = idpath;
 	o.quiet = a.quiet;
 	o.progress = isatty(STDERR_FILENO);
 	o.to = a.to;
@@ -354,7 +355,7 @@ main(int argc, char **argv)
 		if (optind < argc)
 			return usage_error("id takes no arguments, not \"%s\"",
 			    argv[optind]);
-		return show_identity(&a);
+		return show_identity(o.copts.identity, o.copts.identity_private);
 	} else if (strcmp(cmd, "receive") == 0) {
 		if (optind < argc)
 			return usage_error("receive takes no FILE, not \"%s\"",

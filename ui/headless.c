@@ -7,6 +7,7 @@
 #include "headless.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -354,7 +355,7 @@ run(uv_loop_t *loop, const struct ui_headless_options *o,
 {
 	struct headless	h;
 	uv_prepare_t	prune;
-	char		err[256];
+	char		err[PATH_MAX + 256];
 	int		r;
 
 	memset(&h, 0, sizeof h);

@@ -1,7 +1,7 @@
 /*
- * status.c: the header line (relay address, connection state, our name,
- * the receive folder) and the footer line (keys for the focused pane,
- * or a message, a confirm question, or the filter being typed).
+ * status.c: the header line (relay address, connection state, our name and
+ * key fingerprint, the receive folder) and the footer line (keys for the
+ * focused pane, or a message, a confirm question, or the filter being typed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@ ui_header_draw(struct ui *ui)
 {
 	const char	*server = client_server(ui->client);
 	const char	*name = client_self_name(ui->client);
+	const char	*fpr = client_self_fingerprint(ui->client);
 	char		 buf[PATH_MAX + 64], dir[PATH_MAX], fit[PATH_MAX];
 	enum ui_color	 c;
 	uint64_t	 now = uv_now(ui->loop);
@@ -67,6 +68,10 @@ ui_header_draw(struct ui *ui)
 	if (right - ui_text_width(buf) > x + 24) {
 		right = ui_put_right(0, right, 40, buf, ui_theme_attr(UI_C_DIM)) - 2;
 	}
+	/* Our key's fingerprint goes before the name goes: the name matters more. */
+	if (fpr != NULL && name != NULL && right - ui_text_width(fpr) - 1 -
+	    ui_text_width(name) - 4 > x + 1)
+		right = ui_put_right(0, right, 24, fpr, ui_theme_attr(UI_C_DIM)) - 1;
 	if (name != NULL && name[0] != '\0' && right - ui_text_width(name) - 4 > x + 1) {
 		right = ui_put_right(0, right, 30, name, A_BOLD);
 		ui_put_right(0, right, 4, "you ", ui_theme_attr(UI_C_DIM));

@@ -4,7 +4,8 @@
 # 700 and file 600, later uses show the same identity, and a key or folder
 # that others could read is refused with the chmod that fixes it, before
 # anything is printed. Public key lines and fingerprints only: the private
-# key is never printed.
+# key is never printed. Every other command loads the same identity and is
+# stopped by an unsafe one before it connects.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
 
@@ -70,6 +71,19 @@ t_ok $? "without an absolute XDG_CONFIG_HOME it uses the home folder"
 t_check "in ~/.config/ferry/identity.pem" test "$(sed -n 4p "$T_DIR/h1")" = "key file $T_DIR/home/.config/ferry/identity.pem"
 t_check "with the folder 700" test "$(mode "$T_DIR/home/.config/ferry")" = 700
 t_check "and no folder named relative" test ! -e relative
+
+# Every command uses the identity: one that others can read stops peers,
+# send and receive before they reach the relay.
+t_start_relay || exit 1
+chmod 644 "$key"
+refused "peers with an unsafe key" "^ferry: others can read or write the identity $key .*\(chmod 600 $key\)\$" peers
+refused "send with an unsafe key" "^ferry: others can read or write the identity $key .*\(chmod 600 $key\)\$" send --to bob /etc/hostname
+refused "receive with an unsafe key" "^ferry: others can read or write the identity $key .*\(chmod 600 $key\)\$" receive --count 1
+t_check "none of them connected to the relay" bash -c '! grep -q " connected$" "$1"' _ "$RELAY_LOG"
+chmod 600 "$key"
+"$FERRY" peers >"$T_DIR/p.out" 2>"$T_DIR/p.err"
+t_ok $? "with the key private again, peers runs"
+t_check "and it did connect" grep -q " connected$" "$RELAY_LOG"
 
 "$FERRY" id extra >"$T_DIR/u.out" 2>"$T_DIR/u.err"
 t_ok $(($? != 2)) "id takes no arguments (exit 2)"

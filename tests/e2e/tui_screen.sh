@@ -33,6 +33,9 @@ t_check "the TUI starts with three panes" tui_wait_for 'Transfers 0'
 t_check "in colour when NO_COLOR is not set" has_color
 t_check "the status line shows the focused pane's keys" tui_wait_for 'Space mark'
 t_check "our name is in the header" tui_wait_for 'you alice'
+fp=$("$FERRY" id 2>/dev/null | sed -n 2p | cut -d' ' -f2)
+t_check "and our key's fingerprint, as ferry id shows it ($fp)" \
+    tui_wait_for "you alice ${fp:-no-fingerprint} "
 
 # Picker state to keep across the reconnect below: a mark, hidden files shown.
 tui_keys Down Space .

@@ -37,8 +37,8 @@ CURSES_CFLAGS	:= $(shell $(pc) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS	:= $(shell $(pc) --libs ncursesw 2>/dev/null)
 CJSON_CFLAGS	:= $(shell $(pc) --cflags libcjson 2>/dev/null)
 CJSON_LIBS	:= $(shell $(pc) --libs libcjson 2>/dev/null)
-CRYPTO_CFLAGS	:= $(shell $(pc) --cflags libcrypto 2>/dev/null)
-CRYPTO_LIBS	:= $(shell $(pc) --libs libcrypto 2>/dev/null)
+CRYPTO_CFLAGS	:= $(shell $(pc) --cflags libssl libcrypto 2>/dev/null)
+CRYPTO_LIBS	:= $(shell $(pc) --libs libssl libcrypto 2>/dev/null)
 CMOCKA_CFLAGS	:= $(shell $(pc) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS	:= $(shell $(pc) --libs cmocka 2>/dev/null)
 FERRY_PC_DONE	:= 1
@@ -86,14 +86,14 @@ LIBRELAY  = $(BUILD)/librelay.a
 LIBCLIENT = $(BUILD)/libclient.a
 LIBUI	  = $(BUILD)/libui.a
 
-FERRYD_LIBS = $(UV_LIBS) $(CJSON_LIBS)
+FERRYD_LIBS = $(UV_LIBS) $(CJSON_LIBS) $(CRYPTO_LIBS)
 FERRY_LIBS  = $(CURSES_LIBS) $(UV_LIBS) $(CJSON_LIBS) $(CRYPTO_LIBS)
 
 .PHONY: all deps test unit e2e run install uninstall clean check-layers
 all: $(BIN)/ferryd $(BIN)/ferry
 
 # One compile rule; each folder's include path and packages are its flag set.
-$(PROTO_OBJ):			LAYER = -Iproto $(CJSON_CFLAGS)
+$(PROTO_OBJ):			LAYER = -Iproto $(CJSON_CFLAGS) $(CRYPTO_CFLAGS)
 $(SERVER_OBJ) $(FERRYD_OBJ):	LAYER = -Iproto -Iserver $(UV_CFLAGS)
 $(CORE_OBJ):			LAYER = -Iproto -Isrc $(UV_CFLAGS) $(CRYPTO_CFLAGS)
 $(UI_OBJ) $(FERRY_OBJ):		LAYER = -Iproto -Isrc -Iui $(UV_CFLAGS) $(CURSES_CFLAGS)
@@ -158,7 +158,8 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
 FUZZ_SECONDS ?= 60
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard proto/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_FLAGS) -Iproto $(CJSON_CFLAGS) -o $@ $< $(PROTO_SRC) $(CJSON_LIBS)
+	$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_FLAGS) -Iproto $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) -o $@ $< $(PROTO_SRC) \
+	    $(CJSON_LIBS) $(CRYPTO_LIBS)
 
 .PHONY: fuzz
 fuzz: deps

@@ -1,0 +1,330 @@
+/*
+ * tls.c: TLS 1.3 sessions over OpenSSL memory BIOs (tls.h). The socket
+ * belongs to the caller's event loop: it feeds what it read, takes what is
+ * pending and writes it. Certificates are self-signed wrappers around the
+ * Ed25519 identity keys; OpenSSL checks the handshake's signatures (proof
+ * of possession), the caller checks whose key it was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "tls.h"
+
+struct proto_tls_ctx {
+	SSL_CTX		*ssl;		/* owned */
+	bool		 server;
+};
+
+struct proto_tls {
+	SSL		*ssl;		/* owned, with its two BIOs */
+	BIO		*rbio;		/* bytes from the peer (borrowed from ssl) */
+	BIO		*wbio;		/* bytes for the peer (borrowed from ssl) */
+	char		 err[160];
+};
+
+/* The first queued OpenSSL error in words after what, then an empty queue. */
+static void
+ssl_reason(char *err, size_t errlen, const char *what)
+{
+	unsigned long	e = ERR_get_error();
+	char		buf[128];
+
+	if (e != 0) {
+		ERR_error_string_n(e, buf, sizeof buf);
+		snprintf(err, errlen, "%s: %s", what, buf);
+	} else
+		snprintf(err, errlen, "%s", what);
+	ERR_clear_error();
+}
+
+/*
+ * The peer's certificate is self-signed, so there is no chain to check
+ * here: TLS has already checked that the peer holds the certificate's key
+ * (CertificateVerify), and the application decides whether that key is
+ * the one it expects.
+ */
+static int
+any_chain(int preverify, X509_STORE_CTX *x)
+{
+	(void)preverify;
+	(void)x;
+	return 1;
+}
+
+/* A self-signed X.509 v3 certificate for key, valid from yesterday for 100 years. */
+static X509 *
+make_cert(EVP_PKEY *key)
+{
+	X509		*x;
+	X509_NAME	*name;
+	BIGNUM		*bn = NULL;
+	unsigned char	 serial[16];
+	int		 ok;
+
+	if ((x = X509_new()) == NULL)
+		return NULL;
+	ok = X509_set_version(x, 2) == 1 &&
+	    RAND_bytes(serial, sizeof serial) == 1 &&
+	    (serial[0] &= 0x7f, (bn = BN_bin2bn(serial, sizeof serial, NULL)) != NULL) &&
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
+	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) != NULL &&
+	    X509_time_adj_ex(X509_getm_notAfter(x), 36500, 0, NULL) != NULL &&
+	    X509_set_pubkey(x, key) == 1 &&
+	    (name = X509_get_subject_name(x)) != NULL &&
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"ferry", -1, -1, 0) == 1 &&
+	    X509_set_issuer_name(x, name) == 1 &&
+	    X509_sign(x, key, NULL) > 0;	/* Ed25519 hashes by itself */
+	BN_free(bn);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int
+proto_tls_ctx_new(bool server, EVP_PKEY *key, struct proto_tls_ctx **out,
+    char *err, size_t errlen)
+{
+	struct proto_tls_ctx	*ctx;
+	X509			*cert = NULL;
+	int			 ok;
+
+	*out = NULL;
+	if (key == NULL || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		snprintf(err, errlen, "a TLS identity must be an Ed25519 key");
+		return -1;
+	}
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ctx->server = server;
+	ctx->ssl = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	ok = ctx->ssl != NULL &&
+	    SSL_CTX_set_min_proto_version(ctx->ssl, TLS1_3_VERSION) == 1 &&
+	    SSL_CTX_set_max_proto_version(ctx->ssl, TLS1_3_VERSION) == 1 &&
+	    (cert = make_cert(key)) != NULL &&
+	    SSL_CTX_use_certificate(ctx->ssl, cert) == 1 &&
+	    SSL_CTX_use_PrivateKey(ctx->ssl, key) == 1 &&
+	    SSL_CTX_check_private_key(ctx->ssl) == 1;
+	X509_free(cert);	/* the context holds its own reference */
+	if (!ok) {
+		ssl_reason(err, errlen, "cannot set up TLS");
+		proto_tls_ctx_free(ctx);
+		return -1;
+	}
+	SSL_CTX_set_verify(ctx->ssl, SSL_VERIFY_PEER |
+	    (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), any_chain);
+	/* Every session is a full handshake: a resumed one carries no certificate to check. */
+	SSL_CTX_set_session_cache_mode(ctx->ssl, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx->ssl, 0);
+	SSL_CTX_set_options(ctx->ssl, SSL_OP_NO_TICKET);
+	*out = ctx;
+	return 0;
+}
+
+void
+proto_tls_ctx_free(struct proto_tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	SSL_CTX_free(ctx->ssl);
+	free(ctx);
+}
+
+int
+proto_tls_new(struct proto_tls_ctx *ctx, struct proto_tls **out)
+{
+	struct proto_tls	*t;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return -1;
+	t->ssl = SSL_new(ctx->ssl);
+	t->rbio = BIO_new(BIO_s_mem());
+	t->wbio = BIO_new(BIO_s_mem());
+	if (t->ssl == NULL || t->rbio == NULL || t->wbio == NULL) {
+		BIO_free(t->rbio);
+		BIO_free(t->wbio);
+		SSL_free(t->ssl);
+		free(t);
+		ERR_clear_error();
+		return -1;
+	}
+	/* Reading an empty memory BIO means "not yet", not end of file. */
+	BIO_set_mem_eof_return(t->rbio, -1);
+	SSL_set_bio(t->ssl, t->rbio, t->wbio);	/* ssl owns both from here */
+	if (ctx->server)
+		SSL_set_accept_state(t->ssl);
+	else
+		SSL_set_connect_state(t->ssl);
+	*out = t;
+	return 0;
+}
+
+void
+proto_tls_free(struct proto_tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	free(t);
+}
+
+int
+proto_tls_feed(struct proto_tls *t, const void *p, size_t len)
+{
+	size_t	done;
+
+	if (len == 0)
+		return 0;
+	if (BIO_write_ex(t->rbio, p, len, &done) != 1 || done != len) {
+		ssl_reason(t->err, sizeof t->err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* What an SSL call's failure means for us. */
+static int
+outcome(struct proto_tls *t, int r, const char *what)
+{
+	switch (SSL_get_error(t->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return PROTO_TLS_WANT;
+	case SSL_ERROR_ZERO_RETURN:
+		return PROTO_TLS_CLOSED;
+	default:
+		ssl_reason(t->err, sizeof t->err, what);
+		return -1;
+	}
+}
+
+int
+proto_tls_handshake(struct proto_tls *t)
+{
+	int	r;
+
+	if (SSL_is_init_finished(t->ssl))
+		return 0;
+	if ((r = SSL_do_handshake(t->ssl)) == 1)
+		return 0;
+	r = outcome(t, r, "TLS handshake failed");
+	return r == PROTO_TLS_CLOSED ? -1 : r;
+}
+
+int
+proto_tls_read(struct proto_tls *t, void *buf, size_t len, size_t *got)
+{
+	int	r;
+
+	*got = 0;
+	if ((r = SSL_read_ex(t->ssl, buf, len, got)) == 1)
+		return 0;
+	return outcome(t, r, "bad TLS record");
+}
+
+int
+proto_tls_write(struct proto_tls *t, const void *p, size_t len)
+{
+	size_t	done = 0;
+
+	if (len == 0)
+		return 0;
+	/* A memory BIO takes everything, so a write is never partial. */
+	if (SSL_write_ex(t->ssl, p, len, &done) != 1 || done != len) {
+		ssl_reason(t->err, sizeof t->err, "cannot encrypt");
+		return -1;
+	}
+	return 0;
+}
+
+void
+proto_tls_close(struct proto_tls *t)
+{
+	if (SSL_is_init_finished(t->ssl))
+		SSL_shutdown(t->ssl);
+	ERR_clear_error();
+}
+
+size_t
+proto_tls_pending(const struct proto_tls *t)
+{
+	return BIO_ctrl_pending(t->wbio);
+}
+
+size_t
+proto_tls_take(struct proto_tls *t, void *buf, size_t len)
+{
+	size_t	got = 0;
+
+	if (len == 0 || BIO_read_ex(t->wbio, buf, len, &got) != 1)
+		return 0;
+	return got;
+}
+
+int
+proto_tls_peer_key(struct proto_tls *t, uint8_t key[PROTO_TLS_KEY_LEN])
+{
+	X509		*cert;
+	EVP_PKEY	*pk;
+	size_t		 len = PROTO_TLS_KEY_LEN;
+
+	if (!SSL_is_init_finished(t->ssl) ||
+	    (cert = SSL_get0_peer_certificate(t->ssl)) == NULL ||
+	    (pk = X509_get0_pubkey(cert)) == NULL) {
+		snprintf(t->err, sizeof t->err, "the peer showed no key");
+		ERR_clear_error();
+		return -1;
+	}
+	if (EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519 ||
+	    EVP_PKEY_get_raw_public_key(pk, key, &len) != 1 ||
+	    len != PROTO_TLS_KEY_LEN) {
+		snprintf(t->err, sizeof t->err, "the peer's key is not Ed25519");
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+int
+proto_tls_export(struct proto_tls *t, const char *label, uint8_t *out,
+    size_t len)
+{
+	if (!SSL_is_init_finished(t->ssl) ||
+	    SSL_export_keying_material(t->ssl, out, len, label, strlen(label),
+	    NULL, 0, 0) != 1) {
+		ssl_reason(t->err, sizeof t->err, "no keying material");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+proto_tls_cipher(const struct proto_tls *t)
+{
+	const SSL_CIPHER	*c;
+
+	if (!SSL_is_init_finished(t->ssl) ||
+	    (c = SSL_get_current_cipher(t->ssl)) == NULL)
+		return "";
+	return SSL_CIPHER_get_name(c);
+}
+
+const char *
+proto_tls_error(const struct proto_tls *t)
+{
+	return t->err[0] != '\0' ? t->err : "no error";
+}

@@ -1,0 +1,77 @@
+/*
+ * tls.h: TLS 1.3 over memory buffers, for an event loop that owns the
+ * sockets (libuv on both sides). OpenSSL does the protocol; this layer only
+ * moves bytes between the socket and OpenSSL's memory BIOs, makes the
+ * self-signed certificate that carries an Ed25519 identity key, and hands
+ * out what the application checks after the handshake: the peer's raw key
+ * (to pin or compare; certificates prove possession, not trust) and keying
+ * material from the exporter (RFC 8446 section 7.5) for authentication
+ * codes. The same code serves the control connection to the relay and,
+ * later, the end-to-end session between two clients inside a bridge.
+ */
+#ifndef FERRY_TLS_H
+#define FERRY_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_TLS_KEY_LEN	32	/* bytes of a raw Ed25519 public key */
+
+/* Results besides 0 and errors (which are negative). */
+#define PROTO_TLS_WANT		1	/* needs more bytes from the peer */
+#define PROTO_TLS_CLOSED	2	/* the peer closed the session cleanly */
+
+struct evp_pkey_st;
+struct proto_tls_ctx;
+struct proto_tls;
+
+/*
+ * A context for one side (server or client) that presents a self-signed
+ * certificate for key (an Ed25519 private key; the context takes its own
+ * reference) and asks the peer for one too: a server refuses a client that
+ * presents none. TLS 1.3 only. Returns 0 or -1 with the reason in err.
+ */
+int	proto_tls_ctx_new(bool server, struct evp_pkey_st *key,
+	    struct proto_tls_ctx **out, char *err, size_t errlen);
+void	proto_tls_ctx_free(struct proto_tls_ctx *ctx);
+
+/* One session on ctx (which must outlive it). 0 or -1 (out of memory). */
+int	proto_tls_new(struct proto_tls_ctx *ctx, struct proto_tls **out);
+void	proto_tls_free(struct proto_tls *t);
+
+/* Bytes that arrived from the peer's socket. 0 or -1. */
+int	proto_tls_feed(struct proto_tls *t, const void *p, size_t len);
+/*
+ * Advances the handshake with what was fed: 0 once it is complete,
+ * PROTO_TLS_WANT while it needs more from the peer (send what
+ * proto_tls_pending holds first), -1 when it failed (proto_tls_error).
+ */
+int	proto_tls_handshake(struct proto_tls *t);
+/*
+ * Decrypted bytes, up to len, into buf; *got says how many. 0 with *got >
+ * 0, PROTO_TLS_WANT when nothing is ready yet, PROTO_TLS_CLOSED after the
+ * peer's close_notify, -1 on a bad record (tampered, truncated: the
+ * session is dead).
+ */
+int	proto_tls_read(struct proto_tls *t, void *buf, size_t len, size_t *got);
+/* Encrypts len bytes for the peer (into the pending output). 0 or -1. */
+int	proto_tls_write(struct proto_tls *t, const void *p, size_t len);
+/* Sends close_notify (into the pending output). */
+void	proto_tls_close(struct proto_tls *t);
+
+/* Bytes waiting to go to the peer's socket, and taking them (up to len). */
+size_t	proto_tls_pending(const struct proto_tls *t);
+size_t	proto_tls_take(struct proto_tls *t, void *buf, size_t len);
+
+/* After the handshake: the peer's Ed25519 public key from its certificate. 0 or -1. */
+int	proto_tls_peer_key(struct proto_tls *t, uint8_t key[PROTO_TLS_KEY_LEN]);
+/* After the handshake: len bytes of keying material for label. 0 or -1. */
+int	proto_tls_export(struct proto_tls *t, const char *label, uint8_t *out,
+	    size_t len);
+/* The negotiated cipher suite ("TLS_AES_256_GCM_SHA384"), or "" before. */
+const char	*proto_tls_cipher(const struct proto_tls *t);
+/* Why the last call failed, in words. */
+const char	*proto_tls_error(const struct proto_tls *t);
+
+#endif /* FERRY_TLS_H */

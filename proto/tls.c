@@ -137,10 +137,10 @@ proto_tls_ctx_new(bool server, EVP_PKEY *key, struct proto_tls_ctx **out,
 void
 proto_tls_ctx_free(struct proto_tls_ctx *ctx)
 {
-	if (ctx == NULL)
-		return;
-	SSL_CTX_free(ctx->ssl);
-	free(ctx);
+	if (ctx != NULL) {
+		SSL_CTX_free(ctx->ssl);
+		free(ctx);
+	}
 }
 
 int
@@ -176,10 +176,10 @@ proto_tls_new(struct proto_tls_ctx *ctx, struct proto_tls **out)
 void
 proto_tls_free(struct proto_tls *t)
 {
-	if (t == NULL)
-		return;
-	SSL_free(t->ssl);
-	free(t);
+	if (t != NULL) {
+		SSL_free(t->ssl);	/* and its two BIOs */
+		free(t);
+	}
 }
 
 int

@@ -632,7 +632,7 @@ client_self_id(const struct client *c)
 const char *
 client_self_fingerprint(const struct client *c)
 {
-	return c->id != NULL ? client_identity_short(c->id) : NULL;
+	return c->id != NULL ? c->id->short_fpr : NULL;
 }
 
 const char *

@@ -25,14 +25,6 @@
 #include "digest.h"
 #include "text.h"
 
-struct client_identity {
-	EVP_PKEY	*key;				/* owned */
-	char		*path;				/* owned */
-	char		 fpr[IDENTITY_FPR_LEN + 1];
-	char		 shortfpr[IDENTITY_SHORT_LEN + 1];
-	char		 keyline[IDENTITY_KEYLINE_LEN];
-};
-
 static int
 fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -218,10 +210,10 @@ describe(struct client_identity *id, char *err, size_t errlen)
 	    EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL) != 1)
 		return fail(err, errlen, UV_EIO,
 		    "cannot read the public key of %s", id->path);
-	/* 256 bits are 52 base32 characters: id->fpr holds them exactly. */
-	proto_fmt_base32(md, sizeof md, id->fpr);
-	snprintf(id->shortfpr, sizeof id->shortfpr, "%.4s-%.4s-%.4s-%.4s",
-	    id->fpr, id->fpr + 4, id->fpr + 8, id->fpr + 12);
+	/* 256 bits are 52 base32 characters: id->fingerprint holds them exactly. */
+	proto_fmt_base32(md, sizeof md, id->fingerprint);
+	snprintf(id->short_fpr, sizeof id->short_fpr, "%.4s-%.4s-%.4s-%.4s",
+	    id->fingerprint, id->fingerprint + 4, id->fingerprint + 8, id->fingerprint + 12);
 	EVP_EncodeBlock(b64, raw, (int)rawlen);
 	snprintf(id->keyline, sizeof id->keyline, "ferry-ed25519 %s", b64);
 	return 0;
@@ -283,33 +275,9 @@ client_identity_load(const char *path, bool private_dir,
 void
 client_identity_free(struct client_identity *id)
 {
-	if (id == NULL)
-		return;
-	EVP_PKEY_free(id->key);
-	free(id->path);
-	free(id);
-}
-
-const char *
-client_identity_fingerprint(const struct client_identity *id)
-{
-	return id->fpr;
-}
-
-const char *
-client_identity_short(const struct client_identity *id)
-{
-	return id->shortfpr;
-}
-
-const char *
-client_identity_keyline(const struct client_identity *id)
-{
-	return id->keyline;
-}
-
-const char *
-client_identity_path(const struct client_identity *id)
-{
-	return id->path;
+	if (id != NULL) {
+		EVP_PKEY_free(id->key);
+		free(id->path);
+		free(id);
+	}
 }

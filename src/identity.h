@@ -14,7 +14,16 @@
 #define IDENTITY_SHORT_LEN	19	/* "XXXX-XXXX-XXXX-XXXX", without the NUL */
 #define IDENTITY_KEYLINE_LEN	64	/* "ferry-ed25519 " + base64 of 32 bytes, with room */
 
-struct client_identity;
+struct evp_pkey_st;
+
+/* A loaded identity. Read-only for callers; identity.c fills it in. */
+struct client_identity {
+	char			 fingerprint[IDENTITY_FPR_LEN + 1];	/* 52 base32 characters */
+	char			 short_fpr[IDENTITY_SHORT_LEN + 1];	/* the first 16, "K7QF-2MZD-9XW4-TR3B" */
+	char			 keyline[IDENTITY_KEYLINE_LEN];	/* "ferry-ed25519 " + base64 of the raw key */
+	char			*path;		/* owned: the file the key lives in */
+	struct evp_pkey_st	*key;		/* owned: the key pair (EVP_PKEY) */
+};
 
 /*
  * Loads the key pair in path, or creates one there when the file does not
@@ -34,14 +43,5 @@ int	client_identity_load(const char *path, bool private_dir,
 	    struct client_identity **out, bool *created, char *err,
 	    size_t errlen);
 void	client_identity_free(struct client_identity *id);
-
-/* The whole fingerprint: 52 base32 characters. */
-const char	*client_identity_fingerprint(const struct client_identity *id);
-/* Its short form for people: the first 16 characters, "K7QF-2MZD-9XW4-TR3B". */
-const char	*client_identity_short(const struct client_identity *id);
-/* The public key as one line: "ferry-ed25519 " and the raw key in base64. */
-const char	*client_identity_keyline(const struct client_identity *id);
-/* The file the key lives in. */
-const char	*client_identity_path(const struct client_identity *id);
 
 #endif /* FERRY_IDENTITY_H */

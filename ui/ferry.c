@@ -244,10 +244,10 @@ show_identity(const char *path, bool private_dir)
 	}
 	if (created)
 		fprintf(stderr, "ferry: created a new identity in %s\n", path);
-	printf("%s\n", client_identity_keyline(id));
-	printf("fingerprint %s\n", client_identity_short(id));
-	printf("full fingerprint %s\n", client_identity_fingerprint(id));
-	printf("key file %s\n", client_identity_path(id));
+	printf("%s\n", id->keyline);
+	printf("fingerprint %s\n", id->short_fpr);
+	printf("full fingerprint %s\n", id->fingerprint);
+	printf("key file %s\n", id->path);
 	client_identity_free(id);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -13,6 +13,22 @@
 #include <string.h>
 #include <unistd.h>
 
+char	scratch_dir[256];
+
+int
+scratch_setup(void **state)
+{
+	(void)state;
+	return scratch_make(scratch_dir, sizeof scratch_dir, "unit");
+}
+
+int
+scratch_teardown(void **state)
+{
+	(void)state;
+	return scratch_remove(scratch_dir);
+}
+
 int
 scratch_make(char *buf, size_t len, const char *tag)
 {

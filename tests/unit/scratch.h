@@ -15,4 +15,12 @@ int	scratch_make(char *buf, size_t len, const char *tag);
  */
 int	scratch_remove(const char *path);
 
+/*
+ * cmocka fixtures for a test that works in one scratch folder: setup makes
+ * a fresh scratch_dir (/tmp/ferry-test-unit.XXXXXX), teardown removes it.
+ */
+extern char	scratch_dir[256];
+int	scratch_setup(void **state);
+int	scratch_teardown(void **state);
+
 #endif /* FERRY_TEST_SCRATCH_H */

@@ -25,26 +25,10 @@
 #include "scratch.h"
 #include "text.h"
 
-static char	dir[256];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return scratch_make(dir, sizeof dir, "identity");
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return scratch_remove(dir);
-}
-
 static void
 path_in(char *buf, size_t len, const char *rel)
 {
-	snprintf(buf, len, "%s/%s", dir, rel);
+	snprintf(buf, len, "%s/%s", scratch_dir, rel);
 }
 
 static mode_t
@@ -71,18 +55,18 @@ test_create_and_reload(void **state)
 	assert_true(created);
 	assert_int_equal(mode_of(path), 0600);
 	assert_int_equal(mode_of(sub), 0700);
-	assert_int_equal(strlen(client_identity_fingerprint(a)), IDENTITY_FPR_LEN);
-	assert_int_equal(strlen(client_identity_short(a)), IDENTITY_SHORT_LEN);
-	assert_memory_equal(client_identity_short(a), client_identity_fingerprint(a), 4);
-	assert_int_equal(client_identity_short(a)[4], '-');
-	assert_string_equal(client_identity_path(a), path);
+	assert_int_equal(strlen(a->fingerprint), IDENTITY_FPR_LEN);
+	assert_int_equal(strlen(a->short_fpr), IDENTITY_SHORT_LEN);
+	assert_memory_equal(a->short_fpr, a->fingerprint, 4);
+	assert_int_equal(a->short_fpr[4], '-');
+	assert_string_equal(a->path, path);
 
 	assert_int_equal(client_identity_load(path, true, &b, &created, err,
 	    sizeof err), 0);
 	assert_false(created);
-	assert_string_equal(client_identity_fingerprint(a),
-	    client_identity_fingerprint(b));
-	assert_string_equal(client_identity_keyline(a), client_identity_keyline(b));
+	assert_string_equal(a->fingerprint,
+	    b->fingerprint);
+	assert_string_equal(a->keyline, b->keyline);
 	client_identity_free(b);
 
 	/* Another file is another key. */
@@ -90,8 +74,8 @@ test_create_and_reload(void **state)
 	assert_int_equal(client_identity_load(path, false, &b, &created, err,
 	    sizeof err), 0);
 	assert_true(created);
-	assert_string_not_equal(client_identity_fingerprint(a),
-	    client_identity_fingerprint(b));
+	assert_string_not_equal(a->fingerprint,
+	    b->fingerprint);
 	client_identity_free(b);
 	client_identity_free(a);
 }
@@ -120,11 +104,11 @@ test_fingerprint_is_the_key(void **state)
 	assert_int_equal(EVP_PKEY_get_raw_public_key(key, raw, &rawlen), 1);
 	assert_int_equal(EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL), 1);
 	EVP_PKEY_free(key);
-	assert_string_equal(client_identity_fingerprint(id),
+	assert_string_equal(id->fingerprint,
 	    proto_fmt_base32(md, sizeof md, fpr));
 	EVP_EncodeBlock(b64, raw, (int)rawlen);
 	snprintf(line, sizeof line, "ferry-ed25519 %s", b64);
-	assert_string_equal(client_identity_keyline(id), line);
+	assert_string_equal(id->keyline, line);
 	client_identity_free(id);
 }
 
@@ -200,9 +184,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_and_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fingerprint_is_the_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_and_reload, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_is_the_key, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, scratch_setup, scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

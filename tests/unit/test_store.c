@@ -30,29 +30,13 @@
 #include "text.h"
 #include "store.h"
 
-static char	dir[PATH_MAX];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return scratch_make(dir, sizeof dir, "store");
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return scratch_remove(dir);
-}
-
 static void
 put(const char *name, const char *content)
 {
 	char	path[PATH_MAX * 2];
 	FILE	*f;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(content, f);
@@ -67,7 +51,7 @@ get(const char *name)
 	FILE		*f;
 	size_t		n;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
 	n = fread(buf, 1, sizeof buf - 1, f);
@@ -82,7 +66,7 @@ exists(const char *name)
 	char		path[PATH_MAX * 2];
 	struct stat	st;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
 	return lstat(path, &st) == 0;
 }
 
@@ -90,7 +74,7 @@ static int
 count_files(void)
 {
 	struct dirent	*e;
-	DIR		*d = opendir(dir);
+	DIR		*d = opendir(scratch_dir);
 	int		 n = 0;
 
 	assert_non_null(d);
@@ -183,7 +167,7 @@ test_bad_names(void **state)
 			fail_msg("name %zu was accepted", i);
 		assert_int_equal(client_store_candidate(bad[i], 0, "", out, sizeof out),
 		    UV_EINVAL);
-		assert_int_not_equal(client_store_open_part(dir, bad[i], part,
+		assert_int_not_equal(client_store_open_part(scratch_dir, bad[i], part,
 		    sizeof part, &fd), 0);
 	}
 	memset(big, 'x', 256);
@@ -192,8 +176,8 @@ test_bad_names(void **state)
 	big[255] = '\0';
 	assert_null(client_store_name_problem(big));
 	/* client_store_remove takes names only. */
-	assert_int_equal(client_store_remove(dir, "../etc"), UV_EINVAL);
-	assert_int_equal(client_store_remove(dir, ".."), UV_EINVAL);
+	assert_int_equal(client_store_remove(scratch_dir, "../etc"), UV_EINVAL);
+	assert_int_equal(client_store_remove(scratch_dir, ".."), UV_EINVAL);
 	assert_int_equal(count_files(), 0);
 }
 
@@ -230,23 +214,23 @@ test_part_and_commit(void **state)
 	int	fd, fd2;
 
 	(void)state;
-	assert_int_equal(client_store_open_part(dir, "a.txt", part, sizeof part, &fd), 0);
+	assert_int_equal(client_store_open_part(scratch_dir, "a.txt", part, sizeof part, &fd), 0);
 	assert_string_equal(part, "a.txt.part");
 	assert_int_equal(write(fd, "new", 3), 3);
 	close(fd);
 	/* A second transfer of the same name gets its own part file. */
-	assert_int_equal(client_store_open_part(dir, "a.txt", part2, sizeof part2, &fd2), 0);
+	assert_int_equal(client_store_open_part(scratch_dir, "a.txt", part2, sizeof part2, &fd2), 0);
 	assert_string_equal(part2, "a (1).txt.part");
 	assert_int_equal(write(fd2, "two", 3), 3);
 	close(fd2);
 
 	put("a.txt", "old");
-	assert_int_equal(client_store_commit(dir, part, "a.txt", saved, sizeof saved), 0);
+	assert_int_equal(client_store_commit(scratch_dir, part, "a.txt", saved, sizeof saved), 0);
 	assert_string_equal(saved, "a (1).txt");
 	assert_string_equal(get("a.txt"), "old");	/* never overwritten */
 	assert_string_equal(get("a (1).txt"), "new");
 	assert_false(exists("a.txt.part"));
-	assert_int_equal(client_store_commit(dir, part2, "a.txt", saved, sizeof saved), 0);
+	assert_int_equal(client_store_commit(scratch_dir, part2, "a.txt", saved, sizeof saved), 0);
 	assert_string_equal(saved, "a (2).txt");
 	assert_string_equal(get("a (2).txt"), "two");
 	assert_false(exists("a (1).txt.part"));
@@ -255,16 +239,16 @@ test_part_and_commit(void **state)
 
 	/* Dotfiles and double extensions. */
 	put(".bashrc", "x");
-	assert_int_equal(client_store_open_part(dir, ".bashrc", part, sizeof part, &fd), 0);
+	assert_int_equal(client_store_open_part(scratch_dir, ".bashrc", part, sizeof part, &fd), 0);
 	close(fd);
-	assert_int_equal(client_store_commit(dir, part, ".bashrc", saved, sizeof saved), 0);
+	assert_int_equal(client_store_commit(scratch_dir, part, ".bashrc", saved, sizeof saved), 0);
 	assert_string_equal(saved, ".bashrc (1)");
 	put("b.tar.gz", "x");
-	assert_int_equal(client_store_open_part(dir, "b.tar.gz", part, sizeof part, &fd), 0);
+	assert_int_equal(client_store_open_part(scratch_dir, "b.tar.gz", part, sizeof part, &fd), 0);
 	close(fd);
-	assert_int_equal(client_store_commit(dir, part, "b.tar.gz", saved, sizeof saved), 0);
+	assert_int_equal(client_store_commit(scratch_dir, part, "b.tar.gz", saved, sizeof saved), 0);
 	assert_string_equal(saved, "b (1).tar.gz");
-	assert_int_equal(client_store_remove(dir, "b (1).tar.gz"), 0);
+	assert_int_equal(client_store_remove(scratch_dir, "b (1).tar.gz"), 0);
 	assert_false(exists("b (1).tar.gz"));
 }
 
@@ -277,22 +261,22 @@ test_no_follow(void **state)
 	int	fd;
 
 	(void)state;
-	snprintf(target, sizeof target, "%s/target", dir);
-	snprintf(link_path, sizeof link_path, "%s/x.bin.part", dir);
+	snprintf(target, sizeof target, "%s/target", scratch_dir);
+	snprintf(link_path, sizeof link_path, "%s/x.bin.part", scratch_dir);
 	put("target", "precious");
 	assert_int_equal(symlink(target, link_path), 0);
-	assert_int_equal(client_store_open_part(dir, "x.bin", part, sizeof part, &fd), 0);
+	assert_int_equal(client_store_open_part(scratch_dir, "x.bin", part, sizeof part, &fd), 0);
 	assert_string_equal(part, "x (1).bin.part");
 	assert_int_equal(write(fd, "zzz", 3), 3);
 	close(fd);
 	assert_string_equal(get("target"), "precious");
 	/* A dangling link as the final name is not replaced either. */
-	snprintf(link_path, sizeof link_path, "%s/y.bin", dir);
+	snprintf(link_path, sizeof link_path, "%s/y.bin", scratch_dir);
 	assert_int_equal(symlink("/nonexistent/ferry", link_path), 0);
 	{
 		char saved[STORE_NAME_MAX + 1];
 
-		assert_int_equal(client_store_commit(dir, part, "y.bin", saved,
+		assert_int_equal(client_store_commit(scratch_dir, part, "y.bin", saved,
 		    sizeof saved), 0);
 		assert_string_equal(saved, "y (1).bin");
 	}
@@ -311,13 +295,13 @@ race(void *arg)
 	char		 part[STORE_NAME_MAX + 1];
 	int		 fd;
 
-	if ((x->r = client_store_open_part(dir, "same.dat", part, sizeof part, &fd)) != 0)
+	if ((x->r = client_store_open_part(scratch_dir, "same.dat", part, sizeof part, &fd)) != 0)
 		return NULL;
 	if (write(fd, part, strlen(part)) < 0)
 		x->r = -1;
 	close(fd);
 	if (x->r == 0)
-		x->r = client_store_commit(dir, part, "same.dat", x->saved, sizeof x->saved);
+		x->r = client_store_commit(scratch_dir, part, "same.dat", x->saved, sizeof x->saved);
 	return NULL;
 }
 
@@ -350,12 +334,12 @@ test_dir_and_space(void **state)
 	char		file[PATH_MAX * 2];
 
 	(void)state;
-	assert_int_equal(client_store_check_dir(dir), 0);
-	assert_int_equal(client_store_free_space(dir, &avail), 0);
+	assert_int_equal(client_store_check_dir(scratch_dir), 0);
+	assert_int_equal(client_store_free_space(scratch_dir, &avail), 0);
 	assert_true(avail > 0);
 	assert_int_equal(client_store_check_dir("/nonexistent/ferry"), UV_ENOENT);
 	put("plain", "x");
-	snprintf(file, sizeof file, "%s/plain", dir);
+	snprintf(file, sizeof file, "%s/plain", scratch_dir);
 	assert_int_equal(client_store_check_dir(file), UV_ENOTDIR);
 }
 
@@ -365,12 +349,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ext_offset),
 		cmocka_unit_test(test_candidates),
-		cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_names, scratch_setup, scratch_teardown),
 		cmocka_unit_test(test_long_names),
-		cmocka_unit_test_setup_teardown(test_part_and_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_follow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_commits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dir_and_space, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_part_and_commit, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_no_follow, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_commits, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_dir_and_space, scratch_setup, scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

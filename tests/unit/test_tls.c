@@ -86,6 +86,16 @@ handshake(struct side *c, struct side *s, int *rc, int *rs)
 	}
 }
 
+/* alice's client context and the relay's server context. */
+static void
+contexts(struct proto_tls_ctx **cctx, struct proto_tls_ctx **sctx)
+{
+	char	err[256];
+
+	assert_int_equal(proto_tls_ctx_new(false, alice_key, cctx, err, sizeof err), 0);
+	assert_int_equal(proto_tls_ctx_new(true, relay_key, sctx, err, sizeof err), 0);
+}
+
 static void
 pair(struct proto_tls_ctx *cctx, struct proto_tls_ctx *sctx, struct side *c,
     struct side *s)
@@ -139,14 +149,12 @@ test_mutual(void **state)
 	struct side		 c, s;
 	uint8_t			 got[PROTO_TLS_KEY_LEN], want[PROTO_TLS_KEY_LEN];
 	uint8_t			 ec[32], es[32], *big, *back;
-	char			 err[256];
 	int			 rc, rs;
 	size_t			 i, len = 3 << 20, n;
 	const char		*marker = "report-2026-SECRET.pdf";
 
 	(void)state;
-	assert_int_equal(proto_tls_ctx_new(false, alice_key, &cctx, err, sizeof err), 0);
-	assert_int_equal(proto_tls_ctx_new(true, relay_key, &sctx, err, sizeof err), 0);
+	contexts(&cctx, &sctx);
 	pair(cctx, sctx, &c, &s);
 	assert_string_equal(proto_tls_cipher(c.t), "");
 	handshake(&c, &s, &rc, &rs);
@@ -213,13 +221,11 @@ test_tampered(void **state)
 	struct proto_tls_ctx	*cctx, *sctx;
 	struct side		 c, s;
 	uint8_t			 buf[4096], out[64];
-	char			 err[256];
 	int			 rc, rs;
 	size_t			 n, got;
 
 	(void)state;
-	assert_int_equal(proto_tls_ctx_new(false, alice_key, &cctx, err, sizeof err), 0);
-	assert_int_equal(proto_tls_ctx_new(true, relay_key, &sctx, err, sizeof err), 0);
+	contexts(&cctx, &sctx);
 	pair(cctx, sctx, &c, &s);
 	handshake(&c, &s, &rc, &rs);
 	assert_int_equal(rs, 0);

@@ -224,7 +224,10 @@ while [ "$(t_now_ms)" -lt "$end" ] && [ "$ticks" -lt $((SECONDS_RUN * 50)) ]; do
 	15|16|17)	rnd "$NRX"; r=$R; rx_end "$r" stopped TERM; rx_start "$r"
 		N_RXSTOP=$((N_RXSTOP + 1)) ;;
 	esac
-	sleep 0.1
+	# The faults keep pace with the clients: under memcheck (FERRY_TEST_SLOW)
+	# everything runs many times slower, so at the same rate per second the
+	# faults would end every transfer before it could finish.
+	sleep "$(awk -v k="$T_SLOW" 'BEGIN { print 0.1 * k }')"
 done
 
 # Let every sender finish (bounded: tx_reap kills a hung one), then stop

@@ -94,7 +94,7 @@ all: $(BIN)/ferryd $(BIN)/ferry
 
 # One compile rule; each folder's include path and packages are its flag set.
 $(PROTO_OBJ):			LAYER = -Iproto $(CJSON_CFLAGS) $(CRYPTO_CFLAGS)
-$(SERVER_OBJ) $(FERRYD_OBJ):	LAYER = -Iproto -Iserver $(UV_CFLAGS)
+$(SERVER_OBJ) $(FERRYD_OBJ):	LAYER = -Iproto -Iserver $(UV_CFLAGS) $(CRYPTO_CFLAGS)
 $(CORE_OBJ):			LAYER = -Iproto -Isrc $(UV_CFLAGS) $(CRYPTO_CFLAGS)
 $(UI_OBJ) $(FERRY_OBJ):		LAYER = -Iproto -Isrc -Iui $(UV_CFLAGS) $(CURSES_CFLAGS)
 $(UNIT_OBJ):			LAYER = -Iproto -Iserver -Isrc -Iui $(UV_CFLAGS) \

@@ -19,9 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <limits.h>
+#include <unistd.h>
 
+#include <openssl/evp.h>
 #include <uv.h>
 
+#include "keyfile.h"
 #include "relay_log.h"
 #include "proto.h"
 #include "relay.h"
@@ -38,7 +42,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: ferryd [--listen HOST:PORT] [--max-clients N]\n"
+"usage: ferryd [--listen HOST:PORT] [--max-clients N] [--state-dir DIR]\n"
 "              [--log-level error|warn|info|debug] [--help] [--version]\n"
 "\n"
 "The ferry relay: clients connect, see each other and stream files to\n"
@@ -48,6 +52,10 @@ usage(FILE *f)
 "                       port 0 picks a free port (the log says which)\n"
 "  --max-clients N      clients that may be connected at once (default 65536);\n"
 "                       the next one gets error{busy}\n"
+"  --state-dir DIR      where the relay keeps its host key, created on first\n"
+"                       start (folder 700, key 600); default $STATE_DIRECTORY\n"
+"                       (systemd), else /var/lib/ferryd as root, else\n"
+"                       $XDG_STATE_HOME/ferryd or ~/.local/state/ferryd\n"
 "  --log-level LEVEL    error, warn, info (default) or debug\n"
 "  --help               this text\n"
 "  --version            the version and protocol version\n"
@@ -151,17 +159,71 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * The relay's host key, the identity clients will pin (issue 11): in
+ * --state-dir, else $STATE_DIRECTORY (what systemd's StateDirectory= sets),
+ * else /var/lib/ferryd for root, else $XDG_STATE_HOME/ferryd (absolute
+ * only), else ~/.local/state/ferryd; created on first start. line gets
+ * the log line that names it.
+ */
+static int
+load_host_key(const char *dir, EVP_PKEY **key, char *line, size_t linelen)
+{
+	struct proto_key_names	 n;
+	const char		*env, *home;
+	char			 path[PATH_MAX], err[PATH_MAX + 256];
+	bool			 created;
+	int			 len;
+
+	if (dir != NULL)
+		len = snprintf(path, sizeof path, "%s/host_key.pem", dir);
+	else if ((env = getenv("STATE_DIRECTORY")) != NULL && env[0] == '/')
+		len = snprintf(path, sizeof path, "%s/host_key.pem", env);
+	else if (geteuid() == 0)
+		len = snprintf(path, sizeof path, "/var/lib/ferryd/host_key.pem");
+	else if ((env = getenv("XDG_STATE_HOME")) != NULL && env[0] == '/')
+		len = snprintf(path, sizeof path, "%s/ferryd/host_key.pem", env);
+	else if ((home = getenv("HOME")) != NULL && home[0] == '/')
+		len = snprintf(path, sizeof path, "%s/.local/state/ferryd/host_key.pem",
+		    home);
+	else {
+		fprintf(stderr, "ferryd: no home folder to keep the host key "
+		    "in; use --state-dir DIR\n");
+		return -1;
+	}
+	if (len < 0 || (size_t)len >= sizeof path) {
+		fprintf(stderr, "ferryd: the state folder's path is too long\n");
+		return -1;
+	}
+	if (proto_keyfile_load(path, true, key, &created, err, sizeof err) != 0) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		return -1;
+	}
+	if (proto_key_describe(*key, &n) != 0) {
+		fprintf(stderr, "ferryd: cannot read the host key in %s\n", path);
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	/* Logged once the relay listens, so a bad --listen still fails in one line. */
+	snprintf(line, linelen, "host key %s in %s%s", n.short_fpr, path,
+	    created ? " (new)" : "");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	enum {
 		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
 		OPT_HELLO, OPT_OFFER, OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER,
+		OPT_STATE_DIR,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
 		{ "max-clients",	required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
+		{ "state-dir",		required_argument, NULL, OPT_STATE_DIR },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ "hello-timeout-ms",	required_argument, NULL, OPT_HELLO },
@@ -183,7 +245,9 @@ main(int argc, char **argv)
 	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.offer_ms,
 	    &cfg.token_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
 	unsigned long long	 v;
-	char			 err[512];
+	const char		*state_dir = NULL;
+	EVP_PKEY		*host_key = NULL;
+	char			 err[PATH_MAX + 256], keyline[PATH_MAX + 64];
 	int			 c, level, e, idx = 0;
 
 	relay_config_default(&cfg);
@@ -193,6 +257,9 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'l':
 			cfg.listen = optarg;
+			break;
+		case OPT_STATE_DIR:
+			state_dir = optarg;
 			break;
 		case OPT_MAX_CLIENTS:
 		case OPT_RATE:
@@ -244,6 +311,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (load_host_key(state_dir, &host_key, keyline, sizeof keyline) != 0)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);	/* a vanished client is an error value */
 	raise_nofile();
 	if ((e = uv_loop_init(&loop)) != 0) {
@@ -252,15 +321,18 @@ main(int argc, char **argv)
 	}
 	if (relay_new(&loop, &cfg, &d.relay) != 0) {
 		fprintf(stderr, "ferryd: out of memory\n");
+		EVP_PKEY_free(host_key);
 		uv_loop_close(&loop);
 		return 1;
 	}
 	if (relay_listen(d.relay, err, sizeof err) != 0) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		relay_free(d.relay);
+		EVP_PKEY_free(host_key);
 		uv_loop_close(&loop);
 		return 2;
 	}
+	relay_log(RELAY_LOG_NOTICE, NULL, "%s", keyline);
 	uv_signal_init(&loop, &d.sigint);
 	uv_signal_init(&loop, &d.sigterm);
 	d.sigint.data = &d;
@@ -271,6 +343,7 @@ main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 
 	relay_free(d.relay);
+	EVP_PKEY_free(host_key);
 	if ((e = uv_loop_close(&loop)) != 0)
 		relay_log(RELAY_LOG_WARN, NULL, "loop close: %s", uv_strerror(e));
 	relay_log(RELAY_LOG_NOTICE, NULL, "stopped");

@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define IDENTITY_FPR_LEN	52	/* base32 of a SHA-256, without the NUL */
-#define IDENTITY_SHORT_LEN	19	/* "XXXX-XXXX-XXXX-XXXX", without the NUL */
-#define IDENTITY_KEYLINE_LEN	64	/* "ferry-ed25519 " + base64 of 32 bytes, with room */
+#include "keyfile.h"
+
+#define IDENTITY_FPR_LEN	PROTO_FPR_LEN
+#define IDENTITY_SHORT_LEN	PROTO_FPR_SHORT_LEN
+#define IDENTITY_KEYLINE_LEN	PROTO_KEYLINE_LEN
 
 struct evp_pkey_st;
 
@@ -26,14 +28,9 @@ struct client_identity {
 };
 
 /*
- * Loads the key pair in path, or creates one there when the file does not
- * exist yet (O_EXCL, mode 0600; two first uses at once end with one key).
- * With private_dir, path's folder is created 0700 when missing (with its
- * missing parents) and refused when group or others may enter it, as for
- * the default $XDG_CONFIG_HOME/ferry/. The file is refused when it is not a
- * regular file of the caller's own or when group or others may read or
- * write it (as ssh refuses such a key), and when it holds anything but one
- * Ed25519 private key. *created says whether this call made the key.
+ * Loads the key pair in path, or creates one there on first use, with the
+ * rules of proto_keyfile_load (keyfile.h): private_dir for the default
+ * $XDG_CONFIG_HOME/ferry/. *created says whether this call made the key.
  * Returns 0, or a negative UV_ code with a sentence in err (UV_EPERM for
  * modes and owners, UV_EIO for a file that holds no usable key; UV_EINVAL
  * only for an empty path). On success

@@ -13,8 +13,10 @@ T_PIDS=()
 T_RELAY_WRAP=()
 T_DIR=$(mktemp -d /tmp/ferry-e2e.XXXXXX)
 # Every client of a test keeps its identity in the test's own folder, never
-# in the home folder of whoever runs the tests.
+# in the home folder of whoever runs the tests ...
 export XDG_CONFIG_HOME=$T_DIR/config
+# ... and every relay its host key (ferryd's default as root is /var/lib/ferryd).
+export STATE_DIRECTORY=$T_DIR/relay-state
 # FERRY_TEST_SLOW=N stretches every wait below N times, for binaries run
 # under valgrind (make valgrind); deadlines stay bounds, never sleeps.
 T_SLOW=${FERRY_TEST_SLOW:-1}

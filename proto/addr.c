@@ -45,15 +45,10 @@ proto_hostport_parse(const char *s, struct proto_hostport *hp, char *err,
 	}
 	if (hlen > PROTO_HOST_MAX)
 		return addr_fail(err, errlen, "host name too long");
-	if (*port == '\0' || strlen(port) > 5)
-		return addr_fail(err, errlen, "expected a port number 0-65535");
-	for (i = 0; port[i] != '\0'; i++) {
-		if (port[i] < '0' || port[i] > '9')
-			return addr_fail(err, errlen,
-			    "expected a port number 0-65535");
+	/* One to five digits, no sign, no space, at most 65535. */
+	for (i = 0; port[i] >= '0' && port[i] <= '9' && i < 6; i++)
 		pn = pn * 10 + (unsigned long)(port[i] - '0');
-	}
-	if (pn > 65535)
+	if (i == 0 || i > 5 || port[i] != '\0' || pn > 65535)
 		return addr_fail(err, errlen, "expected a port number 0-65535");
 	memcpy(hp->host, host, hlen);
 	hp->host[hlen] = '\0';

@@ -102,28 +102,26 @@ read_key(int fd, const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	struct stat	 st;
 	FILE		*f;
 	EVP_PKEY	*key;
+	int		 r;
 
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return fail(err, errlen, -errno,
-		    "%s: %s", path, strerror(errno));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, errlen, -EIO,
-		    "%s is not a regular file", path);
-	}
-	if (st.st_uid != geteuid()) {
-		close(fd);
-		return fail(err, errlen, -EPERM,
+	/* Every check before the key is read; errno is taken before close. */
+	if (fstat(fd, &st) != 0)
+		r = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		r = fail(err, errlen, -EIO, "%s is not a regular file", path);
+	else if (st.st_uid != geteuid())
+		r = fail(err, errlen, -EPERM,
 		    "the identity %s belongs to someone else", path);
-	}
-	if ((st.st_mode & 077) != 0) {
-		close(fd);
-		return fail(err, errlen, -EPERM,
+	else if ((st.st_mode & 077) != 0)
+		r = fail(err, errlen, -EPERM,
 		    "others can read or write the identity %s (mode %03o): a "
 		    "private key must be 600 (chmod 600 %s)", path,
 		    (unsigned)(st.st_mode & 0777), path);
+	else
+		r = 0;
+	if (r != 0) {
+		close(fd);
+		return r;
 	}
 	if ((f = fdopen(fd, "r")) == NULL) {
 		close(fd);

@@ -632,7 +632,7 @@ client_self_id(const struct client *c)
 const char *
 client_self_fingerprint(const struct client *c)
 {
-	return c->id != NULL ? c->id->short_fpr : NULL;
+	return c->id != NULL ? c->id->names.short_fpr : NULL;
 }
 
 const char *

@@ -19,7 +19,6 @@ client_identity_load(const char *path, bool private_dir,
     struct client_identity **out, bool *created, char *err, size_t errlen)
 {
 	struct client_identity	*id;
-	struct proto_key_names	 n;
 	EVP_PKEY		*key;
 	int			 r;
 
@@ -27,11 +26,6 @@ client_identity_load(const char *path, bool private_dir,
 	if ((r = proto_keyfile_load(path, private_dir, &key, created, err,
 	    errlen)) != 0)
 		return r;	/* a negative errno: the UV_ code of the same name */
-	if (proto_key_describe(key, &n) != 0) {
-		EVP_PKEY_free(key);
-		snprintf(err, errlen, "cannot read the public key of %s", path);
-		return -EIO;
-	}
 	if ((id = calloc(1, sizeof *id)) == NULL ||
 	    (id->path = strdup(path)) == NULL) {
 		free(id);
@@ -40,9 +34,11 @@ client_identity_load(const char *path, bool private_dir,
 		return -ENOMEM;
 	}
 	id->key = key;
-	memcpy(id->fingerprint, n.fingerprint, sizeof id->fingerprint);
-	memcpy(id->short_fpr, n.short_fpr, sizeof id->short_fpr);
-	memcpy(id->keyline, n.keyline, sizeof id->keyline);
+	if (proto_key_describe(key, &id->names) != 0) {
+		client_identity_free(id);
+		snprintf(err, errlen, "cannot read the public key of %s", path);
+		return -EIO;
+	}
 	*out = id;
 	return 0;
 }

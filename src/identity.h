@@ -12,17 +12,11 @@
 
 #include "keyfile.h"
 
-#define IDENTITY_FPR_LEN	PROTO_FPR_LEN
-#define IDENTITY_SHORT_LEN	PROTO_FPR_SHORT_LEN
-#define IDENTITY_KEYLINE_LEN	PROTO_KEYLINE_LEN
-
 struct evp_pkey_st;
 
 /* A loaded identity. Read-only for callers; identity.c fills it in. */
 struct client_identity {
-	char			 fingerprint[IDENTITY_FPR_LEN + 1];	/* 52 base32 characters */
-	char			 short_fpr[IDENTITY_SHORT_LEN + 1];	/* the first 16, "K7QF-2MZD-9XW4-TR3B" */
-	char			 keyline[IDENTITY_KEYLINE_LEN];	/* "ferry-ed25519 " + base64 of the raw key */
+	struct proto_key_names	 names;		/* fingerprint, short form, key line */
 	char			*path;		/* owned: the file the key lives in */
 	struct evp_pkey_st	*key;		/* owned: the key pair (EVP_PKEY) */
 };

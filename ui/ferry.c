@@ -244,9 +244,9 @@ show_identity(const char *path, bool private_dir)
 	}
 	if (created)
 		fprintf(stderr, "ferry: created a new identity in %s\n", path);
-	printf("%s\n", id->keyline);
-	printf("fingerprint %s\n", id->short_fpr);
-	printf("full fingerprint %s\n", id->fingerprint);
+	printf("%s\n", id->names.keyline);
+	printf("fingerprint %s\n", id->names.short_fpr);
+	printf("full fingerprint %s\n", id->names.fingerprint);
 	printf("key file %s\n", id->path);
 	client_identity_free(id);
 	return fflush(stdout) == 0 ? 0 : 1;

@@ -55,18 +55,18 @@ test_create_and_reload(void **state)
 	assert_true(created);
 	assert_int_equal(mode_of(path), 0600);
 	assert_int_equal(mode_of(sub), 0700);
-	assert_int_equal(strlen(a->fingerprint), IDENTITY_FPR_LEN);
-	assert_int_equal(strlen(a->short_fpr), IDENTITY_SHORT_LEN);
-	assert_memory_equal(a->short_fpr, a->fingerprint, 4);
-	assert_int_equal(a->short_fpr[4], '-');
+	assert_int_equal(strlen(a->names.fingerprint), PROTO_FPR_LEN);
+	assert_int_equal(strlen(a->names.short_fpr), PROTO_FPR_SHORT_LEN);
+	assert_memory_equal(a->names.short_fpr, a->names.fingerprint, 4);
+	assert_int_equal(a->names.short_fpr[4], '-');
 	assert_string_equal(a->path, path);
 
 	assert_int_equal(client_identity_load(path, true, &b, &created, err,
 	    sizeof err), 0);
 	assert_false(created);
-	assert_string_equal(a->fingerprint,
-	    b->fingerprint);
-	assert_string_equal(a->keyline, b->keyline);
+	assert_string_equal(a->names.fingerprint,
+	    b->names.fingerprint);
+	assert_string_equal(a->names.keyline, b->names.keyline);
 	client_identity_free(b);
 
 	/* Another file is another key. */
@@ -74,8 +74,8 @@ test_create_and_reload(void **state)
 	assert_int_equal(client_identity_load(path, false, &b, &created, err,
 	    sizeof err), 0);
 	assert_true(created);
-	assert_string_not_equal(a->fingerprint,
-	    b->fingerprint);
+	assert_string_not_equal(a->names.fingerprint,
+	    b->names.fingerprint);
 	client_identity_free(b);
 	client_identity_free(a);
 }
@@ -104,11 +104,11 @@ test_fingerprint_is_the_key(void **state)
 	assert_int_equal(EVP_PKEY_get_raw_public_key(key, raw, &rawlen), 1);
 	assert_int_equal(EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL), 1);
 	EVP_PKEY_free(key);
-	assert_string_equal(id->fingerprint,
+	assert_string_equal(id->names.fingerprint,
 	    proto_fmt_base32(md, sizeof md, fpr));
 	EVP_EncodeBlock(b64, raw, (int)rawlen);
 	snprintf(line, sizeof line, "ferry-ed25519 %s", b64);
-	assert_string_equal(id->keyline, line);
+	assert_string_equal(id->names.keyline, line);
 	client_identity_free(id);
 }
 

@@ -223,24 +223,42 @@ proto_keyfile_load(const char *path, bool private_dir, EVP_PKEY **key,
 	return fail(err, errlen, -EIO, "cannot read %s", path);
 }
 
-int
-proto_key_describe(EVP_PKEY *key, struct proto_key_names *n)
+void
+proto_key_names_digest(const uint8_t md[32], struct proto_key_names *n)
 {
-	uint8_t		raw[PROTO_KEY_RAW_LEN], md[32];
-	unsigned char	b64[48];
-	size_t		rawlen = sizeof raw;
-	unsigned	mdlen = sizeof md;
-
-	if (EVP_PKEY_get_raw_public_key(key, raw, &rawlen) != 1 ||
-	    rawlen != sizeof raw ||
-	    EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL) != 1)
-		return -1;
 	/* 256 bits are 52 base32 characters: n->fingerprint holds them exactly. */
-	proto_fmt_base32(md, sizeof md, n->fingerprint);
+	proto_fmt_base32(md, 32, n->fingerprint);
 	snprintf(n->short_fpr, sizeof n->short_fpr, "%.4s-%.4s-%.4s-%.4s",
 	    n->fingerprint, n->fingerprint + 4, n->fingerprint + 8,
 	    n->fingerprint + 12);
-	EVP_EncodeBlock(b64, raw, (int)rawlen);
+	n->keyline[0] = '\0';
+}
+
+int
+proto_key_names_raw(const uint8_t raw[PROTO_KEY_RAW_LEN],
+    struct proto_key_names *n)
+{
+	uint8_t		md[32];
+	unsigned char	b64[48];
+	unsigned	mdlen = sizeof md;
+
+	if (EVP_Digest(raw, PROTO_KEY_RAW_LEN, md, &mdlen, EVP_sha256(),
+	    NULL) != 1)
+		return -1;
+	proto_key_names_digest(md, n);
+	EVP_EncodeBlock(b64, raw, PROTO_KEY_RAW_LEN);
 	snprintf(n->keyline, sizeof n->keyline, "ferry-ed25519 %s", b64);
 	return 0;
+}
+
+int
+proto_key_describe(EVP_PKEY *key, struct proto_key_names *n)
+{
+	uint8_t		raw[PROTO_KEY_RAW_LEN];
+	size_t		rawlen = sizeof raw;
+
+	if (EVP_PKEY_get_raw_public_key(key, raw, &rawlen) != 1 ||
+	    rawlen != sizeof raw)
+		return -1;
+	return proto_key_names_raw(raw, n);
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PROTO_KEY_RAW_LEN	32	/* bytes of a raw Ed25519 public key */
 #define PROTO_FPR_LEN		52	/* base32 of a SHA-256, without the NUL */
@@ -41,5 +42,13 @@ struct proto_key_names {
 
 /* Fills n for key (an Ed25519 key). 0 or -1. */
 int	proto_key_describe(struct evp_pkey_st *key, struct proto_key_names *n);
+/* The same for a raw Ed25519 public key (a peer object's key). 0 or -1. */
+int	proto_key_names_raw(const uint8_t raw[PROTO_KEY_RAW_LEN],
+	    struct proto_key_names *n);
+/*
+ * The fingerprints for a SHA-256 computed elsewhere (a relay's key that is
+ * not Ed25519: the digest of its SubjectPublicKeyInfo); keyline is "".
+ */
+void	proto_key_names_digest(const uint8_t md[32], struct proto_key_names *n);
 
 #endif /* FERRY_KEYFILE_H */

@@ -17,7 +17,7 @@
 /* The "type" strings are the lower-case names: PROTO_MSG_PEER_JOINED is "peer_joined". */
 #define PROTO_MSG_TYPES(X)						\
 	X(HELLO,	"hello")	/* c->r: version, name */		\
-	X(WELCOME,	"welcome")	/* r->c: id, name, addr */		\
+	X(WELCOME,	"welcome")	/* r->c: id, name, addr, key */		\
 	X(PEERS,	"peers")	/* c->r: (no fields) */			\
 	X(PEER_LIST,	"peer_list")	/* r->c: peers[], more */		\
 	X(PEER_JOINED,	"peer_joined")	/* r->c: peers[] */			\
@@ -28,8 +28,10 @@
 	X(ACCEPT,	"accept")	/* c->r: transfer */			\
 	X(DECLINE,	"decline")	/* both: transfer, reason */		\
 	X(CANCEL,	"cancel")	/* both: transfer, reason */		\
-	X(READY,	"ready")	/* r->c: transfer, token, role */	\
-	X(ATTACH,	"attach")	/* c->r data conn: token */		\
+	X(READY,	"ready")	/* r->c: transfer, role */		\
+	X(ATTACH,	"attach")	/* c->r data conn: (no fields) */	\
+	X(SLOT,		"slot")		/* r->c data conn: slot */		\
+	X(BIND,		"bind")		/* c->r: transfer, slot */		\
 	X(ATTACHED,	"attached")	/* r->c data conn: transfer */		\
 	X(FILE_END,	"file_end")	/* data conn: index, size, sha256 */	\
 	X(RECEIPT,	"receipt")	/* data conn: transfer, ok, files[], message */ \
@@ -55,6 +57,7 @@ struct proto_peer {
 	uint64_t	id;				/* 1..PROTO_INT_MAX */
 	char		name[PROTO_PEER_NAME_MAX + 1];
 	char		addr[PROTO_ADDR_MAX + 1];	/* "HOST:PORT" as the relay sees it */
+	char		key[PROTO_KEY_HEX + 1];		/* its Ed25519 key from its TLS certificate */
 };
 
 struct proto_file {
@@ -75,6 +78,7 @@ struct proto_msg {
 	char			 name[PROTO_PEER_NAME_MAX + 1];	/* hello, welcome */
 	uint64_t		 id;		/* welcome: your peer id */
 	char			 addr[PROTO_ADDR_MAX + 1];	/* welcome: you as the relay sees you */
+	char			 key[PROTO_KEY_HEX + 1];	/* welcome: your key as the relay saw it */
 	char			 to[PROTO_TO_MAX + 1];	/* offer: name, HOST:PORT or decimal id */
 	uint64_t		 ref;		/* offer, offered, error: the sender's own number */
 	uint64_t		 transfer;	/* relay-issued transfer id, 1..PROTO_INT_MAX */
@@ -87,7 +91,7 @@ struct proto_msg {
 	struct proto_file	*files;		/* owned: offer, incoming, receipt */
 	size_t			 nfiles;
 	char			 reason[PROTO_TEXT_MAX + 1];	/* decline, cancel */
-	char			 token[PROTO_TOKEN_LEN + 1];	/* ready, attach */
+	char			 slot[PROTO_SLOT_LEN + 1];	/* slot, bind */
 	enum proto_role		 role;		/* ready */
 	uint64_t		 index;		/* file_end: 0-based file index */
 	uint64_t		 size;		/* file_end: bytes sent for that file */

@@ -47,11 +47,12 @@ static const char *const role_names[] = {
 	NULL
 };
 
-/* {"id": id, "name": text(64) >= 1 byte, "addr": text(64)} */
+/* {"id": id, "name": text(64) >= 1 byte, "addr": text(64), "key": hex(64)} */
 static const struct msg__field peer_fields[] = {
 	ID("id", struct proto_peer, id),
 	TEXT("name", struct proto_peer, name, 1),
 	TEXT("addr", struct proto_peer, addr, 0),
+	HEX("key", struct proto_peer, key),
 	END
 };
 
@@ -99,7 +100,8 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_WELCOME] = FIELDS(
 	    ID("id", M, id),
 	    TEXT("name", M, name, 0),
-	    TEXT("addr", M, addr, 0)),
+	    TEXT("addr", M, addr, 0),
+	    HEX("key", M, key)),
 	[PROTO_MSG_PEERS] = NO_FIELDS,
 	[PROTO_MSG_PEER_LIST] = FIELDS(
 	    ARRAY("peers", peers, npeers, peer_elem, 0, PROTO_PEERS_MAX,
@@ -133,9 +135,12 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	    TEXT("reason", M, reason, 0)),
 	[PROTO_MSG_READY] = FIELDS(
 	    ID("transfer", M, transfer),
-	    HEX("token", M, token),
 	    ENUM("role", M, role, role_names)),
-	[PROTO_MSG_ATTACH] = FIELDS(HEX("token", M, token)),
+	[PROTO_MSG_ATTACH] = NO_FIELDS,
+	[PROTO_MSG_SLOT] = FIELDS(HEX("slot", M, slot)),
+	[PROTO_MSG_BIND] = FIELDS(
+	    ID("transfer", M, transfer),
+	    HEX("slot", M, slot)),
 	[PROTO_MSG_ATTACHED] = FIELDS(ID("transfer", M, transfer)),
 	[PROTO_MSG_FILE_END] = FIELDS(
 	    U53("index", M, index),

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION		1
+#define PROTO_VERSION		2
 
 /* Frame header: u32 big-endian length (kind + payload), then u8 kind. */
 #define PROTO_HEADER_LEN	5
@@ -32,7 +32,8 @@ enum proto_kind {
 #define PROTO_FILES_MAX		1000	/* files per offer */
 #define PROTO_PEERS_MAX		1000	/* peers per peer_list/peer_joined/peer_left */
 #define PROTO_CODE_MAX		32	/* error.code */
-#define PROTO_TOKEN_LEN		32	/* lowercase hex of 128 random bits */
+#define PROTO_SLOT_LEN		32	/* lowercase hex of 128 random bits */
+#define PROTO_KEY_HEX		64	/* lowercase hex of a raw Ed25519 public key */
 #define PROTO_SHA256_LEN	64	/* lowercase hex */
 #define PROTO_INT_MAX		9007199254740991ULL	/* 2^53 - 1: exact in JSON */
 
@@ -57,7 +58,7 @@ enum proto_kind {
 	X(CANCELLED,	"cancelled",	"the transfer was cancelled")	\
 	X(PEER_GONE,	"peer_gone",	"the other peer disconnected")	\
 	X(TIMEOUT,	"timeout",	"nobody answered in time")	\
-	X(BAD_TOKEN,	"bad_token",	"unknown or used token")	\
+	X(BAD_SLOT,	"bad_slot",	"unknown, used or expired slot")	\
 	X(BUSY,		"busy",		"the relay is full")		\
 	X(RATE_LIMITED,	"rate_limited",	"too many requests")		\
 	X(IDLE,		"idle",		"connection idle for too long")	\

@@ -5,9 +5,13 @@
  * Ed25519 identity keys; OpenSSL checks the handshake's signatures (proof
  * of possession), the caller checks whose key it was.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -17,15 +21,18 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "keyfile.h"
 #include "tls.h"
 
 struct proto_tls_ctx {
 	SSL_CTX		*ssl;		/* owned */
 	bool		 server;
+	bool		 trust;		/* proto_tls_ctx_trust_system */
 };
 
 struct proto_tls {
 	SSL		*ssl;		/* owned, with its two BIOs */
+	bool		 host_set;	/* proto_tls_set_host: the name is checked */
 	BIO		*rbio;		/* bytes from the peer (borrowed from ssl) */
 	BIO		*wbio;		/* bytes for the peer (borrowed from ssl) */
 	char		 err[160];
@@ -92,6 +99,45 @@ make_cert(EVP_PKEY *key)
 	return x;
 }
 
+/* A TLS 1.3-only context for one side, with no certificate yet. */
+static struct proto_tls_ctx *
+ctx_alloc(bool server, char *err, size_t errlen)
+{
+	struct proto_tls_ctx	*ctx;
+
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ctx->server = server;
+	ctx->ssl = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	if (ctx->ssl == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx->ssl, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx->ssl, TLS1_3_VERSION) != 1) {
+		ssl_reason(err, errlen, "cannot set up TLS");
+		proto_tls_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/*
+ * What every context does: ask for the peer's certificate (a server
+ * refuses a client without one), and make every session a full handshake,
+ * since a resumed one carries no certificate to check. Idle sessions give
+ * their record buffers back (a relay holds thousands).
+ */
+static void
+ctx_policy(struct proto_tls_ctx *ctx)
+{
+	SSL_CTX_set_verify(ctx->ssl, SSL_VERIFY_PEER |
+	    (ctx->server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), any_chain);
+	SSL_CTX_set_session_cache_mode(ctx->ssl, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx->ssl, 0);
+	SSL_CTX_set_options(ctx->ssl, SSL_OP_NO_TICKET);
+	SSL_CTX_set_mode(ctx->ssl, SSL_MODE_RELEASE_BUFFERS);
+}
+
 int
 proto_tls_ctx_new(bool server, EVP_PKEY *key, struct proto_tls_ctx **out,
     char *err, size_t errlen)
@@ -105,16 +151,9 @@ proto_tls_ctx_new(bool server, EVP_PKEY *key, struct proto_tls_ctx **out,
 		snprintf(err, errlen, "a TLS identity must be an Ed25519 key");
 		return -1;
 	}
-	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if ((ctx = ctx_alloc(server, err, errlen)) == NULL)
 		return -1;
-	}
-	ctx->server = server;
-	ctx->ssl = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-	ok = ctx->ssl != NULL &&
-	    SSL_CTX_set_min_proto_version(ctx->ssl, TLS1_3_VERSION) == 1 &&
-	    SSL_CTX_set_max_proto_version(ctx->ssl, TLS1_3_VERSION) == 1 &&
-	    (cert = make_cert(key)) != NULL &&
+	ok = (cert = make_cert(key)) != NULL &&
 	    SSL_CTX_use_certificate(ctx->ssl, cert) == 1 &&
 	    SSL_CTX_use_PrivateKey(ctx->ssl, key) == 1 &&
 	    SSL_CTX_check_private_key(ctx->ssl) == 1;
@@ -124,13 +163,59 @@ proto_tls_ctx_new(bool server, EVP_PKEY *key, struct proto_tls_ctx **out,
 		proto_tls_ctx_free(ctx);
 		return -1;
 	}
-	SSL_CTX_set_verify(ctx->ssl, SSL_VERIFY_PEER |
-	    (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), any_chain);
-	/* Every session is a full handshake: a resumed one carries no certificate to check. */
-	SSL_CTX_set_session_cache_mode(ctx->ssl, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_num_tickets(ctx->ssl, 0);
-	SSL_CTX_set_options(ctx->ssl, SSL_OP_NO_TICKET);
+	ctx_policy(ctx);
 	*out = ctx;
+	return 0;
+}
+
+int
+proto_tls_ctx_new_files(const char *cert_file, const char *key_file,
+    struct proto_tls_ctx **out, char *err, size_t errlen)
+{
+	struct proto_tls_ctx	*ctx;
+	struct stat		 st;
+
+	*out = NULL;
+	/* The same rule as for our own key files: nobody else may read it. */
+	if (stat(key_file, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", key_file, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: others may read this key (chmod 600 "
+		    "%s, owned by the user who runs ferryd)", key_file, key_file);
+		return -1;
+	}
+	if ((ctx = ctx_alloc(true, err, errlen)) == NULL)
+		return -1;
+	if (SSL_CTX_use_certificate_chain_file(ctx->ssl, cert_file) != 1) {
+		ssl_reason(err, errlen, cert_file);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx->ssl, key_file, SSL_FILETYPE_PEM) != 1) {
+		ssl_reason(err, errlen, key_file);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx->ssl) != 1) {
+		ssl_reason(err, errlen, "the key does not belong to the certificate");
+		goto fail;
+	}
+	ctx_policy(ctx);
+	*out = ctx;
+	return 0;
+fail:
+	proto_tls_ctx_free(ctx);
+	return -1;
+}
+
+int
+proto_tls_ctx_trust_system(struct proto_tls_ctx *ctx, char *err, size_t errlen)
+{
+	if (SSL_CTX_set_default_verify_paths(ctx->ssl) != 1) {
+		ssl_reason(err, errlen, "cannot read the system's trust store");
+		return -1;
+	}
+	ctx->trust = true;
 	return 0;
 }
 
@@ -180,6 +265,18 @@ proto_tls_free(struct proto_tls *t)
 		SSL_free(t->ssl);	/* and its two BIOs */
 		free(t);
 	}
+}
+
+int
+proto_tls_set_host(struct proto_tls *t, const char *dns_name)
+{
+	if (SSL_set_tlsext_host_name(t->ssl, dns_name) != 1 ||
+	    SSL_set1_host(t->ssl, dns_name) != 1) {
+		ssl_reason(t->err, sizeof t->err, "bad server name");
+		return -1;
+	}
+	t->host_set = true;
+	return 0;
 }
 
 int
@@ -297,6 +394,43 @@ proto_tls_peer_key(struct proto_tls *t, uint8_t key[PROTO_TLS_KEY_LEN])
 		return -1;
 	}
 	return 0;
+}
+
+int
+proto_tls_peer_names(struct proto_tls *t, struct proto_key_names *n)
+{
+	X509		*cert;
+	EVP_PKEY	*pk;
+	uint8_t		 raw[PROTO_TLS_KEY_LEN], md[32];
+	unsigned char	*der = NULL;
+	unsigned	 mdlen = sizeof md;
+	int		 len, ok;
+
+	if (proto_tls_peer_key(t, raw) == 0)
+		return proto_key_names_raw(raw, n);
+	if (!SSL_is_init_finished(t->ssl) ||
+	    (cert = SSL_get0_peer_certificate(t->ssl)) == NULL ||
+	    (pk = X509_get0_pubkey(cert)) == NULL ||
+	    (len = i2d_PUBKEY(pk, &der)) <= 0) {
+		snprintf(t->err, sizeof t->err, "the peer showed no key");
+		ERR_clear_error();
+		return -1;
+	}
+	ok = EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) == 1;
+	OPENSSL_free(der);
+	if (!ok)
+		return -1;
+	proto_key_names_digest(md, n);
+	t->err[0] = '\0';
+	return 0;
+}
+
+bool
+proto_tls_peer_ca_ok(const struct proto_tls *t)
+{
+	return t->host_set && SSL_is_init_finished(t->ssl) &&
+	    SSL_get0_peer_certificate(t->ssl) != NULL &&
+	    SSL_get_verify_result(t->ssl) == X509_V_OK;
 }
 
 int

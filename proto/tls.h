@@ -34,11 +34,33 @@ struct proto_tls;
  */
 int	proto_tls_ctx_new(bool server, struct evp_pkey_st *key,
 	    struct proto_tls_ctx **out, char *err, size_t errlen);
+/*
+ * A server context from a certificate chain and its private key in PEM
+ * files (a CA-signed certificate for a DNS name; any key type OpenSSL
+ * takes). Clients must still present a certificate. The key file must be
+ * the caller's own and unreadable by others. 0 or -1 with err.
+ */
+int	proto_tls_ctx_new_files(const char *cert_file, const char *key_file,
+	    struct proto_tls_ctx **out, char *err, size_t errlen);
+/*
+ * Client contexts: also check the server's chain against the system's
+ * trust store (honours SSL_CERT_FILE and SSL_CERT_DIR). The verdict is
+ * only recorded (proto_tls_peer_ca_ok): a self-signed relay still gets
+ * through the handshake, to be checked against its pin. 0 or -1.
+ */
+int	proto_tls_ctx_trust_system(struct proto_tls_ctx *ctx, char *err,
+	    size_t errlen);
 void	proto_tls_ctx_free(struct proto_tls_ctx *ctx);
 
 /* One session on ctx (which must outlive it). 0 or -1 (out of memory). */
 int	proto_tls_new(struct proto_tls_ctx *ctx, struct proto_tls **out);
 void	proto_tls_free(struct proto_tls *t);
+/*
+ * Client, before the handshake: the DNS name the server was asked by (sent
+ * as SNI, and the name its certificate must carry for proto_tls_peer_ca_ok).
+ * 0 or -1.
+ */
+int	proto_tls_set_host(struct proto_tls *t, const char *dns_name);
 
 /* Bytes that arrived from the peer's socket. 0 or -1. */
 int	proto_tls_feed(struct proto_tls *t, const void *p, size_t len);
@@ -66,6 +88,19 @@ size_t	proto_tls_take(struct proto_tls *t, void *buf, size_t len);
 
 /* After the handshake: the peer's Ed25519 public key from its certificate. 0 or -1. */
 int	proto_tls_peer_key(struct proto_tls *t, uint8_t key[PROTO_TLS_KEY_LEN]);
+/*
+ * After the handshake: the names of the peer's key (struct proto_key_names
+ * of keyfile.h): SHA-256 of the raw key for Ed25519, of the DER
+ * SubjectPublicKeyInfo for any other type (keyline then ""). 0 or -1.
+ */
+struct proto_key_names;
+int	proto_tls_peer_names(struct proto_tls *t, struct proto_key_names *n);
+/*
+ * After the handshake, on a context with proto_tls_ctx_trust_system: true
+ * when the peer's chain verified against the trust store and carries the
+ * name given to proto_tls_set_host.
+ */
+bool	proto_tls_peer_ca_ok(const struct proto_tls *t);
 /* After the handshake: len bytes of keying material for label. 0 or -1. */
 int	proto_tls_export(struct proto_tls *t, const char *label, uint8_t *out,
 	    size_t len);

@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian 12 packages for building and testing (make deps installs the missing ones).
 DEB_PKGS = make gcc pkg-config libuv1-dev libncurses-dev libcjson-dev libssl-dev \
-	   libcmocka-dev tmux procps coreutils clang libclang-rt-14-dev
+	   libcmocka-dev tmux procps coreutils clang libclang-rt-14-dev openssl
 
 CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -155,3 +155,45 @@ proto_fmt_base32(const uint8_t *p, size_t len, char *out)
 	out[o] = '\0';
 	return out;
 }
+
+char *
+proto_fmt_hex(const uint8_t *p, size_t len, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+	return out;
+}
+
+/* A hex digit's value, or -1. */
+static int
+hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int
+proto_hex_decode(const char *hex, uint8_t *out, size_t len)
+{
+	size_t	i;
+	int	hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if ((hi = hex_value(hex[2 * i])) < 0 ||
+		    (lo = hex_value(hex[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return hex[2 * len] == '\0' ? 0 : -1;
+}

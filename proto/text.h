@@ -58,5 +58,12 @@ char	*proto_fmt_duration(double seconds, char *buf, size_t len);
  * (len * 8 + 4) / 5 + 1 bytes; returns out.
  */
 char	*proto_fmt_base32(const uint8_t *p, size_t len, char *out);
+/* len bytes as 2 * len lower-case hex digits and a NUL into out; returns out. */
+char	*proto_fmt_hex(const uint8_t *p, size_t len, char *out);
+/*
+ * Exactly 2 * len hex digits (either case) from hex into out. 0, or -1
+ * for anything else (out is then undefined).
+ */
+int	proto_hex_decode(const char *hex, uint8_t *out, size_t len);
 
 #endif /* FERRY_TEXT_H */

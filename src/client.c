@@ -1,10 +1,13 @@
 /*
  * client.c: the client core's control connection and public API. One
- * connection to the relay carries hello, the live peer list and the offers;
- * the transfer engine (transfer.h) does the rest. Every front end sees only
- * client.h.
+ * connection to the relay, TLS 1.3 with the relay's key checked
+ * (relays.h) and ours shown, carries hello, the live peer list and the
+ * offers; the transfer engine (transfer.h) does the rest. Every front end
+ * sees only client.h.
  */
 #include "client.h"
+
+#include <arpa/inet.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +21,11 @@
 #include "msg.h"
 #include "name.h"
 #include "peers.h"
+#include "relays.h"
+#include "tls.h"
 #include "transfer.h"
+
+#include <openssl/evp.h>
 
 #define CONNECT_TIMEOUT	10000	/* ms to connect and get a welcome */
 #define BACKOFF_MAX	30	/* seconds between reconnect attempts, at most */
@@ -43,7 +50,7 @@ struct client {
 	bool			 pinged;	/* a ping went out since that frame */
 	bool			 silent;	/* we gave up on a silent relay */
 	unsigned		 backoff;	/* seconds before the next reconnect */
-	char			 why[PROTO_TEXT_MAX + 128];	/* why the last connection ended */
+	char			 why[2048];	/* why the last connection ended */
 
 	uint64_t		 self_id;
 	char			 self_name[PROTO_PEER_NAME_MAX + 1];
@@ -52,6 +59,12 @@ struct client {
 
 	struct transfer_engine	*xfers;		/* owned: the transfers (transfer.h) */
 	struct client_identity	*id;		/* owned: our key pair; NULL without one */
+	EVP_PKEY		*key;		/* id's key, or owned: one for this run only */
+	struct proto_tls_ctx	*tls;		/* owned: our side of every TLS session */
+	char			*known_relays;	/* owned: the pins file, or NULL */
+	char			*relay_fpr;	/* owned: --relay-fingerprint, or NULL */
+	bool			 dns;		/* host is a DNS name, not an address */
+	struct proto_key_names	 relay_names;	/* of the relay we are connected to */
 
 	unsigned		 busy;		/* open handles and jobs: CLOSED waits for 0 */
 	bool			 started;
@@ -249,12 +262,54 @@ static void
 ctl_connect(struct client_conn *conn, int status, void *arg)
 {
 	struct client		*c = arg;
-	struct proto_msg	 m;
 
 	if (status != 0) {
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
 		    c->server, uv_strerror(status));
 		return;		/* the conn closes by itself; on_closed follows */
+	}
+	/* Nothing goes out in clear: hello waits for the relay's key to check. */
+	if ((status = client_conn_start_tls(conn, c->tls, c->dns ? c->host :
+	    NULL)) != 0) {
+		snprintf(c->why, sizeof c->why, "cannot reach relay %s: TLS: %s",
+		    c->server, *client_conn_tls_error(conn) != '\0' ?
+		    client_conn_tls_error(conn) : uv_strerror(status));
+		client_conn_close(conn);
+	}
+}
+
+/*
+ * The handshake is done: the relay proved it holds its key. Whether that
+ * is the key we accept for it (a CA for its DNS name, the pin, or a first
+ * contact) decides whether we say anything at all.
+ */
+static void
+ctl_tls(struct client_conn *conn, int status, void *arg)
+{
+	struct client		*c = arg;
+	struct proto_tls	*t = client_conn_tls(conn);
+	struct proto_msg	 m;
+	char			 msg[sizeof c->why];
+
+	if (status != 0 || t == NULL || proto_tls_peer_names(t, &c->relay_names) != 0) {
+		snprintf(c->why, sizeof c->why, "cannot reach relay %s: TLS "
+		    "handshake failed: %s", c->server, t != NULL ?
+		    proto_tls_error(t) : client_conn_tls_error(conn));
+		client_conn_close(conn);
+		return;
+	}
+	switch (client_relays_check(c->known_relays, c->server, &c->relay_names,
+	    proto_tls_peer_ca_ok(t), c->relay_fpr, msg, sizeof msg)) {
+	case CLIENT_RELAY_REFUSED:
+		snprintf(c->why, sizeof c->why, "%s", msg);
+		client_conn_close(conn);
+		return;
+	case CLIENT_RELAY_PINNED:
+	case CLIENT_RELAY_REPINNED:
+		message(c, "%s", msg);
+		break;
+	case CLIENT_RELAY_KNOWN:
+		break;
 	}
 	/* hello and peers may be pipelined (PROTOCOL.md 3.1). */
 	proto_msg_init(&m, PROTO_MSG_HELLO);
@@ -277,6 +332,12 @@ ctl_error(struct client *c, const struct proto_msg *m)
 		snprintf(c->why, sizeof c->why,
 		    "the name \"%s\" is already taken on relay %s", c->name,
 		    c->server);
+		break;
+	case PROTO_E_REPLACED:
+		/* Coming back would take the name from the newer one in turn. */
+		c->reconnect = false;
+		snprintf(c->why, sizeof c->why, "another ferry with your key "
+		    "took the name \"%s\" on relay %s", c->name, c->server);
 		break;
 	case PROTO_E_VERSION:
 		snprintf(c->why, sizeof c->why,
@@ -396,13 +457,13 @@ ctl_lost(struct client_conn *conn, int status, void *arg)
 {
 	struct client	*c = arg;
 
-	(void)conn;
 	if (c->why[0] != '\0')
 		return;
 	if (c->state != CLIENT_CONNECTED)
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: %s",
 		    c->server, status == UV_EOF ? "it closed the connection" :
 		    CONN_IS_PROTO(status) ? proto_strerror(CONN_PROTO_CODE(status)) :
+		    status == CONN_E_TLS ? client_conn_tls_error(conn) :
 		    uv_strerror(status));
 	else if (status == UV_EOF)
 		snprintf(c->why, sizeof c->why,
@@ -411,6 +472,7 @@ ctl_lost(struct client_conn *conn, int status, void *arg)
 		snprintf(c->why, sizeof c->why,
 		    "lost the connection to the relay %s: %s", c->server,
 		    CONN_IS_PROTO(status) ? proto_strerror(CONN_PROTO_CODE(status)) :
+		    status == CONN_E_TLS ? client_conn_tls_error(conn) :
 		    uv_strerror(status));
 }
 
@@ -458,6 +520,7 @@ static const struct client_conn_ops ctl_ops = {
 	.on_connect = ctl_connect,
 	.on_frame = ctl_frame,
 	.on_lost = ctl_lost,
+	.on_tls = ctl_tls,
 	.on_written = NULL,
 	.on_closed = ctl_closed,
 };
@@ -485,6 +548,41 @@ connect_relay(struct client *c)
 }
 
 /* --- public API --------------------------------------------------------- */
+
+/* Our TLS side: our key in a certificate, the system's CAs for DNS names. */
+static int
+tls_setup(struct client *c, const struct client_options *opts, char *err,
+    size_t errlen)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (c->id != NULL)
+		c->key = c->id->key;
+	else if ((c->key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL) {
+		snprintf(err, errlen, "cannot make a key");
+		return UV_ENOMEM;
+	}
+	if ((opts->known_relays != NULL &&
+	    (c->known_relays = strdup(opts->known_relays)) == NULL) ||
+	    (opts->relay_fingerprint != NULL &&
+	    (c->relay_fpr = strdup(opts->relay_fingerprint)) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		return UV_ENOMEM;
+	}
+	if (c->relay_fpr != NULL && !client_fpr_valid(c->relay_fpr)) {
+		snprintf(err, errlen, "--relay-fingerprint %s: not a "
+		    "fingerprint (16 to 52 characters of 0-9 and A-Z as "
+		    "ferryd logs it)", c->relay_fpr);
+		return UV_EINVAL;
+	}
+	c->dns = inet_pton(AF_INET, c->host, &a4) != 1 &&
+	    inet_pton(AF_INET6, c->host, &a6) != 1;
+	if (proto_tls_ctx_new(false, c->key, &c->tls, err, errlen) != 0 ||
+	    (c->dns && proto_tls_ctx_trust_system(c->tls, err, errlen) != 0))
+		return UV_EINVAL;
+	return 0;
+}
 
 int
 client_new(uv_loop_t *loop, const struct client_options *opts,
@@ -544,6 +642,10 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	/* Created on first use; a key others can read stops the client here. */
 	if (opts->identity != NULL && (r = client_identity_load(opts->identity,
 	    opts->identity_private, &c->id, NULL, err, errlen)) != 0) {
+		client_free(c);
+		return r;
+	}
+	if ((r = tls_setup(c, opts, err, errlen)) != 0) {
 		client_free(c);
 		return r;
 	}
@@ -613,7 +715,12 @@ client_free(struct client *c)
 	free(c->port);
 	free(c->name);
 	free(c->dir);
+	proto_tls_ctx_free(c->tls);
+	if (c->id == NULL)
+		EVP_PKEY_free(c->key);
 	client_identity_free(c->id);
+	free(c->known_relays);
+	free(c->relay_fpr);
 	free(c);
 }
 

@@ -81,8 +81,10 @@ struct client_options {
 	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: no limit */
 	uint64_t	 ping_ms;	/* relay silent this long: ping it; 0: CLIENT_PING_MS */
 	uint64_t	 idle_ms;	/* ... this long: give up on it; 0: CLIENT_IDLE_MS */
-	const char	*identity;	/* our key file (identity.h), created on first use; NULL: none */
+	const char	*identity;	/* our key file (identity.h), created on first use; NULL: a key for this run only */
 	bool		 identity_private; /* its folder is the default one: made 0700, checked */
+	const char	*known_relays;	/* the relays' pinned keys (relays.h); NULL: pin nothing */
+	const char	*relay_fingerprint; /* the relay's key must be this one (full or >= 16 characters); NULL: any pinned or new */
 };
 
 /* Another peer on the relay. */
@@ -90,6 +92,9 @@ struct client_peer {
 	uint64_t	 id;		/* relay-issued */
 	char		 name[65];	/* PROTO_PEER_NAME_MAX + 1 */
 	char		 addr[65];	/* "HOST:PORT" as the relay sees it */
+	char		 fingerprint[53]; /* of its key as the relay announced it (PROTO_FPR_LEN + 1) */
+	char		 short_fpr[20];	/* "K7QF-2MZD-9XW4-TR3B" */
+	uint8_t		 key[32];	/* its raw Ed25519 key */
 	unsigned	 active;	/* transfers with this peer that have not ended */
 };
 

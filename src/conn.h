@@ -1,7 +1,9 @@
 /*
  * conn.h: one framed TCP connection to the relay (the control connection
- * or a transfer's data connection): resolve, connect, decode frames, write
- * frames with the buffer's ownership travelling with the write.
+ * or a transfer's data connection): resolve, connect, optionally run TLS
+ * over it (from the start, or from a moment the owner picks), decode
+ * frames, write frames with the buffer's ownership travelling with the
+ * write.
  */
 #ifndef FERRY_CONN_H
 #define FERRY_CONN_H
@@ -25,6 +27,11 @@ struct client_conn;
 #define CONN_E_PROTO(e)		(-100000 - (e))	/* e: PROTO_E_*, positive */
 #define CONN_IS_PROTO(s)	((s) <= -100000 && (s) > -100000 - PROTO_E_COUNT)
 #define CONN_PROTO_CODE(s)	(-100000 - (s))
+/* on_tls's or on_lost's status when TLS failed: client_conn_tls_error() says why. */
+#define CONN_E_TLS		(-200000)
+
+struct proto_tls;
+struct proto_tls_ctx;
 
 /*
  * What a connection reports. on_connect runs once, with 0 or a libuv error
@@ -33,6 +40,9 @@ struct client_conn;
  * on_lost runs once when the stream ends or breaks before client_conn_close() was
  * called: UV_EOF for a clean end, a libuv error, or -PROTO_E_* for bytes
  * that are not frames (CONN_E_PROTO); the connection closes by itself afterwards.
+ * on_tls runs once after client_conn_start_tls(), with 0 when the handshake
+ * is complete or CONN_E_TLS (the owner closes, or the connection closes by
+ * itself after on_lost if it does not); frames before it are plaintext.
  * on_written runs after each write completes (for backpressure). on_closed
  * runs when the handle is closed; the conn is freed right after it returns.
  *
@@ -53,6 +63,7 @@ struct client_conn_ops {
 	void	(*on_connect)(struct client_conn *, int status, void *arg);
 	int	(*on_frame)(struct client_conn *, const struct proto_frame *, void *arg);
 	void	(*on_lost)(struct client_conn *, int status, void *arg);
+	void	(*on_tls)(struct client_conn *, int status, void *arg);
 	void	(*on_written)(struct client_conn *, void *arg);
 	void	(*on_closed)(struct client_conn *, void *arg);
 	uint8_t	*(*data_room)(struct client_conn *, size_t len, size_t left,
@@ -69,6 +80,20 @@ typedef void	(*client_conn_release_cb)(void *buf, void *arg);
  */
 int	client_conn_open(uv_loop_t *loop, const char *host, const char *port,
 	    const struct client_conn_ops *ops, void *arg, struct client_conn **out);
+/*
+ * From now on the connection is TLS (ctx's side), the handshake starting
+ * at once (a client sends its hello; a server waits for one). dns_name,
+ * for a client, is the name the server was asked by (SNI and the
+ * certificate check of proto_tls_peer_ca_ok), or NULL. Frames sent before
+ * on_tls(0) are refused. Bytes already read after the last plaintext frame
+ * are the handshake's. 0, or a negative error with nothing changed.
+ */
+int	client_conn_start_tls(struct client_conn *c, struct proto_tls_ctx *ctx,
+	    const char *dns_name);
+/* The session after on_tls(0) (peer key, exporter), else NULL. Borrowed. */
+struct proto_tls	*client_conn_tls(struct client_conn *c);
+/* Why TLS failed, in words ("" when it did not). */
+const char	*client_conn_tls_error(const struct client_conn *c);
 /* Writes a whole encoded frame; takes ownership of buf (malloc'd), even on error. */
 int	client_conn_send(struct client_conn *c, uint8_t *buf, size_t len);
 /* Encodes and writes one control message. */

@@ -11,6 +11,9 @@
 
 #include <uv.h>
 
+#include "keyfile.h"
+#include "text.h"
+
 void
 client_peers_init(struct client_peer_list *p)
 {
@@ -69,10 +72,23 @@ peers_reserve(struct client_peer **v, size_t *cap, size_t want)
 static void
 peers_copy(struct client_peer *dst, const struct proto_peer *src)
 {
+	struct proto_key_names	names;
+
 	memset(dst, 0, sizeof *dst);
 	dst->id = src->id;
 	snprintf(dst->name, sizeof dst->name, "%s", src->name);
 	snprintf(dst->addr, sizeof dst->addr, "%s", src->addr);
+	/*
+	 * The relay vouches for this key with the peer's TLS handshake; we
+	 * name it ourselves. A key that is not one leaves the names empty.
+	 */
+	if (proto_hex_decode(src->key, dst->key, sizeof dst->key) == 0 &&
+	    proto_key_names_raw(dst->key, &names) == 0) {
+		snprintf(dst->fingerprint, sizeof dst->fingerprint, "%s",
+		    names.fingerprint);
+		snprintf(dst->short_fpr, sizeof dst->short_fpr, "%s",
+		    names.short_fpr);
+	}
 }
 
 static struct client_peer *

@@ -1,8 +1,9 @@
 /*
- * transfer_data.c: a transfer's own data connection to the relay: attach
- * with the token from ready, then data frames and file_end (receiver) or
- * the receipt (sender) until the transfer ends. A broken connection waits
- * a moment for the relay to say why on the control connection.
+ * transfer_data.c: a transfer's own data connection to the relay: attach,
+ * claim the slot the relay names with bind on the (authenticated) control
+ * connection, then data frames and file_end (receiver) or the receipt
+ * (sender) until the transfer ends. A broken connection waits a moment for
+ * the relay to say why on the control connection.
  */
 #include "transfer_int.h"
 
@@ -44,10 +45,33 @@ data_connect(struct client_conn *conn, int status, void *arg)
 		return;
 	}
 	proto_msg_init(&m, PROTO_MSG_ATTACH);
-	memcpy(m.token, t->token, sizeof m.token);
 	if (client_conn_send_msg(conn, &m) != 0)
 		xfer__fail(t, "cannot attach to the relay %s",
 		    t->e->set.server);
+}
+
+/*
+ * The relay named this data connection: claim it for the transfer on the
+ * control connection, where only we can speak for us.
+ */
+static void
+data_bind(struct transfer *t, const struct proto_msg *slot)
+{
+	struct proto_msg	m;
+
+	if (t->flags & TRANSFER_BOUND) {
+		xfer__fail(t, "the relay named the data connection twice");
+		return;
+	}
+	proto_msg_init(&m, PROTO_MSG_BIND);
+	m.transfer = t->pub.relay_id;
+	memcpy(m.slot, slot->slot, sizeof m.slot);
+	if (client__send(t->e->c, &m) != 0) {
+		xfer__fail(t, "cannot claim the data connection: the relay %s "
+		    "is gone", t->e->set.server);
+		return;
+	}
+	t->flags |= TRANSFER_BOUND;
 }
 
 static int
@@ -73,7 +97,13 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 		return -1;
 	}
 	if (!(t->flags & TRANSFER_ATTACHED)) {
-		if (m.type == PROTO_MSG_ATTACHED) {
+		if (m.type == PROTO_MSG_SLOT)
+			data_bind(t, &m);
+		else if (m.type == PROTO_MSG_ATTACHED && (!(t->flags &
+		    TRANSFER_BOUND) || m.transfer != t->pub.relay_id)) {
+			xfer__fail(t, "the relay bridged the data connection to "
+			    "another transfer");
+		} else if (m.type == PROTO_MSG_ATTACHED) {
 			t->flags |= TRANSFER_ATTACHED;
 			xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
 			if (t->pub.dir == CLIENT_SEND)
@@ -184,7 +214,7 @@ static const struct client_conn_ops data_ops = {
 	.data_got = data_got,
 };
 
-/* The relay's ready: open this transfer's data connection with its token. */
+/* The relay's ready: open this transfer's data connection. */
 void
 xfer__ready(struct transfer *t, const struct proto_msg *m)
 {
@@ -198,7 +228,6 @@ xfer__ready(struct transfer *t, const struct proto_msg *m)
 	}
 	if (t->data != NULL)
 		return;		/* a second ready: keep the first */
-	memcpy(t->token, m->token, sizeof t->token);
 	xfer__set_state(t, CLIENT_TRANSFER_ACCEPTED);
 	r = client_conn_open(set->loop, set->host, set->port, &data_ops, t,
 	    &t->data);

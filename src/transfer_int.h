@@ -100,7 +100,6 @@ struct transfer {
 	uint64_t		 ref;		/* send: our offer's ref */
 	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
 	struct client_conn	*data;		/* data connection; NULL when none */
-	char			 token[PROTO_TOKEN_LEN + 1];
 	int			 flags;
 #define TRANSFER_JOB		0x0001	/* a job is on the thread pool */
 #define TRANSFER_ATTACHED	0x0002	/* the relay bridged the data connection */
@@ -111,6 +110,7 @@ struct transfer {
 #define TRANSFER_DATA_LOST	0x0040	/* the data connection broke */
 #define TRANSFER_WANT_CANCEL	0x0080	/* send: cancel once "offered" gives an id */
 #define TRANSFER_THROTTLED	0x0100	/* send: waiting for the rate limit */
+#define TRANSFER_BOUND		0x0200	/* bind for the data connection's slot went out */
 
 	/* The one job in flight (TRANSFER_JOB). */
 	uv_work_t		 work;

@@ -40,6 +40,10 @@ static const char usage_text[] =
 "  -d, --dir DIR           where received files go (default: the current folder)\n"
 "  -i, --identity FILE     your key (default $XDG_CONFIG_HOME/ferry/identity.pem,\n"
 "                          else ~/.config/ferry/identity.pem)\n"
+"  -r, --relay-fingerprint FPR\n"
+"                          the relay's key must have this fingerprint (as ferryd logs\n"
+"                          it; 16 characters at least); pinned for later in\n"
+"                          known_relays beside the default identity\n"
 "  -q, --quiet             send: no progress bar and no summary\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
@@ -60,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "name",	required_argument,	NULL, 'n' },
 	{ "dir",	required_argument,	NULL, 'd' },
 	{ "identity",	required_argument,	NULL, 'i' },
+	{ "relay-fingerprint", required_argument, NULL, 'r' },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -76,6 +81,7 @@ struct args {
 	const char	*name;
 	const char	*dir;
 	const char	*identity;
+	const char	*relay_fpr;
 	const char	*to;
 	const char	*from;
 	const char	*count;
@@ -102,13 +108,14 @@ parse(int argc, char **argv, struct args *a, bool stop)
 	int	ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:i:qhVt:f:c:l:" :
-	    ":s:n:d:i:qhVt:f:c:l:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:i:r:qhVt:f:c:l:" :
+	    ":s:n:d:i:r:qhVt:f:c:l:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': a->server = optarg; break;
 		case 'n': a->name = optarg; break;
 		case 'd': a->dir = optarg; break;
 		case 'i': a->identity = optarg; break;
+		case 'r': a->relay_fpr = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'h': a->help = true; break;
 		case 'V': a->version = true; break;
@@ -193,36 +200,52 @@ env_ms(const char *name)
 }
 
 /*
- * Where the identity lives: --identity, else $XDG_CONFIG_HOME/ferry/ (an
- * absolute XDG_CONFIG_HOME only, as the XDG spec says), else
- * ~/.config/ferry/. *private_dir is set for the default folder, which the
- * client creates 0700 and refuses when others may enter it.
+ * A file in ferry's config folder: $XDG_CONFIG_HOME/ferry/ (an absolute
+ * XDG_CONFIG_HOME only, as the XDG spec says), else ~/.config/ferry/.
+ * Returns 0, or 1 after saying why on stderr.
  */
 static int
-identity_path(const struct args *a, char *buf, size_t len, bool *private_dir)
+config_path(const char *leaf, char *buf, size_t len)
 {
 	const char	*xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	struct passwd	*pw;
 	int		 n;
 
-	*private_dir = a->identity == NULL;
-	if (a->identity != NULL)
-		n = snprintf(buf, len, "%s", a->identity);
-	else if (xdg != NULL && xdg[0] == '/')
-		n = snprintf(buf, len, "%s/ferry/identity.pem", xdg);
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/ferry/%s", xdg, leaf);
 	else {
 		if (home == NULL || home[0] != '/') {
 			pw = getpwuid(getuid());
 			home = pw != NULL ? pw->pw_dir : NULL;
 		}
 		if (home == NULL) {
-			fprintf(stderr, "ferry: no home folder to keep your "
-			    "identity in; use --identity FILE\n");
+			fprintf(stderr, "ferry: no home folder to keep %s in; "
+			    "set XDG_CONFIG_HOME%s\n", leaf,
+			    strcmp(leaf, "identity.pem") == 0 ?
+			    " or use --identity FILE" : "");
 			return 1;
 		}
-		n = snprintf(buf, len, "%s/.config/ferry/identity.pem", home);
+		n = snprintf(buf, len, "%s/.config/ferry/%s", home, leaf);
 	}
 	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "ferry: the path of %s is too long\n", leaf);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Where the identity lives: --identity, else identity.pem in the config
+ * folder. *private_dir is set for the default folder, which the client
+ * creates 0700 and refuses when others may enter it.
+ */
+static int
+identity_path(const struct args *a, char *buf, size_t len, bool *private_dir)
+{
+	*private_dir = a->identity == NULL;
+	if (a->identity == NULL)
+		return config_path("identity.pem", buf, len);
+	if ((size_t)snprintf(buf, len, "%s", a->identity) >= len) {
 		fprintf(stderr, "ferry: the identity path is too long\n");
 		return 1;
 	}
@@ -272,7 +295,8 @@ main(int argc, char **argv)
 	struct args		 a;
 	struct stat		 st;
 	const char		*cmd = NULL;
-	char			 namebuf[512], idpath[PATH_MAX], *end;
+	char			 namebuf[512], idpath[PATH_MAX], relays[PATH_MAX];
+	char			*end;
 	uv_loop_t		 loop;
 	int			 r, status;
 
@@ -311,6 +335,10 @@ main(int argc, char **argv)
 	if (identity_path(&a, idpath, sizeof idpath, &o.copts.identity_private) != 0)
 		return 1;
 	o.copts.identity = idpath;
+	if (config_path("known_relays", relays, sizeof relays) != 0)
+		return 1;
+	o.copts.known_relays = relays;
+	o.copts.relay_fingerprint = a.relay_fpr;
 	o.quiet = a.quiet;
 	o.progress = isatty(STDERR_FILENO);
 	o.to = a.to;

@@ -187,7 +187,7 @@ peers_cb(struct client *c, void *arg)
 		return;
 	p = client_peers(c, &n);
 	for (i = 0; i < n; i++)
-		printf("%s\t%s\n", p[i].name, p[i].addr);
+		printf("%s\t%s\t%s\n", p[i].name, p[i].addr, p[i].short_fpr);
 	fflush(stdout);
 	finish(h, 0);
 }

@@ -68,7 +68,8 @@ enum proto_kind {
 	X(NO_SPACE,	"no_space",	"not enough free space")	\
 	X(IO,		"io",		"input/output error")		\
 	X(NOMEM,	"nomem",	"out of memory")		\
-	X(INTERNAL,	"internal",	"internal error")
+	X(INTERNAL,	"internal",	"internal error")			\
+	X(REPLACED,	"replaced",	"another connection took the name")
 
 enum proto_err {
 	PROTO_OK = 0,

@@ -3,8 +3,9 @@
  * graceful stop. The only place in the relay that exits.
  *
  * Test-only flags (not in --help's main list, shown under "Testing"):
- * --hello-timeout-ms, --offer-timeout-ms, --token-timeout-ms,
- * --ping-after-ms, --idle-timeout-ms, --linger-ms shorten the protocol's
+ * --hello-timeout-ms, --offer-timeout-ms, --bind-timeout-ms,
+ * --slot-timeout-ms, --ping-after-ms, --idle-timeout-ms, --linger-ms
+ * shorten the protocol's
  * deadlines so tests can watch them expire in well under a second;
  * --rate-limit and --rate-burst set the per-client request bucket.
  *
@@ -23,9 +24,12 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <uv.h>
 
 #include "keyfile.h"
+#include "tls.h"
 #include "relay_log.h"
 #include "proto.h"
 #include "relay.h"
@@ -43,6 +47,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: ferryd [--listen HOST:PORT] [--max-clients N] [--state-dir DIR]\n"
+"              [--tls-cert FILE --tls-key FILE]\n"
 "              [--log-level error|warn|info|debug] [--help] [--version]\n"
 "\n"
 "The ferry relay: clients connect, see each other and stream files to\n"
@@ -56,12 +61,17 @@ usage(FILE *f)
 "                       start (folder 700, key 600); default $STATE_DIRECTORY\n"
 "                       (systemd), else /var/lib/ferryd as root, else\n"
 "                       $XDG_STATE_HOME/ferryd or ~/.local/state/ferryd\n"
+"  --tls-cert FILE      present this certificate chain (PEM, leaf first: a\n"
+"                       CA-signed certificate for the relay's DNS name)\n"
+"                       instead of the host key; needs --tls-key\n"
+"  --tls-key FILE       the certificate's private key (PEM, mode 600)\n"
 "  --log-level LEVEL    error, warn, info (default) or debug\n"
 "  --help               this text\n"
 "  --version            the version and protocol version\n"
 "\n"
 "Testing (milliseconds): --hello-timeout-ms N (10000), --offer-timeout-ms N\n"
-"(120000), --token-timeout-ms N (30000), --ping-after-ms N (30000),\n"
+"(120000), --bind-timeout-ms N (ready to both bound, 30000),\n"
+"--slot-timeout-ms N (slot to bind, 30000), --ping-after-ms N (30000),\n"
 "--idle-timeout-ms N (60000), --linger-ms N (2000). Requests: --rate-limit N\n"
 "(peers and offer a second per client, 20; 0: no limit), --rate-burst N (50).\n",
 	    RELAY_DEFAULT_LISTEN);
@@ -211,24 +221,79 @@ load_host_key(const char *dir, EVP_PKEY **key, char *line, size_t linelen)
 	return 0;
 }
 
+/*
+ * The server context from --tls-cert and --tls-key, and the log line that
+ * names the certificate's key by the fingerprint clients compute: of the
+ * raw key for Ed25519, of the DER SubjectPublicKeyInfo for any other.
+ */
+static int
+load_cert(const char *cert_file, const char *key_file,
+    struct proto_tls_ctx **ctx, char *line, size_t linelen)
+{
+	struct proto_key_names	 n;
+	FILE			*f;
+	X509			*cert = NULL;
+	EVP_PKEY		*pk;
+	unsigned char		*der = NULL;
+	uint8_t			 md[32];
+	unsigned		 mdlen = sizeof md;
+	char			 err[PATH_MAX + 256];
+	int			 len, ok = 0;
+
+	if (proto_tls_ctx_new_files(cert_file, key_file, ctx, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		return -1;
+	}
+	if ((f = fopen(cert_file, "r")) != NULL) {
+		cert = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (cert != NULL && (pk = X509_get0_pubkey(cert)) != NULL) {
+		if (EVP_PKEY_get_id(pk) == EVP_PKEY_ED25519)
+			ok = proto_key_describe(pk, &n) == 0;
+		else if ((len = i2d_PUBKEY(pk, &der)) > 0 &&
+		    EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(),
+		    NULL) == 1) {
+			proto_key_names_digest(md, &n);
+			ok = 1;
+		}
+	}
+	OPENSSL_free(der);
+	X509_free(cert);
+	if (!ok) {
+		fprintf(stderr, "ferryd: %s: cannot read the certificate's "
+		    "key\n", cert_file);
+		proto_tls_ctx_free(*ctx);
+		*ctx = NULL;
+		return -1;
+	}
+	snprintf(line, linelen, "certificate %s, key %s", cert_file,
+	    n.short_fpr);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	enum {
 		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
-		OPT_HELLO, OPT_OFFER, OPT_TOKEN, OPT_PING, OPT_IDLE, OPT_LINGER,
-		OPT_STATE_DIR,
+		OPT_HELLO, OPT_OFFER, OPT_BIND, OPT_SLOT, OPT_PING, OPT_IDLE,
+		OPT_LINGER, OPT_STATE_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
 		{ "max-clients",	required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
 		{ "state-dir",		required_argument, NULL, OPT_STATE_DIR },
+		{ "tls-cert",		required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key",		required_argument, NULL, OPT_TLS_KEY },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ "hello-timeout-ms",	required_argument, NULL, OPT_HELLO },
 		{ "offer-timeout-ms",	required_argument, NULL, OPT_OFFER },
-		{ "token-timeout-ms",	required_argument, NULL, OPT_TOKEN },
+		{ "bind-timeout-ms",	required_argument, NULL, OPT_BIND },
+		{ "slot-timeout-ms",	required_argument, NULL, OPT_SLOT },
 		{ "ping-after-ms",	required_argument, NULL, OPT_PING },
 		{ "idle-timeout-ms",	required_argument, NULL, OPT_IDLE },
 		{ "linger-ms",		required_argument, NULL, OPT_LINGER },
@@ -243,10 +308,13 @@ main(int argc, char **argv)
 	unsigned		*num[] = { &cfg.max_clients, &cfg.rate,
 	    &cfg.burst };
 	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.offer_ms,
-	    &cfg.token_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
+	    &cfg.bind_ms, &cfg.slot_ms, &cfg.ping_ms, &cfg.idle_ms,
+	    &cfg.linger_ms };
 	unsigned long long	 v;
-	const char		*state_dir = NULL;
+	const char		*state_dir = NULL, *cert_file = NULL;
+	const char		*key_file = NULL;
 	EVP_PKEY		*host_key = NULL;
+	struct proto_tls_ctx	*tls = NULL;
 	char			 err[PATH_MAX + 256], keyline[PATH_MAX + 64];
 	int			 c, level, e, idx = 0;
 
@@ -260,6 +328,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_STATE_DIR:
 			state_dir = optarg;
+			break;
+		case OPT_TLS_CERT:
+			cert_file = optarg;
+			break;
+		case OPT_TLS_KEY:
+			key_file = optarg;
 			break;
 		case OPT_MAX_CLIENTS:
 		case OPT_RATE:
@@ -280,7 +354,8 @@ main(int argc, char **argv)
 			break;
 		case OPT_HELLO:
 		case OPT_OFFER:
-		case OPT_TOKEN:
+		case OPT_BIND:
+		case OPT_SLOT:
 		case OPT_PING:
 		case OPT_IDLE:
 		case OPT_LINGER:
@@ -311,24 +386,46 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if (load_host_key(state_dir, &host_key, keyline, sizeof keyline) != 0)
-		return 1;
+	if ((cert_file == NULL) != (key_file == NULL)) {
+		fprintf(stderr, "ferryd: --tls-cert and --tls-key go together "
+		    "(try --help)\n");
+		return 2;
+	}
+	if (cert_file != NULL) {
+		if (load_cert(cert_file, key_file, &tls, keyline,
+		    sizeof keyline) != 0)
+			return 1;
+	} else {
+		if (load_host_key(state_dir, &host_key, keyline,
+		    sizeof keyline) != 0)
+			return 1;
+		if (proto_tls_ctx_new(true, host_key, &tls, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "ferryd: %s\n", err);
+			EVP_PKEY_free(host_key);
+			return 1;
+		}
+		/* The context holds its own reference. */
+		EVP_PKEY_free(host_key);
+	}
+	cfg.tls = tls;
 	signal(SIGPIPE, SIG_IGN);	/* a vanished client is an error value */
 	raise_nofile();
 	if ((e = uv_loop_init(&loop)) != 0) {
 		fprintf(stderr, "ferryd: %s\n", uv_strerror(e));
+		proto_tls_ctx_free(tls);
 		return 1;
 	}
 	if (relay_new(&loop, &cfg, &d.relay) != 0) {
 		fprintf(stderr, "ferryd: out of memory\n");
-		EVP_PKEY_free(host_key);
+		proto_tls_ctx_free(tls);
 		uv_loop_close(&loop);
 		return 1;
 	}
 	if (relay_listen(d.relay, err, sizeof err) != 0) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		relay_free(d.relay);
-		EVP_PKEY_free(host_key);
+		proto_tls_ctx_free(tls);
 		uv_loop_close(&loop);
 		return 2;
 	}
@@ -343,7 +440,7 @@ main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 
 	relay_free(d.relay);
-	EVP_PKEY_free(host_key);
+	proto_tls_ctx_free(tls);
 	if ((e = uv_loop_close(&loop)) != 0)
 		relay_log(RELAY_LOG_WARN, NULL, "loop close: %s", uv_strerror(e));
 	relay_log(RELAY_LOG_NOTICE, NULL, "stopped");

@@ -21,13 +21,14 @@ relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p)
 	o->id = p->id;
 	memcpy(o->name, p->name, sizeof o->name);
 	memcpy(o->addr, p->addr, sizeof o->addr);
+	relay_hex(o->key, p->key, sizeof p->key);
 }
 
 /* An upper bound of the JSON one peer object takes (quotes may double). */
 static size_t
 ctl_peer_weight(const struct relay_peer *p)
 {
-	return 48 + 2 * strlen(p->name) + strlen(p->addr);
+	return 48 + 2 * strlen(p->name) + strlen(p->addr) + 8 + PROTO_KEY_HEX;
 }
 
 void

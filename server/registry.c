@@ -1,10 +1,14 @@
 /*
  * registry.c: peers by id and by name in two chained hash tables that grow
  * with the peer count, so 10,000 clients cost O(1) per hello and lookup.
- * Addresses are looked up by a walk: offers by address are rare.
+ * Addresses are looked up by a walk: offers by address are rare. And the
+ * slot table, a third such table, so a flood of unknown slots in bind
+ * costs O(1) each too.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <uv.h>
 
 #include "relay_registry.h"
 
@@ -214,4 +218,158 @@ relay_registry_resolve(const struct relay_registry *r, const char *to)
 	if (registry_parse_id(to, &id) == 0)
 		return relay_registry_by_id(r, id);
 	return NULL;
+}
+
+/* --- the slot table --- */
+
+int
+relay_slots_init(struct relay_slots *s)
+{
+	memset(s, 0, sizeof *s);
+	TAILQ_INIT(&s->all);
+	s->nbuckets = RELAY_REGISTRY_MIN_BUCKETS;
+	/* Owned by the table, freed in relay_slots_free(). */
+	if ((s->by_slot = calloc(s->nbuckets, sizeof *s->by_slot)) == NULL) {
+		s->nbuckets = 0;
+		return -PROTO_E_NOMEM;
+	}
+	return 0;
+}
+
+void
+relay_slots_free(struct relay_slots *s)
+{
+	free(s->by_slot);
+	s->by_slot = NULL;
+	s->nbuckets = 0;
+	s->count = 0;
+	TAILQ_INIT(&s->all);
+}
+
+/* Slots are random: their first bytes are as good a hash as any. */
+static size_t
+slot_hash(const uint8_t slot[RELAY_SLOT_RAW])
+{
+	uint64_t	h;
+
+	memcpy(&h, slot, sizeof h);
+	return (size_t)h;
+}
+
+static void
+slot_link(struct relay_slots *s, struct relay_peer *p)
+{
+	size_t	i = slot_hash(p->slot) & (s->nbuckets - 1);
+
+	p->slot_next = s->by_slot[i];
+	s->by_slot[i] = p;
+}
+
+/* Doubles the table; on failure the old one stays and still works. */
+static void
+slots_grow(struct relay_slots *s)
+{
+	struct relay_peer	**nb, *p;
+	size_t			  n = s->nbuckets * 2;
+
+	if ((nb = calloc(n, sizeof *nb)) == NULL)
+		return;
+	free(s->by_slot);
+	s->by_slot = nb;
+	s->nbuckets = n;
+	TAILQ_FOREACH(p, &s->all, link)
+		slot_link(s, p);
+}
+
+int
+relay_slots_add(struct relay_slots *s, struct relay_peer *p)
+{
+	if (s->nbuckets == 0)
+		return -PROTO_E_NOMEM;
+	if (s->count >= s->nbuckets)
+		slots_grow(s);
+	/* 128 random bits do not collide; the loop is for a broken source. */
+	do {
+		/* No loop and no callback: uv_random() runs synchronously. */
+		if (uv_random(NULL, NULL, p->slot, sizeof p->slot, 0, NULL) != 0)
+			return -PROTO_E_INTERNAL;
+	} while (relay_slots_find(s, p->slot) != NULL);
+	slot_link(s, p);
+	TAILQ_INSERT_TAIL(&s->all, p, link);
+	p->flags |= RELAY_PEER_SLOTTED;
+	s->count++;
+	return 0;
+}
+
+void
+relay_slots_remove(struct relay_slots *s, struct relay_peer *p)
+{
+	struct relay_peer	**pp;
+
+	if (!(p->flags & RELAY_PEER_SLOTTED))
+		return;
+	for (pp = &s->by_slot[slot_hash(p->slot) & (s->nbuckets - 1)];
+	    *pp != NULL; pp = &(*pp)->slot_next) {
+		if (*pp == p) {
+			*pp = p->slot_next;
+			break;
+		}
+	}
+	p->slot_next = NULL;
+	TAILQ_REMOVE(&s->all, p, link);
+	p->flags &= ~RELAY_PEER_SLOTTED;
+	s->count--;
+}
+
+struct relay_peer *
+relay_slots_find(const struct relay_slots *s, const uint8_t slot[RELAY_SLOT_RAW])
+{
+	struct relay_peer	*p;
+
+	if (s->nbuckets == 0)
+		return NULL;
+	p = s->by_slot[slot_hash(slot) & (s->nbuckets - 1)];
+	for (; p != NULL; p = p->slot_next) {
+		if (memcmp(p->slot, slot, RELAY_SLOT_RAW) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+void
+relay_hex(char *out, const uint8_t *p, size_t n)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+unhex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+relay_unhex(uint8_t *out, const char *hex, size_t n)
+{
+	size_t	i;
+	int	hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = unhex_digit(hex[2 * i])) < 0 ||
+		    (lo = unhex_digit(hex[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return hex[2 * n] == '\0' ? 0 : -1;
 }

@@ -21,7 +21,8 @@ relay_config_default(struct relay_config *cfg)
 	cfg->max_transfers = 256;
 	cfg->hello_ms = 10000;
 	cfg->offer_ms = 120000;
-	cfg->token_ms = 30000;
+	cfg->bind_ms = 30000;
+	cfg->slot_ms = 30000;
 	cfg->ping_ms = 30000;
 	cfg->idle_ms = 60000;
 	cfg->linger_ms = 2000;
@@ -45,8 +46,10 @@ relay_config_tick_ms(const struct relay_config *cfg)
 
 	if (cfg->offer_ms < m)
 		m = cfg->offer_ms;
-	if (cfg->token_ms < m)
-		m = cfg->token_ms;
+	if (cfg->bind_ms < m)
+		m = cfg->bind_ms;
+	if (cfg->slot_ms < m)
+		m = cfg->slot_ms;
 	if (cfg->ping_ms < m)
 		m = cfg->ping_ms;
 	if (cfg->idle_ms < m)
@@ -81,6 +84,8 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 	relay_chunks_init(&r->chunks, cfg->chunk_size);
 	if (relay_ctl_init(&r->ctl, cfg, &ctl_ops, r) != 0 ||
 	    (r->rbuf = malloc(RELAY_RBUF_SIZE)) == NULL ||
+	    (r->pbuf = malloc(RELAY_PBUF_SIZE)) == NULL ||
+	    (r->cbuf = malloc(RELAY_CBUF_SIZE)) == NULL ||
 	    proto_error_frame(PROTO_E_BUSY, "the relay is full; try again later",
 	    0, 0, &r->busy_frame, &r->busy_len) != 0) {
 		relay_free(r);
@@ -269,6 +274,8 @@ relay_free(struct relay *r)
 	relay_ctl_free(&r->ctl);
 	relay_chunks_close(&r->chunks);
 	free(r->rbuf);
+	free(r->pbuf);
+	free(r->cbuf);
 	free(r->busy_frame);
 	free(r);
 }

@@ -14,6 +14,7 @@
 #define RELAY_DEFAULT_LISTEN	"0.0.0.0:7117"
 
 struct relay;
+struct proto_tls_ctx;
 
 /* ferryd.c takes FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE in these. */
 #define RELAY_CHUNK_MIN		(16 * 1024)
@@ -31,7 +32,8 @@ struct relay_config {
 	unsigned	 max_transfers;	/* open transfers a peer; more: rate_limited */
 	uint64_t	 hello_ms;	/* first-message deadline */
 	uint64_t	 offer_ms;	/* offer answer deadline */
-	uint64_t	 token_ms;	/* token lifetime after ready */
+	uint64_t	 bind_ms;	/* ready to both data connections bound */
+	uint64_t	 slot_ms;	/* slot given to its bind */
 	uint64_t	 ping_ms;	/* control silence before a ping */
 	uint64_t	 idle_ms;	/* control silence before closing */
 	uint64_t	 linger_ms;	/* after a closing error: wait for the client to go */
@@ -41,10 +43,17 @@ struct relay_config {
 	int		 splice;	/* bridge by splice(2) (FERRY_RELAY_SPLICE) */
 	size_t		 chunk_size;	/* copy path read (FERRY_RELAY_CHUNK) */
 	size_t		 pipe_size;	/* splice path pipe (FERRY_RELAY_PIPE) */
+	/*
+	 * The server side of every control connection's TLS (borrowed: the
+	 * caller keeps it until relay_free()). NULL: control connections
+	 * are refused (their handshake gets nowhere), for tests that drive
+	 * only data connections.
+	 */
+	struct proto_tls_ctx *tls;
 };
 
 /*
- * The defaults of PROTOCOL.md: 10 s, 120 s, 30 s, 30 s, 60 s; 65536
+ * The defaults of PROTOCOL.md: 10 s, 120 s, 30 s, 30 s, 30 s, 60 s; 65536
  * clients, 256 transfers each, 20 requests a second (50 at once); splice
  * on Linux, 256 KiB chunks, 1 MiB pipes.
  */

@@ -1,10 +1,16 @@
 /*
  * relay_conn.c: one TCP connection of the relay, from accept (with the
- * EMFILE pause and admission) to the uv_close callback that frees it.
- * Control reads share one relay-wide buffer (an idle connection holds no
- * read buffer); frames go through the decoder into the control logic;
- * after an error the connection drains and closes. Once paired the bridge
- * reads it with its own callbacks and hears of it through its hooks.
+ * EMFILE pause and admission) to the uv_close callback that frees it. The
+ * first byte tells the two kinds apart: a TLS record (0x16) makes a
+ * control connection, whose bytes go through its TLS session (memory
+ * buffers: libuv reads, OpenSSL decrypts, the same frame logic runs on
+ * the plaintext); anything else is read as frames in clear and must be a
+ * data connection. Reads share one relay-wide buffer, and so do the
+ * plaintext and the ciphertext on their way (an idle connection holds no
+ * buffer of ours); frames go through the decoder into the control logic;
+ * after an error the connection drains (with close_notify inside TLS) and
+ * closes. Once paired the bridge reads it with its own callbacks and hears
+ * of it through its hooks.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +20,9 @@
 #include "msg.h"
 #include "relay_int.h"
 #include "relay_log.h"
+#include "tls.h"
+
+#define TLS_RECORD_HANDSHAKE	0x16	/* the first byte of a ClientHello */
 
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
@@ -82,6 +91,7 @@ conn_free(struct relay_conn *c)
 	/* Only now does the control logic hear of it: nothing refers to c after. */
 	relay_ctl_lost(&r->ctl, &c->peer, uv_now(r->loop));
 	proto_decoder_free(&c->dec);
+	proto_tls_free(c->tls);
 	if (c->pending != NULL)
 		relay_chunk_put(&r->chunks, c->pending);
 	TAILQ_REMOVE(&r->conns, c, link);
@@ -132,10 +142,13 @@ relay__conn_shutdown_cb(uv_shutdown_t *req, int status)
 	}
 }
 
+static int	conn_tls_flush(struct relay_conn *);
+
 /*
- * After a connection-fatal error frame: send FIN once it is written, and
- * read (and drop) what the client still sends until it closes or linger
- * runs out, so our close does not turn into a reset that eats the error.
+ * After a connection-fatal error frame: send FIN once it is written (after
+ * a close_notify inside TLS), and read (and drop) what the client still
+ * sends until it closes or linger runs out, so our close does not turn
+ * into a reset that eats the error.
  */
 static void
 conn_drain(struct relay_conn *c)
@@ -148,6 +161,11 @@ conn_drain(struct relay_conn *c)
 	if (c->partner != NULL || (c->flags & RELAY_CONN_WR_SHUT)) {
 		relay__conn_close(c);
 		return;
+	}
+	if (c->tls != NULL && (c->flags & RELAY_CONN_SECURE)) {
+		proto_tls_close(c->tls);
+		if (conn_tls_flush(c) != 0)
+			return;
 	}
 	c->mode = RELAY_MODE_DRAIN;
 	if (c->pending != NULL) {
@@ -179,49 +197,96 @@ relay__conn_close_peer(void *arg, struct relay_peer *p, int how)
 }
 
 /*
- * Writes a control frame: straight to the socket when nothing is queued
+ * Writes bytes for the peer: straight to the socket when nothing is queued
  * (the common case: no allocation), the unsent tail copied into a chunk.
+ * 0, or -1 when c was closed.
+ */
+static int
+conn_put(struct relay_conn *c, const uint8_t *p, size_t len)
+{
+	struct relay_chunk	*ch;
+	uv_buf_t		 b;
+	size_t			 done = 0;
+	int			 n;
+
+	if (c->tcp.write_queue_size > RELAY_CTRL_QUEUE_MAX) {
+		relay_log(RELAY_LOG_WARN, c->peer.addr, "over %d bytes unread "
+		    "by the client; closing", RELAY_CTRL_QUEUE_MAX);
+		relay__conn_close(c);
+		return -1;
+	}
+	if (c->tcp.write_queue_size == 0) {
+		b = uv_buf_init((char *)(uintptr_t)p, (unsigned)len);
+		n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+		if (n >= 0 && (size_t)n == len)
+			return 0;
+		if (n < 0 && n != UV_EAGAIN) {
+			c->err = n;
+			relay__conn_close(c);
+			return -1;
+		}
+		done = n > 0 ? (size_t)n : 0;
+	}
+	if ((ch = relay_chunk_new(&c->relay->chunks, len - done)) == NULL) {
+		relay_log(RELAY_LOG_ERROR, c->peer.addr, "out of memory; closing");
+		relay__conn_close(c);
+		return -1;
+	}
+	memcpy(ch->data, p + done, len - done);
+	ch->len = len - done;
+	return relay__conn_write(c, ch) == 0 ? 0 : -1;
+}
+
+/* What TLS has for the peer (records, alerts, close_notify) to the socket. */
+static int
+conn_tls_flush(struct relay_conn *c)
+{
+	uint8_t	*buf = c->relay->cbuf;
+	size_t	 n;
+
+	while ((n = proto_tls_take(c->tls, buf, RELAY_CBUF_SIZE)) > 0) {
+		if (conn_put(c, buf, n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Writes a control frame: encrypted on a control connection, a few KiB at
+ * a time so that TLS's output buffer (which keeps its largest size) stays
+ * small; in clear on any other.
  */
 void
 relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
     size_t len)
 {
 	struct relay_conn	*c = p->owner;
-	struct relay_chunk	*ch;
-	uv_buf_t		 b;
-	size_t			 done = 0;
-	int			 n;
+	size_t			 off, n;
 
 	(void)arg;
 	if ((c->flags & (RELAY_CONN_CLOSING | RELAY_CONN_WR_SHUT)) ||
 	    c->mode == RELAY_MODE_DRAIN || c->mode == RELAY_MODE_BRIDGE)
 		return;
-	if (c->tcp.write_queue_size > RELAY_CTRL_QUEUE_MAX) {
-		relay_log(RELAY_LOG_WARN, p->addr, "over %d bytes unread by "
-		    "the client; closing", RELAY_CTRL_QUEUE_MAX);
-		relay__conn_close(c);
+	if (c->tls == NULL) {
+		(void)conn_put(c, frame, len);
 		return;
 	}
-	if (c->tcp.write_queue_size == 0) {
-		b = uv_buf_init((char *)(uintptr_t)frame, (unsigned)len);
-		n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-		if (n >= 0 && (size_t)n == len)
-			return;
-		if (n < 0 && n != UV_EAGAIN) {
-			c->err = n;
+	if (!(c->flags & RELAY_CONN_SECURE)) {
+		relay_log(RELAY_LOG_DEBUG, p->addr, "a frame for a connection "
+		    "still in its TLS handshake is dropped");
+		return;
+	}
+	for (off = 0; off < len; off += n) {
+		n = len - off < RELAY_TLS_STEP ? len - off : RELAY_TLS_STEP;
+		if (proto_tls_write(c->tls, frame + off, n) != 0) {
+			relay_log(RELAY_LOG_ERROR, p->addr, "TLS: %s; closing",
+			    proto_tls_error(c->tls));
 			relay__conn_close(c);
 			return;
 		}
-		done = n > 0 ? (size_t)n : 0;
+		if (conn_tls_flush(c) != 0)
+			return;
 	}
-	if ((ch = relay_chunk_new(&c->relay->chunks, len - done)) == NULL) {
-		relay_log(RELAY_LOG_ERROR, p->addr, "out of memory; closing");
-		relay__conn_close(c);
-		return;
-	}
-	memcpy(ch->data, frame + done, len - done);
-	ch->len = len - done;
-	(void)relay__conn_write(c, ch);
 }
 
 int
@@ -358,6 +423,113 @@ conn_frames(struct relay_conn *c, const uint8_t *p, size_t n)
 		c->bridge->forward(c, p, n);
 }
 
+/* The TLS handshake of c is done: c may say hello now. 0 or -1 (drained). */
+static int
+conn_tls_ready(struct relay_conn *c)
+{
+	if (proto_tls_peer_key(c->tls, c->peer.key) != 0) {
+		relay_log(RELAY_LOG_INFO, c->peer.addr, "TLS: %s; closing",
+		    proto_tls_error(c->tls));
+		conn_drain(c);
+		return -1;
+	}
+	c->flags |= RELAY_CONN_SECURE;
+	c->peer.flags |= RELAY_PEER_TLS;
+	relay_log(RELAY_LOG_DEBUG, c->peer.addr, "TLS handshake done (%s)",
+	    proto_tls_cipher(c->tls));
+	return 0;
+}
+
+/*
+ * Ciphertext from a control connection: fed to TLS a few KiB at a time
+ * (its input buffer keeps its largest size too), the handshake advanced,
+ * and what it decrypts run through the frame logic.
+ */
+static void
+conn_tls_in(struct relay_conn *c, const uint8_t *p, size_t n)
+{
+	struct relay	*r = c->relay;
+	size_t		 k, got;
+	int		 rc;
+
+	while (n > 0 && c->mode == RELAY_MODE_FRAMES &&
+	    !(c->flags & RELAY_CONN_CLOSING)) {
+		k = n < RELAY_TLS_STEP ? n : RELAY_TLS_STEP;
+		if (proto_tls_feed(c->tls, p, k) != 0) {
+			relay_log(RELAY_LOG_ERROR, c->peer.addr, "TLS: %s; "
+			    "closing", proto_tls_error(c->tls));
+			relay__conn_close(c);
+			return;
+		}
+		p += k;
+		n -= k;
+		if (!(c->flags & RELAY_CONN_SECURE)) {
+			rc = proto_tls_handshake(c->tls);
+			/* Our flight, or the alert that says why not. */
+			if (conn_tls_flush(c) != 0)
+				return;
+			if (rc == PROTO_TLS_WANT)
+				continue;
+			if (rc != 0) {
+				relay_log(RELAY_LOG_INFO, c->peer.addr, "TLS "
+				    "handshake failed: %s",
+				    proto_tls_error(c->tls));
+				conn_drain(c);
+				return;
+			}
+			if (conn_tls_ready(c) != 0)
+				return;
+		}
+		while (c->mode == RELAY_MODE_FRAMES &&
+		    !(c->flags & RELAY_CONN_CLOSING)) {
+			rc = proto_tls_read(c->tls, r->pbuf, RELAY_PBUF_SIZE, &got);
+			if (rc == PROTO_TLS_WANT)
+				break;
+			if (rc == PROTO_TLS_CLOSED) {
+				/* close_notify: as good as EOF. */
+				relay__conn_close(c);
+				return;
+			}
+			if (rc != 0) {
+				relay_log(RELAY_LOG_INFO, c->peer.addr, "TLS: %s; "
+				    "closing", proto_tls_error(c->tls));
+				relay__conn_close(c);
+				return;
+			}
+			conn_frames(c, r->pbuf, got);
+		}
+		if (!(c->flags & RELAY_CONN_CLOSING) && c->mode != RELAY_MODE_DRAIN &&
+		    conn_tls_flush(c) != 0)
+			return;
+	}
+}
+
+/* The first bytes of c: a TLS session for a control connection, or frames. */
+static int
+conn_classify(struct relay_conn *c, uint8_t first)
+{
+	struct relay	*r = c->relay;
+
+	if (first != TLS_RECORD_HANDSHAKE) {
+		c->flags |= RELAY_CONN_PLAIN;
+		return 0;
+	}
+	if (r->cfg.tls == NULL) {
+		relay_log(RELAY_LOG_WARN, c->peer.addr, "a TLS connection, and "
+		    "this relay has no TLS set up; closing");
+		relay__conn_close(c);
+		return -1;
+	}
+	/* Owned by c; freed in conn_free(). */
+	if (proto_tls_new(r->cfg.tls, &c->tls) != 0) {
+		relay_log(RELAY_LOG_ERROR, c->peer.addr, "out of memory for a "
+		    "TLS session; closing");
+		relay__conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -405,7 +577,13 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	switch (c->mode) {
 	case RELAY_MODE_FRAMES:
-		conn_frames(c, (const uint8_t *)buf->base, (size_t)nread);
+		if (c->tls == NULL && !(c->flags & RELAY_CONN_PLAIN) &&
+		    conn_classify(c, (uint8_t)buf->base[0]) != 0)
+			break;
+		if (c->tls != NULL)
+			conn_tls_in(c, (const uint8_t *)buf->base, (size_t)nread);
+		else
+			conn_frames(c, (const uint8_t *)buf->base, (size_t)nread);
 		break;
 	case RELAY_MODE_WAIT:
 		conn_pend(c, (const uint8_t *)buf->base, (size_t)nread);
@@ -467,9 +645,10 @@ conn_accept(struct relay *r)
 	}
 	/* Admission before state: a flood of silent connections gets busy. */
 	cap = r->cfg.max_clients > 64 ? r->cfg.max_clients : 64;
-	if (r->ctl.nfresh >= cap) {
+	if (relay_ctl_unknown(&r->ctl) >= cap) {
 		relay_log(RELAY_LOG_WARN, addr, "refused: %zu connections "
-		    "have not said hello yet", r->ctl.nfresh);
+		    "have not said hello or been bound yet",
+		    relay_ctl_unknown(&r->ctl));
 		relay__conn_send(r, &c->peer, r->busy_frame, r->busy_len);
 		conn_drain(c);
 		return;

@@ -3,8 +3,10 @@
  * (session.c, presence.c, routing.c). Connections feed it
  * decoded messages and events (accepted, lost, clock ticks); it answers
  * through three callbacks (send a frame, close, start a bridge). So the whole
- * of hello, peers, offer/accept/decline/cancel, tokens, attach pairing and
- * every deadline can be driven by unit tests with no loop and no socket.
+ * of hello, peers, offer/accept/decline/cancel, attach slots, bind pairing
+ * and every deadline can be driven by unit tests with no loop and no socket.
+ * TLS is the connection layer's: it marks a peer RELAY_PEER_TLS, with its
+ * key, once the handshake is done, and the logic here only reads that.
  *
  * Re-entrancy rule: the callbacks never call back into relay_ctl_*; the
  * connection layer reports a closed connection from its uv_close callback.
@@ -29,7 +31,7 @@ struct relay_ops {
 		    size_t len);
 	/* Close p's connection; p is already forgotten (state GONE). */
 	void	(*close)(void *arg, struct relay_peer *p, int how);
-	/* Both data connections of t are attached: start copying bytes. */
+	/* Both data connections of t are bound: start copying bytes. */
 	void	(*bridge)(void *arg, struct relay_transfer *t);
 };
 
@@ -68,6 +70,7 @@ struct relay_ctl {
 	void			*arg;
 	struct relay_registry	 reg;
 	struct relay_transfers	 xfers;
+	struct relay_slots	 slots;		/* data connections not bound yet */
 	uint64_t		 last_peer_id;
 	struct relay_peer_list	 fresh;		/* NEW peers, oldest first */
 	size_t			 nfresh;
@@ -88,7 +91,11 @@ int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
 /* Frees what ctl holds; peers still known are simply dropped. */
 void	relay_ctl_free(struct relay_ctl *ctl);
 
-/* A connection came in from addr at time now; p is zeroed storage owned by the caller. */
+/*
+ * A connection came in from addr at time now; p is zeroed storage owned by
+ * the caller. Until its first message it counts with the unbound slots as
+ * not yet known (relay_ctl_unknown()).
+ */
 void	relay_ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
 	    const char *addr, uint64_t now);
 /* One decoded control message from p. */
@@ -100,11 +107,16 @@ void	relay_ctl_fail(struct relay_ctl *ctl, struct relay_peer *p, int err,
 /* p's connection closed (any reason) at time now. Idempotent. */
 void	relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p,
 	    uint64_t now);
+/*
+ * Connections that have not said hello and are not bound: the new ones
+ * and the data connections that hold a slot. The relay's admission cap.
+ */
+size_t	relay_ctl_unknown(const struct relay_ctl *ctl);
 /* True when joins or leaves wait for relay_ctl_flush(). */
 int	relay_ctl_pending(const struct relay_ctl *ctl);
 /* Sends the batched peer_left/peer_joined. */
 void	relay_ctl_flush(struct relay_ctl *ctl);
-/* Enforces the deadlines (hello, ping, idle, offer, token). */
+/* Enforces the deadlines (hello, ping, idle, offer, slot, bind). */
 void	relay_ctl_tick(struct relay_ctl *ctl, uint64_t now);
 /* error{shutdown} to every client, close everything, stop broadcasting. */
 void	relay_ctl_shutdown(struct relay_ctl *ctl);

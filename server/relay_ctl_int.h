@@ -1,7 +1,7 @@
 /*
  * relay_ctl_int.h: what the files of the control logic call in each other.
  * Calls go one way: session.c (hello, dispatch, deadlines, loss, shutdown)
- * calls routing.c (offers, answers, tokens, attach, the end of a transfer)
+ * calls routing.c (offers, answers, slots and binds, the end of a transfer)
  * and presence.c (peer lists, batched joins and leaves); all of them send
  * through ctl_send.c. Private to them; the relay and the tests see
  * relay_control.h.
@@ -39,8 +39,10 @@ void	relay__ctl_queue_left(struct relay_ctl *ctl,
 /* offer, accept, decline or cancel from p, a CONTROL peer. */
 void	relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
-/* attach: p is a data connection now (0), or -PROTO_E_BAD_TOKEN. */
-int	relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
+/* attach from p, a NEW peer in clear: it gets a slot, or is failed. */
+void	relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p);
+/* bind from p, a CONTROL peer: pairs, or answers the error (transfer). */
+void	relay__ctl_bind(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
 /*
  * Ends a transfer: detach and close its data connections, release the
@@ -56,7 +58,7 @@ void	relay__ctl_tails_gone(struct relay_ctl *ctl, struct relay_peer *p);
 void	relay__ctl_tails_expire(struct relay_ctl *ctl, int all);
 /* A data connection closed: the end of a bridge, or of a pairing. */
 void	relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d);
-/* Offers and tokens past their deadline at ctl->now: both hear, it ends. */
+/* Offers and binds past their deadline at ctl->now: both hear, it ends. */
 void	relay__ctl_expire_transfers(struct relay_ctl *ctl);
 
 #endif /* FERRY_RELAY_CTL_INT_H */

@@ -23,6 +23,9 @@
 #include "relay_control.h"
 
 #define RELAY_RBUF_SIZE		65536		/* the shared control read buffer */
+#define RELAY_PBUF_SIZE		16384		/* the shared plaintext buffer: one TLS record */
+#define RELAY_TLS_STEP		4096		/* bytes into or out of TLS at a time */
+#define RELAY_CBUF_SIZE		(RELAY_TLS_STEP + 1024)	/* the shared ciphertext buffer */
 #define RELAY_HIGH_WATER	(1024 * 1024)	/* far side's unwritten bytes: stop reading */
 #define RELAY_LOW_WATER		(256 * 1024)	/* ... and below this, read again */
 #define RELAY_INFLIGHT_MAX	8		/* chunks queued to one side, at most */
@@ -31,6 +34,7 @@
 #define RELAY_ACCEPT_PAUSE_MS	500		/* after EMFILE */
 #define RELAY_FLUSH_MS		20		/* joins/leaves batched this long at most */
 
+struct proto_tls;
 struct relay_conn;
 struct relay_splice;		/* bridge.c: one side's splice(2) state */
 
@@ -59,6 +63,8 @@ struct relay {
 #define RELAY_ACCEPT_PENDING	0x8	/* a connection waits for uv_accept() */
 	uint8_t			*rbuf;		/* owned: RELAY_RBUF_SIZE, shared by control reads */
 	int			 rbuf_busy;
+	uint8_t			*pbuf;		/* owned: RELAY_PBUF_SIZE, what TLS decrypted */
+	uint8_t			*cbuf;		/* owned: RELAY_CBUF_SIZE, what TLS encrypted */
 	struct relay_chunks	 chunks;	/* write buffers; keeps cfg.chunk_size ones */
 	struct relay_conn_list	 conns;		/* every open connection */
 	size_t			 nconns;
@@ -68,7 +74,7 @@ struct relay {
 };
 
 enum relay_conn_mode {
-	RELAY_MODE_FRAMES = 0,		/* reading frames: new or control */
+	RELAY_MODE_FRAMES = 0,		/* reading frames: new, control (in TLS) or data */
 	RELAY_MODE_WAIT,		/* attached, waiting for the other side */
 	RELAY_MODE_BRIDGE,		/* copying bytes to the partner */
 	RELAY_MODE_DRAIN,		/* error sent: discard input until EOF or linger */
@@ -92,6 +98,7 @@ struct relay_conn {
 	struct relay		*relay;
 	struct relay_peer	 peer;		/* what the control logic knows of it */
 	struct proto_decoder	 dec;		/* FRAMES only; freed after */
+	struct proto_tls	*tls;		/* owned: a control connection's session, else NULL */
 	uv_shutdown_t		 shut;
 	uint8_t			 mode;		/* enum relay_conn_mode */
 	uint8_t			 flags;
@@ -101,6 +108,8 @@ struct relay_conn {
 #define RELAY_CONN_WR_SHUT	0x08	/* uv_shutdown() called */
 #define RELAY_CONN_WR_DONE	0x10	/* ... and finished */
 #define RELAY_CONN_PAUSED	0x20	/* reading stopped by backpressure */
+#define RELAY_CONN_PLAIN	0x40	/* its first byte was no TLS record: frames in clear */
+#define RELAY_CONN_SECURE	0x80	/* tls: the handshake is done */
 	uint8_t			 nhandles;	/* closing: handles whose callback is due */
 	uint16_t		 inflight;	/* bridge chunks queued to it */
 	uint32_t		 nwrites;	/* write requests outstanding to it */
@@ -141,7 +150,11 @@ void	relay__conn_shutdown_cb(uv_shutdown_t *req, int status);
 int	relay__conn_write(struct relay_conn *c, struct relay_chunk *ch);
 /* One of c's handles finished closing; frees c after the last. */
 void	relay__conn_handle_closed(struct relay_conn *c);
-/* The relay_ops the control logic answers through. */
+/*
+ * The relay_ops the control logic answers through. send encrypts for a
+ * control connection (and drops what comes before its handshake is done:
+ * there is no way to say it), and writes in clear on any other.
+ */
 void	relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
 	    size_t len);
 void	relay__conn_close_peer(void *arg, struct relay_peer *p, int how);

@@ -1,7 +1,8 @@
 /*
- * relay_registry.h: the peers that said hello, found by id, name or address.
- * struct relay_peer is the relay's view of one connection (control or data);
- * the registry holds only the control peers and never allocates them.
+ * relay_registry.h: the peers that said hello, found by id, name or address,
+ * and the slot table: data connections that said attach and wait for a
+ * bind, found by their slot. struct relay_peer is the relay's view of one
+ * connection (control or data); neither table allocates peers.
  */
 #ifndef FERRY_RELAY_REGISTRY_H
 #define FERRY_RELAY_REGISTRY_H
@@ -13,6 +14,9 @@
 
 #include "proto.h"
 
+#define RELAY_SLOT_RAW	(PROTO_SLOT_LEN / 2)	/* bytes of a slot: 128 bits */
+#define RELAY_KEY_RAW	(PROTO_KEY_HEX / 2)	/* bytes of a raw Ed25519 key */
+
 struct relay_transfer;
 
 TAILQ_HEAD(relay_peer_list, relay_peer);
@@ -20,7 +24,7 @@ TAILQ_HEAD(relay_peer_list, relay_peer);
 enum relay_peer_state {
 	RELAY_PEER_NEW = 0,		/* connected, first message not seen yet */
 	RELAY_PEER_CONTROL,		/* said hello: registered */
-	RELAY_PEER_DATA,		/* attached to a transfer */
+	RELAY_PEER_DATA,		/* said attach: slotted, then bound to a transfer */
 	RELAY_PEER_GONE,		/* forgotten: nothing refers to it any more */
 };
 
@@ -30,9 +34,13 @@ struct relay_peer {
 	unsigned		 flags;
 #define RELAY_PEER_PINGED	0x1	/* a ping went out and no frame came since */
 #define RELAY_PEER_MARK		0x4	/* scratch: member of the batch being sent */
+#define RELAY_PEER_TLS		0x8	/* its TLS handshake is done: key holds its key */
+#define RELAY_PEER_SLOTTED	0x10	/* in the slot table */
 	char			 name[PROTO_PEER_NAME_MAX + 1];
+	uint8_t			 key[RELAY_KEY_RAW];	/* raw Ed25519 key of its certificate */
+	uint8_t			 slot[RELAY_SLOT_RAW];	/* data peers: the slot it was given */
 	char			 addr[PROTO_ADDR_MAX + 1];	/* "HOST:PORT" of its connection */
-	uint64_t		 since;		/* ms, loop clock: connection accepted */
+	uint64_t		 since;		/* ms, loop clock: accepted; data peers: slot given */
 	uint64_t		 rx;		/* ms: last frame received */
 	uint64_t		 bytes;		/* data peers: bytes the bridge read from it */
 	uint64_t		 listed;	/* highest id its last peer_list covered */
@@ -46,12 +54,21 @@ struct relay_peer {
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
 	struct relay_peer	*id_next;	/* registry hash chains */
 	struct relay_peer	*name_next;
+	struct relay_peer	*slot_next;	/* slot table hash chain */
 	/* On a list or not: tqe_prev is NULL when off reg and join. */
 	TAILQ_ENTRY(relay_peer)	 reg;		/* registry: every peer, in id order */
-	/* ctl: fresh (NEW, by since) or live (CONTROL, by rx). */
+	/* ctl: fresh (NEW, by since), live (CONTROL, by rx) or slots (unbound DATA, by since). */
 	TAILQ_ENTRY(relay_peer)	 link;
 	TAILQ_ENTRY(relay_peer)	 join;		/* ctl: registered but not yet announced */
 	void			*owner;		/* the connection holding it; opaque here */
+};
+
+/* Data peers given a slot and not bound yet, by slot. */
+struct relay_slots {
+	struct relay_peer	**by_slot;	/* owned: nbuckets chains */
+	size_t			  nbuckets;	/* a power of two */
+	size_t			  count;
+	struct relay_peer_list	  all;		/* oldest first (by link) */
 };
 
 struct relay_registry {
@@ -86,5 +103,26 @@ struct relay_peer *relay_registry_by_addr(const struct relay_registry *r,
 /* offer.to: a name, else an address exactly as listed, else a decimal id. */
 struct relay_peer *relay_registry_resolve(const struct relay_registry *r,
 	    const char *to);
+
+/* An empty slot table; -PROTO_E_NOMEM. */
+int	relay_slots_init(struct relay_slots *s);
+/* Frees the table; the peers stay. */
+void	relay_slots_free(struct relay_slots *s);
+/*
+ * Gives p a new slot (128 bits from uv_random(), unlike any held) and
+ * adds it, at the tail of all. 0, -PROTO_E_NOMEM, or -PROTO_E_INTERNAL
+ * when there are no random bytes.
+ */
+int	relay_slots_add(struct relay_slots *s, struct relay_peer *p);
+/* Takes p out if it is in (p->slot_next and link are cleared). */
+void	relay_slots_remove(struct relay_slots *s, struct relay_peer *p);
+/* The peer holding slot, or NULL. */
+struct relay_peer *relay_slots_find(const struct relay_slots *s,
+	    const uint8_t slot[RELAY_SLOT_RAW]);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void	relay_hex(char *out, const uint8_t *p, size_t n);
+/* n bytes from 2n lower-case hex digits; 0 or -1. */
+int	relay_unhex(uint8_t *out, const char *hex, size_t n);
 
 #endif /* FERRY_RELAY_REGISTRY_H */

@@ -1,14 +1,12 @@
 /*
- * routing.c: transfers between peers: offer to incoming, accept to two
- * tokens, decline and cancel, attach pairing into a bridge, the offer and
- * token deadlines, and the end of a transfer (with the tail that still
- * gives peer_gone for a bridge whose data sockets closed first).
+ * routing.c: transfers between peers: offer to incoming, accept to ready,
+ * decline and cancel, attach to a slot and bind of slots into a bridge,
+ * the offer and bind deadlines, and the end of a transfer (with the tail
+ * that still gives peer_gone for a bridge whose data sockets closed first).
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <uv.h>
 
 #include "relay_ctl_int.h"
 #include "relay_log.h"
@@ -163,7 +161,7 @@ relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 		    t->peer[s]->name);
 	}
 	relay__ctl_end(ctl, t,
-	    "data connection closed before both sides attached");
+	    "data connection closed before both sides were bound");
 }
 
 static void
@@ -262,7 +260,7 @@ ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
 {
 	struct relay_transfer	*t;
 	struct proto_msg	 r;
-	int			 s, err;
+	int			 s;
 
 	if ((t = ctl_transfer_for(ctl, p, m->transfer, 1, "accept")) == NULL)
 		return;
@@ -271,27 +269,15 @@ ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
 		    "transfer %" PRIu64 " was already accepted", t->id);
 		return;
 	}
-	if ((err = relay_transfer_issue_tokens(t)) != 0) {
-		relay_log(RELAY_LOG_ERROR, p->addr, "no random bytes for "
-		    "tokens: %s", uv_strerror(err));
-		for (s = 0; s < 2; s++) {
-			relay__ctl_error(ctl, t->peer[s], PROTO_E_INTERNAL,
-			    t->id, 0, "the relay could not make a token");
-		}
-		relay__ctl_end(ctl, t, "no token");
-		return;
-	}
 	t->state = RELAY_XFER_READY;
-	t->deadline = ctl->now + ctl->cfg.token_ms;
+	t->deadline = ctl->now + ctl->cfg.bind_ms;
 	for (s = 0; s < 2; s++) {
 		proto_msg_init(&r, PROTO_MSG_READY);
 		r.transfer = t->id;
-		memcpy(r.token, t->token[s], sizeof r.token);
 		r.role = s == RELAY_SIDE_SEND ? PROTO_ROLE_SEND :
 		    PROTO_ROLE_RECEIVE;
 		relay__ctl_send(ctl, t->peer[s], &r);
 	}
-	memset(r.token, 0, sizeof r.token);
 	relay_log(RELAY_LOG_INFO, p->addr, "transfer %" PRIu64 " accepted by %s",
 	    t->id, p->name);
 }
@@ -339,29 +325,39 @@ relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
 		ctl_stop(ctl, p, m);
 }
 
-/* attach{token} as the first message: this connection is a data connection. */
-int
-relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
-    const struct proto_msg *m)
+/*
+ * attach as the first message in clear: this connection is a data
+ * connection, named by a new slot until its client binds it.
+ */
+void
+relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p)
 {
-	struct relay_transfer	*t;
-	struct proto_msg	 a;
-	int			 s;
+	struct proto_msg	m;
+	int			r;
 
-	if ((t = relay_transfer_by_token(&ctl->xfers, m->token, &s)) == NULL)
-		return -PROTO_E_BAD_TOKEN;
-	memset(t->token[s], 0, sizeof t->token[s]);	/* single use */
 	TAILQ_REMOVE(&ctl->fresh, p, link);
 	ctl->nfresh--;
 	p->state = RELAY_PEER_DATA;
-	p->xfer = t;
-	p->side = s;
+	p->xfer = NULL;
 	p->bytes = 0;
-	t->data[s] = p;
-	relay_log(RELAY_LOG_DEBUG, p->addr, "transfer %" PRIu64 ": %s attached",
-	    t->id, s == RELAY_SIDE_SEND ? "sender" : "receiver");
-	if (t->data[!s] == NULL)
-		return 0;
+	p->since = ctl->now;
+	if ((r = relay_slots_add(&ctl->slots, p)) != 0) {
+		relay_ctl_fail(ctl, p, -r, r == -PROTO_E_NOMEM ? NULL :
+		    "the relay has no random bytes for a slot");
+		return;
+	}
+	proto_msg_init(&m, PROTO_MSG_SLOT);
+	relay_hex(m.slot, p->slot, sizeof p->slot);
+	relay__ctl_send(ctl, p, &m);
+	relay_log(RELAY_LOG_DEBUG, p->addr, "data connection: slot given");
+}
+
+/* Both sides of t are bound: attached to each, and the bridge starts. */
+static void
+ctl_pair(struct relay_ctl *ctl, struct relay_transfer *t)
+{
+	struct proto_msg	a;
+	int			s;
 
 	t->state = RELAY_XFER_BRIDGING;
 	t->started = ctl->now;
@@ -375,7 +371,54 @@ relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
 	    t->peer[RELAY_SIDE_SEND]->name, t->peer[RELAY_SIDE_RECEIVE]->name,
 	    t->nfiles, t->nfiles == 1 ? "" : "s", t->size);
 	ctl->ops->bridge(ctl->arg, t);
-	return 0;
+}
+
+/*
+ * bind {transfer, slot} on p's control connection: the data connection
+ * that holds slot is p's side of transfer. Every refusal is about that
+ * transfer only, and p's connection stays open.
+ */
+void
+relay__ctl_bind(struct relay_ctl *ctl, struct relay_peer *p,
+    const struct proto_msg *m)
+{
+	struct relay_transfer	*t;
+	struct relay_peer	*d;
+	uint8_t			 slot[RELAY_SLOT_RAW];
+	int			 s;
+
+	if ((t = ctl_transfer_for(ctl, p, m->transfer, 0, "bind")) == NULL)
+		return;
+	s = p == t->peer[RELAY_SIDE_SEND] ? RELAY_SIDE_SEND : RELAY_SIDE_RECEIVE;
+	if (t->state == RELAY_XFER_OFFERED) {
+		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
+		    "transfer %" PRIu64 " is not ready: it was not accepted yet",
+		    t->id);
+		return;
+	}
+	if (t->state != RELAY_XFER_READY || t->data[s] != NULL) {
+		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
+		    "your side of transfer %" PRIu64 " is bound already", t->id);
+		return;
+	}
+	if (relay_unhex(slot, m->slot, sizeof slot) != 0 ||
+	    (d = relay_slots_find(&ctl->slots, slot)) == NULL) {
+		relay_log(RELAY_LOG_INFO, p->addr, "transfer %" PRIu64 ": bind "
+		    "by %s of a slot the relay does not hold", t->id, p->name);
+		relay__ctl_error(ctl, p, PROTO_E_BAD_SLOT, t->id, 0,
+		    "no data connection holds that slot (unknown, bound "
+		    "already or expired)");
+		return;
+	}
+	relay_slots_remove(&ctl->slots, d);
+	d->xfer = t;
+	d->side = s;
+	t->data[s] = d;
+	relay_log(RELAY_LOG_DEBUG, d->addr, "transfer %" PRIu64 ": %s bound "
+	    "by %s", t->id, s == RELAY_SIDE_SEND ? "sender" : "receiver",
+	    p->name);
+	if (t->data[!s] != NULL)
+		ctl_pair(ctl, t);
 }
 
 void
@@ -391,13 +434,13 @@ relay__ctl_expire_transfers(struct relay_ctl *ctl)
 			continue;
 		offered = t->state == RELAY_XFER_OFFERED;
 		relay__ctl_dur(d, sizeof d, offered ? ctl->cfg.offer_ms :
-		    ctl->cfg.token_ms);
+		    ctl->cfg.bind_ms);
 		for (s = 0; s < 2; s++) {
 			relay__ctl_error(ctl, t->peer[s], PROTO_E_TIMEOUT, t->id,
 			    0, offered ? "nobody answered the offer within %s" :
-			    "the data connections were not opened within %s", d);
+			    "the data connections were not bound within %s", d);
 		}
 		relay__ctl_end(ctl, t, offered ? "offer expired" :
-		    "tokens expired");
+		    "binds expired");
 	}
 }

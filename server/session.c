@@ -1,7 +1,8 @@
 /*
- * session.c: a control connection's life in the relay: accepted, hello (or
- * attach, which routing.c takes), each message dispatched, the request
- * bucket, the hello/ping/idle deadlines, loss, and shutdown. With
+ * session.c: a control connection's life in the relay: accepted, hello
+ * (inside TLS; in clear only attach, which routing.c takes), a name taken
+ * back by the same key, each message dispatched, the request bucket, the
+ * hello/slot/ping/idle deadlines, loss, and shutdown. With
  * presence.c and routing.c it is relay_control.h; no sockets here.
  */
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyfile.h"
 #include "name.h"
 #include "relay_ctl_int.h"
 #include "relay_log.h"
@@ -28,7 +30,13 @@ relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
 	TAILQ_INIT(&ctl->joins);
 	TAILQ_INIT(&ctl->tails);
 	relay_transfers_init(&ctl->xfers);
-	return relay_registry_init(&ctl->reg);
+	if (relay_slots_init(&ctl->slots) != 0)
+		return -PROTO_E_NOMEM;
+	if (relay_registry_init(&ctl->reg) != 0) {
+		relay_slots_free(&ctl->slots);
+		return -PROTO_E_NOMEM;
+	}
+	return 0;
 }
 
 void
@@ -37,6 +45,7 @@ relay_ctl_free(struct relay_ctl *ctl)
 	relay__ctl_tails_expire(ctl, 1);
 	relay_transfers_free(&ctl->xfers);
 	relay_registry_free(&ctl->reg);
+	relay_slots_free(&ctl->slots);
 	free(ctl->left);
 	ctl->left = NULL;
 	ctl->nleft = ctl->leftcap = 0;
@@ -81,6 +90,7 @@ ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
 		relay__ctl_tails_gone(ctl, p);
 		break;
 	case RELAY_PEER_DATA:
+		relay_slots_remove(&ctl->slots, p);
 		p->state = RELAY_PEER_GONE;
 		relay__ctl_data_gone(ctl, p);
 		break;
@@ -112,20 +122,39 @@ relay_ctl_lost(struct relay_ctl *ctl, struct relay_peer *p, uint64_t now)
 	ctl_forget(ctl, p);
 }
 
-/* attach{token} as the first message: a data connection, or a failure. */
-static void
-ctl_attach(struct relay_ctl *ctl, struct relay_peer *p,
-    const struct proto_msg *m)
+size_t
+relay_ctl_unknown(const struct relay_ctl *ctl)
 {
-	if (relay__ctl_attach(ctl, p, m) != 0)
-		relay_ctl_fail(ctl, p, PROTO_E_BAD_TOKEN,
-		    "unknown, used or expired token");
+	return ctl->nfresh + ctl->slots.count;
+}
+
+/*
+ * The name is held by q. With the same key it is the same client coming
+ * back (a new connection before the old one timed out): the old one goes,
+ * as if it had disconnected, and the name is free again. True then.
+ */
+static int
+ctl_reclaim(struct relay_ctl *ctl, struct relay_peer *p, struct relay_peer *q)
+{
+	char	msg[PROTO_TEXT_MAX + 1];
+
+	if (memcmp(p->key, q->key, sizeof p->key) != 0)
+		return 0;
+	relay_log(RELAY_LOG_INFO, p->addr, "\"%s\" (id %" PRIu64 ", %s) is "
+	    "replaced by a new connection with its key", q->name, q->id,
+	    q->addr);
+	snprintf(msg, sizeof msg, "another connection with your key took the "
+	    "name %s", q->name);
+	relay_ctl_fail(ctl, q, PROTO_E_REPLACED, msg);
+	return 1;
 }
 
 static void
 ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
 {
 	struct proto_msg	 w;
+	struct proto_key_names	 kn;
+	struct relay_peer	*q;
 	const char		*why;
 	char			 msg[PROTO_TEXT_MAX + 1];
 	int			 r;
@@ -141,15 +170,16 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_MESSAGE, msg);
 		return;
 	}
+	if ((q = relay_registry_by_name(&ctl->reg, m->name)) != NULL &&
+	    !ctl_reclaim(ctl, p, q)) {
+		snprintf(msg, sizeof msg, "the name \"%s\" is taken", m->name);
+		relay_ctl_fail(ctl, p, PROTO_E_NAME_TAKEN, msg);
+		return;
+	}
 	if (ctl->reg.count >= ctl->cfg.max_clients) {
 		snprintf(msg, sizeof msg, "the relay is full (%u clients)",
 		    ctl->cfg.max_clients);
 		relay_ctl_fail(ctl, p, PROTO_E_BUSY, msg);
-		return;
-	}
-	if (relay_registry_by_name(&ctl->reg, m->name) != NULL) {
-		snprintf(msg, sizeof msg, "the name \"%s\" is taken", m->name);
-		relay_ctl_fail(ctl, p, PROTO_E_NAME_TAKEN, msg);
 		return;
 	}
 	memcpy(p->name, m->name, sizeof p->name);
@@ -173,9 +203,12 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	w.id = p->id;
 	memcpy(w.name, p->name, sizeof w.name);
 	memcpy(w.addr, p->addr, sizeof w.addr);
+	relay_hex(w.key, p->key, sizeof p->key);
 	relay__ctl_send(ctl, p, &w);
-	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\": id %" PRIu64,
-	    p->name, p->id);
+	if (proto_key_names_raw(p->key, &kn) != 0)
+		snprintf(kn.short_fpr, sizeof kn.short_fpr, "?");
+	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\": id %" PRIu64
+	    ", key %s", p->name, p->id, kn.short_fpr);
 }
 
 /*
@@ -217,14 +250,27 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 	if (type == NULL)
 		type = "?";
 
-	if (p->state == RELAY_PEER_NEW) {
+	/* The connection layer says which it is: TLS (control) or clear (data). */
+	if (p->state == RELAY_PEER_NEW && (p->flags & RELAY_PEER_TLS)) {
 		if (m->type == PROTO_MSG_HELLO)
 			ctl_hello(ctl, p, m);
-		else if (m->type == PROTO_MSG_ATTACH)
-			ctl_attach(ctl, p, m);
 		else {
-			snprintf(msg, sizeof msg, "the first message must be "
-			    "hello or attach, not %s", type);
+			snprintf(msg, sizeof msg, "the first message on a "
+			    "control connection must be hello, not %s", type);
+			relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, msg);
+		}
+		return;
+	}
+	if (p->state == RELAY_PEER_NEW) {
+		if (m->type == PROTO_MSG_ATTACH)
+			relay__ctl_attach(ctl, p);
+		else if (m->type == PROTO_MSG_HELLO)
+			relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, "a control "
+			    "connection is TLS 1.3 from its first byte; in "
+			    "clear only attach may come first");
+		else {
+			snprintf(msg, sizeof msg, "the first message on a data "
+			    "connection must be attach, not %s", type);
 			relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, msg);
 		}
 		return;
@@ -260,6 +306,9 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 	case PROTO_MSG_CANCEL:
 		relay__ctl_route(ctl, p, m);
 		break;
+	case PROTO_MSG_BIND:
+		relay__ctl_bind(ctl, p, m);
+		break;
 	case PROTO_MSG_PING:
 		proto_msg_init(&pong, PROTO_MSG_PONG);
 		relay__ctl_send(ctl, p, &pong);
@@ -271,8 +320,8 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 		break;
 	case PROTO_MSG_ATTACH:
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE,
-		    "attach belongs on a new data connection, not the control "
-		    "connection");
+		    "attach belongs on a new data connection in clear, not the "
+		    "control connection");
 		break;
 	default:
 		snprintf(msg, sizeof msg, "%s is not a message a client sends "
@@ -296,6 +345,15 @@ relay_ctl_tick(struct relay_ctl *ctl, uint64_t now)
 			break;
 		snprintf(msg, sizeof msg, "no hello within %s",
 		    relay__ctl_dur(d, sizeof d, ctl->cfg.hello_ms));
+		relay_ctl_fail(ctl, p, PROTO_E_IDLE, msg);
+	}
+	/* Slots too are in the order given. */
+	while ((p = TAILQ_FIRST(&ctl->slots.all)) != NULL) {
+		if (now - p->since < ctl->cfg.slot_ms)
+			break;
+		snprintf(msg, sizeof msg, "this data connection was not bound "
+		    "within %s of its slot",
+		    relay__ctl_dur(d, sizeof d, ctl->cfg.slot_ms));
 		relay_ctl_fail(ctl, p, PROTO_E_IDLE, msg);
 	}
 	/* live is in order of silence: stop at the first recent one. */
@@ -328,6 +386,9 @@ relay_ctl_shutdown(struct relay_ctl *ctl)
 		relay_ctl_fail(ctl, p, PROTO_E_SHUTDOWN, "the relay is shutting down");
 	}
 	while ((p = TAILQ_FIRST(&ctl->live)) != NULL) {
+		relay_ctl_fail(ctl, p, PROTO_E_SHUTDOWN, "the relay is shutting down");
+	}
+	while ((p = TAILQ_FIRST(&ctl->slots.all)) != NULL) {
 		relay_ctl_fail(ctl, p, PROTO_E_SHUTDOWN, "the relay is shutting down");
 	}
 	/* Every transfer had two control peers, so none should be left. */

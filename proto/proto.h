@@ -63,7 +63,6 @@ enum proto_kind {
 	X(RATE_LIMITED,	"rate_limited",	"too many requests")		\
 	X(IDLE,		"idle",		"connection idle for too long")	\
 	X(SHUTDOWN,	"shutdown",	"the relay is shutting down")	\
-	X(REPLACED,	"replaced",	"another connection with your key took your name") \
 	X(VERIFY,	"verify_failed", "checksum mismatch")		\
 	X(NO_SPACE,	"no_space",	"not enough free space")	\
 	X(IO,		"io",		"input/output error")		\

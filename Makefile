@@ -231,7 +231,8 @@ BENCH_PKGS = socat magic-wormhole-transit-relay openssl iproute2 procps coreutil
 FBENCH	   = $(BUILD)/bench/fbench
 $(FBENCH): tests/bench/fbench.c $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iproto $(CJSON_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LIBPROTO) $(CJSON_LIBS)
+	$(CC) $(ALL_CFLAGS) -Iproto $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) -o $@ $< $(ALL_LDFLAGS) \
+	    $(LIBPROTO) $(CJSON_LIBS) $(CRYPTO_LIBS)
 .PHONY: bench
 bench: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"

@@ -3,7 +3,8 @@
 # machine, in this run: the relay's bridge against a direct socket pair,
 # `socat -b 262144` and the magic-wormhole transit relay; `ferry send` to
 # `ferry receive` against socat clients with openssl and tee; 8 transfers at
-# once; 10,000 clients that said hello; 1,000 clients joining at once.
+# once; 10,000 clients that said hello; as many idle TLS connections;
+# 1,000 clients joining at once.
 # Prints a table, the ratios, PASS/MISS for each target of issue 7 and a
 # summary. Every figure is a median of BENCH_RUNS runs (3) unless it says
 # otherwise. Asserts nothing: exits 0 when it ran, whatever it measured.
@@ -77,10 +78,12 @@ listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 wait_listen() { t_wait_for 5 listening "$1"; }	# wait_listen PORT
 
 # start_ferryd [VAR=VALUE...]: a fresh relay; sets FPID and FADDR.
+# FERRYD_ARGS (an array) adds options for one start.
+FERRYD_ARGS=()
 start_ferryd() {
 	T_RELAY_WRAP=(env "$@")
-	t_start_relay --log-level warn --max-clients $(( CLIENTS + 64 )) >&2 ||
-	    exit 1
+	t_start_relay --log-level warn --max-clients $(( CLIENTS + 64 )) \
+	    ${FERRYD_ARGS[@]+"${FERRYD_ARGS[@]}"} >&2 || exit 1
 	T_RELAY_WRAP=()
 	FPID=$RELAY_PID FADDR=$RELAY_ADDR
 }
@@ -333,6 +336,15 @@ SC_SECS=$(kv secs "$line")
 SC_HWM=$(kv hwm_kb "$line")
 SC_RSS=$(kv rss_kb "$line")
 SC_BYTES=$(kv bytes "$line")
+log "scale: $CLIENTS idle TLS connections to ferryd (handshake done, no hello)"
+# They stay past the hello deadline (10 s) while the relay is measured.
+FERRYD_ARGS=(--hello-timeout-ms 600000)
+start_ferryd
+FERRYD_ARGS=()
+line=$("$FB" idle -T -p "$FPID" "$FADDR" "$CLIENTS") || exit 1
+stop "$FPID"
+log "  $line"
+TLS_PER=$(kv per_conn_b "$line")
 log "scale: $CLIENTS idle connections to the transit relay (with its handshake)"
 start_transit
 line=$("$FB" idle -t -w 32 -p "$TPID" "$TADDR" "$CLIENTS") || exit 1
@@ -352,6 +364,8 @@ JOIN_SECS=$(median $J)
 echo "Scale"
 printf '  %-58s %s\n' "ferryd, $CLIENTS clients that said hello and know every other:" \
     "$(calc '%.0f' "$SC_PER") bytes of RSS each ($(mib "$SC_RSS") MiB in all, peak $(mib "$SC_HWM") MiB; converged in $(calc '%.1f' "$SC_SECS") s, $(calc '%.0f' "$SC_BYTES / 1e6") MB of peer lists)"
+printf '  %-58s %s\n' "ferryd, $CLIENTS idle TLS connections (handshake done):" \
+    "$(calc '%.0f' "$TLS_PER") bytes of RSS each"
 printf '  %-58s %s\n' "transit relay, $CLIENTS idle connections (handshake sent):" \
     "$(calc '%.0f' "$TR_PER") bytes of RSS each (ratio ferryd/transit $(calc '%.2f' "$SC_PER / $TR_PER"))"
 printf '  %-58s %s\n' "ferryd, $JOINS clients joining at once:" \

@@ -6,23 +6,31 @@
  * from /proc. It prints one line of key=value figures; tests/bench/bench.sh
  * turns those into the table.
  *
+ * It speaks ferry's protocol 2 (proto/PROTOCOL.md): control connections are
+ * TLS 1.3, all of them with one client context and one Ed25519 key made
+ * for the run (the relay refuses a repeated name, not a repeated key), and
+ * the relay's key is taken without a pin (a benchmark trusts its relay);
+ * data connections are in clear and claimed with attach, slot and bind.
+ *
  * usage:
  *	fbench pump MODE [-n BYTES] [-k PAIRS] [-p PID] [ADDR...]
  *		MODE direct (no ADDR: a socket pair through the kernel only),
- *		ferryd ADDR (hello, offer, accept, attach, then raw bytes),
+ *		ferryd ADDR (hello, offer, accept, attach, slot, bind, then
+ *		raw bytes through the bridge),
  *		socat ADDR_A ADDR_B (socat listening on both), transit ADDR.
  *		PAIRS transfers at once (default 1), BYTES each (default 1 GiB).
  *		PID is the relay, whose CPU time over the pump and VmHWM are
  *		reported.
  *	fbench clients ADDR N [-p PID] [-w WINDOW] [-s SETTLE_MS]
  *		N clients connect (at most WINDOW not yet welcomed, default N),
- *		each sends hello and peers and follows peer_joined/peer_left
- *		until every one of them knows the N-1 others; reports the time
- *		and the relay's RSS per client.
- *	fbench idle ADDR N [-p PID] [-t] [-w WINDOW]
+ *		each completes its TLS handshake, sends hello and peers and
+ *		follows peer_joined/peer_left until every one of them knows the
+ *		N-1 others; reports the time and the relay's RSS per client.
+ *	fbench idle ADDR N [-p PID] [-t|-T] [-w WINDOW]
  *		N connections that say nothing (-t: the transit relay's
- *		handshake, then nothing), WINDOW connecting at a time (256);
- *		reports the relay's RSS per connection.
+ *		handshake, then nothing; -T: a whole TLS handshake with ferryd,
+ *		then nothing), WINDOW connecting at a time (256); reports the
+ *		relay's RSS per connection.
  *	fbench freeport
  *		prints a TCP port that was free on 127.0.0.1 a moment ago.
  */
@@ -49,14 +57,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "frame.h"
 #include "msg.h"
 #include "proto.h"
+#include "tls.h"
 
 #define FB_IO		(1024 * 1024)	/* sender and receiver: bytes per call */
 #define FB_RBUF		(256 * 1024)	/* control reads */
 #define FB_MAXPAIRS	64
 #define FB_SETUP_MS	20000		/* any setup step, at most */
+#define FB_TLS_IO	16384		/* TLS bytes moved per call */
 
 static void	die(const char *, ...) __attribute__((format(printf, 1, 2),
 		    noreturn));
@@ -242,25 +254,100 @@ set_nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+/* --- TLS ------------------------------------------------------------------ */
+
+static struct proto_tls_ctx	*fb_tls;	/* the client context of the run */
+
+/* The one client context, with a key made for this run. */
+static struct proto_tls_ctx *
+tls_ctx(void)
+{
+	EVP_PKEY	*key;
+	char		 err[256];
+
+	if (fb_tls != NULL)
+		return fb_tls;
+	if ((key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
+		die("cannot make an Ed25519 key");
+	if (proto_tls_ctx_new(false, key, &fb_tls, err, sizeof err) != 0)
+		die("%s", err);
+	EVP_PKEY_free(key);	/* the context holds its own reference */
+	return fb_tls;
+}
+
+static struct proto_tls *
+tls_session(void)
+{
+	struct proto_tls	*t;
+
+	if (proto_tls_new(tls_ctx(), &t) != 0)
+		die("out of memory");
+	return t;
+}
+
+/* Blocking: sends everything TLS has for the relay. */
+static void
+tls_flush(int fd, struct proto_tls *t)
+{
+	uint8_t	out[FB_TLS_IO];
+	size_t	n;
+
+	while ((n = proto_tls_take(t, out, sizeof out)) > 0)
+		write_all(fd, out, n);
+}
+
+/* Blocking: feeds TLS what the relay sends next, waiting for it as long as setup may. */
+static void
+tls_feed_wait(int fd, struct proto_tls *t, const char *what)
+{
+	uint8_t		in[FB_TLS_IO];
+	struct pollfd	pfd;
+	ssize_t		n;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, FB_SETUP_MS) <= 0)
+		die("timed out waiting for %s", what);
+	if ((n = read(fd, in, sizeof in)) <= 0)
+		die("the relay closed the connection while we waited for %s",
+		    what);
+	if (proto_tls_feed(t, in, (size_t)n) != 0)
+		die("out of memory");
+}
+
 /* --- a blocking framed connection, for setting transfers up ------------ */
 
 struct fconn {
 	int			 fd;
+	struct proto_tls	*tls;		/* owned; NULL on a data connection */
 	struct proto_decoder	 dec;
-	uint8_t			 buf[FB_RBUF];
+	uint8_t			 buf[FB_RBUF];	/* plain bytes from the relay */
 	size_t			 pos, len;
 };
 
+/* A control connection (TLS, handshake done) when tls, else a data connection. */
 static struct fconn *
-fconn_open(const char *addr)
+fconn_open(const char *addr, int tls)
 {
 	struct fconn	*c;
+	int		 r;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		die("out of memory");
 	c->fd = dial(addr, 0);
 	proto_decoder_init(&c->dec);
-	return c;
+	if (!tls)
+		return c;
+	c->tls = tls_session();
+	for (;;) {
+		r = proto_tls_handshake(c->tls);
+		tls_flush(c->fd, c->tls);
+		if (r == 0)
+			return c;
+		if (r < 0)
+			die("%s", proto_tls_error(c->tls));
+		tls_feed_wait(c->fd, c->tls, "the TLS handshake");
+	}
 }
 
 static void
@@ -271,8 +358,51 @@ fconn_send(struct fconn *c, const struct proto_msg *m)
 
 	if (proto_msg_frame(m, &f, &n) != 0)
 		die("cannot encode %s", proto_msg_type_name(m->type));
-	write_all(c->fd, f, n);
+	if (c->tls == NULL)
+		write_all(c->fd, f, n);
+	else {
+		if (proto_tls_write(c->tls, f, n) != 0)
+			die("%s", proto_tls_error(c->tls));
+		tls_flush(c->fd, c->tls);
+	}
 	free(f);
+}
+
+/* Refills buf with the next plain bytes from the relay, waiting for want. */
+static void
+fconn_fill(struct fconn *c, enum proto_msg_type want)
+{
+	const char	*what = proto_msg_type_name(want);
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	size_t		 got;
+	int		 r;
+
+	c->pos = c->len = 0;
+	if (c->tls == NULL) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, FB_SETUP_MS) <= 0)
+			die("timed out waiting for %s", what);
+		if ((n = read(c->fd, c->buf, sizeof c->buf)) <= 0)
+			die("the relay closed the connection while we waited "
+			    "for %s", what);
+		c->len = (size_t)n;
+		return;
+	}
+	for (;;) {
+		r = proto_tls_read(c->tls, c->buf, sizeof c->buf, &got);
+		tls_flush(c->fd, c->tls);
+		if (r == 0) {
+			c->len = got;
+			return;
+		}
+		if (r == PROTO_TLS_CLOSED)
+			die("the relay ended TLS while we waited for %s", what);
+		if (r < 0)
+			die("%s", proto_tls_error(c->tls));
+		tls_feed_wait(c->fd, c->tls, what);
+	}
 }
 
 /* The next message of type want (skipping pushes, answering pings). */
@@ -281,10 +411,8 @@ fconn_expect(struct fconn *c, enum proto_msg_type want, struct proto_msg *m)
 {
 	struct proto_frame	f;
 	struct proto_msg	pong;
-	struct pollfd		pfd;
 	char			err[256];
 	size_t			used;
-	ssize_t			n;
 	int			r;
 
 	for (;;) {
@@ -311,15 +439,7 @@ fconn_expect(struct fconn *c, enum proto_msg_type want, struct proto_msg *m)
 			}
 			proto_msg_free(m);
 		}
-		c->pos = c->len = 0;
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, FB_SETUP_MS) <= 0)
-			die("timed out waiting for %s", proto_msg_type_name(want));
-		if ((n = read(c->fd, c->buf, sizeof c->buf)) <= 0)
-			die("the relay closed the connection while we waited "
-			    "for %s", proto_msg_type_name(want));
-		c->len = (size_t)n;
+		fconn_fill(c, want);
 	}
 }
 
@@ -442,6 +562,37 @@ setup_transit(struct pair *p, int k, const char *addr)
 	}
 }
 
+/* A data connection's slot, bound on its control connection ctl. */
+static void
+bind_slot(struct fconn *data, struct fconn *ctl, uint64_t xfer)
+{
+	struct proto_msg	m;
+	char			slot[PROTO_SLOT_LEN + 1];
+
+	fconn_expect(data, PROTO_MSG_SLOT, &m);
+	snprintf(slot, sizeof slot, "%s", m.slot);
+	proto_msg_free(&m);
+	proto_msg_init(&m, PROTO_MSG_BIND);
+	m.transfer = xfer;
+	snprintf(m.slot, sizeof m.slot, "%s", slot);
+	fconn_send(ctl, &m);
+}
+
+/* Waits for attached {xfer} on a data connection; nothing may follow it yet. */
+static void
+attached(struct fconn *data, uint64_t xfer)
+{
+	struct proto_msg	m;
+
+	fconn_expect(data, PROTO_MSG_ATTACHED, &m);
+	if (m.transfer != xfer)
+		die("attached to transfer %" PRIu64 ", not %" PRIu64,
+		    m.transfer, xfer);
+	proto_msg_free(&m);
+	if (data->pos != data->len)
+		die("bytes after attached");
+}
+
 /* Two control clients per pair stay open (and unread) during the pump. */
 static void
 setup_ferryd(struct pair *p, int k, const char *addr, uint64_t bytes)
@@ -449,17 +600,16 @@ setup_ferryd(struct pair *p, int k, const char *addr, uint64_t bytes)
 	struct fconn		*s, *r, *sd, *rd;
 	struct proto_msg	 m;
 	struct proto_file	 file;
-	char			 sname[64], rname[64], ta[PROTO_TOKEN_LEN + 1];
-	char			 tb[PROTO_TOKEN_LEN + 1];
+	char			 sname[64], rname[64];
 	uint64_t		 xfer;
 	int			 i;
 
 	for (i = 0; i < k; i++) {
 		snprintf(sname, sizeof sname, "bench-tx%d-%d", (int)getpid(), i);
 		snprintf(rname, sizeof rname, "bench-rx%d-%d", (int)getpid(), i);
-		s = fconn_open(addr);
+		s = fconn_open(addr, 1);
 		fconn_hello(s, sname);
-		r = fconn_open(addr);
+		r = fconn_open(addr, 1);
 		fconn_hello(r, rname);
 
 		proto_msg_init(&m, PROTO_MSG_OFFER);
@@ -480,25 +630,20 @@ setup_ferryd(struct pair *p, int k, const char *addr, uint64_t bytes)
 		m.transfer = xfer;
 		fconn_send(r, &m);
 		fconn_expect(s, PROTO_MSG_READY, &m);
-		memcpy(ta, m.token, sizeof ta);
 		proto_msg_free(&m);
 		fconn_expect(r, PROTO_MSG_READY, &m);
-		memcpy(tb, m.token, sizeof tb);
 		proto_msg_free(&m);
 
-		sd = fconn_open(addr);
+		/* Data connections in clear, claimed on the TLS control ones. */
+		sd = fconn_open(addr, 0);
+		rd = fconn_open(addr, 0);
 		proto_msg_init(&m, PROTO_MSG_ATTACH);
-		memcpy(m.token, ta, sizeof m.token);
 		fconn_send(sd, &m);
-		rd = fconn_open(addr);
-		memcpy(m.token, tb, sizeof m.token);
 		fconn_send(rd, &m);
-		fconn_expect(sd, PROTO_MSG_ATTACHED, &m);
-		proto_msg_free(&m);
-		fconn_expect(rd, PROTO_MSG_ATTACHED, &m);
-		proto_msg_free(&m);
-		if (sd->pos != sd->len || rd->pos != rd->len)
-			die("bytes after attached");
+		bind_slot(sd, s, xfer);
+		bind_slot(rd, r, xfer);
+		attached(sd, xfer);
+		attached(rd, xfer);
 		p[i].tx = sd->fd;
 		p[i].rx = rd->fd;
 		/* The control connections s and r stay open until we exit. */
@@ -670,11 +815,16 @@ struct client {
 	int			 fd;
 	int			 state;
 #define CL_CONNECTING	0
-#define CL_HELLO	1	/* hello and peers sent */
-#define CL_WELCOMED	2
-#define CL_DONE		3	/* knows every other client */
+#define CL_HANDSHAKE	1	/* TLS handshake under way */
+#define CL_HELLO	2	/* hello and peers sent */
+#define CL_WELCOMED	3
+#define CL_DONE		4	/* knows every other client */
+	int			 want_out;	/* EPOLLOUT asked for */
 	uint64_t		 id;
 	uint32_t		 known;	/* distinct peers it was told of */
+	struct proto_tls	*tls;		/* owned: its own session */
+	uint8_t			*out;		/* owned: TLS bytes the socket refused */
+	size_t			 outlen;
 	struct proto_decoder	 dec;
 };
 
@@ -749,6 +899,7 @@ scan_ids(struct crowd *cw, struct client *c, const uint8_t *p, size_t len,
 	return count;
 }
 
+/* Queues m inside the client's TLS session; crowd_flush sends it. */
 static void
 crowd_send(struct client *c, const struct proto_msg *m)
 {
@@ -757,10 +908,69 @@ crowd_send(struct client *c, const struct proto_msg *m)
 
 	if (proto_msg_frame(m, &f, &n) != 0)
 		die("encode");
-	/* A few bytes on a socket that reads: they always fit. */
-	if (send(c->fd, f, n, MSG_NOSIGNAL) != (ssize_t)n)
-		die("send: %s", strerror(errno));
+	if (proto_tls_write(c->tls, f, n) != 0)
+		die("%s", proto_tls_error(c->tls));
 	free(f);
+}
+
+/* Sends what the socket takes now: 1 when bytes are left for EPOLLOUT, else 0. */
+static int
+crowd_sendbuf(struct client *c, const uint8_t *p, size_t n, size_t *sent)
+{
+	ssize_t	w;
+
+	*sent = 0;
+	while (*sent < n) {
+		w = send(c->fd, p + *sent, n - *sent, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return 1;
+		if (w < 0)
+			die("send: %s", strerror(errno));
+		*sent += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Sends what the client's TLS session holds, first what the socket refused
+ * before; keeps the rest (and asks for EPOLLOUT) when the socket is full.
+ */
+static void
+crowd_flush(int ep, struct client *c)
+{
+	struct epoll_event	ev;
+	uint8_t			tmp[FB_TLS_IO];
+	size_t			n, sent, more;
+	int			full = 0;
+
+	if (c->outlen > 0) {
+		full = crowd_sendbuf(c, c->out, c->outlen, &sent);
+		memmove(c->out, c->out + sent, c->outlen - sent);
+		c->outlen -= sent;
+		if (c->outlen == 0) {
+			free(c->out);
+			c->out = NULL;
+		}
+	}
+	while (!full && (n = proto_tls_take(c->tls, tmp, sizeof tmp)) > 0) {
+		if ((full = crowd_sendbuf(c, tmp, n, &sent)) == 0)
+			continue;
+		more = proto_tls_pending(c->tls);
+		if ((c->out = malloc(n - sent + more)) == NULL)
+			die("out of memory");
+		memcpy(c->out, tmp + sent, n - sent);
+		c->outlen = n - sent + proto_tls_take(c->tls, c->out + n - sent,
+		    more);
+	}
+	if (full != c->want_out) {
+		c->want_out = full;
+		ev.events = EPOLLIN | (full ? EPOLLOUT : 0);
+		ev.data.ptr = c;
+		if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+			die("epoll_ctl: %s", strerror(errno));
+	}
 }
 
 static void
@@ -827,32 +1037,102 @@ crowd_connect(int ep, const struct sockaddr_storage *ss, socklen_t sslen,
 	    errno != EINPROGRESS)
 		die("connect: %s", strerror(errno));
 	c->state = CL_CONNECTING;
+	c->want_out = 1;
 	proto_decoder_init(&c->dec);
 	ev.events = EPOLLIN | EPOLLOUT;
 	ev.data.ptr = c;
 	return epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
+/* hello and peers, pipelined as ferry does, once the handshake is done. */
+static void
+crowd_hello(struct crowd *cw, struct client *c)
+{
+	struct proto_msg	m;
+
+	proto_msg_init(&m, PROTO_MSG_HELLO);
+	m.version = PROTO_VERSION;
+	snprintf(m.name, sizeof m.name, "c%zu", (size_t)(c - cw->cl));
+	crowd_send(c, &m);
+	proto_msg_init(&m, PROTO_MSG_PEERS);
+	crowd_send(c, &m);
+	c->state = CL_HELLO;
+}
+
+/*
+ * Everything the socket holds: into TLS, through the handshake, and the
+ * plain bytes through the frame decoder. rbuf and pbuf are FB_RBUF bytes
+ * of scratch for the TLS and the plain bytes.
+ */
+static void
+crowd_input(struct crowd *cw, struct client *c, uint8_t *rbuf, uint8_t *pbuf)
+{
+	struct proto_frame	f;
+	size_t			got, p, used;
+	ssize_t			r;
+	int			tr, fr;
+
+	for (;;) {
+		r = read(c->fd, rbuf, FB_RBUF);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0)
+			die("client %zu: the relay closed it (%s)",
+			    (size_t)(c - cw->cl), r == 0 ? "EOF" :
+			    strerror(errno));
+		if (proto_tls_feed(c->tls, rbuf, (size_t)r) != 0)
+			die("out of memory");
+		if (r < FB_RBUF)
+			break;
+	}
+	if (c->state == CL_HANDSHAKE) {
+		if ((tr = proto_tls_handshake(c->tls)) < 0)
+			die("client %zu: %s", (size_t)(c - cw->cl),
+			    proto_tls_error(c->tls));
+		if (tr != 0)
+			return;
+		crowd_hello(cw, c);
+	}
+	for (;;) {
+		tr = proto_tls_read(c->tls, pbuf, FB_RBUF, &got);
+		if (tr == PROTO_TLS_WANT)
+			break;
+		if (tr != 0)
+			die("client %zu: %s", (size_t)(c - cw->cl), tr < 0 ?
+			    proto_tls_error(c->tls) : "the relay ended TLS");
+		cw->bytes += got;
+		for (p = 0; p < got; p += used) {
+			fr = proto_decoder_feed(&c->dec, pbuf + p, got - p,
+			    &used, &f);
+			if (fr < 0)
+				die("bad frame");
+			if (fr == 0)
+				break;
+			crowd_frame(cw, c, &f);
+		}
+	}
+	if (proto_decoder_idle(&c->dec) && c->dec.cap > 4096) {
+		proto_decoder_free(&c->dec);
+		proto_decoder_init(&c->dec);
+	}
+}
+
 static int
 cmd_clients(int argc, char **argv)
 {
 	struct crowd		 cw;
-	struct epoll_event	 evs[256], ev;
+	struct epoll_event	 evs[256];
 	struct sockaddr_storage	 ss;
-	struct proto_msg	 m;
-	struct proto_frame	 f;
 	struct client		*c;
-	socklen_t		 sslen;
-	uint8_t			*rbuf, *hp;
-	size_t			 next = 0, i, used, p, hlen, plen;
-	ssize_t			 r;
+	socklen_t		 sslen, elen;
+	uint8_t			*rbuf, *pbuf;
+	size_t			 next = 0, i;
 	int64_t			 t0, tc = 0, t1, last = 0;
 	long			 rss0, rss, hwm;
 	pid_t			 relay = 0;
 	int			 ep, n, j, ch, err, window = 0, settle = 500;
-	char			 name[64];
-	uint8_t			*pf;
-	socklen_t		 elen;
 
 	while ((ch = getopt(argc, argv, "p:w:s:x")) != -1) {
 		switch (ch) {
@@ -882,12 +1162,13 @@ cmd_clients(int argc, char **argv)
 	cw.words = (size_t)(cw.maxid + 63) / 64;
 	if ((cw.cl = calloc(cw.n, sizeof *cw.cl)) == NULL ||
 	    (cw.bits = calloc(cw.n * cw.words, sizeof *cw.bits)) == NULL ||
-	    (rbuf = malloc(FB_RBUF)) == NULL)
+	    (rbuf = malloc(FB_RBUF)) == NULL || (pbuf = malloc(FB_RBUF)) == NULL)
 		die("out of memory");
 	if (resolve(argv[optind], &ss, &sslen) != 0)
 		die("cannot resolve %s", argv[optind]);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die("epoll: %s", strerror(errno));
+	(void)tls_ctx();	/* the key is made before the clock starts */
 	rss0 = proc_kb(relay, "VmRSS");
 	t0 = now_ns();
 	while (cw.ndone < cw.n) {
@@ -917,60 +1198,14 @@ cmd_clients(int argc, char **argv)
 				if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err,
 				    &elen) != 0 || err != 0)
 					die("connect: %s", strerror(err));
-				snprintf(name, sizeof name, "c%zu",
-				    (size_t)(c - cw.cl));
-				proto_msg_init(&m, PROTO_MSG_HELLO);
-				m.version = PROTO_VERSION;
-				snprintf(m.name, sizeof m.name, "%s", name);
-				if (proto_msg_frame(&m, &hp, &hlen) != 0)
-					die("encode");
-				proto_msg_init(&m, PROTO_MSG_PEERS);
-				if (proto_msg_frame(&m, &pf, &plen) != 0)
-					die("encode");
-				/* hello and peers pipelined, as ferry does. */
-				if ((hp = realloc(hp, hlen + plen)) == NULL)
-					die("out of memory");
-				memcpy(hp + hlen, pf, plen);
-				if (send(c->fd, hp, hlen + plen, MSG_NOSIGNAL) !=
-				    (ssize_t)(hlen + plen))
-					die("send hello: %s", strerror(errno));
-				free(hp);
-				free(pf);
-				c->state = CL_HELLO;
-				ev.events = EPOLLIN;
-				ev.data.ptr = c;
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-				continue;
-			}
-			for (;;) {
-				r = read(c->fd, rbuf, FB_RBUF);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r < 0 && errno == EAGAIN)
-					break;
-				if (r <= 0)
-					die("client %zu: the relay closed it (%s)",
-					    (size_t)(c - cw.cl), r == 0 ? "EOF" :
-					    strerror(errno));
-				cw.bytes += (uint64_t)r;
-				for (p = 0; p < (size_t)r; p += used) {
-					int fr = proto_decoder_feed(&c->dec,
-					    rbuf + p, (size_t)r - p, &used, &f);
-
-					if (fr < 0)
-						die("bad frame");
-					if (fr == 0)
-						break;
-					crowd_frame(&cw, c, &f);
-				}
-				if (proto_decoder_idle(&c->dec) &&
-				    c->dec.cap > 4096) {
-					proto_decoder_free(&c->dec);
-					proto_decoder_init(&c->dec);
-				}
-				if (r < FB_RBUF)
-					break;
-			}
+				/* Each client its own session, on the one context. */
+				c->tls = tls_session();
+				c->state = CL_HANDSHAKE;
+				if (proto_tls_handshake(c->tls) < 0)
+					die("%s", proto_tls_error(c->tls));
+			} else if (evs[j].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+				crowd_input(&cw, c, rbuf, pbuf);
+			crowd_flush(ep, c);
 		}
 	}
 	t1 = now_ns();
@@ -989,11 +1224,14 @@ cmd_clients(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < cw.n; i++) {
 		close(cw.cl[i].fd);
+		proto_tls_free(cw.cl[i].tls);
+		free(cw.cl[i].out);
 		proto_decoder_free(&cw.cl[i].dec);
 	}
 	free(cw.cl);
 	free(cw.bits);
 	free(rbuf);
+	free(pbuf);
 	close(ep);
 	return cw.dups == 0 ? 0 : 1;
 }
@@ -1014,22 +1252,53 @@ idle_dial(struct pollfd *pf, const struct sockaddr_storage *ss, socklen_t sslen)
 	pf->revents = 0;
 }
 
+/*
+ * One step of an idle connection's TLS handshake, when the relay sent
+ * something: 1 once it is complete (the session is freed: the relay keeps
+ * its half, which is what is measured), else 0.
+ */
+static int
+idle_tls_step(struct pollfd *pf, struct proto_tls **t)
+{
+	uint8_t	in[FB_TLS_IO];
+	ssize_t	n;
+	int	r;
+
+	if ((n = read(pf->fd, in, sizeof in)) < 0 && (errno == EAGAIN ||
+	    errno == EINTR))
+		return 0;
+	if (n <= 0)
+		die("the relay closed a connection in its TLS handshake (%s)",
+		    n == 0 ? "EOF" : strerror(errno));
+	if (proto_tls_feed(*t, in, (size_t)n) != 0)
+		die("out of memory");
+	if ((r = proto_tls_handshake(*t)) < 0)
+		die("%s", proto_tls_error(*t));
+	tls_flush(pf->fd, *t);	/* a few hundred bytes: the socket takes them */
+	if (r != 0)
+		return 0;
+	proto_tls_free(*t);
+	*t = NULL;
+	return 1;
+}
+
 static int
 cmd_idle(int argc, char **argv)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	struct pollfd		*pf;
+	struct proto_tls	**ts = NULL;	/* owned: -T, sessions in handshake */
 	char			 token[65], side[17], line[160];
 	size_t			 n, i, open = 0, k;
 	long			 rss0, rss, prev = -1;
 	pid_t			 relay = 0;
-	int			 transit = 0, ch, e, tries;
+	int			 transit = 0, tls = 0, ch, e, tries;
 	size_t			 window = 256, redials = 0;
 	socklen_t		 elen;
-	int64_t			 t0, tc;
+	int64_t			 t0, tc, end;
 
-	while ((ch = getopt(argc, argv, "p:tw:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:tTw:")) != -1) {
 		switch (ch) {
 		case 'p':
 			relay = (pid_t)atoi(optarg);
@@ -1040,31 +1309,39 @@ cmd_idle(int argc, char **argv)
 		case 't':
 			transit = 1;
 			break;
+		case 'T':
+			tls = 1;
+			break;
 		default:
 			return 2;
 		}
 	}
-	if (argc - optind != 2)
-		die("usage: fbench idle ADDR N [-p PID] [-t] [-w WINDOW]");
+	if (argc - optind != 2 || (transit && tls))
+		die("usage: fbench idle ADDR N [-p PID] [-t|-T] [-w WINDOW]");
 	n = strtoul(argv[optind + 1], NULL, 10);
 	if (window == 0)
 		window = 1;
 	if (resolve(argv[optind], &ss, &sslen) != 0)
 		die("cannot resolve %s", argv[optind]);
-	if ((pf = calloc(n, sizeof *pf)) == NULL)
+	if ((pf = calloc(n, sizeof *pf)) == NULL ||
+	    (tls && (ts = calloc(n, sizeof *ts)) == NULL))
 		die("out of memory");
+	if (tls)
+		(void)tls_ctx();	/* the key is made before the clock starts */
 	rss0 = proc_kb(relay, "VmRSS");
 	t0 = now_ns();
 	/*
 	 * Connect in windows. A relay that accepts slowly (a listen backlog
 	 * of 50) drops SYNs, and the kernel would retry only after a second:
 	 * a connection still pending after 30 ms is dialled again instead.
+	 * With -T a connection counts once its handshake is complete.
 	 */
 	for (i = 0; i < n; i += k) {
 		k = n - i < window ? n - i : window;
 		for (size_t j = i; j < i + k; j++)
 			idle_dial(&pf[j], &ss, sslen);
-		for (tries = 0; tries < 1000; tries++) {
+		end = now_ns() + (tls ? 30 : 10) * 1000000000LL;
+		for (tries = 0; now_ns() < end; tries++) {
 			size_t done = 0;
 
 			if (poll(pf + i, (nfds_t)k, 10) < 0 && errno != EINTR)
@@ -1072,6 +1349,15 @@ cmd_idle(int argc, char **argv)
 			for (size_t j = i; j < i + k; j++) {
 				if (pf[j].events == 0) {
 					done++;
+					continue;
+				}
+				if (tls && ts[j] != NULL) {
+					if (pf[j].revents != 0 &&
+					    idle_tls_step(&pf[j], &ts[j])) {
+						pf[j].events = 0;
+						open++;
+						done++;
+					}
 					continue;
 				}
 				if (pf[j].revents == 0) {
@@ -1093,6 +1379,15 @@ cmd_idle(int argc, char **argv)
 					    "%s for side %s\n", token, side);
 					write_all(pf[j].fd, line, strlen(line));
 				}
+				if (tls) {
+					/* Its own session; the ClientHello goes now. */
+					ts[j] = tls_session();
+					if (proto_tls_handshake(ts[j]) < 0)
+						die("%s", proto_tls_error(ts[j]));
+					tls_flush(pf[j].fd, ts[j]);
+					pf[j].events = POLLIN;
+					continue;
+				}
 				pf[j].events = 0;
 				open++;
 				done++;
@@ -1100,7 +1395,7 @@ cmd_idle(int argc, char **argv)
 			if (done == k)
 				break;
 		}
-		if (tries == 1000)
+		if (now_ns() >= end)
 			die("connections did not complete");
 	}
 	tc = now_ns();
@@ -1121,6 +1416,7 @@ cmd_idle(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		close(pf[i].fd);
 	free(pf);
+	free(ts);	/* every session was freed when its handshake ended */
 	return 0;
 }
 

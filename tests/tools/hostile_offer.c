@@ -5,15 +5,23 @@
  * 300 bytes), one offer per name, and prints the receiver's answer:
  *
  *	hostile_offer --server HOST:PORT --name NAME --to PEER [--size N]
- *	    [--with-good] [--stream bad-digest|short|long] NAME...
+ *	    [--identity FILE] [--with-good] [--stream bad-digest|short|long]
+ *	    NAME...
  *
  * prints "declined: REASON" or "error: CODE: MESSAGE" or "accepted" per
  * offer, and exits 0 only when every offer was declined. With --stream, an
  * accepted offer is followed by a lying data connection: the right bytes
  * with a wrong digest, one byte too few, or ten too many; the tool then
  * prints "receipt: ok|failed: MESSAGE" or "data closed", and "cancel:
- * REASON" if the receiver cancelled. Plain blocking sockets with a receive
- * timeout keep it small.
+ * REASON" if the receiver cancelled.
+ *
+ * It speaks protocol 2 (PROTOCOL.md): the control connection is TLS 1.3
+ * with an Ed25519 identity, a new one per run unless --identity names a key
+ * file (loaded, or created there, by the client's own rules); the data
+ * connection is claimed with attach, slot and bind. The relay's key is
+ * accepted without a pin: the tool attacks receivers, not relays. Plain
+ * blocking sockets with a receive timeout keep it small; a struct conn is
+ * one such socket, in clear or inside TLS, that reads and writes frames.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -26,9 +34,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "frame.h"
+#include "keyfile.h"
 #include "msg.h"
 #include "proto.h"
+#include "tls.h"
+
+#define HO_BUF		65536	/* plain bytes read at once, per connection */
+
+/* One blocking connection to the relay, in clear or inside TLS. */
+struct conn {
+	int			 fd;
+	struct proto_tls	*tls;	/* owned; NULL on a data connection */
+	struct proto_decoder	 dec;
+	uint8_t			*buf;	/* owned: HO_BUF plain bytes read */
+	size_t			 off, have;	/* unread bytes of buf */
+};
 
 static int
 dial(const char *server)
@@ -61,70 +84,6 @@ dial(const char *server)
 }
 
 static int
-send_msg(int fd, const struct proto_msg *m)
-{
-	uint8_t	*buf;
-	size_t	 len, off = 0;
-	ssize_t	 n;
-	int	 r;
-
-	if ((r = proto_msg_frame(m, &buf, &len)) != 0) {
-		fprintf(stderr, "hostile_offer: cannot frame %s: %s\n",
-		    proto_msg_type_name(m->type), proto_strerror(-r));
-		return -1;
-	}
-	while (off < len) {
-		if ((n = write(fd, buf + off, len - off)) <= 0) {
-			free(buf);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	free(buf);
-	return 0;
-}
-
-/*
- * Reads the next control message into *m (the caller frees it). buf holds
- * *have unread bytes from *off; a decoded payload may point into buf, so it
- * is parsed before those bytes are dropped.
- */
-static int
-recv_msg(int fd, struct proto_decoder *d, uint8_t *buf, size_t *off,
-    size_t *have, struct proto_msg *m)
-{
-	struct proto_frame	f;
-	char			err[256];
-	size_t			used;
-	ssize_t			n;
-	int			r;
-
-	for (;;) {
-		while (*have > 0) {
-			r = proto_decoder_feed(d, buf + *off, *have, &used, &f);
-			*off += used;
-			*have -= used;
-			if (r < 0)
-				return -1;
-			if (r == 0)
-				break;
-			if (f.kind != PROTO_KIND_CONTROL)
-				continue;
-			if (proto_msg_decode(f.payload, f.len, m, err,
-			    sizeof err) != 0) {
-				fprintf(stderr, "hostile_offer: bad message: %s\n", err);
-				return -1;
-			}
-			return 0;
-		}
-		if ((n = read(fd, buf, 65536)) <= 0)
-			return -1;
-		*off = 0;
-		*have = (size_t)n;
-	}
-}
-
-static int
 write_all(int fd, const void *p, size_t len)
 {
 	const uint8_t	*b = p;
@@ -139,44 +98,251 @@ write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+/* Sends what TLS has waiting for the relay. */
+static int
+conn_flush(struct conn *c)
+{
+	uint8_t	out[16384];
+	size_t	n;
+
+	while (c->tls != NULL && proto_tls_pending(c->tls) > 0) {
+		n = proto_tls_take(c->tls, out, sizeof out);
+		if (n == 0 || write_all(c->fd, out, n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads what the relay sent into TLS. */
+static int
+conn_feed(struct conn *c)
+{
+	uint8_t	in[16384];
+	ssize_t	n;
+
+	if ((n = read(c->fd, in, sizeof in)) <= 0)
+		return -1;
+	return proto_tls_feed(c->tls, in, (size_t)n);
+}
+
+/*
+ * A connection to server: in clear when ctx is NULL, else a TLS client
+ * session on ctx whose handshake is complete. 0, or -1 with nothing left
+ * open.
+ */
+static int
+conn_open(struct conn *c, const char *server, struct proto_tls_ctx *ctx)
+{
+	int	r;
+
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	proto_decoder_init(&c->dec);
+	if ((c->buf = malloc(HO_BUF)) == NULL)
+		goto fail;
+	if ((c->fd = dial(server)) < 0) {
+		fprintf(stderr, "hostile_offer: cannot connect to %s\n", server);
+		goto fail;
+	}
+	if (ctx == NULL)
+		return 0;
+	if (proto_tls_new(ctx, &c->tls) != 0)
+		goto fail;
+	for (;;) {
+		r = proto_tls_handshake(c->tls);
+		if (conn_flush(c) != 0)
+			break;
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			fprintf(stderr, "hostile_offer: %s\n",
+			    proto_tls_error(c->tls));
+			goto fail;
+		}
+		if (conn_feed(c) != 0)
+			break;
+	}
+	fprintf(stderr, "hostile_offer: the relay closed the TLS handshake\n");
+fail:
+	proto_tls_free(c->tls);
+	if (c->fd >= 0)
+		close(c->fd);
+	proto_decoder_free(&c->dec);
+	free(c->buf);
+	c->fd = -1;
+	c->tls = NULL;
+	c->buf = NULL;
+	return -1;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->tls != NULL) {
+		proto_tls_close(c->tls);
+		(void)conn_flush(c);	/* best effort: we are leaving */
+		proto_tls_free(c->tls);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	proto_decoder_free(&c->dec);
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+}
+
+static int
+conn_write(struct conn *c, const void *p, size_t len)
+{
+	if (c->tls == NULL)
+		return write_all(c->fd, p, len);
+	if (proto_tls_write(c->tls, p, len) != 0)
+		return -1;
+	return conn_flush(c);
+}
+
+/* Refills buf with the next plain bytes from the relay: 0, or -1 at the end. */
+static int
+conn_fill(struct conn *c)
+{
+	ssize_t	n;
+	size_t	got;
+	int	r;
+
+	c->off = c->have = 0;
+	if (c->tls == NULL) {
+		if ((n = read(c->fd, c->buf, HO_BUF)) <= 0)
+			return -1;
+		c->have = (size_t)n;
+		return 0;
+	}
+	for (;;) {
+		r = proto_tls_read(c->tls, c->buf, HO_BUF, &got);
+		if (conn_flush(c) != 0)
+			return -1;
+		if (r == 0) {
+			c->have = got;
+			return 0;
+		}
+		if (r != PROTO_TLS_WANT || conn_feed(c) != 0)
+			return -1;
+	}
+}
+
+static int
+send_msg(struct conn *c, const struct proto_msg *m)
+{
+	uint8_t	*buf;
+	size_t	 len;
+	int	 r;
+
+	if ((r = proto_msg_frame(m, &buf, &len)) != 0) {
+		fprintf(stderr, "hostile_offer: cannot frame %s: %s\n",
+		    proto_msg_type_name(m->type), proto_strerror(-r));
+		return -1;
+	}
+	r = conn_write(c, buf, len);
+	free(buf);
+	return r;
+}
+
+/*
+ * Reads the next control message into *m (the caller frees it). A decoded
+ * payload may point into buf, so it is parsed before those bytes are
+ * dropped.
+ */
+static int
+recv_msg(struct conn *c, struct proto_msg *m)
+{
+	struct proto_frame	f;
+	char			err[256];
+	size_t			used;
+	int			r;
+
+	for (;;) {
+		while (c->have > 0) {
+			r = proto_decoder_feed(&c->dec, c->buf + c->off,
+			    c->have, &used, &f);
+			c->off += used;
+			c->have -= used;
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+			if (f.kind != PROTO_KIND_CONTROL)
+				continue;
+			if (proto_msg_decode(f.payload, f.len, m, err,
+			    sizeof err) != 0) {
+				fprintf(stderr, "hostile_offer: bad message: %s\n", err);
+				return -1;
+			}
+			return 0;
+		}
+		if (conn_fill(c) != 0)
+			return -1;
+	}
+}
+
+/*
+ * Claims a data connection for transfer: attach on it, the slot it is
+ * given, bind on the control connection, then attached for this transfer.
+ * 0 or -1.
+ */
+static int
+claim(struct conn *data, struct conn *ctl, uint64_t transfer)
+{
+	struct proto_msg	m;
+	char			slot[PROTO_SLOT_LEN + 1];
+	bool			ok;
+
+	proto_msg_init(&m, PROTO_MSG_ATTACH);
+	if (send_msg(data, &m) != 0 || recv_msg(data, &m) != 0)
+		return -1;
+	ok = m.type == PROTO_MSG_SLOT;
+	snprintf(slot, sizeof slot, "%s", m.slot);
+	proto_msg_free(&m);
+	if (!ok)
+		return -1;
+	proto_msg_init(&m, PROTO_MSG_BIND);
+	m.transfer = transfer;
+	snprintf(m.slot, sizeof m.slot, "%s", slot);
+	if (send_msg(ctl, &m) != 0 || recv_msg(data, &m) != 0)
+		return -1;
+	ok = m.type == PROTO_MSG_ATTACHED && m.transfer == transfer;
+	proto_msg_free(&m);
+	return ok ? 0 : -1;
+}
+
 /* The data connection of an accepted offer, lying as mode says. */
 static void
-stream(const char *server, const char *token, uint64_t size, const char *mode,
-    int ctl, struct proto_decoder *cd, uint8_t *cbuf, size_t *coff,
-    size_t *chave)
+stream(const char *server, uint64_t transfer, uint64_t size, const char *mode,
+    struct conn *ctl)
 {
-	struct proto_decoder	 d;
+	struct conn		 data;
 	struct proto_msg	 m;
 	struct timeval		 tv = { 3, 0 };
-	uint8_t			*buf, hdr[PROTO_HEADER_LEN], chunk[65536];
+	uint8_t			 hdr[PROTO_HEADER_LEN], chunk[65536];
 	uint64_t		 bytes = size, sent = 0;
-	size_t			 off = 0, have = 0, n;
-	int			 fd;
+	size_t			 n;
 
 	if (strcmp(mode, "short") == 0)
 		bytes = size > 0 ? size - 1 : 0;
 	else if (strcmp(mode, "long") == 0)
 		bytes = size + 10;
-	if ((fd = dial(server)) < 0 || (buf = malloc(65536)) == NULL) {
+	if (conn_open(&data, server, NULL) != 0) {
 		printf("data: cannot connect\n");
 		return;
 	}
-	proto_decoder_init(&d);
-	proto_msg_init(&m, PROTO_MSG_ATTACH);
-	snprintf(m.token, sizeof m.token, "%s", token);
-	send_msg(fd, &m);
-	if (recv_msg(fd, &d, buf, &off, &have, &m) != 0 ||
-	    m.type != PROTO_MSG_ATTACHED) {
+	if (claim(&data, ctl, transfer) != 0) {
 		printf("data: not attached\n");
 		goto out;
 	}
-	proto_msg_free(&m);
 	memset(chunk, 'z', sizeof chunk);
 	while (sent < bytes) {
 		n = bytes - sent < sizeof chunk ? (size_t)(bytes - sent) : sizeof chunk;
 		proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)n);
-		if (write_all(fd, hdr, sizeof hdr) != 0 ||
-		    write_all(fd, chunk, n) != 0)
+		if (conn_write(&data, hdr, sizeof hdr) != 0 ||
+		    conn_write(&data, chunk, n) != 0)
 			break;
 		sent += n;
 	}
@@ -184,17 +350,16 @@ stream(const char *server, const char *token, uint64_t size, const char *mode,
 	m.index = 0;
 	m.size = size;
 	memset(m.sha256, '0', PROTO_SHA256_LEN);	/* never the real digest */
-	send_msg(fd, &m);
-	if (recv_msg(fd, &d, buf, &off, &have, &m) == 0 &&
-	    m.type == PROTO_MSG_RECEIPT) {
+	send_msg(&data, &m);
+	if (recv_msg(&data, &m) == 0 && m.type == PROTO_MSG_RECEIPT) {
 		printf("receipt: %s: %s\n", m.ok ? "ok" : "failed", m.message);
 		proto_msg_free(&m);
 		goto out;	/* the receipt said it all */
 	}
 	printf("data closed\n");
 	/* A receiver that gave up says why on the control connection. */
-	setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	while (recv_msg(ctl, cd, cbuf, coff, chave, &m) == 0) {
+	setsockopt(ctl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	while (recv_msg(ctl, &m) == 0) {
 		if (m.type == PROTO_MSG_CANCEL) {
 			printf("cancel: %s\n", m.reason);
 			proto_msg_free(&m);
@@ -203,24 +368,43 @@ stream(const char *server, const char *token, uint64_t size, const char *mode,
 		proto_msg_free(&m);
 	}
 out:
-	proto_decoder_free(&d);
-	free(buf);
-	close(fd);
+	conn_close(&data);
+}
+
+/* The key this run presents: from path, or a new one when path is NULL. */
+static EVP_PKEY *
+identity(const char *path)
+{
+	EVP_PKEY	*key = NULL;
+	char		 err[256];
+	bool		 created;
+
+	if (path == NULL) {
+		if ((key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
+			fprintf(stderr, "hostile_offer: cannot make a key\n");
+		return key;
+	}
+	if (proto_keyfile_load(path, false, &key, &created, err, sizeof err) != 0) {
+		fprintf(stderr, "hostile_offer: %s\n", err);
+		return NULL;
+	}
+	return key;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct proto_decoder	 d;
+	struct conn		 ctl;
+	struct proto_tls_ctx	*ctx = NULL;
 	struct proto_msg	 m;
 	struct proto_file	 files[2];
+	EVP_PKEY		*key;
 	const char		*server = NULL, *name = "hostile", *to = NULL;
-	const char		*mode = NULL;
+	const char		*mode = NULL, *idfile = NULL;
 	uint64_t		 size = 10;
 	bool			 with_good = false, all_declined = true;
-	uint8_t			*buf;
-	size_t			 have = 0, off = 0;
-	int			 i, fd, ref = 0;
+	char			 err[256];
+	int			 i, ref = 0, st = 1;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
 		if (strcmp(argv[i], "--server") == 0 && i + 1 < argc)
@@ -231,6 +415,8 @@ main(int argc, char **argv)
 			to = argv[++i];
 		else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
 			size = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc)
+			idfile = argv[++i];
 		else if (strcmp(argv[i], "--with-good") == 0)
 			with_good = true;
 		else if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc)
@@ -243,24 +429,37 @@ main(int argc, char **argv)
 	}
 	if (server == NULL || to == NULL || i >= argc) {
 		fprintf(stderr, "usage: hostile_offer --server HOST:PORT --name NAME "
-		    "--to PEER [--size N] [--with-good] [--stream MODE] NAME...\n");
+		    "--to PEER [--size N] [--identity FILE] [--with-good] "
+		    "[--stream MODE] NAME...\n");
 		return 2;
 	}
-	if ((fd = dial(server)) < 0) {
-		fprintf(stderr, "hostile_offer: cannot connect to %s\n", server);
+	signal(SIGPIPE, SIG_IGN);
+	if ((key = identity(idfile)) == NULL)
+		return 1;
+	if (proto_tls_ctx_new(false, key, &ctx, err, sizeof err) != 0) {
+		fprintf(stderr, "hostile_offer: %s\n", err);
+		EVP_PKEY_free(key);
 		return 1;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	buf = malloc(65536);
-	proto_decoder_init(&d);
+	EVP_PKEY_free(key);	/* the context holds its own reference */
+	if (conn_open(&ctl, server, ctx) != 0) {
+		proto_tls_ctx_free(ctx);
+		return 1;
+	}
 	proto_msg_init(&m, PROTO_MSG_HELLO);
 	m.version = PROTO_VERSION;
 	snprintf(m.name, sizeof m.name, "%s", name);
-	if (buf == NULL || send_msg(fd, &m) != 0)
-		return 1;
-	if (recv_msg(fd, &d, buf, &off, &have, &m) != 0 || m.type != PROTO_MSG_WELCOME) {
+	if (send_msg(&ctl, &m) != 0)
+		goto out;
+	if (recv_msg(&ctl, &m) != 0) {
 		fprintf(stderr, "hostile_offer: no welcome\n");
-		return 1;
+		goto out;
+	}
+	if (m.type != PROTO_MSG_WELCOME) {
+		fprintf(stderr, "hostile_offer: no welcome (%s %s)\n",
+		    proto_msg_type_name(m.type), m.code);
+		proto_msg_free(&m);
+		goto out;
 	}
 	proto_msg_free(&m);
 
@@ -279,13 +478,13 @@ main(int argc, char **argv)
 		snprintf(m.to, sizeof m.to, "%s", to);
 		m.files = files;	/* borrowed: not freed below */
 		m.nfiles = n;
-		if (send_msg(fd, &m) != 0)
-			return 1;
+		if (send_msg(&ctl, &m) != 0)
+			goto out;
 		/* Wait for this offer's answer, skipping peer events. */
 		for (;;) {
-			if (recv_msg(fd, &d, buf, &off, &have, &m) != 0) {
+			if (recv_msg(&ctl, &m) != 0) {
 				printf("closed\n");
-				return 1;
+				goto out;
 			}
 			if (m.type == PROTO_MSG_DECLINE) {
 				printf("declined: %s\n", m.reason);
@@ -303,23 +502,24 @@ main(int argc, char **argv)
 				fflush(stdout);
 				all_declined = false;
 				if (mode != NULL)
-					stream(server, m.token, size, mode, fd, &d,
-					    buf, &off, &have);
+					stream(server, m.transfer, size, mode, &ctl);
 				proto_msg_free(&m);
 				break;
 			}
 			if (m.type == PROTO_MSG_PING) {
 				proto_msg_free(&m);
 				proto_msg_init(&m, PROTO_MSG_PONG);
-				send_msg(fd, &m);
+				send_msg(&ctl, &m);
 				continue;
 			}
 			proto_msg_free(&m);
 		}
 		fflush(stdout);
 	}
-	proto_decoder_free(&d);
-	free(buf);
-	close(fd);
-	return all_declined ? 0 : 1;
+	st = all_declined ? 0 : 1;
+out:
+	fflush(stdout);
+	conn_close(&ctl);
+	proto_tls_ctx_free(ctx);
+	return st;
 }

@@ -56,8 +56,12 @@ CAROL=$RX_PID
 
 "$FERRY" peers --name alice >"$T_DIR/p1" 2>"$T_DIR/e"
 t_ok $? "peers exits 0"
-t_check "peers prints NAME<TAB>HOST:PORT" grep -qE $'^bob\t127\\.0\\.0\\.1:[0-9]+$' "$T_DIR/p1"
-t_check "peers lists carol" grep -qE $'^carol 🚢\t127\\.0\\.0\\.1:[0-9]+$' "$T_DIR/p1"
+# Every client here has the test's one identity: its fingerprint, computed by openssl.
+fpr=$(t_fingerprint "$XDG_CONFIG_HOME/ferry/identity.pem")
+short="${fpr:0:4}-${fpr:4:4}-${fpr:8:4}-${fpr:12:4}"
+t_check "peers prints NAME<TAB>HOST:PORT<TAB>FINGERPRINT" \
+    grep -qE $'^bob\t127\\.0\\.0\\.1:[0-9]+\t'"$short\$" "$T_DIR/p1"
+t_check "peers lists carol" grep -qE $'^carol 🚢\t127\\.0\\.0\\.1:[0-9]+\t'"$short\$" "$T_DIR/p1"
 t_check "peers does not list itself" bash -c "! grep -q '^alice' '$T_DIR/p1'"
 t_check "peers lists exactly the others" test "$(wc -l <"$T_DIR/p1")" -eq 2
 
@@ -68,8 +72,10 @@ echo "by address" >"$T_DIR/addr.txt"
 t_ok $? "send --to HOST:PORT works"
 t_check "bob got it" check_saved "$T_DIR/bob.out" addr.txt "$T_DIR/addr.txt" alice "$T_DIR/bob"
 
-"$FERRY" peers --name bob >"$T_DIR/o" 2>"$T_DIR/e"
-t_ok $(( $? == 1 ? 0 : 1 )) "a taken name exits 1"
+# A name is taken by another key; the same key takes it back (below).
+"$FERRY" peers --name bob --identity "$T_DIR/other.pem" >"$T_DIR/o" 2>"$T_DIR/e0"
+t_ok $(( $? == 1 ? 0 : 1 )) "a name taken by another key exits 1"
+grep -v '^ferry: created a new identity' "$T_DIR/e0" >"$T_DIR/e"
 t_check "a taken name is explained" err_is "$T_DIR/e" \
     "ferry: the name \"bob\" is already taken on relay $RELAY_ADDR"
 
@@ -97,4 +103,20 @@ t_check "carol left the list" t_wait_for 10 not_listed "carol 🚢"
 kill -INT "$BOB"
 t_check "bob exits 0 on SIGINT when idle" exited "$BOB" 0 10
 t_check "bob's stderr stayed quiet" test ! -s "$T_DIR/bob.err"
+
+# The same key takes its name back at once (a restart after a crash), and
+# the connection it replaces is told why and does not fight back.
+start_receiver dave "$T_DIR/dave"
+t_ok $? "dave is listed"
+DAVE=$RX_PID
+mkdir -p "$T_DIR/dave2"
+t_bg "$FERRY" receive --name dave --dir "$T_DIR/dave2" >"$T_DIR/dave2.out" 2>"$T_DIR/dave2.err"
+RX_PID=$T_LAST
+t_check "the first dave exits 1" exited "$DAVE" 1 10
+t_check "and says another ferry with its key took the name" err_is "$T_DIR/dave.err" \
+    "ferry: another ferry with your key took the name \"dave\" on relay $RELAY_ADDR"
+t_check "the new dave is listed" t_wait_for 10 listed dave
+t_check "and quiet" test ! -s "$T_DIR/dave2.err"
+kill -INT "$RX_PID"
+t_check "the new dave exits 0 on SIGINT" exited "$RX_PID" 0 10
 t_done

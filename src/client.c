@@ -67,6 +67,8 @@ struct client {
 	struct proto_key_names	 relay_names;	/* of the relay we are connected to */
 
 	unsigned		 busy;		/* open handles and jobs: CLOSED waits for 0 */
+	unsigned		 ndata;		/* open data connections */
+	bool			 finish_ctl;	/* client_close: finish ctl when ndata is 0 */
 	bool			 started;
 	bool			 closing;
 	bool			 closed;
@@ -94,6 +96,23 @@ client__unbusy(struct client *c)
 	c->state = CLIENT_CLOSED;
 	if (c->ops.on_state != NULL)
 		c->ops.on_state(c, CLIENT_CLOSED, "", 0, c->arg);
+}
+
+void
+client__data_opened(struct client *c)
+{
+	c->ndata++;
+	client__busy(c);
+}
+
+void
+client__data_closed(struct client *c)
+{
+	if (--c->ndata == 0 && c->finish_ctl && c->ctl != NULL) {
+		c->finish_ctl = false;
+		client_conn_finish(c->ctl);
+	}
+	client__unbusy(c);
 }
 
 int
@@ -696,8 +715,11 @@ client_close(struct client *c)
 	}
 	c->in_close = true;
 	client__xfer_cancel_all(c->xfers, "ferry was closed");
-	if (c->ctl != NULL)
-		client_conn_finish(c->ctl);	/* the cancels go out first */
+	/* The cancels go out first, and the data connections end first. */
+	if (c->ctl != NULL && c->ndata > 0)
+		c->finish_ctl = true;
+	else if (c->ctl != NULL)
+		client_conn_finish(c->ctl);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, timer_close_cb);
 	c->in_close = false;

@@ -24,6 +24,9 @@
 #define CONN_LINGER	0x40	/* the linger timer is initialised */
 #define CONN_TLS_UP	0x80	/* the TLS handshake is complete */
 #define CONN_TLS_NEW	0x100	/* start_tls ran inside on_frame: the rest is TLS */
+#define CONN_FINISHING	0x200	/* client_conn_finish: waiting for both ends to close */
+#define CONN_RD_EOF	0x400	/* ... the peer's end arrived */
+#define CONN_WR_DONE	0x800	/* ... our shutdown completed */
 
 #define CONN_LINGER_MS	2000	/* conn_finish waits this long for the flush at most */
 
@@ -313,6 +316,14 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	size_t			 len;
 
 	/* buf->base is c->rbuf or the owner's memory: nothing to free here. */
+	if (nread < 0 && (c->flags & CONN_FINISHING)) {
+		/* The peer's end after ours: now the connection is over. */
+		c->flags |= CONN_RD_EOF;
+		uv_read_stop(s);
+		if ((c->flags & CONN_WR_DONE) && !uv_is_closing((uv_handle_t *)&c->tcp))
+			uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+		return;
+	}
 	if (nread == 0 || (c->flags & CONN_CLOSING))
 		return;
 	if (nread < 0) {
@@ -704,14 +715,22 @@ client_conn_close(struct client_conn *c)
 		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
+/*
+ * Our end is written. Close once the peer's end arrives too (so whatever
+ * it still had to say, a receipt, reached it before we vanish), or at
+ * once if it already did or the shutdown failed; the linger timer bounds
+ * the wait.
+ */
 static void
 conn_shutdown_cb(uv_shutdown_t *req, int status)
 {
 	struct client_conn	*c = req->handle->data;
 
-	(void)status;
-	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+	c->flags |= CONN_WR_DONE;
+	if ((status == 0 && !(c->flags & CONN_RD_EOF)) ||
+	    uv_is_closing((uv_handle_t *)&c->tcp))
+		return;
+	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
 static void
@@ -736,8 +755,11 @@ client_conn_finish(struct client_conn *c)
 		proto_tls_close(c->tls);
 		(void)conn_tls_flush(c);
 	}
-	c->flags |= CONN_CLOSING;
-	uv_read_stop((uv_stream_t *)&c->tcp);
+	c->flags |= CONN_CLOSING | CONN_FINISHING;
+	/* Read on (discarding) to see the peer's end; see conn_shutdown_cb. */
+	if ((c->flags & CONN_PAUSED) && uv_read_start((uv_stream_t *)&c->tcp,
+	    conn_alloc_cb, conn_read_cb) != 0)
+		c->flags |= CONN_RD_EOF;
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp,
 	    conn_shutdown_cb) != 0) {
 		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);

@@ -37,6 +37,13 @@ int	client__send(struct client *c, const struct proto_msg *m);
 /* Handle and job accounting, so client_close knows when everything is closed. */
 void	client__busy(struct client *c);
 void	client__unbusy(struct client *c);
+/*
+ * The same for a data connection, which client_close also lets end first:
+ * the control connection closes after the last of them, so that a
+ * receipt still on its way is not overtaken by our leaving.
+ */
+void	client__data_opened(struct client *c);
+void	client__data_closed(struct client *c);
 /* A transfer changed state or made progress: tells the front end (on_transfer). */
 void	client__report(struct client *c, const struct client_transfer *t);
 /* An offer waits for an answer: tells the front end (on_incoming); UV_ENOSYS when it takes no files. */

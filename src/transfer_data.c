@@ -201,7 +201,7 @@ data_closed(struct client_conn *conn, void *arg)
 	(void)conn;
 	t->data = NULL;
 	xfer__maybe_free(t);
-	client__unbusy(c);
+	client__data_closed(c);
 }
 
 static const struct client_conn_ops data_ops = {
@@ -237,5 +237,5 @@ xfer__ready(struct transfer *t, const struct proto_msg *m)
 		    set->server, uv_strerror(r));
 		return;
 	}
-	client__busy(t->e->c);
+	client__data_opened(t->e->c);
 }

@@ -28,8 +28,8 @@ note(struct rfake *f, const struct proto_msg *m)
 	if (m->type == PROTO_MSG_INCOMING || m->type == PROTO_MSG_OFFERED ||
 	    m->type == PROTO_MSG_READY)
 		f->transfer = m->transfer;
-	if (m->type == PROTO_MSG_READY)
-		memcpy(f->token, m->token, sizeof f->token);
+	if (m->type == PROTO_MSG_SLOT)
+		memcpy(f->slot, m->slot, sizeof f->slot);
 }
 
 static void
@@ -132,13 +132,13 @@ rfake_teardown(void **state)
 }
 
 struct rfake *
-rfake_conn(struct rfake_harness *h, int i)
+rfake_plain(struct rfake_harness *h, int i)
 {
 	struct rfake	*f = &h->f[i];
 	char		 addr[64];
 
 	assert_true(i >= 0 && (size_t)i < h->nf);
-	/* A new connection in the same slot: what it heard before stays. */
+	/* A new connection in the same place: what it heard before stays. */
 	memset(&f->p, 0, sizeof f->p);
 	f->p.owner = f;
 	f->record = 1;
@@ -146,6 +146,49 @@ rfake_conn(struct rfake_harness *h, int i)
 	snprintf(addr, sizeof addr, "10.0.%d.%d:%d", i / 256, i % 256, 5000 + i);
 	relay_ctl_accept(&h->ctl, &f->p, addr, h->now);
 	return f;
+}
+
+struct rfake *
+rfake_conn(struct rfake_harness *h, int i)
+{
+	struct rfake	*f = rfake_plain(h, i);
+
+	/* What relay_conn.c does once the handshake is done. */
+	if (f->keyseed != 0)
+		memset(f->p.key, f->keyseed, sizeof f->p.key);
+	else {
+		memset(f->p.key, 0x5a, sizeof f->p.key);
+		f->p.key[0] = (uint8_t)(i >> 8);
+		f->p.key[1] = (uint8_t)i;
+	}
+	f->p.flags |= RELAY_PEER_TLS;
+	return f;
+}
+
+void
+rfake_key_hex(const struct rfake_harness *h, int i, char out[PROTO_KEY_HEX + 1])
+{
+	relay_hex(out, h->f[i].p.key, sizeof h->f[i].p.key);
+}
+
+void
+rfake_attach(struct rfake_harness *h, int i)
+{
+	struct proto_msg	*m;
+
+	rfake_plain(h, i);
+	rfake_say(h, i, "{\"type\":\"attach\"}");
+	m = rfake_heard(h, i, PROTO_MSG_SLOT);
+	assert_int_equal(strlen(m->slot), PROTO_SLOT_LEN);
+	assert_int_equal(h->f[i].p.state, RELAY_PEER_DATA);
+	assert_int_equal(h->f[i].closed, 0);
+}
+
+void
+rfake_bind(struct rfake_harness *h, int c, int d, uint64_t id)
+{
+	rfake_sayf(h, c, "{\"type\":\"bind\",\"transfer\":%llu,\"slot\":"
+	    "\"%s\"}", (unsigned long long)id, h->f[d].slot);
 }
 
 void
@@ -232,12 +275,15 @@ void
 rfake_join(struct rfake_harness *h, int i, const char *name)
 {
 	struct proto_msg	*m;
+	char			 key[PROTO_KEY_HEX + 1];
 
 	rfake_conn(h, i);
-	rfake_sayf(h, i, "{\"type\":\"hello\",\"version\":1,\"name\":\"%s\"}",
-	    name);
+	rfake_sayf(h, i, "{\"type\":\"hello\",\"version\":%d,\"name\":\"%s\"}",
+	    PROTO_VERSION, name);
 	m = rfake_heard(h, i, PROTO_MSG_WELCOME);
 	assert_string_equal(m->name, name);
+	rfake_key_hex(h, i, key);
+	assert_string_equal(m->key, key);
 	assert_string_equal(m->addr, h->f[i].p.addr);
 	assert_true(m->id > 0);
 	assert_int_equal(h->f[i].closed, 0);

@@ -27,7 +27,9 @@ struct rfake {
 	char			 code[33];	/* the last error's code */
 	uint64_t		 err_transfer, err_ref;	/* ... its transfer and ref */
 	uint64_t		 transfer;	/* of the last incoming/offered/ready */
-	char			 token[PROTO_TOKEN_LEN + 1];	/* of the last ready */
+	char			 slot[PROTO_SLOT_LEN + 1];	/* of the last slot */
+	/* The key its TLS handshake showed: 32 bytes of keyseed (0: one of i's own). */
+	uint8_t			 keyseed;
 };
 
 struct rfake_harness {
@@ -51,9 +53,19 @@ int	rfake_teardown(void **state);
 
 /*
  * Connection i arrives, from 10.0.x.y:(5000+i), and records; a slot used
- * before keeps what it heard then.
+ * before keeps what it heard then. rfake_conn is a control connection
+ * whose TLS handshake is done (its key: keyseed, see above); rfake_plain
+ * one in clear (a data connection, or a client without TLS).
  */
 struct rfake *rfake_conn(struct rfake_harness *h, int i);
+struct rfake *rfake_plain(struct rfake_harness *h, int i);
+/* The key of connection i in hex, as welcome and peer objects carry it. */
+void	rfake_key_hex(const struct rfake_harness *h, int i,
+	    char out[PROTO_KEY_HEX + 1]);
+/* Connection i arrives in clear, says attach and hears its slot (f->slot). */
+void	rfake_attach(struct rfake_harness *h, int i);
+/* Control connection c says bind {transfer id, data connection d's slot}. */
+void	rfake_bind(struct rfake_harness *h, int c, int d, uint64_t id);
 /* Connection i says json (which must decode). */
 void	rfake_say(struct rfake_harness *h, int i, const char *json);
 void	rfake_sayf(struct rfake_harness *h, int i, const char *fmt, ...)

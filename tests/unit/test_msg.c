@@ -21,7 +21,8 @@
 #include "text.h"
 
 #define MAXINT_S	"9007199254740991"
-#define TOKEN_S		"0123456789abcdef0123456789abcdef"
+#define SLOT_S		"0123456789abcdef0123456789abcdef"
+#define KEY_S		"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 #define SHA_S		"00112233445566778899aabbccddeeff" \
 			"ffeeddccbbaa99887766554433221100"
 #define E_ACUTE		"\xc3\xa9"		/* é, two bytes */
@@ -149,6 +150,7 @@ fill_peer(struct proto_peer *p, uint64_t id, const char *name,
 	p->id = id;
 	set_str(p->name, sizeof p->name, name);
 	set_str(p->addr, sizeof p->addr, addr);
+	set_str(p->key, sizeof p->key, KEY_S);
 }
 
 static void
@@ -234,6 +236,7 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 		m->id = PROTO_INT_MAX;
 		set_str(m->name, sizeof m->name, "bob");
 		set_str(m->addr, sizeof m->addr, "[::1]:50312");
+		set_str(m->key, sizeof m->key, KEY_S);
 		break;
 	case PROTO_MSG_PEER_LIST:
 		fill_peers(m, 5);
@@ -278,11 +281,14 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 		break;
 	case PROTO_MSG_READY:
 		m->transfer = 9;
-		set_str(m->token, sizeof m->token, TOKEN_S);
 		m->role = PROTO_ROLE_RECEIVE;
 		break;
-	case PROTO_MSG_ATTACH:
-		set_str(m->token, sizeof m->token, TOKEN_S);
+	case PROTO_MSG_SLOT:
+		set_str(m->slot, sizeof m->slot, SLOT_S);
+		break;
+	case PROTO_MSG_BIND:
+		m->transfer = PROTO_INT_MAX;
+		set_str(m->slot, sizeof m->slot, SLOT_S);
 		break;
 	case PROTO_MSG_FILE_END:
 		m->index = 999;
@@ -315,6 +321,7 @@ peer_equal(const struct proto_peer *a, const struct proto_peer *b)
 	assert_int_equal(a->id, b->id);
 	assert_string_equal(a->name, b->name);
 	assert_string_equal(a->addr, b->addr);
+	assert_string_equal(a->key, b->key);
 }
 
 /* Compares every field, those the type does not use included (all zero). */
@@ -328,6 +335,7 @@ msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 	assert_string_equal(a->name, b->name);
 	assert_int_equal(a->id, b->id);
 	assert_string_equal(a->addr, b->addr);
+	assert_string_equal(a->key, b->key);
 	assert_string_equal(a->to, b->to);
 	assert_int_equal(a->ref, b->ref);
 	assert_int_equal(a->transfer, b->transfer);
@@ -351,7 +359,7 @@ msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 			    b->files[i].saved_as);
 	}
 	assert_string_equal(a->reason, b->reason);
-	assert_string_equal(a->token, b->token);
+	assert_string_equal(a->slot, b->slot);
 	assert_int_equal(a->role, b->role);
 	assert_int_equal(a->index, b->index);
 	assert_int_equal(a->size, b->size);
@@ -446,14 +454,16 @@ test_round_trip_variants(void **state)
 	round_trip(&m);
 	proto_msg_init(&m, PROTO_MSG_READY);
 	m.transfer = 1;
-	set_str(m.token, sizeof m.token, TOKEN_S);
 	m.role = PROTO_ROLE_SEND;
+	round_trip(&m);
+	proto_msg_init(&m, PROTO_MSG_ATTACH);		/* no fields at all */
 	round_trip(&m);
 
 	fill_msg(&m, PROTO_MSG_PEER_LIST);
 	proto_msg_free(&m);
+	/* With keys, 1000 peers would not fit in 64 KiB; 400 do. */
 	proto_msg_init(&m, PROTO_MSG_PEER_LIST);
-	fill_peers(&m, PROTO_PEERS_MAX);
+	fill_peers(&m, 400);
 	round_trip(&m);
 	proto_msg_free(&m);
 
@@ -491,10 +501,14 @@ test_wire_text(void **state)
 		{ PROTO_MSG_PEER_LEFT, "{\"type\":\"peer_left\",\"ids\":"
 		    "[1,9007199254740991,1000000000000000]}" },
 		{ PROTO_MSG_READY, "{\"type\":\"ready\",\"transfer\":9,"
-		    "\"token\":\"" TOKEN_S "\",\"role\":\"receive\"}" },
+		    "\"role\":\"receive\"}" },
 		{ PROTO_MSG_OFFERED, "{\"type\":\"offered\",\"ref\":0,"
 		    "\"transfer\":1,\"peer\":{\"id\":77,\"name\":\"carol\","
-		    "\"addr\":\"127.0.0.1:50312\"}}" },
+		    "\"addr\":\"127.0.0.1:50312\",\"key\":\"" KEY_S "\"}}" },
+		{ PROTO_MSG_ATTACH, "{\"type\":\"attach\"}" },
+		{ PROTO_MSG_SLOT, "{\"type\":\"slot\",\"slot\":\"" SLOT_S "\"}" },
+		{ PROTO_MSG_BIND, "{\"type\":\"bind\",\"transfer\":"
+		    "9007199254740991,\"slot\":\"" SLOT_S "\"}" },
 		{ PROTO_MSG_CANCEL, "{\"type\":\"cancel\",\"transfer\":43,"
 		    "\"reason\":\"\"}" },
 	};
@@ -706,7 +720,7 @@ enum fkind {
 	K_CODE,		/* text(32), at least 1 byte */
 	K_TEXT512,	/* text(512) */
 	K_FNAME,
-	K_TOKEN, K_SHA, K_BOOL, K_ROLE,
+	K_SLOT, K_KEY, K_SHA, K_BOOL, K_ROLE,
 	K_PEER, K_FILE, K_RFILE,
 	K_PEERS0, K_PEERS1, K_IDS, K_FILES, K_RFILES,
 };
@@ -725,7 +739,7 @@ struct ttype {
 static const struct ttype ttypes[] = {
 	{ "hello", { { "version", K_VERSION, 0 }, { "name", K_NAME, 0 } } },
 	{ "welcome", { { "id", K_ID, 0 }, { "name", K_TEXT64, 0 },
-	    { "addr", K_TEXT64, 0 } } },
+	    { "addr", K_TEXT64, 0 }, { "key", K_KEY, 0 } } },
 	{ "peers", { { NULL, 0, 0 } } },
 	{ "peer_list", { { "peers", K_PEERS0, 0 }, { "more", K_BOOL, 0 } } },
 	{ "peer_joined", { { "peers", K_PEERS1, 0 } } },
@@ -739,9 +753,10 @@ static const struct ttype ttypes[] = {
 	{ "accept", { { "transfer", K_ID, 0 } } },
 	{ "decline", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
 	{ "cancel", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
-	{ "ready", { { "transfer", K_ID, 0 }, { "token", K_TOKEN, 0 },
-	    { "role", K_ROLE, 0 } } },
-	{ "attach", { { "token", K_TOKEN, 0 } } },
+	{ "ready", { { "transfer", K_ID, 0 }, { "role", K_ROLE, 0 } } },
+	{ "attach", { { NULL, 0, 0 } } },
+	{ "slot", { { "slot", K_SLOT, 0 } } },
+	{ "bind", { { "transfer", K_ID, 0 }, { "slot", K_SLOT, 0 } } },
 	{ "attached", { { "transfer", K_ID, 0 } } },
 	{ "file_end", { { "index", K_U53, 0 }, { "size", K_U53, 0 },
 	    { "sha256", K_SHA, 0 } } },
@@ -755,7 +770,7 @@ static const struct ttype ttypes[] = {
 
 static const struct tfield peer_fields[] = {
 	{ "id", K_ID, 0 }, { "name", K_NAME, 0 }, { "addr", K_TEXT64, 0 },
-	{ NULL, 0, 0 }
+	{ "key", K_KEY, 0 }, { NULL, 0, 0 }
 };
 static const struct tfield file_fields[] = {
 	{ "name", K_FNAME, 0 }, { "size", K_U53, 0 }, { NULL, 0, 0 }
@@ -823,8 +838,10 @@ static const struct kdesc kinds[] = {
 	[K_FNAME] = { .good = "\"a.txt\"", .cases = C_TEXT, .min = 1,
 	    .max = PROTO_FILE_NAME_MAX, .controls = true,
 	    .extra_ok = fname_paths },
-	[K_TOKEN] = { .good = "\"" TOKEN_S "\"", .cases = C_HEX,
-	    .max = PROTO_TOKEN_LEN },
+	[K_SLOT] = { .good = "\"" SLOT_S "\"", .cases = C_HEX,
+	    .max = PROTO_SLOT_LEN },
+	[K_KEY] = { .good = "\"" KEY_S "\"", .cases = C_HEX,
+	    .max = PROTO_KEY_HEX },
 	[K_SHA] = { .good = "\"" SHA_S "\"", .cases = C_HEX,
 	    .max = PROTO_SHA256_LEN },
 	[K_BOOL] = WORDSK("false", C_WORDS, "must be true or false", bool_good,
@@ -1286,8 +1303,9 @@ test_decoded_values(void **state)
 
 	/* File names keep what the receiver will judge. */
 	assert_int_equal(decode_str("{\"type\":\"incoming\",\"transfer\":1,"
-	    "\"peer\":{\"id\":2,\"name\":\"a\",\"addr\":\"\"},\"files\":"
-	    "[{\"name\":\"../x\\n\",\"size\":0}]}", &m, err, sizeof err), 0);
+	    "\"peer\":{\"id\":2,\"name\":\"a\",\"addr\":\"\",\"key\":\""
+	    KEY_S "\"},\"files\":[{\"name\":\"../x\\n\",\"size\":0}]}", &m,
+	    err, sizeof err), 0);
 	assert_string_equal(m.files[0].name, "../x\n");
 	assert_null(m.files[0].saved_as);
 	assert_string_equal(m.files[0].sha256, "");
@@ -1382,11 +1400,16 @@ test_encode_refuses(void **state)
 	fill_msg(&m, PROTO_MSG_READY);
 	m.role = PROTO_ROLE_NONE;
 	REFUSE(-PROTO_E_BAD_MESSAGE, "ready");
-	m.role = PROTO_ROLE_SEND;
-	m.token[5] = 'A';
-	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"token\" must be 32 lower-case");
-	m.token[5] = '\0';
-	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"token\"");
+
+	fill_msg(&m, PROTO_MSG_BIND);
+	m.slot[5] = 'A';
+	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"slot\" must be 32 lower-case");
+	m.slot[5] = '\0';
+	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"slot\"");
+
+	fill_msg(&m, PROTO_MSG_WELCOME);
+	m.key[63] = 'g';
+	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"key\" must be 64 lower-case");
 
 	fill_msg(&m, PROTO_MSG_ERROR);
 	set_str(m.code, sizeof m.code, "");

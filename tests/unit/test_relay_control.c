@@ -65,9 +65,9 @@ offer(struct rfake_harness *h)
 	return id;
 }
 
-/* offer + accept: both heard ready; tokens in tok[0] (send), tok[1]. */
+/* offer + accept: both heard ready. */
 static uint64_t
-accepted(struct rfake_harness *h, char tok[2][PROTO_TOKEN_LEN + 1])
+accepted(struct rfake_harness *h)
 {
 	struct proto_msg	*m;
 	uint64_t		 id = offer(h);
@@ -76,19 +76,17 @@ accepted(struct rfake_harness *h, char tok[2][PROTO_TOKEN_LEN + 1])
 	    (unsigned long long)id);
 	m = rfake_heard_on(h, 0, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_SEND);
-	memcpy(tok[0], m->token, sizeof tok[0]);
 	m = rfake_heard_on(h, 1, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_RECEIVE);
-	memcpy(tok[1], m->token, sizeof tok[1]);
-	assert_string_not_equal(tok[0], tok[1]);
 	return id;
 }
 
+/* Data connection d attaches and control connection c binds it to id. */
 static void
-attach(struct rfake_harness *h, int i, const char *token)
+attach(struct rfake_harness *h, int c, int d, uint64_t id)
 {
-	rfake_conn(h, i);
-	rfake_sayf(h, i, "{\"type\":\"attach\",\"token\":\"%s\"}", token);
+	rfake_attach(h, d);
+	rfake_bind(h, c, d, id);
 }
 
 /* --- joining --- */
@@ -264,13 +262,13 @@ test_hello_refusals(void **state)
 
 	rfake_join(h, 0, "alice");
 	rfake_conn(h, 1);
-	rfake_say(h, 1, "{\"type\":\"hello\",\"version\":1,\"name\":\"alice\"}");
+	rfake_say(h, 1, "{\"type\":\"hello\",\"version\":2,\"name\":\"alice\"}");
 	rfake_heard_error(h, 1, "name_taken");
 	assert_int_equal(h->f[1].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[1].p.state, RELAY_PEER_GONE);
 
 	rfake_conn(h, 2);
-	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":2,\"name\":\"bob\"}");
+	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"bob\"}");
 	rfake_heard_error(h, 2, "version");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 
@@ -289,7 +287,7 @@ test_busy_at_max_clients(void **state)
 	rfake_join(h, 0, "a");
 	rfake_join(h, 1, "b");
 	rfake_conn(h, 2);
-	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"c\"}");
+	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":2,\"name\":\"c\"}");
 	rfake_heard_error(h, 2, "busy");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
@@ -312,18 +310,19 @@ test_out_of_order(void **state)
 	rfake_heard_error(h, 1, "bad_state");
 
 	rfake_join(h, 2, "carol");
-	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":1,\"name\":\"carol2\"}");
+	rfake_say(h, 2, "{\"type\":\"hello\",\"version\":2,\"name\":\"carol2\"}");
 	rfake_heard_error(h, 2, "bad_state");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 
 	rfake_join(h, 3, "dave");
-	rfake_say(h, 3, "{\"type\":\"attach\",\"token\":"
-	    "\"0123456789abcdef0123456789abcdef\"}");
+	rfake_say(h, 3, "{\"type\":\"attach\"}");
 	rfake_heard_error(h, 3, "bad_state");
 	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_FLUSH);
 
 	rfake_join(h, 4, "erin");
-	rfake_say(h, 4, "{\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\"}");
+	rfake_say(h, 4, "{\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\","
+	    "\"key\":\"00000000000000000000000000000000"
+	    "00000000000000000000000000000000\"}");
 	rfake_heard_error(h, 4, "bad_state");
 
 	rfake_join(h, 5, "frank");
@@ -452,7 +451,6 @@ test_cancel_forwarded_both_ways(void **state)
 {
 	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
-	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
 	two(h);
@@ -463,107 +461,302 @@ test_cancel_forwarded_both_ways(void **state)
 	assert_string_equal(m->reason, "oops");
 	rfake_silent(h, 0);
 
-	id = accepted(h, tok);
-	attach(h, 2, tok[0]);
+	id = accepted(h);
+	attach(h, 0, 2, id);
 	rfake_sayf(h, 1, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"stop\"}",
 	    (unsigned long long)id);
 	m = rfake_heard(h, 0, PROTO_MSG_CANCEL);
 	assert_string_equal(m->reason, "stop");
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
 	assert_int_equal(h->ctl.xfers.count, 0);
-	/* The unused token died with the transfer. */
-	attach(h, 3, tok[1]);
-	rfake_heard_error(h, 3, "bad_token");
+	/* The other side's bind comes too late: the transfer is gone. */
+	attach(h, 1, 3, id);
+	rfake_heard_error_on(h, 1, "no_such_transfer", id);
+	assert_int_equal(h->f[1].closed, 0);
 }
 
-/* --- tokens and attach --- */
+/* --- attach, slots and bind --- */
 
 static void
 test_attach_pairs_and_bridges(void **state)
 {
 	struct rfake_harness	*h = *state;
-	char			 tok[2][PROTO_TOKEN_LEN + 1];
-	uint64_t		 id;
+	uint64_t		 id, id2;
 	size_t			 i;
 
 	two(h);
-	id = accepted(h, tok);
-	for (i = 0; i < PROTO_TOKEN_LEN; i++)
-		assert_non_null(strchr("0123456789abcdef", tok[0][i]));
-	attach(h, 3, tok[1]);		/* the receiver comes first */
+	id = accepted(h);
+	attach(h, 1, 3, id);		/* the receiver comes first */
+	for (i = 0; i < PROTO_SLOT_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", h->f[3].slot[i]));
+	rfake_silent(h, 1);
 	rfake_silent(h, 3);
 	assert_int_equal(h->f[3].p.state, RELAY_PEER_DATA);
 	assert_int_equal(h->nbridged, 0);
-	attach(h, 2, tok[0]);
+	attach(h, 0, 2, id);
+	assert_string_not_equal(h->f[2].slot, h->f[3].slot);
 	rfake_heard_on(h, 2, PROTO_MSG_ATTACHED, id);
 	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id);
 	assert_int_equal(h->nbridged, 1);
 	assert_int_equal(h->bridged, id);
+	assert_int_equal(h->ctl.slots.count, 0);
 	/* Data peers are not peers: the list and the pushes leave them out. */
 	relay_ctl_flush(&h->ctl);
 	rfake_silent(h, 0);
 	assert_int_equal(h->ctl.reg.count, 2);
 
-	/* A token works once. */
-	attach(h, 4, tok[0]);
-	rfake_heard_error(h, 4, "bad_token");
-	assert_int_equal(h->f[4].closed, 1 + RELAY_CLOSE_FLUSH);
-	attach(h, 5, "ffffffffffffffffffffffffffffffff");
-	rfake_heard_error(h, 5, "bad_token");
+	/* A slot binds once, and an unknown one binds nothing. */
+	id2 = accepted(h);
+	rfake_bind(h, 0, 2, id2);
+	rfake_heard_error_on(h, 0, "bad_slot", id2);
+	rfake_say(h, 0, "{\"type\":\"bind\",\"transfer\":2,\"slot\":"
+	    "\"ffffffffffffffffffffffffffffffff\"}");
+	rfake_heard_error_on(h, 0, "bad_slot", id2);
+	assert_int_equal(h->f[0].closed, 0);
+	assert_int_equal(h->f[2].closed, 0);
 
 	/* Both data connections close: the transfer is over, quietly. */
 	h->f[2].p.bytes = 1234;
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
-	assert_int_equal(h->ctl.xfers.count, 1);
+	assert_int_equal(h->ctl.xfers.count, 2);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
-	assert_int_equal(h->ctl.xfers.count, 0);
+	assert_int_equal(h->ctl.xfers.count, 1);
 	rfake_silent(h, 0);
 	rfake_silent(h, 1);
-	assert_int_equal(h->f[0].p.ntransfers, 0);
-	assert_int_equal(h->f[1].p.ntransfers, 0);
+	assert_int_equal(h->f[0].p.ntransfers, 1);
+	assert_int_equal(h->f[1].p.ntransfers, 1);
 }
 
 static void
-test_tokens_do_not_cross_transfers(void **state)
+test_binds_do_not_cross_transfers(void **state)
 {
 	struct rfake_harness	*h = *state;
-	char			 t1[2][PROTO_TOKEN_LEN + 1], t2[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id1, id2;
 
 	two(h);
-	id1 = accepted(h, t1);
-	id2 = accepted(h, t2);
+	id1 = accepted(h);
+	id2 = accepted(h);
 	assert_int_not_equal(id1, id2);
-	attach(h, 2, t1[0]);
-	attach(h, 3, t2[1]);
+	attach(h, 0, 2, id1);
+	attach(h, 1, 3, id2);
 	assert_int_equal(h->nbridged, 0);	/* one side of each: no pair */
-	attach(h, 4, t2[0]);
+	attach(h, 0, 4, id2);
 	assert_int_equal(h->nbridged, 1);
 	assert_int_equal(h->bridged, id2);
 	rfake_heard_on(h, 4, PROTO_MSG_ATTACHED, id2);
 	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id2);
 	rfake_silent(h, 2);
-	attach(h, 5, t1[1]);
+	attach(h, 1, 5, id1);
 	assert_int_equal(h->bridged, id1);
 	rfake_heard(h, 2, PROTO_MSG_ATTACHED);
 	rfake_heard(h, 5, PROTO_MSG_ATTACHED);
+	rfake_silent(h, 0);
+	rfake_silent(h, 1);
+}
+
+/* Who may bind, and when: each refusal is about that transfer only. */
+static void
+test_bind_refusals(void **state)
+{
+	struct rfake_harness	*h = *state;
+	uint64_t		 id;
+
+	two(h);
+	rfake_join(h, 6, "mallory");
+	relay_ctl_flush(&h->ctl);
+	rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
+	id = offer(h);
+	rfake_attach(h, 2);
+	/* Before ready. */
+	rfake_bind(h, 0, 2, id);
+	rfake_heard_error_on(h, 0, "bad_state", id);
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
+	    (unsigned long long)id);
+	rfake_heard_on(h, 0, PROTO_MSG_READY, id);
+	rfake_heard_on(h, 1, PROTO_MSG_READY, id);
+	/* Not a party to it. */
+	rfake_bind(h, 6, 2, id);
+	rfake_heard_error_on(h, 6, "forbidden", id);
+	/* An unknown transfer. */
+	rfake_bind(h, 0, 2, id + 100);
+	rfake_heard_error_on(h, 0, "no_such_transfer", id + 100);
+	/* Twice for the same side, even with another slot. */
+	rfake_bind(h, 0, 2, id);
+	rfake_silent(h, 0);
+	rfake_attach(h, 3);
+	rfake_bind(h, 0, 3, id);
+	rfake_heard_error_on(h, 0, "bad_state", id);
+	assert_int_equal(h->ctl.slots.count, 1);	/* 3 still waits */
+	assert_int_equal(h->f[0].closed + h->f[1].closed + h->f[6].closed, 0);
+	assert_int_equal(h->f[2].closed + h->f[3].closed, 0);
+	assert_int_equal(h->nbridged, 0);
+	assert_int_equal(h->ctl.xfers.count, 1);
+}
+
+/*
+ * PROTOCOL.md 3.3: somebody who saw a slot binds it to a transfer of his
+ * own. The victim's bind then gets bad_slot; nothing else is disturbed.
+ */
+static void
+test_stolen_slot(void **state)
+{
+	struct rfake_harness	*h = *state;
+	uint64_t		 id, mine;
+
+	two(h);
+	rfake_join(h, 6, "mallory");
+	rfake_join(h, 7, "accomplice");
+	h->f[6].record = h->f[7].record = 0;
+	id = accepted(h);
+	rfake_attach(h, 2);			/* alice's data connection */
+	/* mallory offers accomplice, who accepts: a transfer of his own. */
+	h->f[6].record = h->f[7].record = 1;
+	h->f[6].head = h->f[6].nmsgs;
+	h->f[7].head = h->f[7].nmsgs;
+	rfake_say(h, 6, "{\"type\":\"offer\",\"ref\":1,\"to\":\"accomplice\","
+	    "\"files\":[{\"name\":\"x\",\"size\":1}]}");
+	mine = rfake_heard(h, 6, PROTO_MSG_OFFERED)->transfer;
+	rfake_heard_on(h, 7, PROTO_MSG_INCOMING, mine);
+	rfake_sayf(h, 7, "{\"type\":\"accept\",\"transfer\":%llu}",
+	    (unsigned long long)mine);
+	rfake_heard_on(h, 6, PROTO_MSG_READY, mine);
+	rfake_heard_on(h, 7, PROTO_MSG_READY, mine);
+	rfake_bind(h, 6, 2, mine);		/* the theft */
+	rfake_silent(h, 6);
+	rfake_bind(h, 0, 2, id);		/* the victim, too late */
+	rfake_heard_error_on(h, 0, "bad_slot", id);
+	assert_int_equal(h->f[0].closed, 0);
+	assert_int_equal(h->f[2].closed, 0);
+	/* A bystander is served as ever, and the victim's transfer waits. */
+	rfake_say(h, 1, "{\"type\":\"ping\"}");
+	rfake_heard(h, 1, PROTO_MSG_PONG);
+	assert_int_equal(h->ctl.xfers.count, 2);
+	/* It can start again with a new data connection. */
+	attach(h, 0, 3, id);
+	attach(h, 1, 4, id);
+	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id);
+	rfake_heard_on(h, 4, PROTO_MSG_ATTACHED, id);
 }
 
 static void
 test_data_lost_before_pairing(void **state)
 {
 	struct rfake_harness	*h = *state;
-	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
 	two(h);
-	id = accepted(h, tok);
-	attach(h, 2, tok[0]);
+	id = accepted(h);
+	attach(h, 0, 2, id);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	rfake_heard_error_on(h, 1, "peer_gone", id);
 	rfake_silent(h, 0);
-	attach(h, 3, tok[1]);
-	rfake_heard_error(h, 3, "bad_token");
+	attach(h, 1, 3, id);
+	rfake_heard_error_on(h, 1, "no_such_transfer", id);
+	/* An unbound data connection that goes concerns nobody. */
+	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+	assert_int_equal(h->ctl.slots.count, 0);
+	rfake_silent(h, 0);
+	rfake_silent(h, 1);
+}
+
+/* Control connections are TLS, data connections are not. */
+static void
+test_tls_or_clear(void **state)
+{
+	struct rfake_harness	*h = *state;
+
+	rfake_plain(h, 0);
+	rfake_say(h, 0, "{\"type\":\"hello\",\"version\":2,\"name\":\"plain\"}");
+	rfake_heard_error(h, 0, "bad_state");
+	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
+	rfake_conn(h, 1);
+	rfake_say(h, 1, "{\"type\":\"attach\"}");
+	rfake_heard_error(h, 1, "bad_state");
+	assert_int_equal(h->f[1].closed, 1 + RELAY_CLOSE_FLUSH);
+	rfake_plain(h, 2);
+	rfake_say(h, 2, "{\"type\":\"ping\"}");
+	rfake_heard_error(h, 2, "bad_state");
+	assert_int_equal(h->ctl.reg.count, 0);
+	assert_int_equal(h->ctl.slots.count, 0);
+}
+
+/* The key of each peer's certificate, in welcome and in every peer object. */
+static void
+test_keys_in_peer_objects(void **state)
+{
+	struct rfake_harness	*h = *state;
+	struct proto_msg	*m;
+	char			 ka[PROTO_KEY_HEX + 1], kb[PROTO_KEY_HEX + 1];
+	uint64_t		 id;
+
+	two(h);				/* rfake_join checks welcome.key */
+	rfake_key_hex(h, 0, ka);
+	rfake_key_hex(h, 1, kb);
+	assert_string_not_equal(ka, kb);
+	rfake_say(h, 0, "{\"type\":\"peers\"}");
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_LIST);
+	assert_int_equal(m->npeers, 1);
+	assert_string_equal(m->peers[0].key, kb);
+	rfake_join(h, 2, "carol");
+	relay_ctl_flush(&h->ctl);
+	m = rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
+	rfake_key_hex(h, 2, ka);
+	assert_string_equal(m->peers[0].key, ka);
+	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
+	rfake_key_hex(h, 0, ka);
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"bob\","
+	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
+	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
+	assert_string_equal(m->peer.key, kb);
+	id = m->transfer;
+	m = rfake_heard_on(h, 1, PROTO_MSG_INCOMING, id);
+	assert_string_equal(m->peer.key, ka);
+}
+
+/*
+ * A hello with a name a connected peer holds: the same key takes it back
+ * (the old connection is told and closed, its transfers end as for any
+ * disconnect); another key gets name_taken.
+ */
+static void
+test_name_reclaim(void **state)
+{
+	struct rfake_harness	*h = *state;
+	struct proto_msg	*m;
+	uint64_t		 id, old;
+
+	h->f[0].keyseed = h->f[2].keyseed = 7;
+	h->f[3].keyseed = 8;
+	two(h);
+	old = h->f[0].p.id;
+	id = offer(h);
+	rfake_conn(h, 3);
+	rfake_say(h, 3, "{\"type\":\"hello\",\"version\":2,\"name\":\"alice\"}");
+	rfake_heard_error(h, 3, "name_taken");
+	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_FLUSH);
+	assert_int_equal(h->f[0].closed, 0);
+
+	rfake_join(h, 2, "alice");		/* alice's key again */
+	m = rfake_heard_error(h, 0, "replaced");
+	assert_string_equal(m->message, "another connection with your key "
+	    "took the name alice");
+	assert_int_equal(m->transfer, 0);
+	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
+	rfake_heard_error_on(h, 1, "peer_gone", id);
+	assert_int_equal(h->ctl.xfers.count, 0);
+	assert_int_not_equal(h->f[2].p.id, old);
+	relay_ctl_flush(&h->ctl);
+	m = rfake_heard(h, 1, PROTO_MSG_PEER_LEFT);
+	assert_int_equal(m->ids[0], old);
+	m = rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
+	assert_string_equal(m->peers[0].name, "alice");
+	assert_int_equal(m->peers[0].id, h->f[2].p.id);
+	/* The old connection's close callback changes nothing. */
+	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
+	assert_int_equal(h->ctl.reg.count, 2);
+	assert_ptr_equal(relay_registry_by_name(&h->ctl.reg, "alice"),
+	    &h->f[2].p);
 }
 
 /* --- disconnects --- */
@@ -589,13 +782,12 @@ test_peer_gone_when_receiver_leaves_mid_bridge(void **state)
 {
 	struct rfake_harness	*h = *state;
 	struct proto_msg	*m;
-	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
 	two(h);
-	id = accepted(h, tok);
-	attach(h, 2, tok[0]);
-	attach(h, 3, tok[1]);
+	id = accepted(h);
+	attach(h, 0, 2, id);
+	attach(h, 1, 3, id);
 	rfake_heard(h, 2, PROTO_MSG_ATTACHED);
 	rfake_heard(h, 3, PROTO_MSG_ATTACHED);
 	relay_ctl_lost(&h->ctl, &h->f[1].p, h->now);
@@ -680,22 +872,47 @@ test_offer_expires(void **state)
 }
 
 static void
-test_tokens_expire(void **state)
+test_binds_expire(void **state)
 {
 	struct rfake_harness	*h = *state;
-	char			 tok[2][PROTO_TOKEN_LEN + 1];
 	uint64_t		 id;
 
 	two(h);
 	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
-	id = accepted(h, tok);
-	attach(h, 2, tok[0]);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.token_ms);
+	h->ctl.cfg.slot_ms = 10000000;
+	id = accepted(h);
+	attach(h, 0, 2, id);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.bind_ms - 1);
+	rfake_silent(h, 0);
+	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.bind_ms);
 	rfake_heard_error_on(h, 0, "timeout", id);
-	rfake_heard_error(h, 1, "timeout");
+	rfake_heard_error_on(h, 1, "timeout", id);
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
-	attach(h, 3, tok[1]);
-	rfake_heard_error(h, 3, "bad_token");
+	assert_int_equal(h->f[0].closed + h->f[1].closed, 0);
+	attach(h, 1, 3, id);
+	rfake_heard_error_on(h, 1, "no_such_transfer", id);
+}
+
+static void
+test_slot_expires(void **state)
+{
+	struct rfake_harness	*h = *state;
+
+	rfake_attach(h, 0);
+	h->now += 5000;
+	rfake_attach(h, 1);
+	h->now += h->ctl.cfg.slot_ms - 5000 - 1;
+	relay_ctl_tick(&h->ctl, h->now);
+	assert_int_equal(h->f[0].closed, 0);
+	h->now += 1;
+	relay_ctl_tick(&h->ctl, h->now);
+	rfake_heard_error(h, 0, "idle");
+	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
+	assert_int_equal(h->f[1].closed, 0);
+	assert_int_equal(h->ctl.slots.count, 1);
+	/* Slots count with the connections that have not said hello. */
+	rfake_conn(h, 2);
+	assert_int_equal(relay_ctl_unknown(&h->ctl), 2);
 }
 
 /* --- size --- */
@@ -739,19 +956,23 @@ static void
 test_shutdown_tells_everyone(void **state)
 {
 	struct rfake_harness	*h = *state;
-	char			 tok[2][PROTO_TOKEN_LEN + 1];
+	uint64_t		 id;
 
 	two(h);
-	(void)accepted(h, tok);
-	attach(h, 2, tok[0]);
+	id = accepted(h);
+	attach(h, 0, 2, id);
 	rfake_conn(h, 3);
+	rfake_attach(h, 4);
 	relay_ctl_shutdown(&h->ctl);
 	rfake_heard_error(h, 0, "shutdown");
 	rfake_heard_error(h, 1, "shutdown");
 	rfake_heard_error(h, 3, "shutdown");
+	rfake_heard_error(h, 4, "shutdown");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_FLUSH);
+	assert_int_equal(h->f[4].closed, 1 + RELAY_CLOSE_FLUSH);
 	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_NOW);
+	assert_int_equal(h->ctl.slots.count, 0);
 	relay_ctl_flush(&h->ctl);
 	rfake_silent(h, 0);		/* no peer_gone, no peer_left on the way out */
 	rfake_silent(h, 1);
@@ -769,7 +990,12 @@ test_tick_interval(void **state)
 	assert_int_equal(relay_config_tick_ms(&cfg), 1000);
 	cfg.hello_ms = 300;
 	assert_int_equal(relay_config_tick_ms(&cfg), 30);
-	cfg.token_ms = 10;
+	cfg.bind_ms = 10;
+	assert_int_equal(relay_config_tick_ms(&cfg), 5);
+	cfg.bind_ms = 30000;
+	cfg.slot_ms = 100;
+	assert_int_equal(relay_config_tick_ms(&cfg), 10);
+	cfg.slot_ms = 10;
 	assert_int_equal(relay_config_tick_ms(&cfg), 5);
 }
 
@@ -794,14 +1020,20 @@ main(void)
 		T(test_decline_forwarded),
 		T(test_cancel_forwarded_both_ways),
 		T(test_attach_pairs_and_bridges),
-		T(test_tokens_do_not_cross_transfers),
+		T(test_binds_do_not_cross_transfers),
+		T(test_bind_refusals),
+		T(test_stolen_slot),
 		T(test_data_lost_before_pairing),
+		T(test_tls_or_clear),
+		T(test_keys_in_peer_objects),
+		T(test_name_reclaim),
 		T(test_peer_gone_when_sender_leaves),
 		T(test_peer_gone_when_receiver_leaves_mid_bridge),
 		T(test_hello_deadline),
 		T(test_ping_then_idle),
 		T(test_offer_expires),
-		T(test_tokens_expire),
+		T(test_binds_expire),
+		T(test_slot_expires),
 		T(test_long_peer_list_is_chunked),
 		T(test_shutdown_tells_everyone),
 		cmocka_unit_test(test_tick_interval),

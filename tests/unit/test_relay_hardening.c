@@ -122,7 +122,7 @@ test_bucket_off(void **state)
 }
 
 /*
- * alice -> bob, accepted, both attached (fakes 2 and 3), some bytes one
+ * alice -> bob, accepted, both bound (fakes 2 and 3), some bytes one
  * way. Returns the transfer id.
  */
 static uint64_t
@@ -136,10 +136,10 @@ bridged(struct rfake_harness *h, uint64_t sent, uint64_t back)
 	    "\"files\":[{\"name\":\"f\",\"size\":100}]}");
 	id = h->f[1].transfer;
 	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%" PRIu64 "}", id);
-	rfake_conn(h, 2);
-	rfake_sayf(h, 2, "{\"type\":\"attach\",\"token\":\"%s\"}", h->f[0].token);
-	rfake_conn(h, 3);
-	rfake_sayf(h, 3, "{\"type\":\"attach\",\"token\":\"%s\"}", h->f[1].token);
+	rfake_attach(h, 2);
+	rfake_bind(h, 0, 2, id);
+	rfake_attach(h, 3);
+	rfake_bind(h, 1, 3, id);
 	assert_int_equal(h->f[2].n[PROTO_MSG_ATTACHED], 1);
 	h->f[2].p.bytes = sent;
 	h->f[3].p.bytes = back;

@@ -1,7 +1,7 @@
 /*
  * test_relay_registry.c: the relay's tables without a loop: peers by id,
- * name and address (and the order offer.to tries them), the transfer table
- * and its tokens, and listen-address parsing and formatting.
+ * name and address (and the order offer.to tries them), the slot table,
+ * the transfer table, and listen-address parsing and formatting.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,38 +117,58 @@ test_registry_grows_and_keeps_order(void **state)
 	free(p);
 }
 
-static int
-is_token(const char *t)
-{
-	size_t	i;
-
-	if (strlen(t) != PROTO_TOKEN_LEN)
-		return 0;
-	for (i = 0; i < PROTO_TOKEN_LEN; i++) {
-		if (strchr("0123456789abcdef", t[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
+/* 128 random bits a slot, unlike each other, found by their bytes only. */
 static void
-test_tokens(void **state)
+test_slots(void **state)
 {
-	char	a[PROTO_TOKEN_LEN + 1], b[PROTO_TOKEN_LEN + 1];
-	int	i, seen[16] = { 0 }, kinds = 0;
+	enum { N = 300 };
+	struct relay_slots	 t;
+	struct relay_peer	*p;
+	uint8_t			 other[RELAY_SLOT_RAW];
+	char			 hex[PROTO_SLOT_LEN + 1];
+	int			 i, j, seen[16] = { 0 }, kinds = 0;
 
 	(void)state;
-	assert_int_equal(relay_token_new(a), 0);
-	assert_int_equal(relay_token_new(b), 0);
-	assert_true(is_token(a));
-	assert_true(is_token(b));
-	assert_string_not_equal(a, b);
-	/* 128 random bits in hex use most of the 16 digits. */
-	for (i = 0; i < PROTO_TOKEN_LEN; i++)
-		seen[a[i] <= '9' ? a[i] - '0' : a[i] - 'a' + 10] = 1;
+	/* Owned here, freed below. */
+	p = calloc(N, sizeof *p);
+	assert_non_null(p);
+	assert_int_equal(relay_slots_init(&t), 0);
+	for (i = 0; i < N; i++)
+		assert_int_equal(relay_slots_add(&t, &p[i]), 0);
+	assert_int_equal(t.count, N);
+	for (i = 0; i < N; i++) {
+		assert_ptr_equal(relay_slots_find(&t, p[i].slot), &p[i]);
+		for (j = 0; j < i; j++)
+			assert_memory_not_equal(p[i].slot, p[j].slot,
+			    RELAY_SLOT_RAW);
+	}
+	relay_hex(hex, p[0].slot, sizeof p[0].slot);
+	assert_int_equal(strlen(hex), PROTO_SLOT_LEN);
+	for (i = 0; i < PROTO_SLOT_LEN; i++)
+		seen[hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10] = 1;
 	for (i = 0; i < 16; i++)
 		kinds += seen[i];
 	assert_true(kinds >= 6);
+	assert_int_equal(relay_unhex(other, hex, sizeof other), 0);
+	assert_memory_equal(other, p[0].slot, RELAY_SLOT_RAW);
+	assert_int_equal(relay_unhex(other, "0g", 1), -1);
+	assert_int_equal(relay_unhex(other, "0A", 1), -1);
+	assert_int_equal(relay_unhex(other, "000", 1), -1);
+	other[RELAY_SLOT_RAW - 1] ^= 1;
+	assert_null(relay_slots_find(&t, other));
+	/* Oldest first, and out once bound or gone. */
+	assert_ptr_equal(TAILQ_FIRST(&t.all), &p[0]);
+	relay_slots_remove(&t, &p[0]);
+	relay_slots_remove(&t, &p[0]);		/* idempotent */
+	assert_null(relay_slots_find(&t, p[0].slot));
+	assert_ptr_equal(TAILQ_FIRST(&t.all), &p[1]);
+	for (i = 1; i < N; i += 2)
+		relay_slots_remove(&t, &p[i]);
+	assert_int_equal(t.count, N / 2 - 1 + N % 2);
+	for (i = 2; i < N; i += 2)
+		assert_ptr_equal(relay_slots_find(&t, p[i].slot), &p[i]);
+	relay_slots_free(&t);
+	free(p);
 }
 
 static void
@@ -157,8 +177,6 @@ test_transfer_table(void **state)
 	struct relay_transfers	 x;
 	struct relay_transfer	*t1, *t2;
 	struct relay_peer	 a, b;
-	char			 tok[PROTO_TOKEN_LEN + 1];
-	int			 side = -1;
 
 	(void)state;
 	mkpeer(&a, 1, "a", "x:1");
@@ -169,33 +187,14 @@ test_transfer_table(void **state)
 	assert_non_null(t1);
 	assert_non_null(t2);
 	assert_int_not_equal(t1->id, t2->id);
+	assert_int_equal(t1->state, RELAY_XFER_OFFERED);
 	assert_ptr_equal(relay_transfer_find(&x, t2->id), t2);
 	assert_null(relay_transfer_find(&x, 777));
 	assert_ptr_equal(t1->peer[RELAY_SIDE_SEND], &a);
 	assert_ptr_equal(t1->peer[RELAY_SIDE_RECEIVE], &b);
-
-	assert_int_equal(relay_transfer_issue_tokens(t1), 0);
-	assert_true(is_token(t1->token[0]));
-	assert_true(is_token(t1->token[1]));
-	assert_string_not_equal(t1->token[0], t1->token[1]);
-	/* Not READY yet: the tokens do not open anything. */
-	assert_null(relay_transfer_by_token(&x, t1->token[0], &side));
-	t1->state = RELAY_XFER_READY;
-	assert_ptr_equal(relay_transfer_by_token(&x, t1->token[1], &side), t1);
-	assert_int_equal(side, RELAY_SIDE_RECEIVE);
-	assert_ptr_equal(relay_transfer_by_token(&x, t1->token[0], &side), t1);
-	assert_int_equal(side, RELAY_SIDE_SEND);
-	memcpy(tok, t1->token[0], sizeof tok);
-	tok[31] = tok[31] == '0' ? '1' : '0';
-	assert_null(relay_transfer_by_token(&x, tok, &side));
-	assert_null(relay_transfer_by_token(&x, "abc", &side));
-	t1->token[0][0] = '\0';			/* used */
-	memcpy(tok, t1->token[1], sizeof tok);
-	assert_ptr_equal(relay_transfer_by_token(&x, tok, &side), t1);
-
 	relay_transfer_free(&x, t1);
 	assert_int_equal(x.count, 1);
-	assert_null(relay_transfer_by_token(&x, tok, &side));
+	assert_null(relay_transfer_find(&x, 1));
 	relay_transfers_free(&x);
 	assert_int_equal(x.count, 0);
 }
@@ -256,7 +255,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_lookups),
 		cmocka_unit_test(test_registry_grows_and_keeps_order),
-		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_transfer_table),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_format_v4_mapped),

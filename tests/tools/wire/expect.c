@@ -28,7 +28,7 @@ join_peers(char *out, size_t len, const struct proto_peer *p, size_t n)
 
 /* The fields named as their member of struct proto_msg: text, numbers. */
 #define TEXT_MEMBERS(X) \
-	X(code) X(message) X(reason) X(token) X(name) X(addr) X(sha256)
+	X(code) X(message) X(reason) X(slot) X(name) X(addr) X(key) X(sha256)
 #define NUM_MEMBERS(X) \
 	X(id) X(ref) X(transfer) X(version) X(index) X(size) X(npeers) \
 	X(nids) X(nfiles)
@@ -50,6 +50,7 @@ field(const struct proto_msg *m, const char *k, char *out, size_t len)
 	STR("type", proto_msg_type_name(m->type));
 	STR("peer", m->peer.name);
 	STR("peer.addr", m->peer.addr);
+	STR("peer.key", m->peer.key);
 	NUM("peer.id", m->peer.id);
 	STR("role", m->role == PROTO_ROLE_SEND ? "send" :
 	    m->role == PROTO_ROLE_RECEIVE ? "receive" : "");
@@ -61,6 +62,13 @@ field(const struct proto_msg *m, const char *k, char *out, size_t len)
 #undef STR
 	if (strcmp(k, "peers") == 0) {
 		join_peers(out, len, m->peers, m->npeers);
+		return 0;
+	}
+	if (strcmp(k, "keys") == 0) {
+		out[0] = '\0';
+		for (i = 0; i < m->npeers && o < len; i++)
+			o += (size_t)snprintf(out + o, len - o, "%s%s",
+			    i ? "," : "", m->peers[i].key);
 		return 0;
 	}
 	if (strcmp(k, "ids") == 0) {
@@ -397,8 +405,13 @@ wire__cmd_hello(struct wire *w, struct wconn *c, const char *name)
 {
 	struct proto_msg	 m;
 	char			 json[256], text[600], var[WIRE_NAME_MAX + 8];
+	const char		*key;
 	int			 r;
 
+	snprintf(var, sizeof var, "%s.key", c->name);
+	if (c->tls == NULL || (key = wire__var_get(w, var)) == NULL)
+		return wire__fail(w, "hello %s: not a control connection "
+		    "(connect, not connect-plain)", c->name);
 	snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":%d,"
 	    "\"name\":\"%s\"}", PROTO_VERSION, name);
 	if (wire__send_json(w, c, json) != 0 ||
@@ -407,6 +420,9 @@ wire__cmd_hello(struct wire *w, struct wconn *c, const char *name)
 	if (m.type != PROTO_MSG_WELCOME || strcmp(m.name, name) != 0)
 		r = wire__fail(w, "%s: expected welcome for %s, got %s",
 		    c->name, name, text);
+	else if (strcmp(m.key, key) != 0)
+		r = wire__fail(w, "%s: welcome names key %s, we presented %s",
+		    c->name, m.key, key);
 	else {
 		snprintf(c->hello, sizeof c->hello, "%s", name);
 		snprintf(var, sizeof var, "%s.id", c->name);
@@ -433,7 +449,7 @@ pair_conn(struct wire *w, char *word)
 	if ((name = strchr(word, ':')) != NULL)
 		*name++ = '\0';
 	if ((c = wire__conn_find(w, word)) == NULL) {
-		if (wire__conn_open(w, word) != 0 ||
+		if (wire__conn_open(w, word, 1, NULL) != 0 ||
 		    (c = wire__conn_find(w, word)) == NULL ||
 		    wire__cmd_hello(w, c, name != NULL ? name : word) != 0)
 			return NULL;
@@ -497,14 +513,22 @@ wire__cmd_pair(struct wire *w, char **args, int nargs)
 		    "\"transfer\":${%s.transfer}}", B, B);
 	if (r == 0 && upto >= 1)
 		r = wire__run_fmt(w, "expect %s ready transfer=${%s.transfer} "
-		    "role=send token>%s.token", A, A, A);
+		    "role=send", A, A);
 	if (r == 0 && upto >= 1)
 		r = wire__run_fmt(w, "expect %s ready transfer=${%s.transfer} "
-		    "role=receive token>%s.token", B, B, B);
+		    "role=receive", B, B);
 	if (r == 0 && upto >= 2)
-		r = wire__run_fmt(w, "attach %sd ${%s.token}", A, A);
+		r = wire__run_fmt(w, "attach %sd", A);
 	if (r == 0 && upto >= 2)
-		r = wire__run_fmt(w, "attach %sd ${%s.token}", B, B);
+		r = wire__run_fmt(w, "attach %sd", B);
+	if (r == 0 && upto >= 2)
+		r = wire__run_fmt(w, "send %s {\"type\":\"bind\","
+		    "\"transfer\":${%s.transfer},\"slot\":\"${%sd.slot}\"}", A,
+		    A, A);
+	if (r == 0 && upto >= 2)
+		r = wire__run_fmt(w, "send %s {\"type\":\"bind\","
+		    "\"transfer\":${%s.transfer},\"slot\":\"${%sd.slot}\"}", B,
+		    B, B);
 	if (r == 0 && upto >= 2)
 		r = wire__run_fmt(w, "expect %sd attached "
 		    "transfer=${%s.transfer}", A, A);

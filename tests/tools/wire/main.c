@@ -14,15 +14,30 @@
  *
  * Commands (C names a connection; "P*" stands for every connection whose
  * name starts with P, in the order they were opened):
- *	connect C		open a TCP connection named C
- *	connect-many P N	open N connections P0 .. P<N-1>, say nothing
- *	attach C TOKEN		open C as a data connection: send attach TOKEN
+ *	connect C [KEYFILE]	open a control connection named C: TCP, then
+ *				the TLS 1.3 handshake, as the Ed25519 key in
+ *				KEYFILE (created when missing; default a new
+ *				key for each connection); sets ${C.key} (the
+ *				key presented, 64 hex digits) and
+ *				${C.relay_fpr} (the relay's short fingerprint,
+ *				as ferryd logs it)
+ *	connect-many P N	connect P0 .. P<N-1>, each with its own key,
+ *				and say nothing
+ *	connect-plain C		open a TCP connection named C that speaks
+ *				frames in clear (a data connection, or a
+ *				control connection without TLS)
+ *	attach D		connect-plain D, send attach, expect slot;
+ *				sets ${D.slot}. Then the control connection
+ *				sends bind {transfer, slot:${D.slot}}
  *	close C			close it
  *	shut C			shutdown(SHUT_WR): send EOF, keep reading
  *	send C JSON		one control frame; the payload is the rest of
  *				the line as it is (so it can be malformed)
  *	raw C HEX		raw bytes, e.g. "ffffffff01" (a 4 GiB header)
- *	hello C NAME		send hello {version 1, NAME} and expect welcome;
+ *				(send and raw go inside TLS on a control
+ *				connection, whatever the bytes are)
+ *	hello C NAME		send hello {version 2, NAME} and expect welcome
+ *				with our own key (on a control connection);
  *				sets ${C.id} and ${C.addr}
  *	ping C			send ping and expect pong: C is still served
  *	expect C TYPE [K=V | K~V | K>VAR]...
@@ -35,12 +50,15 @@
  *				no presence event was set aside unread
  *	pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]
  *				A offers B one file "f" of SIZE bytes, B
- *				accepts, data connections Ad and Bd attach,
- *				each step checked; the stage says where to stop
+ *				accepts, data connections Ad and Bd attach
+ *				and A and B bind their slots, each step
+ *				checked; the stage says where to stop
  *				(default attached). A or B not yet open is
- *				opened with hello NAME (default its own name).
- *				Sets ${A.transfer} ${B.transfer} ${A.token}
- *				${B.token}
+ *				connected with hello NAME (default its own
+ *				name). Sets ${A.transfer} ${B.transfer}
+ *				${Ad.slot} ${Bd.slot}
+ * The byte streams below are for data connections (pump and fill write to
+ * the socket itself):
  *	write C N [SEED]	write N bytes of pseudo-random stream SEED
  *	read C N [SEED]		read N bytes; they must be that stream
  *	drain C N		read N bytes, whatever they are (a slow
@@ -65,10 +83,11 @@
  * expect of peer_joined or peer_left takes the oldest one, set aside or
  * still to come, whose checks hold. quiet counts them, unless ignored.
  *
- * Fields for expect: type code message reason token role name addr id ref
- * transfer version more ok index size sha256, peer (the peer's name),
- * peer.id, peer.addr, peers (names joined by ","), npeers, ids (joined by
- * ","), nids, files (names joined by ","), nfiles. Absent numbers are 0.
+ * Fields for expect: type code message reason slot role name addr key id
+ * ref transfer version more ok index size sha256, peer (the peer's name),
+ * peer.id, peer.addr, peer.key, peers (names joined by ","), keys (the
+ * peers' keys joined by ","), npeers, ids (joined by ","), nids, files
+ * (names joined by ","), nfiles. Absent numbers are 0.
  *
  * The files: main.c the flags and the script runner (variables, ${NAME},
  * dispatch), sock.c connections and frames, stream.c raw bytes and byte
@@ -103,8 +122,8 @@ wire__fail(struct wire *w, const char *fmt, ...)
 
 /* --- variables --- */
 
-static const char *
-var_get(struct wire *w, const char *name)
+const char *
+wire__var_get(struct wire *w, const char *name)
 {
 	size_t	i;
 
@@ -164,7 +183,7 @@ expand(struct wire *w, const char *line, char **out)
 			}
 			memcpy(name, p + 2, n);
 			name[n] = '\0';
-			if ((val = var_get(w, name)) == NULL) {
+			if ((val = wire__var_get(w, name)) == NULL) {
 				free(buf);
 				return wire__fail(w, "no variable ${%s}", name);
 			}
@@ -364,7 +383,7 @@ run_line(struct wire *w, char *line)
 	struct wconn	*c, *d;
 	uint64_t	 n, seed = 1;
 	size_t		 i, plen, matched = 0;
-	char		 name[WIRE_NAME_MAX + 16], json[256];
+	char		 name[WIRE_NAME_MAX + 16];
 	int		 nargs = 0, sig;
 
 	while (*p == ' ' || *p == '\t')
@@ -433,22 +452,23 @@ run_line(struct wire *w, char *line)
 	if (nargs < 1)
 		return wire__fail(w, "%s needs a connection name", cmd);
 	if (strcmp(cmd, "connect") == 0)
-		return wire__conn_open(w, args[0]);
+		return wire__conn_open(w, args[0], 1, nargs > 1 ? args[1] : NULL);
+	if (strcmp(cmd, "connect-plain") == 0)
+		return wire__conn_open(w, args[0], 0, NULL);
 	if (strcmp(cmd, "attach") == 0) {
-		if (nargs < 2)
-			return wire__fail(w, "attach C TOKEN");
-		snprintf(json, sizeof json, "{\"type\":\"attach\","
-		    "\"token\":\"%s\"}", args[1]);
-		if (wire__conn_open(w, args[0]) != 0)
+		if (wire__conn_open(w, args[0], 0, NULL) != 0 ||
+		    wire__send_json(w, wire__conn_find(w, args[0]),
+		    "{\"type\":\"attach\"}") != 0)
 			return -1;
-		return wire__send_json(w, wire__conn_find(w, args[0]), json);
+		return wire__run_fmt(w, "expect %s slot slot>%s.slot", args[0],
+		    args[0]);
 	}
 	if (strcmp(cmd, "connect-many") == 0) {
 		if (nargs < 2 || wire__parse_u64(args[1], &n) != 0)
 			return wire__fail(w, "connect-many P N");
 		for (i = 0; i < n; i++) {
 			snprintf(name, sizeof name, "%s%zu", args[0], i);
-			if (wire__conn_open(w, name) != 0)
+			if (wire__conn_open(w, name, 1, NULL) != 0)
 				return -1;
 		}
 		return 0;

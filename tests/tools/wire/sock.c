@@ -1,6 +1,8 @@
 /*
- * sock.c: wire's connections to the relay: opening and closing them,
- * waiting on a socket with a deadline, reading frames, writing bytes.
+ * sock.c: wire's connections to the relay: opening and closing them (a
+ * control connection with its TLS 1.3 handshake, under an identity of its
+ * own), waiting on a socket with a deadline, reading frames, writing bytes
+ * (encrypted on a control connection, whatever they are).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,9 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "frame.h"
+#include "keyfile.h"
 #include "proto.h"
+#include "tls.h"
 #include "wire.h"
+
+#define WIRE_TLS_IN	16384		/* ciphertext read at a time */
 
 int64_t
 wire__now_ms(void)
@@ -49,6 +57,8 @@ wire__conn_free(struct wconn *c)
 
 	if (c->fd >= 0)
 		close(c->fd);
+	proto_tls_free(c->tls);
+	proto_tls_ctx_free(c->ctx);
 	proto_decoder_free(&c->dec);
 	free(c->ibuf);
 	for (i = 0; i < c->naside; i++)
@@ -57,8 +67,128 @@ wire__conn_free(struct wconn *c)
 	free(c);
 }
 
+static int	sock_write_all(struct wire *, struct wconn *, const uint8_t *,
+		    size_t);
+
+/* Sends what TLS has for the relay. */
+static int
+tls_flush(struct wire *w, struct wconn *c)
+{
+	uint8_t	buf[WIRE_TLS_IN];
+	size_t	n;
+
+	while ((n = proto_tls_take(c->tls, buf, sizeof buf)) > 0) {
+		if (sock_write_all(w, c, buf, n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads ciphertext into c's session: 1 got some, 0 closed, -1 timeout, -2 error. */
+static int
+tls_pull(struct wire *w, struct wconn *c, int64_t deadline)
+{
+	uint8_t	buf[WIRE_TLS_IN];
+	ssize_t	n;
+
+	for (;;) {
+		n = read(c->fd, buf, sizeof buf);
+		if (n > 0) {
+			if (proto_tls_feed(c->tls, buf, (size_t)n) != 0) {
+				wire__fail(w, "%s: %s", c->name,
+				    proto_tls_error(c->tls));
+				return -2;
+			}
+			return 1;
+		}
+		if (n == 0 || errno == ECONNRESET)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			wire__fail(w, "read %s: %s", c->name, strerror(errno));
+			return -2;
+		}
+		if (!wire__wait_fd(c->fd, POLLIN, deadline))
+			return -1;
+	}
+}
+
+/* A name for a value of c: "${C.key}" and the like. */
+static int
+conn_var(struct wire *w, struct wconn *c, const char *what, const char *value)
+{
+	char	var[WIRE_NAME_MAX + 32];
+
+	snprintf(var, sizeof var, "%s.%s", c->name, what);
+	return wire__var_set(w, var, value);
+}
+
+/*
+ * The TLS handshake of a control connection, as the identity in keyfile
+ * (an ephemeral Ed25519 key when NULL). Sets ${C.key} (the key we
+ * present, 64 hex digits) and ${C.relay_fpr} (the relay's short
+ * fingerprint, as ferryd logs it).
+ */
+static int
+conn_handshake(struct wire *w, struct wconn *c, const char *keyfile)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	struct proto_key_names	 n;
+	EVP_PKEY		*key = NULL;
+	uint8_t			 raw[PROTO_KEY_RAW_LEN];
+	size_t			 rawlen = sizeof raw, i;
+	char			 err[512], khex[2 * PROTO_KEY_RAW_LEN + 1];
+	int64_t			 deadline = wire__now_ms() + w->timeout;
+	bool			 created;
+	int			 r;
+
+	if (keyfile != NULL) {
+		if (proto_keyfile_load(keyfile, false, &key, &created, err,
+		    sizeof err) != 0)
+			return wire__fail(w, "%s: %s", c->name, err);
+	} else if ((key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
+		return wire__fail(w, "%s: no Ed25519 key", c->name);
+	r = EVP_PKEY_get_raw_public_key(key, raw, &rawlen) == 1 &&
+	    proto_tls_ctx_new(false, key, &c->ctx, err, sizeof err) == 0 &&
+	    proto_tls_new(c->ctx, &c->tls) == 0 ? 0 : -1;
+	EVP_PKEY_free(key);
+	if (r != 0)
+		return wire__fail(w, "%s: cannot set up TLS", c->name);
+	for (i = 0; i < rawlen; i++) {
+		khex[2 * i] = hex[raw[i] >> 4];
+		khex[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	khex[2 * rawlen] = '\0';
+	for (;;) {
+		r = proto_tls_handshake(c->tls);
+		if (tls_flush(w, c) != 0)
+			return -1;
+		if (r == 0)
+			break;
+		if (r < 0)
+			return wire__fail(w, "%s: TLS handshake failed: %s",
+			    c->name, proto_tls_error(c->tls));
+		if ((r = tls_pull(w, c, deadline)) == 0)
+			return wire__fail(w, "%s: closed by the relay during "
+			    "the TLS handshake", c->name);
+		if (r == -1)
+			return wire__fail(w, "%s: TLS handshake timed out",
+			    c->name);
+		if (r < 0)
+			return -1;
+	}
+	if (proto_tls_peer_names(c->tls, &n) != 0)
+		return wire__fail(w, "%s: the relay showed no key", c->name);
+	if (conn_var(w, c, "key", khex) != 0 ||
+	    conn_var(w, c, "relay_fpr", n.short_fpr) != 0)
+		return -1;
+	return 0;
+}
+
 int
-wire__conn_open(struct wire *w, const char *name)
+wire__conn_open(struct wire *w, const char *name, int tls,
+    const char *keyfile)
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
 	struct wconn	*c, **nc;
@@ -103,7 +233,7 @@ wire__conn_open(struct wire *w, const char *name)
 	proto_decoder_init(&c->dec);
 	w->conns = nc;
 	w->conns[w->nconns++] = c;
-	return 0;
+	return tls ? conn_handshake(w, c, keyfile) : 0;
 }
 
 /* Waits for fd to be ready for events until deadline; 1 ready, 0 timeout. */
@@ -131,6 +261,38 @@ wire__wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+/* Decrypts more into c->ibuf: as wire__conn_fill. */
+static int
+tls_fill(struct wire *w, struct wconn *c, int64_t deadline)
+{
+	size_t	got;
+	int	r;
+
+	for (;;) {
+		r = proto_tls_read(c->tls, c->ibuf + c->ilen, WIRE_IBUF - c->ilen,
+		    &got);
+		if (r == 0) {
+			c->ilen += got;
+			return 1;
+		}
+		if (r == PROTO_TLS_CLOSED) {
+			c->eof = 1;
+			return 0;
+		}
+		if (r < 0) {
+			wire__fail(w, "%s: TLS from the relay: %s", c->name,
+			    proto_tls_error(c->tls));
+			return -2;
+		}
+		if (tls_flush(w, c) != 0)
+			return -2;
+		if ((r = tls_pull(w, c, deadline)) == 0)
+			c->eof = 1;
+		if (r <= 0)
+			return r;
+	}
+}
+
 /* Reads more into c->ibuf. 1 got bytes, 0 closed, -1 timed out, -2 error. */
 int
 wire__conn_fill(struct wire *w, struct wconn *c, int64_t deadline)
@@ -146,6 +308,8 @@ wire__conn_fill(struct wire *w, struct wconn *c, int64_t deadline)
 	}
 	if (c->ilen == WIRE_IBUF)
 		return 1;
+	if (c->tls != NULL)
+		return tls_fill(w, c, deadline);
 	for (;;) {
 		n = read(c->fd, c->ibuf + c->ilen, WIRE_IBUF - c->ilen);
 		if (n > 0) {
@@ -196,8 +360,9 @@ wire__conn_frame(struct wire *w, struct wconn *c, struct proto_frame *f,
 	}
 }
 
-int
-wire__write_all(struct wire *w, struct wconn *c, const uint8_t *p, size_t n)
+/* Bytes for c's socket as they are. */
+static int
+sock_write_all(struct wire *w, struct wconn *c, const uint8_t *p, size_t n)
 {
 	int64_t	deadline = wire__now_ms() + w->timeout;
 	ssize_t	r;
@@ -235,4 +400,16 @@ wire__send_json(struct wire *w, struct wconn *c, const char *json)
 	if (wire__write_all(w, c, hdr, sizeof hdr) != 0)
 		return -1;
 	return wire__write_all(w, c, (const uint8_t *)json, n);
+}
+
+int
+wire__write_all(struct wire *w, struct wconn *c, const uint8_t *p, size_t n)
+{
+	if (c->tls == NULL)
+		return sock_write_all(w, c, p, n);
+	if (c->fd < 0)
+		return wire__fail(w, "%s is closed", c->name);
+	if (proto_tls_write(c->tls, p, n) != 0)
+		return wire__fail(w, "%s: %s", c->name, proto_tls_error(c->tls));
+	return tls_flush(w, c);
 }

@@ -24,15 +24,20 @@ struct waside {
 	size_t			 len;
 };
 
+struct proto_tls_ctx;
+struct proto_tls;
+
 struct wconn {
 	char			 name[WIRE_NAME_MAX];
 	int			 fd;		/* -1 once closed */
+	struct proto_tls_ctx	*ctx;		/* owned: its own identity's context */
+	struct proto_tls	*tls;		/* owned: the session; NULL in clear */
 	int			 eof;		/* the relay closed it */
 	uint32_t		 ignore;	/* bit per enum proto_msg_type: skip it */
 	char			 hello[WIRE_NAME_MAX + 1];	/* its hello's name */
 	struct waside		*aside;		/* owned, with each payload; oldest first */
 	size_t			 naside;
-	uint8_t			*ibuf;		/* owned: bytes read, not consumed */
+	uint8_t			*ibuf;		/* owned: bytes read (decrypted), not consumed */
 	size_t			 ipos, ilen;
 	struct proto_decoder	 dec;
 };
@@ -62,6 +67,8 @@ struct wire {
 int	wire__fail(struct wire *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	wire__var_set(struct wire *, const char *, const char *);
+/* A variable set by the script, else the environment's; NULL: neither. */
+const char *wire__var_get(struct wire *, const char *);
 int	wire__parse_u64(const char *, uint64_t *);
 int	wire__run_fmt(struct wire *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -70,7 +77,7 @@ int	wire__run_fmt(struct wire *, const char *, ...)
 int64_t	 wire__now_ms(void);
 struct wconn *wire__conn_find(struct wire *, const char *);
 void	 wire__conn_free(struct wconn *);
-int	 wire__conn_open(struct wire *, const char *);
+int	 wire__conn_open(struct wire *, const char *, int, const char *);
 int	 wire__wait_fd(int, short, int64_t);
 int	 wire__conn_fill(struct wire *, struct wconn *, int64_t);
 int	 wire__conn_frame(struct wire *, struct wconn *, struct proto_frame *,

@@ -23,11 +23,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 #include <uv.h>
 
 #include "client.h"
 #include "digest.h"
 #include "relay.h"
+#include "tls.h"
 #include "relay_log.h"
 #include "scratch.h"
 
@@ -56,6 +58,7 @@ struct fe {
 
 static uv_loop_t	 loop;
 static struct relay	*relay;
+static struct proto_tls_ctx *relay_tls;	/* the relay's side: a key for this run */
 static char		 server[64];
 static char		 dir[PATH_MAX];
 
@@ -193,6 +196,7 @@ start_relay(void)
 
 	relay_config_default(&cfg);
 	cfg.listen = server;
+	cfg.tls = relay_tls;
 	assert_int_equal(relay_new(&loop, &cfg, &relay), 0);
 	assert_int_equal(relay_listen(relay, err, sizeof err), 0);
 }
@@ -206,6 +210,15 @@ setup(void **state)
 	snprintf(server, sizeof server, "127.0.0.1:%d", free_port());
 	assert_int_equal(scratch_make(dir, sizeof dir, "core"), 0);
 	relay = NULL;
+	if (relay_tls == NULL) {
+		EVP_PKEY	*key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		char		 err[256];
+
+		assert_non_null(key);
+		assert_int_equal(proto_tls_ctx_new(true, key, &relay_tls, err,
+		    sizeof err), 0);
+		EVP_PKEY_free(key);
+	}
 	return 0;
 }
 
@@ -755,5 +768,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int	r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	proto_tls_ctx_free(relay_tls);
+	return r;
 }

@@ -22,10 +22,11 @@
 	X(PEER_LIST,	"peer_list")	/* r->c: peers[], more */		\
 	X(PEER_JOINED,	"peer_joined")	/* r->c: peers[] */			\
 	X(PEER_LEFT,	"peer_left")	/* r->c: ids[] */			\
-	X(OFFER,	"offer")	/* c->r: ref, to, files[name,size] */	\
+	X(OFFER,	"offer")	/* c->r: ref, to, count, size */	\
 	X(OFFERED,	"offered")	/* r->c: ref, transfer, peer */		\
-	X(INCOMING,	"incoming")	/* r->c: transfer, peer (from), files[] */ \
-	X(ACCEPT,	"accept")	/* c->r: transfer */			\
+	X(INCOMING,	"incoming")	/* r->c: transfer, peer (from), count, size */ \
+	X(FILES,	"files")	/* end to end: transfer, files[name,size] */ \
+	X(ACCEPT,	"accept")	/* end to end: transfer */		\
 	X(DECLINE,	"decline")	/* both: transfer, reason */		\
 	X(CANCEL,	"cancel")	/* both: transfer, reason */		\
 	X(READY,	"ready")	/* r->c: transfer, role */		\
@@ -88,13 +89,14 @@ struct proto_msg {
 	bool			 more;		/* peer_list: another peer_list follows */
 	uint64_t		*ids;		/* owned: peer_left */
 	size_t			 nids;
-	struct proto_file	*files;		/* owned: offer, incoming, receipt */
+	struct proto_file	*files;		/* owned: files, receipt */
 	size_t			 nfiles;
+	uint64_t		 count;		/* offer, incoming: how many files */
 	char			 reason[PROTO_TEXT_MAX + 1];	/* decline, cancel */
 	char			 slot[PROTO_SLOT_LEN + 1];	/* slot, bind */
 	enum proto_role		 role;		/* ready */
 	uint64_t		 index;		/* file_end: 0-based file index */
-	uint64_t		 size;		/* file_end: bytes sent for that file */
+	uint64_t		 size;		/* file_end: bytes sent for that file; offer, incoming: all files' bytes */
 	char			 sha256[PROTO_SHA256_LEN + 1];	/* file_end */
 	bool			 ok;		/* receipt */
 	char			 code[PROTO_CODE_MAX + 1];	/* error: wire code string */

@@ -56,7 +56,7 @@ static const struct msg__field peer_fields[] = {
 	END
 };
 
-/* offer and incoming: {name, size} */
+/* files: {name, size} */
 static const struct msg__field file_fields[] = {
 	FNAME("name", struct proto_file, name),
 	U53("size", struct proto_file, size),
@@ -115,8 +115,8 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_OFFER] = FIELDS(
 	    U53("ref", M, ref),
 	    TEXT("to", M, to, 1),
-	    ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
-		"file objects")),
+	    INT("count", M, count, 1, PROTO_FILES_MAX),
+	    U53("size", M, size)),
 	[PROTO_MSG_OFFERED] = FIELDS(
 	    U53("ref", M, ref),
 	    ID("transfer", M, transfer),
@@ -124,6 +124,10 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_INCOMING] = FIELDS(
 	    ID("transfer", M, transfer),
 	    OBJECT("peer", M, peer, peer_fields),
+	    INT("count", M, count, 1, PROTO_FILES_MAX),
+	    U53("size", M, size)),
+	[PROTO_MSG_FILES] = FIELDS(
+	    ID("transfer", M, transfer),
 	    ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
 		"file objects")),
 	[PROTO_MSG_ACCEPT] = FIELDS(ID("transfer", M, transfer)),

@@ -164,6 +164,8 @@ relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 	    "data connection closed before both sides were bound");
 }
 
+static void	ctl_ready(struct relay_ctl *, struct relay_transfer *);
+
 static void
 ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
     const struct proto_msg *m)
@@ -172,7 +174,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	struct relay_peer	*q;
 	struct proto_msg	 in, out;
 	uint8_t			*f;
-	size_t			 flen, i;
+	size_t			 flen;
 	int			 r;
 
 	if ((q = relay_registry_resolve(&ctl->reg, m->to)) == NULL) {
@@ -195,17 +197,15 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 		    "the relay is out of memory");
 		return;
 	}
-	t->deadline = ctl->now + ctl->cfg.offer_ms;
-	t->nfiles = m->nfiles;
-	for (i = 0; i < m->nfiles; i++)
-		t->size += m->files[i].size;
+	t->nfiles = m->count;
+	t->size = m->size;
 
 	/* Encode incoming first: with the sender's peer object it may not fit. */
 	proto_msg_init(&in, PROTO_MSG_INCOMING);
 	in.transfer = t->id;
 	relay__ctl_peer_obj(&in.peer, p);
-	in.files = m->files;		/* borrowed from m: in is not freed */
-	in.nfiles = m->nfiles;
+	in.count = m->count;
+	in.size = m->size;
 	r = proto_msg_frame(&in, &f, &flen);
 	if (r != 0) {
 		relay_transfer_free(&ctl->xfers, t);
@@ -227,6 +227,8 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	relay_log(RELAY_LOG_INFO, p->addr, "offer %" PRIu64 ": %s -> %s, %zu "
 	    "file%s, %" PRIu64 " bytes", t->id, p->name, q->name, t->nfiles,
 	    t->nfiles == 1 ? "" : "s", t->size);
+	/* The answer comes end to end: both sides open their data connections now. */
+	ctl_ready(ctl, t);
 }
 
 /*
@@ -254,21 +256,13 @@ ctl_transfer_for(struct relay_ctl *ctl, struct relay_peer *p, uint64_t id,
 	return t;
 }
 
+/* ready to both sides: the binds are due within bind_ms. */
 static void
-ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
-    const struct proto_msg *m)
+ctl_ready(struct relay_ctl *ctl, struct relay_transfer *t)
 {
-	struct relay_transfer	*t;
-	struct proto_msg	 r;
-	int			 s;
+	struct proto_msg	r;
+	int			s;
 
-	if ((t = ctl_transfer_for(ctl, p, m->transfer, 1, "accept")) == NULL)
-		return;
-	if (t->state != RELAY_XFER_OFFERED) {
-		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
-		    "transfer %" PRIu64 " was already accepted", t->id);
-		return;
-	}
 	t->state = RELAY_XFER_READY;
 	t->deadline = ctl->now + ctl->cfg.bind_ms;
 	for (s = 0; s < 2; s++) {
@@ -278,8 +272,6 @@ ctl_accept(struct relay_ctl *ctl, struct relay_peer *p,
 		    PROTO_ROLE_RECEIVE;
 		relay__ctl_send(ctl, t->peer[s], &r);
 	}
-	relay_log(RELAY_LOG_INFO, p->addr, "transfer %" PRIu64 " accepted by %s",
-	    t->id, p->name);
 }
 
 /*
@@ -297,10 +289,10 @@ ctl_stop(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
 	if ((t = ctl_transfer_for(ctl, p, m->transfer, decline,
 	    decline ? "decline" : "cancel")) == NULL)
 		return;
-	if (decline && t->state != RELAY_XFER_OFFERED) {
+	if (decline && t->state == RELAY_XFER_BRIDGING) {
 		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
-		    "transfer %" PRIu64 " was already accepted; cancel it instead",
-		    t->id);
+		    "transfer %" PRIu64 " is bridged: its answer belongs inside "
+		    "the session (or cancel it)", t->id);
 		return;
 	}
 	by_sender = p == t->peer[RELAY_SIDE_SEND];
@@ -320,7 +312,9 @@ relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
 	if (m->type == PROTO_MSG_OFFER)
 		ctl_offer(ctl, p, m);
 	else if (m->type == PROTO_MSG_ACCEPT)
-		ctl_accept(ctl, p, m);
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, "accept belongs "
+		    "inside the end-to-end session, not on the control "
+		    "connection");
 	else
 		ctl_stop(ctl, p, m);
 }

@@ -60,7 +60,8 @@ struct client {
 	struct transfer_engine	*xfers;		/* owned: the transfers (transfer.h) */
 	struct client_identity	*id;		/* owned: our key pair; NULL without one */
 	EVP_PKEY		*key;		/* id's key, or owned: one for this run only */
-	struct proto_tls_ctx	*tls;		/* owned: our side of every TLS session */
+	struct proto_tls_ctx	*tls;		/* owned: our client side of every TLS session */
+	struct proto_tls_ctx	*tls_server;	/* owned: our server side (receiving, end to end) */
 	char			*known_relays;	/* owned: the pins file, or NULL */
 	char			*relay_fpr;	/* owned: --relay-fingerprint, or NULL */
 	bool			 dns;		/* host is a DNS name, not an address */
@@ -598,6 +599,7 @@ tls_setup(struct client *c, const struct client_options *opts, char *err,
 	c->dns = inet_pton(AF_INET, c->host, &a4) != 1 &&
 	    inet_pton(AF_INET6, c->host, &a6) != 1;
 	if (proto_tls_ctx_new(false, c->key, &c->tls, err, errlen) != 0 ||
+	    proto_tls_ctx_new(true, c->key, &c->tls_server, err, errlen) != 0 ||
 	    (c->dns && proto_tls_ctx_trust_system(c->tls, err, errlen) != 0))
 		return UV_EINVAL;
 	return 0;
@@ -637,25 +639,9 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	c->server = strdup(server);
 	c->name = strdup(opts->name);
 	c->dir = strdup(opts->dir != NULL && *opts->dir != '\0' ? opts->dir : ".");
-	set.loop = loop;
-	set.dir = c->dir;
-	set.server = c->server;
-	set.host = c->host;
-	set.port = c->port;
-	set.rate_limit = opts->rate_limit;
-	set.progress_hz = opts->progress_hz ? opts->progress_hz :
-	    CLIENT_PROGRESS_HZ;
-	if (set.progress_hz > 1000)
-		set.progress_hz = 1000;
-	if (c->server == NULL || c->name == NULL || c->dir == NULL ||
-	    client__xfer_new(c, &set, &c->xfers) != 0) {
+	if (c->server == NULL || c->name == NULL || c->dir == NULL) {
 		snprintf(err, errlen, "out of memory");
-		free(c->server);
-		free(c->name);
-		free(c->dir);
-		free(c->host);
-		free(c->port);
-		free(c);
+		client_free(c);
 		return UV_ENOMEM;
 	}
 	/* Created on first use; a key others can read stops the client here. */
@@ -667,6 +653,23 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	if ((r = tls_setup(c, opts, err, errlen)) != 0) {
 		client_free(c);
 		return r;
+	}
+	set.loop = loop;
+	set.dir = c->dir;
+	set.server = c->server;
+	set.host = c->host;
+	set.port = c->port;
+	set.tls_client = c->tls;
+	set.tls_server = c->tls_server;
+	set.rate_limit = opts->rate_limit;
+	set.progress_hz = opts->progress_hz ? opts->progress_hz :
+	    CLIENT_PROGRESS_HZ;
+	if (set.progress_hz > 1000)
+		set.progress_hz = 1000;
+	if (client__xfer_new(c, &set, &c->xfers) != 0) {
+		snprintf(err, errlen, "out of memory");
+		client_free(c);
+		return UV_ENOMEM;
 	}
 	c->reconnect = opts->reconnect;
 	c->ping_ms = opts->ping_ms != 0 ? opts->ping_ms : CLIENT_PING_MS;
@@ -738,6 +741,7 @@ client_free(struct client *c)
 	free(c->name);
 	free(c->dir);
 	proto_tls_ctx_free(c->tls);
+	proto_tls_ctx_free(c->tls_server);
 	if (c->id == NULL)
 		EVP_PKEY_free(c->key);
 	client_identity_free(c->id);

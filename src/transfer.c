@@ -83,9 +83,21 @@ xfer__amount(const struct transfer *t, char *buf, size_t len)
 	return buf;
 }
 
+/* A receive transfer comes out once its list arrived, or when it ends. */
+static void
+unhide(struct transfer *t)
+{
+	if (!(t->flags & TRANSFER_LISTING))
+		return;
+	t->flags &= ~TRANSFER_LISTING;
+	t->e->nhidden--;
+}
+
 void
 xfer__emit(struct transfer *t)
 {
+	if (t->flags & TRANSFER_LISTING)
+		return;		/* nothing to show yet: not even a file name */
 	t->emit_ms = uv_now(t->e->set.loop);
 	client__report(t->e->c, &t->pub);
 }
@@ -285,8 +297,8 @@ timer_close_cb(uv_handle_t *h)
 	client__unbusy(c);
 }
 
-static void
-timer_stop(struct transfer *t)
+void
+xfer__timer_stop(struct transfer *t)
 {
 	if (t->timer == NULL)
 		return;
@@ -326,6 +338,7 @@ vend(struct transfer *t, enum client_transfer_state s,
 
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return;
+	unhide(t);	/* an offer that failed before its list is still news */
 	t->pub.state = s;
 	vsnprintf(t->pub.reason, sizeof t->pub.reason, fmt, ap);
 	now = uv_now(t->e->set.loop);
@@ -335,7 +348,7 @@ vend(struct transfer *t, enum client_transfer_state s,
 		t->pub.rate = (double)t->pub.bytes_total * 1000.0 /
 		    (double)(now - t->pub.started_ms);
 	t->pub.eta = s == CLIENT_TRANSFER_DONE ? 0 : -1;
-	timer_stop(t);
+	xfer__timer_stop(t);
 	if (t->data != NULL) {
 		if (s == CLIENT_TRANSFER_DONE)
 			client_conn_finish(t->data);
@@ -439,6 +452,17 @@ client__xfer_peers_left(struct transfer_engine *e, const uint64_t *ids,
 	}
 }
 
+void
+xfer__peer(struct transfer *t, const struct proto_peer *p)
+{
+	t->pub.peer_id = p->id;
+	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", p->name);
+	snprintf(t->pub.peer_addr, sizeof t->pub.peer_addr, "%s", p->addr);
+	/* The relay checked it in p's handshake; the session checks it again. */
+	if (proto_hex_decode(p->key, t->peer_key, sizeof t->peer_key) == 0)
+		t->flags |= TRANSFER_KEYED;
+}
+
 /* The relay says something went wrong with one of our transfers. */
 static void
 error_from_relay(struct transfer *t, const struct proto_msg *m)
@@ -482,8 +506,8 @@ error_from_relay(struct transfer *t, const struct proto_msg *m)
 }
 
 /* "bob declined the transfer" or "... : reason", skipping a bare "declined". */
-static void
-remote_end(struct transfer *t, enum client_transfer_state s,
+void
+xfer__remote_end(struct transfer *t, enum client_transfer_state s,
     const char *verb, const char *reason)
 {
 	bool	plain = reason[0] == '\0' || strcmp(reason, "declined") == 0 ||
@@ -521,11 +545,7 @@ client__xfer_control(struct transfer_engine *e, const struct proto_msg *m)
 		}
 		if (CLIENT_TRANSFER_ENDED(t->pub.state))
 			return 1;
-		t->pub.peer_id = m->peer.id;
-		snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s",
-		    m->peer.name);
-		snprintf(t->pub.peer_addr, sizeof t->pub.peer_addr, "%s",
-		    m->peer.addr);
+		xfer__peer(t, &m->peer);
 		xfer__set_state(t, CLIENT_TRANSFER_WAITING);
 		client__update_active(e->c);
 		return 1;
@@ -535,12 +555,12 @@ client__xfer_control(struct transfer_engine *e, const struct proto_msg *m)
 	case PROTO_MSG_DECLINE:
 		t = lookup(e, BY_RELAY, m->transfer);
 		if (t != NULL && t->pub.dir == CLIENT_SEND)
-			remote_end(t, CLIENT_TRANSFER_DECLINED,
+			xfer__remote_end(t, CLIENT_TRANSFER_DECLINED,
 			    "declined", m->reason);
 		return 1;
 	case PROTO_MSG_CANCEL:
 		if ((t = lookup(e, BY_RELAY, m->transfer)) != NULL)
-			remote_end(t, CLIENT_TRANSFER_CANCELLED,
+			xfer__remote_end(t, CLIENT_TRANSFER_CANCELLED,
 			    "cancelled", m->reason);
 		return 1;
 	case PROTO_MSG_READY:
@@ -643,6 +663,8 @@ client__xfer_next(const struct transfer_engine *e,
 		t = TAILQ_FIRST(&e->list);
 	else
 		t = TAILQ_NEXT((const struct transfer *)prev, entry);
+	while (t != NULL && (t->flags & TRANSFER_LISTING))
+		t = TAILQ_NEXT(t, entry);
 	return t != NULL ? &t->pub : NULL;
 }
 
@@ -651,13 +673,13 @@ client__xfer_find(const struct transfer_engine *e, uint64_t id)
 {
 	struct transfer	*t = lookup(e, BY_ID, id);
 
-	return t != NULL ? &t->pub : NULL;
+	return t != NULL && !(t->flags & TRANSFER_LISTING) ? &t->pub : NULL;
 }
 
 size_t
 client__xfer_count(const struct transfer_engine *e)
 {
-	return e->n;
+	return e->n - e->nhidden;
 }
 
 int

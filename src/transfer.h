@@ -15,6 +15,7 @@
 #include "msg.h"
 
 struct transfer_engine;
+struct proto_tls_ctx;
 
 /*
  * The client's settings the engine works with. The strings are borrowed:
@@ -26,6 +27,9 @@ struct transfer_settings {
 	const char	*server;	/* "HOST:PORT" as given, for messages */
 	const char	*host;		/* where data connections go */
 	const char	*port;
+	/* Our two sides of the end-to-end sessions (borrowed, like the strings). */
+	struct proto_tls_ctx *tls_client;	/* sending: we are the TLS client */
+	struct proto_tls_ctx *tls_server;	/* receiving: the TLS server */
 	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: none */
 	unsigned	 progress_hz;	/* progress reports per second per transfer, 1..1000 */
 };

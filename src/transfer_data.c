@@ -1,14 +1,19 @@
 /*
  * transfer_data.c: a transfer's own data connection to the relay: attach,
  * claim the slot the relay names with bind on the (authenticated) control
- * connection, then data frames and file_end (receiver) or the receipt
- * (sender) until the transfer ends. A broken connection waits a moment for
- * the relay to say why on the control connection.
+ * connection, and once bridged run TLS 1.3 end to end with the peer,
+ * whose key must be the one the relay announced; inside it the list of
+ * files and the answer, data frames and file_end (to the receiver), the
+ * receipt (to the sender), until the transfer ends. A broken connection
+ * waits a moment for the relay to say why on the control connection.
  */
 #include "transfer_int.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "keyfile.h"
+#include "tls.h"
 
 /* Receive: where the payload of a data frame goes, straight from the socket (conn.h). */
 static uint8_t *
@@ -74,6 +79,74 @@ data_bind(struct transfer *t, const struct proto_msg *slot)
 	t->flags |= TRANSFER_BOUND;
 }
 
+/* Bridged: TLS with the peer from here on (the sender is the client). */
+static void
+data_secure(struct transfer *t)
+{
+	const struct transfer_settings	*set = &t->e->set;
+	int				 r;
+
+	if (!(t->flags & TRANSFER_KEYED)) {
+		xfer__fail(t, "the relay did not say which key %s has",
+		    t->pub.peer_name);
+		return;
+	}
+	r = client_conn_start_tls(t->data, t->pub.dir == CLIENT_SEND ?
+	    set->tls_client : set->tls_server, NULL);
+	if (r != 0)
+		xfer__fail(t, "cannot start the encrypted session with %s: %s",
+		    t->pub.peer_name, *client_conn_tls_error(t->data) != '\0' ?
+		    client_conn_tls_error(t->data) : uv_strerror(r));
+}
+
+/*
+ * The end-to-end handshake is done: the peer proved it holds a key. Only
+ * the key the relay announced for this peer will do; anything else means
+ * the relay (or someone on the way) put another party at the other end.
+ */
+static void
+data_tls(struct client_conn *conn, int status, void *arg)
+{
+	struct transfer		*t = arg;
+	struct proto_tls	*tls = client_conn_tls(conn);
+	struct proto_key_names	 want, got;
+	uint8_t			 key[PROTO_TLS_KEY_LEN];
+
+	if (CLIENT_TRANSFER_ENDED(t->pub.state))
+		return;
+	if (status != 0 || tls == NULL) {
+		xfer__fail(t, "the encrypted session with %s failed: %s; "
+		    "nothing was %s", t->pub.peer_name,
+		    client_conn_tls_error(conn), t->pub.dir == CLIENT_SEND ?
+		    "sent" : "saved");
+		return;
+	}
+	if (proto_tls_peer_key(tls, key) != 0 ||
+	    memcmp(key, t->peer_key, sizeof key) != 0) {
+		(void)proto_key_names_raw(t->peer_key, &want);
+		if (proto_tls_peer_key(tls, key) != 0 ||
+		    proto_key_names_raw(key, &got) != 0)
+			snprintf(got.short_fpr, sizeof got.short_fpr, "none");
+		xfer__fail(t, "the other end of the data connection is not %s: "
+		    "its key is %s, the relay announced %s; someone between us "
+		    "is interfering, so nothing was %s", t->pub.peer_name,
+		    got.short_fpr, want.short_fpr, t->pub.dir == CLIENT_SEND ?
+		    "sent" : "saved");
+		return;
+	}
+	t->flags |= TRANSFER_SECURE;
+	if (t->pub.dir == CLIENT_SEND)
+		xfer__send_files(t);
+}
+
+int
+xfer__send_peer(struct transfer *t, const struct proto_msg *m)
+{
+	if (t->data == NULL || !(t->flags & TRANSFER_SECURE))
+		return UV_ENOTCONN;
+	return client_conn_send_msg(t->data, m);
+}
+
 static int
 data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 {
@@ -105,9 +178,7 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 			    "another transfer");
 		} else if (m.type == PROTO_MSG_ATTACHED) {
 			t->flags |= TRANSFER_ATTACHED;
-			xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
-			if (t->pub.dir == CLIENT_SEND)
-				xfer__tx_pump(t);
+			data_secure(t);
 		} else if (m.type == PROTO_MSG_ERROR) {
 			xfer__fail(t, "the relay refused the data connection: %s",
 			    m.message[0] ? m.message : m.code);
@@ -119,6 +190,21 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 		return CLIENT_TRANSFER_ENDED(t->pub.state) ? -1 : 0;
 	}
 	switch (m.type) {
+	case PROTO_MSG_FILES:		/* sender to receiver */
+		if (t->pub.dir == CLIENT_RECEIVE && (t->flags & TRANSFER_LISTING))
+			xfer__rx_files(t, &m);
+		else
+			xfer__fail(t, "%s sent a second list of files",
+			    t->pub.peer_name);
+		break;
+	case PROTO_MSG_ACCEPT:		/* receiver to sender */
+	case PROTO_MSG_DECLINE:
+		if (t->pub.dir == CLIENT_SEND)
+			xfer__answer(t, &m);
+		else
+			xfer__fail(t, "%s sent an answer to its own offer",
+			    t->pub.peer_name);
+		break;
 	case PROTO_MSG_FILE_END:	/* sender to receiver */
 	case PROTO_MSG_RECEIPT:		/* receiver to sender */
 		if (m.type == PROTO_MSG_FILE_END && t->pub.dir == CLIENT_RECEIVE)
@@ -129,10 +215,6 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 			xfer__fail(t, "%s sent %s to the %s", t->pub.peer_name,
 			    m.type == PROTO_MSG_FILE_END ? "file_end" : "a receipt",
 			    t->pub.dir == CLIENT_SEND ? "sender" : "receiver");
-		break;
-	case PROTO_MSG_ERROR:
-		xfer__end(t, CLIENT_TRANSFER_FAILED, "the relay stopped the transfer: %s",
-		    m.message[0] ? m.message : m.code);
 		break;
 	default:
 		xfer__fail(t, "%s sent an unexpected %s", t->pub.peer_name,
@@ -168,6 +250,12 @@ data_lost(struct client_conn *conn, int status, void *arg)
 	if (CONN_IS_PROTO(status)) {
 		xfer__fail(t, "%s sent a bad frame: %s",
 		    t->pub.peer_name, proto_strerror(CONN_PROTO_CODE(status)));
+		return;
+	}
+	if (status == CONN_E_TLS) {
+		xfer__fail(t, "the encrypted session with %s broke (%s): the "
+		    "bytes were changed on the way; nothing was saved",
+		    t->pub.peer_name, client_conn_tls_error(conn));
 		return;
 	}
 	/*
@@ -208,6 +296,7 @@ static const struct client_conn_ops data_ops = {
 	.on_connect = data_connect,
 	.on_frame = data_frame,
 	.on_lost = data_lost,
+	.on_tls = data_tls,
 	.on_written = data_written,
 	.on_closed = data_closed,
 	.data_room = data_room,
@@ -228,7 +317,6 @@ xfer__ready(struct transfer *t, const struct proto_msg *m)
 	}
 	if (t->data != NULL)
 		return;		/* a second ready: keep the first */
-	xfer__set_state(t, CLIENT_TRANSFER_ACCEPTED);
 	r = client_conn_open(set->loop, set->host, set->port, &data_ops, t,
 	    &t->data);
 	if (r != 0) {

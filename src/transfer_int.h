@@ -37,6 +37,8 @@
 #define TRANSFER_RX_HIGH	(8 * CLIENT_CHUNK_SIZE)
 #define TRANSFER_RX_LOW		(4 * CLIENT_CHUNK_SIZE)
 #define TRANSFER_SPARE_MAX	6	/* chunk buffers kept for reuse per transfer */
+#define TRANSFER_ANSWER_MS	120000	/* send: the receiver's answer inside the session */
+#define TRANSFER_LIST_MS	30000	/* receive: the sender's list once bridged */
 #define TRANSFER_GRACE_MS	1000	/* after the data connection breaks, wait this
 					   long for the relay to say why */
 
@@ -76,6 +78,7 @@ struct transfer_engine {
 	struct transfer_settings set;		/* strings borrowed from the client */
 	struct transfer_list	 list;		/* every transfer not forgotten, oldest first */
 	size_t			 n;
+	size_t			 nhidden;	/* of them TRANSFER_LISTING: not shown yet */
 	uint64_t		 next_id;	/* local transfer handles */
 	uint64_t		 next_ref;	/* offer refs */
 };
@@ -100,6 +103,7 @@ struct transfer {
 	uint64_t		 ref;		/* send: our offer's ref */
 	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
 	struct client_conn	*data;		/* data connection; NULL when none */
+	uint8_t			 peer_key[32];	/* TRANSFER_KEYED: who must be at the other end */
 	int			 flags;
 #define TRANSFER_JOB		0x0001	/* a job is on the thread pool */
 #define TRANSFER_ATTACHED	0x0002	/* the relay bridged the data connection */
@@ -111,6 +115,9 @@ struct transfer {
 #define TRANSFER_WANT_CANCEL	0x0080	/* send: cancel once "offered" gives an id */
 #define TRANSFER_THROTTLED	0x0100	/* send: waiting for the rate limit */
 #define TRANSFER_BOUND		0x0200	/* bind for the data connection's slot went out */
+#define TRANSFER_LISTING	0x0400	/* receive: hidden until the sender's list arrives */
+#define TRANSFER_SECURE		0x0800	/* the end-to-end session is up, the peer's key checked */
+#define TRANSFER_KEYED		0x1000	/* peer_key holds the key the relay announced */
 
 	/* The one job in flight (TRANSFER_JOB). */
 	uv_work_t		 work;
@@ -150,6 +157,14 @@ void	xfer__emit(struct transfer *t);
 void	xfer__set_state(struct transfer *t, enum client_transfer_state s);
 void	xfer__progress(struct transfer *t);
 int	xfer__timer_start(struct transfer *t, uv_timer_cb cb, uint64_t ms);
+void	xfer__timer_stop(struct transfer *t);
+/* The other side ended it: "bob declined the transfer: reason". */
+void	xfer__remote_end(struct transfer *t, enum client_transfer_state s,
+	    const char *verb, const char *reason);
+/* Remembers the key the relay announced for the peer of t. */
+void	xfer__peer(struct transfer *t, const struct proto_peer *p);
+/* Sends m to the peer inside the end-to-end session. 0 or an error. */
+int	xfer__send_peer(struct transfer *t, const struct proto_msg *m);
 struct transfer_block *xfer__block_get(struct transfer *t);
 void	xfer__block_put(struct transfer *t, struct transfer_block *b);
 void	xfer__free_blocks(struct transfer *t);
@@ -166,12 +181,18 @@ void	xfer__release(struct transfer *t);
 
 /* transfer_send.c. The after_ functions take the job's results; those with b own it. */
 void	xfer__send_offer(struct transfer *t);
+/* The session is up: the list of files goes to the receiver. */
+void	xfer__send_files(struct transfer *t);
+/* The receiver's answer inside the session. */
+void	xfer__answer(struct transfer *t, const struct proto_msg *m);
 void	xfer__tx_pump(struct transfer *t);
 void	xfer__after_read(struct transfer *t, struct transfer_block *b);
 void	xfer__receipt(struct transfer *t, const struct proto_msg *m);
 
 /* transfer_recv.c */
 void	xfer__incoming(struct transfer_engine *e, const struct proto_msg *m);
+/* The sender's list of files, inside the session. */
+void	xfer__rx_files(struct transfer *t, const struct proto_msg *m);
 int	xfer__accept(struct transfer *t);
 int	xfer__decline(struct transfer *t, const char *reason);
 void	xfer__after_space(struct transfer *t);

@@ -1,6 +1,8 @@
 /*
- * transfer_recv.c: the receiving side of the transfer engine. An offer is
- * checked and accepted (after a free-space check) or declined; arriving
+ * transfer_recv.c: the receiving side of the transfer engine. An offer
+ * opens its data connection at once, unseen; its list of files arrives
+ * inside the end-to-end session, is checked against the offer and shown,
+ * and is accepted (after a free-space check) or declined there; arriving
  * bytes are queued in blocks, written and hashed on the thread pool into
  * part files, each file verified against its file_end, and only then do
  * the part files get their final names and the receipt go out.
@@ -15,34 +17,80 @@
 
 #include "text.h"
 
-/* An offer arrived: check it, then the front end decides. */
+static void	decline_why(struct transfer *, const char *, const char *);
+
+static void
+list_late_cb(uv_timer_t *tm)
+{
+	struct transfer	*t = tm->data;
+
+	xfer__fail(t, "%s did not send its list of files", t->pub.peer_name);
+}
+
+/*
+ * An offer arrived: count and size only. It stays out of sight (there is
+ * no name to show) while its data connection opens and the list comes.
+ */
 void
 xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 {
 	struct proto_msg	 d;
 	struct transfer		*t;
-	const char		*why;
-	char			 q[128];
 	size_t			 i;
 
-	if ((t = xfer__new(e, CLIENT_RECEIVE, m->nfiles)) == NULL) {
+	if ((t = xfer__new(e, CLIENT_RECEIVE, m->count)) == NULL) {
 		proto_msg_init(&d, PROTO_MSG_DECLINE);
 		d.transfer = m->transfer;
 		snprintf(d.reason, sizeof d.reason, "nomem: out of memory");
 		(void)client__send(e->c, &d);
 		return;
 	}
+	t->flags |= TRANSFER_LISTING;
+	e->nhidden++;
 	t->pub.relay_id = m->transfer;
-	t->pub.peer_id = m->peer.id;
-	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", m->peer.name);
-	snprintf(t->pub.peer_addr, sizeof t->pub.peer_addr, "%s", m->peer.addr);
+	xfer__peer(t, &m->peer);
 	t->pub.state = CLIENT_TRANSFER_WAITING;
+	t->pub.bytes_total = m->size;
+	for (i = 0; i < t->pub.nfiles; i++) {
+		if ((t->pub.files[i].name = strdup("")) == NULL) {
+			xfer__fail(t, "out of memory");
+			return;
+		}
+	}
+	if (xfer__timer_start(t, list_late_cb, TRANSFER_LIST_MS) != 0)
+		xfer__fail(t, "out of memory");
+}
+
+/*
+ * The sender's list, inside the session: it must be the offer the relay
+ * routed (the same count and bytes), and every name a name. Then the
+ * front end decides.
+ */
+void
+xfer__rx_files(struct transfer *t, const struct proto_msg *m)
+{
+	const char	*why;
+	char		 q[128], wire[PROTO_TEXT_MAX + 1];
+	char		 local[sizeof t->pub.reason];
+	uint64_t	 total = 0;
+	size_t		 i;
+
+	xfer__timer_stop(t);
+	for (i = 0; i < m->nfiles; i++)
+		total += m->files[i].size;	/* 1000 sizes of 2^53 fit in 64 bits */
+	if (m->transfer != t->pub.relay_id || m->nfiles != t->pub.nfiles ||
+	    total != t->pub.bytes_total) {
+		xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes) are "
+		    "not the ones it offered (%zu, %" PRIu64 " bytes)",
+		    t->pub.peer_name, m->nfiles, total, t->pub.nfiles,
+		    t->pub.bytes_total);
+		return;
+	}
 	for (i = 0; i < m->nfiles; i++) {
-		t->pub.files[i].name = strdup(m->files[i].name);
+		free(t->pub.files[i].name);
 		t->pub.files[i].size = m->files[i].size;
-		t->pub.bytes_total += m->files[i].size;
-		if (t->pub.files[i].name == NULL) {
-			xfer__decline(t, "nomem: out of memory");
+		if ((t->pub.files[i].name = strdup(m->files[i].name)) == NULL) {
+			xfer__fail(t, "out of memory");
 			return;
 		}
 	}
@@ -51,18 +99,17 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 		if ((why = client_store_name_problem(m->files[i].name)) == NULL)
 			continue;
 		xfer__quote(m->files[i].name, q, sizeof q);
-		proto_msg_init(&d, PROTO_MSG_DECLINE);
-		d.transfer = t->pub.relay_id;
-		snprintf(d.reason, sizeof d.reason,
-		    "bad_name: the file name \"%s\" %s", q, why);
-		(void)client__send(e->c, &d);
-		xfer__end(t, CLIENT_TRANSFER_DECLINED,
-		    "refused the files from %s: the file name \"%s\" %s",
-		    t->pub.peer_name, q, why);
+		snprintf(wire, sizeof wire, "bad_name: the file name \"%s\" %s",
+		    q, why);
+		snprintf(local, sizeof local, "refused the files from %s: the "
+		    "file name \"%s\" %s", t->pub.peer_name, q, why);
+		decline_why(t, wire, local);
 		return;
 	}
-	client__update_active(e->c);
-	if (client__incoming(e->c, &t->pub) != 0)
+	t->flags &= ~TRANSFER_LISTING;
+	t->e->nhidden--;
+	client__update_active(t->e->c);
+	if (client__incoming(t->e->c, &t->pub) != 0)
 		xfer__decline(t, "this client does not take files");
 }
 
@@ -88,7 +135,9 @@ decline_why(struct transfer *t, const char *wire, const char *local)
 	proto_msg_init(&m, PROTO_MSG_DECLINE);
 	m.transfer = t->pub.relay_id;
 	xfer__text(m.reason, sizeof m.reason, wire);
-	(void)client__send(t->e->c, &m);
+	/* To the sender alone; the relay only hears of it before the list. */
+	if (xfer__send_peer(t, &m) != 0)
+		(void)client__send(t->e->c, &m);
 	xfer__end(t, CLIENT_TRANSFER_DECLINED, "%s", local);
 }
 
@@ -136,12 +185,12 @@ xfer__after_space(struct transfer *t)
 	}
 	proto_msg_init(&m, PROTO_MSG_ACCEPT);
 	m.transfer = t->pub.relay_id;
-	if (client__send(t->e->c, &m) != 0) {
+	if (xfer__send_peer(t, &m) != 0) {
 		xfer__end(t, CLIENT_TRANSFER_FAILED,
-		    "lost the connection to the relay %s", t->e->set.server);
+		    "lost the connection to %s", t->pub.peer_name);
 		return;
 	}
-	xfer__set_state(t, CLIENT_TRANSFER_ACCEPTED);
+	xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
 }
 
 static int
@@ -174,7 +223,8 @@ xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room)
 
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return NULL;
-	if (t->pub.dir != CLIENT_RECEIVE || !(t->flags & TRANSFER_ATTACHED)) {
+	if (t->pub.dir != CLIENT_RECEIVE || !(t->flags & TRANSFER_SECURE) ||
+	    t->pub.state < CLIENT_TRANSFER_TRANSFERRING) {
 		if (!probe)
 			xfer__fail(t, "unexpected data from the relay");
 		return NULL;
@@ -254,6 +304,11 @@ xfer__rx_file_end(struct transfer *t, const struct proto_msg *m)
 	size_t			 i = t->rx_file;
 	char			 q[128];
 
+	if (t->pub.state < CLIENT_TRANSFER_TRANSFERRING) {
+		xfer__fail(t, "%s sent files before they were accepted",
+		    t->pub.peer_name);
+		return;
+	}
 	if (i >= t->pub.nfiles || m->index != i) {
 		xfer__fail(t, "%s ended a file out of order",
 		    t->pub.peer_name);

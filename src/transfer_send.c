@@ -1,9 +1,11 @@
 /*
  * transfer_send.c: the sending side of the transfer engine. An offer's
- * files are examined on the thread pool, offered, then read and hashed in
- * CLIENT_CHUNK_SIZE blocks (one data frame each, under the socket's
- * backpressure and the rate limit) with a file_end per file, until the
- * receiver's receipt says every digest matched.
+ * files are examined on the thread pool and offered to the relay by count
+ * and size; their names go to the receiver inside the end-to-end session.
+ * Once it accepts they are read and hashed in CLIENT_CHUNK_SIZE blocks
+ * (one data frame each, under the socket's backpressure and the rate
+ * limit) with a file_end per file, until the receiver's receipt says every
+ * digest matched.
  */
 #include "transfer_int.h"
 
@@ -28,6 +30,38 @@ base_name(const char *path)
 	return s;
 }
 
+/*
+ * The files as the wire lists them, in *out (the array is the caller's to
+ * free; the names are borrowed). 0, or -1 after ending the transfer: out
+ * of memory, or more files than a receipt can carry.
+ */
+static int
+offered_files(struct transfer *t, struct proto_file **out)
+{
+	struct proto_file	*files;
+	size_t			 i;
+	int			 r;
+
+	if ((*out = files = calloc(t->pub.nfiles, sizeof *files)) == NULL) {
+		xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < t->pub.nfiles; i++) {
+		files[i].name = t->pub.files[i].name;	/* borrowed */
+		files[i].size = t->pub.files[i].size;
+	}
+	if ((r = proto_receipt_fits(files, t->pub.nfiles)) != 0) {
+		if (r == -PROTO_E_NOMEM)
+			xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
+		else
+			xfer__end(t, CLIENT_TRANSFER_FAILED,
+			    "%zu files are too many for one offer; send them in smaller groups",
+			    t->pub.nfiles);
+		return -1;
+	}
+	return 0;
+}
+
 /* The stat job found every file: offer them. */
 void
 xfer__send_offer(struct transfer *t)
@@ -49,32 +83,17 @@ xfer__send_offer(struct transfer *t)
 		t->pub.files[i].size = t->xf[i].st_size;
 		t->pub.bytes_total += t->xf[i].st_size;
 	}
-	if ((files = calloc(t->pub.nfiles, sizeof *files)) == NULL) {
-		xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
+	/* The receipt must fit in one frame too (PROTOCOL.md 5). */
+	r = offered_files(t, &files);
+	free(files);
+	if (r != 0)
 		return;
-	}
 	proto_msg_init(&m, PROTO_MSG_OFFER);
 	m.ref = t->ref;
 	snprintf(m.to, sizeof m.to, "%s", t->pub.peer_name);
-	for (i = 0; i < t->pub.nfiles; i++) {
-		files[i].name = t->pub.files[i].name;	/* borrowed */
-		files[i].size = t->pub.files[i].size;
-	}
-	/* The receipt must fit in one control frame too (PROTOCOL.md 5). */
-	if ((r = proto_receipt_fits(files, t->pub.nfiles)) != 0) {
-		free(files);
-		if (r == -PROTO_E_NOMEM)
-			xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
-		else
-			xfer__end(t, CLIENT_TRANSFER_FAILED,
-			    "%zu files are too many for one offer; send them in smaller groups",
-			    t->pub.nfiles);
-		return;
-	}
-	m.files = files;
-	m.nfiles = t->pub.nfiles;
+	m.count = t->pub.nfiles;
+	m.size = t->pub.bytes_total;
 	r = client__send(t->e->c, &m);
-	free(files);		/* m.files was borrowed: do not proto_msg_free */
 	if (r == UV_ENOTCONN)
 		xfer__end(t, CLIENT_TRANSFER_FAILED,
 		    "not connected to the relay %s", t->e->set.server);
@@ -84,6 +103,62 @@ xfer__send_offer(struct transfer *t)
 		    proto_strerror(-r) : uv_strerror(r));
 	else
 		xfer__emit(t);	/* sizes are known now */
+}
+
+static void
+answer_late_cb(uv_timer_t *tm)
+{
+	struct transfer	*t = tm->data;
+
+	xfer__fail(t, "%s did not answer in %s", t->pub.peer_name,
+	    TRANSFER_ANSWER_MS == 120000 ? "2 minutes" : "time");
+}
+
+void
+xfer__send_files(struct transfer *t)
+{
+	struct proto_msg	 m;
+	struct proto_file	*files;
+	int			 r;
+
+	if (offered_files(t, &files) != 0) {
+		free(files);
+		return;
+	}
+	proto_msg_init(&m, PROTO_MSG_FILES);
+	m.transfer = t->pub.relay_id;
+	m.files = files;
+	m.nfiles = t->pub.nfiles;
+	r = xfer__send_peer(t, &m);
+	free(files);		/* m.files was borrowed: do not proto_msg_free */
+	if (r != 0) {
+		xfer__fail(t, "cannot send the list of files to %s: %s",
+		    t->pub.peer_name, uv_strerror(r));
+		return;
+	}
+	if (xfer__timer_start(t, answer_late_cb, TRANSFER_ANSWER_MS) != 0)
+		xfer__fail(t, "out of memory");
+}
+
+void
+xfer__answer(struct transfer *t, const struct proto_msg *m)
+{
+	if (t->pub.state != CLIENT_TRANSFER_WAITING) {
+		xfer__fail(t, "%s answered twice", t->pub.peer_name);
+		return;
+	}
+	if (m->transfer != t->pub.relay_id) {
+		xfer__fail(t, "%s answered another transfer", t->pub.peer_name);
+		return;
+	}
+	xfer__timer_stop(t);
+	if (m->type == PROTO_MSG_DECLINE) {
+		xfer__remote_end(t, CLIENT_TRANSFER_DECLINED, "declined",
+		    m->reason);
+		return;
+	}
+	xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
+	xfer__tx_pump(t);
 }
 
 int

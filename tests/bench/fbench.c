@@ -444,6 +444,17 @@ fconn_expect(struct fconn *c, enum proto_msg_type want, struct proto_msg *m)
 }
 
 static void
+fconn_free(struct fconn *c)
+{
+	if (c == NULL)
+		return;
+	proto_tls_free(c->tls);
+	close(c->fd);
+	proto_decoder_free(&c->dec);
+	free(c);
+}
+
+static void
 fconn_hello(struct fconn *c, const char *name)
 {
 	struct proto_msg	m;
@@ -459,7 +470,8 @@ fconn_hello(struct fconn *c, const char *name)
 /* --- pump ---------------------------------------------------------------- */
 
 struct pair {
-	int	tx, rx;		/* data sockets: the sender writes, the receiver reads */
+	int		 tx, rx;	/* data sockets: the sender writes, the receiver reads */
+	struct fconn	*ctl[2];	/* owned: ferryd's control connections, open through the pump */
 };
 
 static void
@@ -646,7 +658,9 @@ setup_ferryd(struct pair *p, int k, const char *addr, uint64_t bytes)
 		attached(rd, xfer);
 		p[i].tx = sd->fd;
 		p[i].rx = rd->fd;
-		/* The control connections s and r stay open until we exit. */
+		/* The control connections stay open (and unread) until the end. */
+		p[i].ctl[0] = s;
+		p[i].ctl[1] = r;
 		proto_decoder_free(&sd->dec);
 		proto_decoder_free(&rd->dec);
 		free(sd);
@@ -741,6 +755,7 @@ cmd_pump(int argc, char **argv)
 	if (optind >= argc || k < 1 || k > FB_MAXPAIRS || bytes == 0)
 		die("usage: fbench pump MODE [-n BYTES] [-k PAIRS] [-p PID] [ADDR...]");
 	mode = argv[optind++];
+	memset(p, 0, sizeof p);
 	if (strcmp(mode, "direct") == 0)
 		setup_direct(p, k);
 	else if (strcmp(mode, "ferryd") == 0 && optind < argc)
@@ -805,6 +820,11 @@ cmd_pump(int argc, char **argv)
 	    cpu0 >= 0 ? (double)(cpu1 - cpu0) / 1e9 : -1.0,
 	    cpu0 >= 0 ? (double)(cpu1 - cpu0) / 1e9 / gib : -1.0, ends / gib,
 	    mach0 >= 0 ? (mach1 - mach0) / gib : -1.0, proc_kb(relay, "VmHWM"));
+	for (i = 0; i < k; i++) {
+		close(p[i].tx);
+		fconn_free(p[i].ctl[0]);
+		fconn_free(p[i].ctl[1]);
+	}
 	free(buf);
 	return 0;
 }

@@ -471,8 +471,8 @@ conn_tls_in(struct relay_conn *c, const uint8_t *p, size_t n)
 			if (rc == PROTO_TLS_WANT)
 				continue;
 			if (rc != 0) {
-				relay_log(RELAY_LOG_INFO, c->peer.addr, "TLS "
-				    "handshake failed: %s",
+				/* "TLS handshake failed: " and OpenSSL's why. */
+				relay_log(RELAY_LOG_INFO, c->peer.addr, "%s",
 				    proto_tls_error(c->tls));
 				conn_drain(c);
 				return;

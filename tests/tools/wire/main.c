@@ -2,7 +2,9 @@
  * main.c: wire, a scriptable ferry protocol client for end-to-end tests and
  * benchmarks. One process holds any number of named connections to a relay
  * and runs a script against them, so multi-party flows (offer, accept,
- * attach, bridge, checks) are deterministic and need no sleeps.
+ * attach, bind, bridge, checks) are deterministic and need no sleeps.
+ * Control connections speak TLS 1.3 as the relay wants (each under its
+ * own Ed25519 identity); data connections speak frames in clear.
  *
  * usage: wire [-t MS] [-v] HOST:PORT [SCRIPT]
  *	Runs SCRIPT (default: stdin), one command per line; '#' starts a
@@ -93,9 +95,9 @@
  * (names joined by ","), nfiles. Absent numbers are 0.
  *
  * The files: main.c the flags and the script runner (variables, ${NAME},
- * dispatch), sock.c connections and frames, stream.c raw bytes and byte
- * streams, expect.c the checks of control messages, hello and pair;
- * wire.h what they share.
+ * dispatch), sock.c connections (with their TLS) and frames, stream.c
+ * raw bytes and byte streams, expect.c the checks of control messages,
+ * hello and pair; wire.h what they share.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -219,6 +219,27 @@ EOF2
 else
 	echo "ok $((T_N + 1)) - # SKIP no openssl command to make a CA"; T_N=$((T_N + 1))
 fi
+# --- busy before TLS ----------------------------------------------------------------
+# At the cap of connections that have not said hello (64 at least), the next
+# one is refused before the relay reads a byte: error{busy} in clear.
+t_start_relay --max-clients 1; t_ok $? "ferryd starts with --max-clients 1"
+t_wire "past the cap of unknown connections (64, unbound slots included): busy in clear, before any TLS" <<'EOF2'
+connect-many quiet 60 plain
+attach d0
+attach d1
+attach d2
+attach d3
+connect-plain late
+expect late error code=busy
+expect-close late
+close quiet*
+close d*
+sleep 200
+connect a
+hello a after-busy
+EOF2
+t_stop_relay "busy"
+
 out=$("$FERRYD" --help 2>&1)
 grep -q -- '--tls-cert FILE' <<<"$out" && grep -q -- '--tls-key FILE' <<<"$out"
 t_ok $? "--help names --tls-cert and --tls-key"

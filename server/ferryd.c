@@ -3,9 +3,8 @@
  * graceful stop. The only place in the relay that exits.
  *
  * Test-only flags (not in --help's main list, shown under "Testing"):
- * --hello-timeout-ms, --offer-timeout-ms, --bind-timeout-ms,
- * --slot-timeout-ms, --ping-after-ms, --idle-timeout-ms, --linger-ms
- * shorten the protocol's
+ * --hello-timeout-ms, --bind-timeout-ms, --slot-timeout-ms,
+ * --ping-after-ms, --idle-timeout-ms, --linger-ms shorten the protocol's
  * deadlines so tests can watch them expire in well under a second;
  * --rate-limit and --rate-burst set the per-client request bucket.
  *
@@ -69,11 +68,11 @@ usage(FILE *f)
 "  --help               this text\n"
 "  --version            the version and protocol version\n"
 "\n"
-"Testing (milliseconds): --hello-timeout-ms N (10000), --offer-timeout-ms N\n"
-"(120000), --bind-timeout-ms N (ready to both bound, 30000),\n"
-"--slot-timeout-ms N (slot to bind, 30000), --ping-after-ms N (30000),\n"
-"--idle-timeout-ms N (60000), --linger-ms N (2000). Requests: --rate-limit N\n"
-"(peers and offer a second per client, 20; 0: no limit), --rate-burst N (50).\n",
+"Testing (milliseconds): --hello-timeout-ms N (10000), --bind-timeout-ms N\n"
+"(ready to both bound, 30000), --slot-timeout-ms N (slot to bind, 30000),\n"
+"--ping-after-ms N (30000), --idle-timeout-ms N (60000), --linger-ms N (2000).\n"
+"Requests: --rate-limit N (peers and offer a second per client, 20; 0: no\n"
+"limit), --rate-burst N (50).\n",
 	    RELAY_DEFAULT_LISTEN);
 }
 
@@ -278,7 +277,7 @@ main(int argc, char **argv)
 {
 	enum {
 		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
-		OPT_HELLO, OPT_OFFER, OPT_BIND, OPT_SLOT, OPT_PING, OPT_IDLE,
+		OPT_HELLO, OPT_BIND, OPT_SLOT, OPT_PING, OPT_IDLE,
 		OPT_LINGER, OPT_STATE_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
 	};
 	static const struct option	opts[] = {
@@ -291,7 +290,6 @@ main(int argc, char **argv)
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ "hello-timeout-ms",	required_argument, NULL, OPT_HELLO },
-		{ "offer-timeout-ms",	required_argument, NULL, OPT_OFFER },
 		{ "bind-timeout-ms",	required_argument, NULL, OPT_BIND },
 		{ "slot-timeout-ms",	required_argument, NULL, OPT_SLOT },
 		{ "ping-after-ms",	required_argument, NULL, OPT_PING },
@@ -307,9 +305,8 @@ main(int argc, char **argv)
 	/* The values of OPT_MAX_CLIENTS ... OPT_BURST, and of OPT_HELLO ... */
 	unsigned		*num[] = { &cfg.max_clients, &cfg.rate,
 	    &cfg.burst };
-	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.offer_ms,
-	    &cfg.bind_ms, &cfg.slot_ms, &cfg.ping_ms, &cfg.idle_ms,
-	    &cfg.linger_ms };
+	uint64_t		*ms[] = { &cfg.hello_ms, &cfg.bind_ms,
+	    &cfg.slot_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
 	unsigned long long	 v;
 	const char		*state_dir = NULL, *cert_file = NULL;
 	const char		*key_file = NULL;
@@ -353,7 +350,6 @@ main(int argc, char **argv)
 			relay_log_set_level((enum relay_log_level)level);
 			break;
 		case OPT_HELLO:
-		case OPT_OFFER:
 		case OPT_BIND:
 		case OPT_SLOT:
 		case OPT_PING:

@@ -20,7 +20,6 @@ relay_config_default(struct relay_config *cfg)
 	cfg->max_clients = 65536;
 	cfg->max_transfers = 256;
 	cfg->hello_ms = 10000;
-	cfg->offer_ms = 120000;
 	cfg->bind_ms = 30000;
 	cfg->slot_ms = 30000;
 	cfg->ping_ms = 30000;
@@ -44,8 +43,6 @@ relay_config_tick_ms(const struct relay_config *cfg)
 {
 	uint64_t	m = cfg->hello_ms;
 
-	if (cfg->offer_ms < m)
-		m = cfg->offer_ms;
 	if (cfg->bind_ms < m)
 		m = cfg->bind_ms;
 	if (cfg->slot_ms < m)

@@ -31,7 +31,6 @@ struct relay_config {
 	unsigned	 max_clients;	/* peers that said hello; more get busy */
 	unsigned	 max_transfers;	/* open transfers a peer; more: rate_limited */
 	uint64_t	 hello_ms;	/* first-message deadline */
-	uint64_t	 offer_ms;	/* offer answer deadline */
 	uint64_t	 bind_ms;	/* ready to both data connections bound */
 	uint64_t	 slot_ms;	/* slot given to its bind */
 	uint64_t	 ping_ms;	/* control silence before a ping */
@@ -53,7 +52,7 @@ struct relay_config {
 };
 
 /*
- * The defaults of PROTOCOL.md: 10 s, 120 s, 30 s, 30 s, 30 s, 60 s; 65536
+ * The defaults of PROTOCOL.md: 10 s, 30 s, 30 s, 30 s, 60 s; 65536
  * clients, 256 transfers each, 20 requests a second (50 at once); splice
  * on Linux, 256 KiB chunks, 1 MiB pipes.
  */

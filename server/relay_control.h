@@ -3,7 +3,7 @@
  * (session.c, presence.c, routing.c). Connections feed it
  * decoded messages and events (accepted, lost, clock ticks); it answers
  * through three callbacks (send a frame, close, start a bridge). So the whole
- * of hello, peers, offer/accept/decline/cancel, attach slots, bind pairing
+ * of hello, peers, offer/decline/cancel, attach slots, bind pairing
  * and every deadline can be driven by unit tests with no loop and no socket.
  * TLS is the connection layer's: it marks a peer RELAY_PEER_TLS, with its
  * key, once the handshake is done, and the logic here only reads that.

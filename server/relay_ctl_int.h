@@ -36,7 +36,7 @@ void	relay__ctl_queue_left(struct relay_ctl *ctl,
 	    const struct relay_peer *p);
 
 /* routing.c */
-/* offer, accept, decline or cancel from p, a CONTROL peer. */
+/* offer, decline or cancel from p, a CONTROL peer. */
 void	relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
 	    const struct proto_msg *m);
 /* attach from p, a NEW peer in clear: it gets a slot, or is failed. */

@@ -1,6 +1,6 @@
 /*
  * relay_transfer.c: the transfer table, a list because open transfers are
- * few per lookup that matters (accept, bind, cancel by id).
+ * few per lookup that matters (bind, decline, cancel by id).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,7 @@ relay_transfers_free(struct relay_transfers *x)
 
 struct relay_transfer *
 relay_transfer_new(struct relay_transfers *x, struct relay_peer *from,
-    struct relay_peer *to, uint64_t now)
+    struct relay_peer *to, uint64_t deadline)
 {
 	struct relay_transfer	*t;
 
@@ -34,11 +34,10 @@ relay_transfer_new(struct relay_transfers *x, struct relay_peer *from,
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	t->id = ++x->last_id;
-	t->state = RELAY_XFER_OFFERED;
+	t->state = RELAY_XFER_READY;
 	t->peer[RELAY_SIDE_SEND] = from;
 	t->peer[RELAY_SIDE_RECEIVE] = to;
-	t->created = now;
-	t->deadline = now;
+	t->deadline = deadline;
 	TAILQ_INSERT_TAIL(&x->all, t, link);
 	x->count++;
 	return t;

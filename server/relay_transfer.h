@@ -1,9 +1,9 @@
 /*
- * relay_transfer.h: the relay's transfer table. A transfer is born from an
- * offer, is ready on accept, is bridged once each side has bound a data
- * connection to it (bind of a slot on its control connection), and is gone
- * when answered, cancelled, expired or when both data connections have
- * closed.
+ * relay_transfer.h: the relay's transfer table. A transfer is born ready
+ * from an offer (the answer travels end to end, the relay never sees it), is
+ * bridged once each side has bound a data connection to it (bind of a slot
+ * on its control connection), and is gone when declined, cancelled, not
+ * bound in time or when both data connections have closed.
  */
 #ifndef FERRY_RELAY_TRANSFER_H
 #define FERRY_RELAY_TRANSFER_H
@@ -22,8 +22,7 @@ enum relay_side {
 };
 
 enum relay_xfer_state {
-	RELAY_XFER_OFFERED = 0,		/* waiting for accept or decline */
-	RELAY_XFER_READY,		/* accepted: waiting for both binds */
+	RELAY_XFER_READY = 0,		/* ready sent: waiting for both binds */
 	RELAY_XFER_BRIDGING,		/* both bound: bytes flow */
 };
 
@@ -32,8 +31,7 @@ struct relay_transfer {
 	enum relay_xfer_state	 state;
 	struct relay_peer	*peer[2];	/* control peers by enum relay_side */
 	struct relay_peer	*data[2];	/* their data connections once bound */
-	uint64_t		 created;	/* ms, loop clock */
-	uint64_t		 deadline;	/* ms: answer (OFFERED) or both bound (READY) */
+	uint64_t		 deadline;	/* ms, loop clock: both bound by then (READY) */
 	uint64_t		 started;	/* ms: bridging began */
 	uint64_t		 bytes[2];	/* bytes the bridge read from each side */
 	uint64_t		 size;		/* bytes offered, all files */
@@ -55,11 +53,12 @@ void	relay_transfers_init(struct relay_transfers *x);
 void	relay_transfers_free(struct relay_transfers *x);
 
 /*
- * A new OFFERED transfer from `from` to `to` with the next id; owned by the
- * table until relay_transfer_free(). NULL when out of memory.
+ * A new READY transfer from `from` to `to` with the next id, whose two data
+ * connections are due bound by `deadline`; owned by the table until
+ * relay_transfer_free(). NULL when out of memory.
  */
 struct relay_transfer *relay_transfer_new(struct relay_transfers *x,
-	    struct relay_peer *from, struct relay_peer *to, uint64_t now);
+	    struct relay_peer *from, struct relay_peer *to, uint64_t deadline);
 void	relay_transfer_free(struct relay_transfers *x, struct relay_transfer *t);
 
 struct relay_transfer *relay_transfer_find(const struct relay_transfers *x,

@@ -1,8 +1,9 @@
 /*
- * routing.c: transfers between peers: offer to incoming, accept to ready,
- * decline and cancel, attach to a slot and bind of slots into a bridge,
- * the offer and bind deadlines, and the end of a transfer (with the tail
- * that still gives peer_gone for a bridge whose data sockets closed first).
+ * routing.c: transfers between peers: offer to offered, incoming and ready
+ * on both sides at once (the answer travels end to end), decline before the
+ * bridge and cancel, attach to a slot and bind of slots into a bridge, the
+ * bind deadline, and the end of a transfer (with the tail that still gives
+ * peer_gone for a bridge whose data sockets closed first).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -164,7 +165,21 @@ relay__ctl_data_gone(struct relay_ctl *ctl, struct relay_peer *d)
 	    "data connection closed before both sides were bound");
 }
 
-static void	ctl_ready(struct relay_ctl *, struct relay_transfer *);
+/* ready to both sides of a new transfer: its binds are due by t->deadline. */
+static void
+ctl_ready(struct relay_ctl *ctl, struct relay_transfer *t)
+{
+	struct proto_msg	r;
+	int			s;
+
+	for (s = 0; s < 2; s++) {
+		proto_msg_init(&r, PROTO_MSG_READY);
+		r.transfer = t->id;
+		r.role = s == RELAY_SIDE_SEND ? PROTO_ROLE_SEND :
+		    PROTO_ROLE_RECEIVE;
+		relay__ctl_send(ctl, t->peer[s], &r);
+	}
+}
 
 static void
 ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
@@ -192,7 +207,8 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 		    "too many open transfers (%u)", ctl->cfg.max_transfers);
 		return;
 	}
-	if ((t = relay_transfer_new(&ctl->xfers, p, q, ctl->now)) == NULL) {
+	if ((t = relay_transfer_new(&ctl->xfers, p, q,
+	    ctl->now + ctl->cfg.bind_ms)) == NULL) {
 		relay__ctl_error(ctl, p, PROTO_E_NOMEM, 0, m->ref,
 		    "the relay is out of memory");
 		return;
@@ -233,7 +249,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 
 /*
  * The transfer a message names, when p may act on it: receiver_only for
- * accept and decline, either side for cancel. Answers the error itself.
+ * decline, either side for cancel and bind. Answers the error itself.
  */
 static struct relay_transfer *
 ctl_transfer_for(struct relay_ctl *ctl, struct relay_peer *p, uint64_t id,
@@ -256,27 +272,10 @@ ctl_transfer_for(struct relay_ctl *ctl, struct relay_peer *p, uint64_t id,
 	return t;
 }
 
-/* ready to both sides: the binds are due within bind_ms. */
-static void
-ctl_ready(struct relay_ctl *ctl, struct relay_transfer *t)
-{
-	struct proto_msg	r;
-	int			s;
-
-	t->state = RELAY_XFER_READY;
-	t->deadline = ctl->now + ctl->cfg.bind_ms;
-	for (s = 0; s < 2; s++) {
-		proto_msg_init(&r, PROTO_MSG_READY);
-		r.transfer = t->id;
-		r.role = s == RELAY_SIDE_SEND ? PROTO_ROLE_SEND :
-		    PROTO_ROLE_RECEIVE;
-		relay__ctl_send(ctl, t->peer[s], &r);
-	}
-}
-
 /*
- * decline (by the receiver, before accepting) or cancel (by either side,
- * at any time): the other side hears it and the transfer ends.
+ * decline (by the receiver, before the bridge: after it the answer is the
+ * session's) or cancel (by either side, at any time): the other side hears
+ * it and the transfer ends.
  */
 static void
 ctl_stop(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
@@ -311,10 +310,6 @@ relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,
 {
 	if (m->type == PROTO_MSG_OFFER)
 		ctl_offer(ctl, p, m);
-	else if (m->type == PROTO_MSG_ACCEPT)
-		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, "accept belongs "
-		    "inside the end-to-end session, not on the control "
-		    "connection");
 	else
 		ctl_stop(ctl, p, m);
 }
@@ -384,12 +379,6 @@ relay__ctl_bind(struct relay_ctl *ctl, struct relay_peer *p,
 	if ((t = ctl_transfer_for(ctl, p, m->transfer, 0, "bind")) == NULL)
 		return;
 	s = p == t->peer[RELAY_SIDE_SEND] ? RELAY_SIDE_SEND : RELAY_SIDE_RECEIVE;
-	if (t->state == RELAY_XFER_OFFERED) {
-		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
-		    "transfer %" PRIu64 " is not ready: it was not accepted yet",
-		    t->id);
-		return;
-	}
 	if (t->state != RELAY_XFER_READY || t->data[s] != NULL) {
 		relay__ctl_error(ctl, p, PROTO_E_BAD_STATE, t->id, 0,
 		    "your side of transfer %" PRIu64 " is bound already", t->id);
@@ -420,21 +409,17 @@ relay__ctl_expire_transfers(struct relay_ctl *ctl)
 {
 	struct relay_transfer	*t, *next;
 	char			 d[32];
-	int			 s, offered;
+	int			 s;
 
 	for (t = TAILQ_FIRST(&ctl->xfers.all); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, link);
 		if (t->state == RELAY_XFER_BRIDGING || ctl->now < t->deadline)
 			continue;
-		offered = t->state == RELAY_XFER_OFFERED;
-		relay__ctl_dur(d, sizeof d, offered ? ctl->cfg.offer_ms :
-		    ctl->cfg.bind_ms);
+		relay__ctl_dur(d, sizeof d, ctl->cfg.bind_ms);
 		for (s = 0; s < 2; s++) {
 			relay__ctl_error(ctl, t->peer[s], PROTO_E_TIMEOUT, t->id,
-			    0, offered ? "nobody answered the offer within %s" :
-			    "the data connections were not bound within %s", d);
+			    0, "the data connections were not bound within %s", d);
 		}
-		relay__ctl_end(ctl, t, offered ? "offer expired" :
-		    "binds expired");
+		relay__ctl_end(ctl, t, "binds expired");
 	}
 }

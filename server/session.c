@@ -301,7 +301,6 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 		}
 		relay__ctl_route(ctl, p, m);
 		break;
-	case PROTO_MSG_ACCEPT:
 	case PROTO_MSG_DECLINE:
 	case PROTO_MSG_CANCEL:
 		relay__ctl_route(ctl, p, m);
@@ -322,6 +321,12 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE,
 		    "attach belongs on a new data connection in clear, not the "
 		    "control connection");
+		break;
+	case PROTO_MSG_ACCEPT:
+		/* The relay never sees the answer: it is the clients' own. */
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_STATE, "accept belongs "
+		    "inside the end-to-end session, not on the control "
+		    "connection");
 		break;
 	default:
 		snprintf(msg, sizeof msg, "%s is not a message a client sends "

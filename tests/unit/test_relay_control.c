@@ -42,7 +42,11 @@ two(struct rfake_harness *h)
 	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 }
 
-/* alice (0) offers bob (1) one file; returns the transfer id. */
+/*
+ * alice (0) offers bob (1) two files of 8 bytes in all: offered, incoming
+ * with the count and size, and ready to both at once (PROTOCOL.md 3.2: the
+ * answer travels end to end). Returns the transfer id.
+ */
 static uint64_t
 offer(struct rfake_harness *h)
 {
@@ -50,8 +54,7 @@ offer(struct rfake_harness *h)
 	uint64_t		 id;
 
 	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":9,\"to\":\"bob\","
-	    "\"files\":[{\"name\":\"a.txt\",\"size\":3},"
-	    "{\"name\":\"b.bin\",\"size\":5}]}");
+	    "\"count\":2,\"size\":8}");
 	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 9);
 	assert_string_equal(m->peer.name, "bob");
@@ -59,21 +62,9 @@ offer(struct rfake_harness *h)
 	m = rfake_heard_on(h, 1, PROTO_MSG_INCOMING, id);
 	assert_string_equal(m->peer.name, "alice");
 	assert_int_equal(m->peer.id, h->f[0].p.id);
-	assert_int_equal(m->nfiles, 2);
-	assert_string_equal(m->files[1].name, "b.bin");
-	assert_int_equal(m->files[1].size, 5);
-	return id;
-}
-
-/* offer + accept: both heard ready. */
-static uint64_t
-accepted(struct rfake_harness *h)
-{
-	struct proto_msg	*m;
-	uint64_t		 id = offer(h);
-
-	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->size, 8);
+	assert_int_equal(m->nfiles, 0);
 	m = rfake_heard_on(h, 0, PROTO_MSG_READY, id);
 	assert_int_equal(m->role, PROTO_ROLE_SEND);
 	m = rfake_heard_on(h, 1, PROTO_MSG_READY, id);
@@ -301,7 +292,7 @@ test_out_of_order(void **state)
 
 	rfake_conn(h, 0);
 	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"x\","
-	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
+	    "\"count\":1,\"size\":1}");
 	rfake_heard_error(h, 0, "bad_state");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
 
@@ -345,17 +336,21 @@ test_offer_by_name_addr_and_id(void **state)
 	two(h);
 	offer(h);
 	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":2,\"to\":\"%s\","
-	    "\"files\":[{\"name\":\"f\",\"size\":0}]}", h->f[1].p.addr);
+	    "\"count\":1,\"size\":0}", h->f[1].p.addr);
 	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 2);
+	rfake_heard(h, 0, PROTO_MSG_READY);
 	rfake_heard(h, 1, PROTO_MSG_INCOMING);
+	rfake_heard(h, 1, PROTO_MSG_READY);
 	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"%llu\","
-	    "\"files\":[{\"name\":\"f\",\"size\":0}]}",
+	    "\"count\":1,\"size\":0}",
 	    (unsigned long long)h->f[1].p.id);
 	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 3);
 	assert_string_equal(m->peer.name, "bob");
+	rfake_heard(h, 0, PROTO_MSG_READY);
 	rfake_heard(h, 1, PROTO_MSG_INCOMING);
+	rfake_heard(h, 1, PROTO_MSG_READY);
 }
 
 static void
@@ -367,28 +362,33 @@ test_offer_refusals_keep_connection(void **state)
 
 	two(h);
 	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":4,\"to\":\"nobody\","
-	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
+	    "\"count\":1,\"size\":1}");
 	m = rfake_heard_error(h, 0, "no_such_peer");
 	assert_int_equal(m->ref, 4);
 	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":5,\"to\":\"alice\","
-	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
+	    "\"count\":1,\"size\":1}");
 	m = rfake_heard_error(h, 0, "forbidden");
 	assert_int_equal(m->ref, 5);
 	/* max_transfers is 4 in this harness */
 	for (i = 0; i < 4; i++)
 		offer(h);
 	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":6,\"to\":\"bob\","
-	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
+	    "\"count\":1,\"size\":1}");
 	m = rfake_heard_error(h, 0, "rate_limited");
 	assert_int_equal(m->ref, 6);
 	rfake_silent(h, 1);
 	assert_int_equal(h->f[0].closed, 0);
 }
 
+/*
+ * decline on the control connection: only the receiver, only before the
+ * bridge (then bad_state about that transfer, the connection stays open).
+ */
 static void
-test_only_receiver_accepts(void **state)
+test_decline_rules(void **state)
 {
 	struct rfake_harness	*h = *state;
+	struct proto_msg	*m;
 	uint64_t		 id;
 
 	two(h);
@@ -397,31 +397,74 @@ test_only_receiver_accepts(void **state)
 	rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
 	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 	id = offer(h);
-	rfake_sayf(h, 2, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
+	rfake_sayf(h, 2, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"x\"}", (unsigned long long)id);
 	rfake_heard_error_on(h, 2, "forbidden", id);
-	rfake_sayf(h, 0, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
-	rfake_heard_error(h, 0, "forbidden");
+	rfake_sayf(h, 0, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"x\"}", (unsigned long long)id);
+	rfake_heard_error_on(h, 0, "forbidden", id);
 	rfake_sayf(h, 2, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"x\"}",
 	    (unsigned long long)id);
-	rfake_heard_error(h, 2, "forbidden");
-	rfake_say(h, 1, "{\"type\":\"accept\",\"transfer\":999}");
+	rfake_heard_error_on(h, 2, "forbidden", id);
+	rfake_say(h, 1, "{\"type\":\"decline\",\"transfer\":999,"
+	    "\"reason\":\"x\"}");
 	rfake_heard_error_on(h, 1, "no_such_transfer", 999);
 	rfake_silent(h, 0);
-	assert_int_equal(h->f[2].closed, 0);
+	rfake_silent(h, 1);
+	assert_int_equal(h->f[0].closed + h->f[1].closed + h->f[2].closed, 0);
 
-	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
-	rfake_heard(h, 0, PROTO_MSG_READY);
-	rfake_heard(h, 1, PROTO_MSG_READY);
-	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
+	/* One side bound is not a bridge yet: decline still works. */
+	attach(h, 1, 3, id);
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"not from you\"}", (unsigned long long)id);
+	m = rfake_heard_on(h, 0, PROTO_MSG_DECLINE, id);
+	assert_string_equal(m->reason, "not from you");
+	assert_int_equal(h->f[3].closed, 1 + RELAY_CLOSE_NOW);
+	assert_int_equal(h->ctl.xfers.count, 0);
+
+	/* Bridged: the answer is the session's. */
+	id = offer(h);
+	attach(h, 0, 4, id);
+	attach(h, 1, 5, id);
+	rfake_heard_on(h, 4, PROTO_MSG_ATTACHED, id);
+	rfake_heard_on(h, 5, PROTO_MSG_ATTACHED, id);
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"x\"}", (unsigned long long)id);
 	rfake_heard_error_on(h, 1, "bad_state", id);
+	rfake_silent(h, 0);
 	assert_int_equal(h->f[1].closed, 0);
-	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,\"reason\":\"x\"}",
+	assert_int_equal(h->f[4].closed + h->f[5].closed, 0);
+	assert_int_equal(h->ctl.xfers.count, 1);
+	rfake_say(h, 1, "{\"type\":\"ping\"}");
+	rfake_heard(h, 1, PROTO_MSG_PONG);
+}
+
+/*
+ * accept exists only inside the end-to-end session: on a control
+ * connection it is bad_state and closes it, which ends its transfers.
+ */
+static void
+test_accept_on_control_closes(void **state)
+{
+	struct rfake_harness	*h = *state;
+	struct proto_msg	*m;
+	uint64_t		 id;
+
+	two(h);
+	id = offer(h);
+	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
 	    (unsigned long long)id);
-	rfake_heard_error(h, 1, "bad_state");
+	m = rfake_heard_error(h, 1, "bad_state");
+	assert_int_equal(m->transfer, 0);
+	assert_int_equal(h->f[1].closed, 1 + RELAY_CLOSE_FLUSH);
+	rfake_heard_error_on(h, 0, "peer_gone", id);
+	assert_int_equal(h->ctl.xfers.count, 0);
+	assert_int_equal(h->f[0].closed, 0);
+	/* From the sender, or for no transfer at all, the same. */
+	rfake_join(h, 2, "carol");
+	rfake_say(h, 2, "{\"type\":\"accept\",\"transfer\":999}");
+	rfake_heard_error(h, 2, "bad_state");
+	assert_int_equal(h->f[2].closed, 1 + RELAY_CLOSE_FLUSH);
 }
 
 static void
@@ -441,9 +484,10 @@ test_decline_forwarded(void **state)
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[0].p.ntransfers, 0);
 	assert_int_equal(h->f[1].p.ntransfers, 0);
-	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
-	rfake_heard_error(h, 1, "no_such_transfer");
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"x\"}", (unsigned long long)id);
+	rfake_heard_error_on(h, 1, "no_such_transfer", id);
+	assert_int_equal(h->f[1].closed, 0);
 }
 
 static void
@@ -461,7 +505,7 @@ test_cancel_forwarded_both_ways(void **state)
 	assert_string_equal(m->reason, "oops");
 	rfake_silent(h, 0);
 
-	id = accepted(h);
+	id = offer(h);
 	attach(h, 0, 2, id);
 	rfake_sayf(h, 1, "{\"type\":\"cancel\",\"transfer\":%llu,\"reason\":\"stop\"}",
 	    (unsigned long long)id);
@@ -485,7 +529,7 @@ test_attach_pairs_and_bridges(void **state)
 	size_t			 i;
 
 	two(h);
-	id = accepted(h);
+	id = offer(h);
 	attach(h, 1, 3, id);		/* the receiver comes first */
 	for (i = 0; i < PROTO_SLOT_LEN; i++)
 		assert_non_null(strchr("0123456789abcdef", h->f[3].slot[i]));
@@ -506,7 +550,7 @@ test_attach_pairs_and_bridges(void **state)
 	assert_int_equal(h->ctl.reg.count, 2);
 
 	/* A slot binds once, and an unknown one binds nothing. */
-	id2 = accepted(h);
+	id2 = offer(h);
 	rfake_bind(h, 0, 2, id2);
 	rfake_heard_error_on(h, 0, "bad_slot", id2);
 	rfake_say(h, 0, "{\"type\":\"bind\",\"transfer\":2,\"slot\":"
@@ -534,8 +578,8 @@ test_binds_do_not_cross_transfers(void **state)
 	uint64_t		 id1, id2;
 
 	two(h);
-	id1 = accepted(h);
-	id2 = accepted(h);
+	id1 = offer(h);
+	id2 = offer(h);
 	assert_int_not_equal(id1, id2);
 	attach(h, 0, 2, id1);
 	attach(h, 1, 3, id2);
@@ -568,13 +612,6 @@ test_bind_refusals(void **state)
 	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 	id = offer(h);
 	rfake_attach(h, 2);
-	/* Before ready. */
-	rfake_bind(h, 0, 2, id);
-	rfake_heard_error_on(h, 0, "bad_state", id);
-	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)id);
-	rfake_heard_on(h, 0, PROTO_MSG_READY, id);
-	rfake_heard_on(h, 1, PROTO_MSG_READY, id);
 	/* Not a party to it. */
 	rfake_bind(h, 6, 2, id);
 	rfake_heard_error_on(h, 6, "forbidden", id);
@@ -608,18 +645,16 @@ test_stolen_slot(void **state)
 	rfake_join(h, 6, "mallory");
 	rfake_join(h, 7, "accomplice");
 	h->f[6].record = h->f[7].record = 0;
-	id = accepted(h);
+	id = offer(h);
 	rfake_attach(h, 2);			/* alice's data connection */
-	/* mallory offers accomplice, who accepts: a transfer of his own. */
+	/* mallory offers accomplice: a transfer of his own, ready at once. */
 	h->f[6].record = h->f[7].record = 1;
 	h->f[6].head = h->f[6].nmsgs;
 	h->f[7].head = h->f[7].nmsgs;
 	rfake_say(h, 6, "{\"type\":\"offer\",\"ref\":1,\"to\":\"accomplice\","
-	    "\"files\":[{\"name\":\"x\",\"size\":1}]}");
+	    "\"count\":1,\"size\":1}");
 	mine = rfake_heard(h, 6, PROTO_MSG_OFFERED)->transfer;
 	rfake_heard_on(h, 7, PROTO_MSG_INCOMING, mine);
-	rfake_sayf(h, 7, "{\"type\":\"accept\",\"transfer\":%llu}",
-	    (unsigned long long)mine);
 	rfake_heard_on(h, 6, PROTO_MSG_READY, mine);
 	rfake_heard_on(h, 7, PROTO_MSG_READY, mine);
 	rfake_bind(h, 6, 2, mine);		/* the theft */
@@ -646,7 +681,7 @@ test_data_lost_before_pairing(void **state)
 	uint64_t		 id;
 
 	two(h);
-	id = accepted(h);
+	id = offer(h);
 	attach(h, 0, 2, id);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	rfake_heard_error_on(h, 1, "peer_gone", id);
@@ -706,7 +741,7 @@ test_keys_in_peer_objects(void **state)
 	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 	rfake_key_hex(h, 0, ka);
 	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"bob\","
-	    "\"files\":[{\"name\":\"f\",\"size\":1}]}");
+	    "\"count\":1,\"size\":1}");
 	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_string_equal(m->peer.key, kb);
 	id = m->transfer;
@@ -785,7 +820,7 @@ test_peer_gone_when_receiver_leaves_mid_bridge(void **state)
 	uint64_t		 id;
 
 	two(h);
-	id = accepted(h);
+	id = offer(h);
 	attach(h, 0, 2, id);
 	attach(h, 1, 3, id);
 	rfake_heard(h, 2, PROTO_MSG_ATTACHED);
@@ -853,8 +888,12 @@ test_ping_then_idle(void **state)
 	assert_int_equal(h->f[1].closed, 0);
 }
 
+/*
+ * The relay has no answer deadline: once bridged, a transfer lasts as long
+ * as its data connections, however long the clients take to answer.
+ */
 static void
-test_offer_expires(void **state)
+test_bridge_has_no_deadline(void **state)
 {
 	struct rfake_harness	*h = *state;
 	uint64_t		 id;
@@ -862,13 +901,16 @@ test_offer_expires(void **state)
 	two(h);
 	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
 	id = offer(h);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms - 1);
+	attach(h, 0, 2, id);
+	attach(h, 1, 3, id);
+	rfake_heard_on(h, 2, PROTO_MSG_ATTACHED, id);
+	rfake_heard_on(h, 3, PROTO_MSG_ATTACHED, id);
+	relay_ctl_tick(&h->ctl, h->now + 1000000);
 	rfake_silent(h, 0);
-	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.offer_ms);
-	rfake_heard_error_on(h, 0, "timeout", id);
-	rfake_heard_error_on(h, 1, "timeout", id);
-	assert_int_equal(h->ctl.xfers.count, 0);
-	assert_int_equal(h->f[0].closed, 0);
+	rfake_silent(h, 1);
+	rfake_silent(h, 2);
+	assert_int_equal(h->ctl.xfers.count, 1);
+	assert_int_equal(h->f[2].closed + h->f[3].closed, 0);
 }
 
 static void
@@ -880,7 +922,7 @@ test_binds_expire(void **state)
 	two(h);
 	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 10000000;
 	h->ctl.cfg.slot_ms = 10000000;
-	id = accepted(h);
+	id = offer(h);
 	attach(h, 0, 2, id);
 	relay_ctl_tick(&h->ctl, h->now + h->ctl.cfg.bind_ms - 1);
 	rfake_silent(h, 0);
@@ -959,7 +1001,7 @@ test_shutdown_tells_everyone(void **state)
 	uint64_t		 id;
 
 	two(h);
-	id = accepted(h);
+	id = offer(h);
 	attach(h, 0, 2, id);
 	rfake_conn(h, 3);
 	rfake_attach(h, 4);
@@ -1016,7 +1058,8 @@ main(void)
 		T(test_out_of_order),
 		T(test_offer_by_name_addr_and_id),
 		T(test_offer_refusals_keep_connection),
-		T(test_only_receiver_accepts),
+		T(test_decline_rules),
+		T(test_accept_on_control_closes),
 		T(test_decline_forwarded),
 		T(test_cancel_forwarded_both_ways),
 		T(test_attach_pairs_and_bridges),
@@ -1031,7 +1074,7 @@ main(void)
 		T(test_peer_gone_when_receiver_leaves_mid_bridge),
 		T(test_hello_deadline),
 		T(test_ping_then_idle),
-		T(test_offer_expires),
+		T(test_bridge_has_no_deadline),
 		T(test_binds_expire),
 		T(test_slot_expires),
 		T(test_long_peer_list_is_chunked),

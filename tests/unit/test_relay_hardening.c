@@ -91,16 +91,19 @@ test_bucket_offers_by_ref(void **state)
 	h->ctl.cfg.max_transfers = 1000;
 	for (i = 1; i <= 51; i++)
 		rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":\"bob\","
-		    "\"files\":[{\"name\":\"f\",\"size\":1}]}", i);
+		    "\"count\":1,\"size\":1}", i);
 	assert_int_equal(h->f[0].n[PROTO_MSG_OFFERED], 50);
+	assert_int_equal(h->f[0].n[PROTO_MSG_READY], 50);
 	assert_int_equal(h->f[1].n[PROTO_MSG_INCOMING], 50);
+	assert_int_equal(h->f[1].n[PROTO_MSG_READY], 50);
 	assert_int_equal(h->f[0].n[PROTO_MSG_ERROR], 1);
 	assert_string_equal(h->f[0].code, "rate_limited");
 	assert_int_equal(h->f[0].err_ref, 51);
-	/* Answers to offers are never counted: bob may accept all 50. */
+	/* Answers to offers are never counted: bob may decline all 50. */
 	for (i = 1; i <= 50; i++)
-		rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%d}", i);
-	assert_int_equal(h->f[1].n[PROTO_MSG_READY], 50);
+		rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%d,"
+		    "\"reason\":\"no\"}", i);
+	assert_int_equal(h->f[0].n[PROTO_MSG_DECLINE], 50);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
 	/* Nor are pings. */
 	for (i = 0; i < 100; i++)
@@ -122,7 +125,7 @@ test_bucket_off(void **state)
 }
 
 /*
- * alice -> bob, accepted, both bound (fakes 2 and 3), some bytes one
+ * alice -> bob, ready at once, both bound (fakes 2 and 3), some bytes one
  * way. Returns the transfer id.
  */
 static uint64_t
@@ -133,9 +136,8 @@ bridged(struct rfake_harness *h, uint64_t sent, uint64_t back)
 	rfake_join(h, 0, "alice");
 	rfake_join(h, 1, "bob");
 	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"bob\","
-	    "\"files\":[{\"name\":\"f\",\"size\":100}]}");
+	    "\"count\":1,\"size\":100}");
 	id = h->f[1].transfer;
-	rfake_sayf(h, 1, "{\"type\":\"accept\",\"transfer\":%" PRIu64 "}", id);
 	rfake_attach(h, 2);
 	rfake_bind(h, 0, 2, id);
 	rfake_attach(h, 3);

@@ -187,7 +187,8 @@ test_transfer_table(void **state)
 	assert_non_null(t1);
 	assert_non_null(t2);
 	assert_int_not_equal(t1->id, t2->id);
-	assert_int_equal(t1->state, RELAY_XFER_OFFERED);
+	assert_int_equal(t1->state, RELAY_XFER_READY);
+	assert_int_equal(t1->deadline, 100);
 	assert_ptr_equal(relay_transfer_find(&x, t2->id), t2);
 	assert_null(relay_transfer_find(&x, 777));
 	assert_ptr_equal(t1->peer[RELAY_SIDE_SEND], &a);

@@ -255,7 +255,8 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 	case PROTO_MSG_OFFER:
 		m->ref = PROTO_INT_MAX;
 		set_rep(m->to, sizeof m->to, "c", 64, "");
-		fill_files(m, 4, false);
+		m->count = PROTO_FILES_MAX;
+		m->size = PROTO_INT_MAX;
 		break;
 	case PROTO_MSG_OFFERED:
 		m->ref = 0;
@@ -265,7 +266,12 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 	case PROTO_MSG_INCOMING:
 		m->transfer = PROTO_INT_MAX;
 		fill_peer(&m->peer, 3, "al" E_ACUTE "x", "[::1]:1");
-		fill_files(m, 3, false);
+		m->count = 3;
+		m->size = 12345;
+		break;
+	case PROTO_MSG_FILES:
+		m->transfer = PROTO_INT_MAX;
+		fill_files(m, 4, false);
 		break;
 	case PROTO_MSG_ACCEPT:
 	case PROTO_MSG_ATTACHED:
@@ -347,6 +353,7 @@ msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 	assert_int_equal(a->nids, b->nids);
 	for (i = 0; i < a->nids; i++)
 		assert_int_equal(a->ids[i], b->ids[i]);
+	assert_int_equal(a->count, b->count);
 	assert_int_equal(a->nfiles, b->nfiles);
 	for (i = 0; i < a->nfiles; i++) {
 		assert_string_equal(a->files[i].name, b->files[i].name);
@@ -475,9 +482,14 @@ test_round_trip_variants(void **state)
 	round_trip(&m);
 	proto_msg_free(&m);
 
-	proto_msg_init(&m, PROTO_MSG_OFFER);
+	proto_msg_init(&m, PROTO_MSG_OFFER);	/* one empty file */
 	m.ref = 1;
 	set_str(m.to, sizeof m.to, "7");
+	m.count = 1;
+	round_trip(&m);
+
+	proto_msg_init(&m, PROTO_MSG_FILES);
+	m.transfer = 1;
 	fill_files(&m, PROTO_FILES_MAX, false);
 	round_trip(&m);
 	proto_msg_free(&m);
@@ -511,6 +523,10 @@ test_wire_text(void **state)
 		    "9007199254740991,\"slot\":\"" SLOT_S "\"}" },
 		{ PROTO_MSG_CANCEL, "{\"type\":\"cancel\",\"transfer\":43,"
 		    "\"reason\":\"\"}" },
+		{ PROTO_MSG_INCOMING, "{\"type\":\"incoming\",\"transfer\":"
+		    "9007199254740991,\"peer\":{\"id\":3,\"name\":\"al"
+		    E_ACUTE "x\",\"addr\":\"[::1]:1\",\"key\":\"" KEY_S "\"},"
+		    "\"count\":3,\"size\":12345}" },
 	};
 	struct proto_msg	 m;
 	uint8_t			*out;
@@ -720,6 +736,7 @@ enum fkind {
 	K_CODE,		/* text(32), at least 1 byte */
 	K_TEXT512,	/* text(512) */
 	K_FNAME,
+	K_COUNT,	/* files in an offer: 1 to 1000 */
 	K_SLOT, K_KEY, K_SHA, K_BOOL, K_ROLE,
 	K_PEER, K_FILE, K_RFILE,
 	K_PEERS0, K_PEERS1, K_IDS, K_FILES, K_RFILES,
@@ -745,11 +762,12 @@ static const struct ttype ttypes[] = {
 	{ "peer_joined", { { "peers", K_PEERS1, 0 } } },
 	{ "peer_left", { { "ids", K_IDS, 0 } } },
 	{ "offer", { { "ref", K_U53, 0 }, { "to", K_NAME, 0 },
-	    { "files", K_FILES, 0 } } },
+	    { "count", K_COUNT, 0 }, { "size", K_U53, 0 } } },
 	{ "offered", { { "ref", K_U53, 0 }, { "transfer", K_ID, 0 },
 	    { "peer", K_PEER, 0 } } },
 	{ "incoming", { { "transfer", K_ID, 0 }, { "peer", K_PEER, 0 },
-	    { "files", K_FILES, 0 } } },
+	    { "count", K_COUNT, 0 }, { "size", K_U53, 0 } } },
+	{ "files", { { "transfer", K_ID, 0 }, { "files", K_FILES, 0 } } },
 	{ "accept", { { "transfer", K_ID, 0 } } },
 	{ "decline", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
 	{ "cancel", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
@@ -806,6 +824,9 @@ static const char *const u53_good[] = { "0", "-0", "1", "9007199254740991",
     "4503599627370496", NULL };
 static const char *const u53_bad[] = { "-1", "9007199254740992", "1e16",
     "0.5", "-0.5", "\"0\"", "false", "null", "{}", NULL };
+static const char *const count_good[] = { "1", "1000", "2.0", "1e3", NULL };
+static const char *const count_bad[] = { "0", "1001", "-1", "1.5", "\"1\"",
+    "null", "9007199254740991", NULL };
 static const char *const ver_good[] = { "1", "65535", NULL };
 static const char *const ver_bad[] = { "0", "65536", "-1", "1.5", "\"1\"",
     "null", "4294967297", NULL };
@@ -831,6 +852,7 @@ static const struct kdesc kinds[] = {
 	[K_ID] = WORDSK("7", C_INT, "1 and " MAXINT_S, id_good, id_bad),
 	[K_U53] = WORDSK("0", C_INT, "0 and " MAXINT_S, u53_good, u53_bad),
 	[K_VERSION] = WORDSK("1", C_INT, "1 and 65535", ver_good, ver_bad),
+	[K_COUNT] = WORDSK("2", C_INT, "1 and 1000", count_good, count_bad),
 	[K_NAME] = TEXTK("\"bob\"", 1, PROTO_PEER_NAME_MAX, false),
 	[K_TEXT64] = TEXTK("\"127.0.0.1:7117\"", 0, PROTO_ADDR_MAX, false),
 	[K_CODE] = TEXTK("\"busy\"", 1, PROTO_CODE_MAX, false),
@@ -1302,9 +1324,8 @@ test_decoded_values(void **state)
 	proto_msg_free(&m);
 
 	/* File names keep what the receiver will judge. */
-	assert_int_equal(decode_str("{\"type\":\"incoming\",\"transfer\":1,"
-	    "\"peer\":{\"id\":2,\"name\":\"a\",\"addr\":\"\",\"key\":\""
-	    KEY_S "\"},\"files\":[{\"name\":\"../x\\n\",\"size\":0}]}", &m,
+	assert_int_equal(decode_str("{\"type\":\"files\",\"transfer\":1,"
+	    "\"files\":[{\"name\":\"../x\\n\",\"size\":0}]}", &m,
 	    err, sizeof err), 0);
 	assert_string_equal(m.files[0].name, "../x\n");
 	assert_null(m.files[0].saved_as);
@@ -1416,11 +1437,22 @@ test_encode_refuses(void **state)
 	REFUSE(-PROTO_E_BAD_MESSAGE, "error: field \"code\" is empty");
 
 	fill_msg(&m, PROTO_MSG_OFFER);
+	m.count = 0;
+	REFUSE(-PROTO_E_BAD_MESSAGE, "offer: field \"count\" must be an "
+	    "integer between 1 and 1000");
+	m.count = PROTO_FILES_MAX + 1;
+	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"count\"");
+	m.count = 1;
+	m.size = PROTO_INT_MAX + 1;
+	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"size\"");
+	proto_msg_free(&m);
+
+	fill_msg(&m, PROTO_MSG_FILES);
 	free(m.files[3].name);
 	m.files[3].name = NULL;
 	REFUSE(-PROTO_E_BAD_MESSAGE, "NULL");
 	m.files[3].name = xstrdup("");
-	REFUSE(-PROTO_E_BAD_MESSAGE, "offer: field \"files\"[3].\"name\" is empty");
+	REFUSE(-PROTO_E_BAD_MESSAGE, "files: field \"files\"[3].\"name\" is empty");
 	m.files[3].size = PROTO_INT_MAX + 1;
 	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"files\"[3].\"name\"");
 	free(m.files[3].name);
@@ -1465,9 +1497,8 @@ test_encode_too_large(void **state)
 	char			 err[256];
 
 	(void)state;
-	proto_msg_init(&m, PROTO_MSG_OFFER);
-	m.ref = 1;
-	set_str(m.to, sizeof m.to, "carol");
+	proto_msg_init(&m, PROTO_MSG_FILES);
+	m.transfer = 1;
 	fill_files(&m, PROTO_FILES_MAX, false);
 	for (i = 0; i < m.nfiles; i++) {
 		free(m.files[i].name);
@@ -1497,7 +1528,7 @@ test_receipt_fits(void **state)
 	size_t			 outlen, n, i;
 
 	(void)state;
-	proto_msg_init(&m, PROTO_MSG_OFFER);
+	proto_msg_init(&m, PROTO_MSG_FILES);
 	fill_files(&m, PROTO_FILES_MAX, false);
 	assert_int_equal(proto_receipt_fits(m.files, 1), 0);
 	assert_int_equal(proto_receipt_fits(m.files, 0), 0);

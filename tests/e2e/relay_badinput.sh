@@ -61,7 +61,12 @@ bad_input "a name of 65 bytes" bad_message \
 bad_input "invalid UTF-8" bad_message \
 	"raw x $(frame_hex 01 '{"type":"hello","version":2,"name":"')80$(hex '"}')"
 bad_input "an offer before hello" bad_state \
-	'send x {"type":"offer","ref":1,"to":"good","files":[{"name":"f","size":1}]}'
+	'send x {"type":"offer","ref":1,"to":"good","count":1,"size":1}'
+bad_input "an offer with names and no count (names travel end to end)" \
+	bad_message "hello x lister
+send x {\"type\":\"offer\",\"ref\":1,\"to\":\"good\",\"files\":[{\"name\":\"f\",\"size\":1}]}"
+bad_input "an offer of 1001 files" bad_message "hello x many
+send x {\"type\":\"offer\",\"ref\":1,\"to\":\"good\",\"count\":1001,\"size\":1}"
 bad_input "peers before hello" bad_state 'send x {"type":"peers"}'
 bad_input "attach on a control connection" bad_state \
 	"hello x attacher
@@ -114,15 +119,10 @@ t_ok $? "the relay logs the cut frame"
 t_wire "a slot binds once, for its transfer only; refusals keep the connection" <<'EOF2'
 connect c
 hello c slot-c
-pair a:slot-a b:slot-b 1000 offered
+pair a:slot-a b:slot-b 1000 ready
 ignore a peer_joined peer_left
 ignore b peer_joined peer_left
 attach ad
-send a {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
-expect a error code=bad_state transfer=${a.transfer} message~accepted
-send b {"type":"accept","transfer":${a.transfer}}
-expect a ready
-expect b ready
 send c {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
 expect c error code=forbidden transfer=${a.transfer}
 send a {"type":"bind","transfer":999999,"slot":"${ad.slot}"}

@@ -46,24 +46,23 @@ EOF2
 t_wire "an offer to an unknown peer or to yourself fails, the connection stays" <<'EOF2'
 connect a
 hello a alice
-send a {"type":"offer","ref":3,"to":"nobody","files":[{"name":"x","size":1}]}
+send a {"type":"offer","ref":3,"to":"nobody","count":1,"size":1}
 expect a error code=no_such_peer ref=3
-send a {"type":"offer","ref":4,"to":"alice","files":[{"name":"x","size":1}]}
+send a {"type":"offer","ref":4,"to":"alice","count":1,"size":1}
 expect a error code=forbidden ref=4
 ping a
 EOF2
 
-t_wire "offer, accept, ready, attach, bind: bytes are bridged and checked both ways" <<'EOF2'
+t_wire "offer, ready to both at once, attach, bind: bytes are bridged and checked both ways" <<'EOF2'
 connect a
 hello a alice
 connect b
 hello b bob
 expect a peer_joined peers=bob
-send a {"type":"offer","ref":1,"to":"bob","files":[{"name":"one.bin","size":3000000},{"name":"two","size":0}]}
+send a {"type":"offer","ref":1,"to":"bob","count":2,"size":3000000}
 expect a offered ref=1 peer=bob transfer>T peer.key=${b.key}
-expect b incoming transfer=${T} peer=alice files=one.bin,two nfiles=2 peer.key=${a.key}
-send b {"type":"accept","transfer":${T}}
 expect a ready transfer=${T} role=send
+expect b incoming transfer=${T} peer=alice count=2 size=3000000 nfiles=0 peer.key=${a.key}
 expect b ready transfer=${T} role=receive
 attach ad
 attach bd
@@ -91,33 +90,62 @@ connect a
 hello a alice
 connect b
 hello b bob
-send a {"type":"offer","ref":5,"to":"${b.addr}","files":[{"name":"f","size":1}]}
+send a {"type":"offer","ref":5,"to":"${b.addr}","count":1,"size":1}
 expect a offered ref=5 peer=bob
+expect a ready
 expect b incoming peer=alice
-send a {"type":"offer","ref":6,"to":"${b.id}","files":[{"name":"g","size":2}]}
+expect b ready
+send a {"type":"offer","ref":6,"to":"${b.id}","count":1,"size":2}
 expect a offered ref=6 peer=bob
-expect b incoming peer=alice files=g
+expect a ready
+expect b incoming peer=alice count=1 size=2
+expect b ready
 EOF2
 
-t_wire "only the receiver may accept; decline reaches the sender" <<'EOF2'
+t_wire "only the receiver may decline; before the bridge it reaches the sender" <<'EOF2'
 connect c
 hello c carol
-pair a:alice b:bob 1 offered
-send c {"type":"accept","transfer":${a.transfer}}
+pair a:alice b:bob 1 ready
+send c {"type":"decline","transfer":${a.transfer},"reason":"x"}
 expect c error code=forbidden transfer=${a.transfer}
-send a {"type":"accept","transfer":${a.transfer}}
+send a {"type":"decline","transfer":${a.transfer},"reason":"x"}
 expect a error code=forbidden transfer=${a.transfer}
-send c {"type":"accept","transfer":424242}
+send c {"type":"decline","transfer":424242,"reason":"x"}
 expect c error code=no_such_transfer transfer=424242
+attach bd
+send b {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}
 send b {"type":"decline","transfer":${a.transfer},"reason":"not-today"}
 expect a decline transfer=${a.transfer} reason=not-today
-send b {"type":"accept","transfer":${a.transfer}}
-expect b error code=no_such_transfer
+expect-close bd
+send b {"type":"decline","transfer":${a.transfer},"reason":"again"}
+expect b error code=no_such_transfer transfer=${a.transfer}
+ping a
+ping b
 ping c
 EOF2
 
+t_wire "decline after the bridge is bad_state and the connection stays open" <<'EOF2'
+pair a:alice b:bob 1000
+send b {"type":"decline","transfer":${a.transfer},"reason":"late"}
+expect b error code=bad_state transfer=${a.transfer} message~session
+ignore a peer_joined
+quiet a 100
+pump ad bd 1000
+pump bd ad 10
+ping b
+EOF2
+
+t_wire "accept on a control connection is bad_state and closes it" <<'EOF2'
+pair a:alice b:bob 1 ready
+send b {"type":"accept","transfer":${a.transfer}}
+expect b error code=bad_state message~end-to-end
+expect-close b notify
+expect a error code=peer_gone transfer=${a.transfer}
+ping a
+EOF2
+
 t_wire "cancel is forwarded and closes the transfer's data connections" <<'EOF2'
-pair a:alice b:bob 1 offered
+pair a:alice b:bob 1 ready
 send a {"type":"cancel","transfer":${a.transfer},"reason":"changed-my-mind"}
 expect b cancel transfer=${a.transfer} reason=changed-my-mind
 pair a b 1000
@@ -129,13 +157,13 @@ expect-close bd
 EOF2
 
 t_wire "peer_gone: the sender leaves an open offer" <<'EOF2'
-pair a:alice b:bob 1 offered
+pair a:alice b:bob 1 ready
 send b {"type":"peers"}
 expect b peer_list peers=alice
 close a
 expect b error code=peer_gone transfer=${a.transfer}
 expect b peer_left ids=${a.id}
-send b {"type":"accept","transfer":${a.transfer}}
+send b {"type":"decline","transfer":${a.transfer},"reason":"x"}
 expect b error code=no_such_transfer
 EOF2
 
@@ -158,7 +186,6 @@ EOF2
 
 t_wire "a data connection may attach and bind before the other side's ready is read" <<'EOF2'
 pair a:alice b:bob 10 offered
-send b {"type":"accept","transfer":${a.transfer}}
 expect b ready
 attach bd
 send b {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # relay_timeouts.sh: every deadline of PROTOCOL.md, shortened with ferryd's
 # test flags so each expires in well under a second: no hello (or a TLS
-# handshake that never ends), an offer nobody answers, binds that do not
-# come, a slot nobody binds, pings and silence.
+# handshake that never ends), an offer whose data connections are never
+# bound, binds that do not come, a slot nobody binds, pings and silence.
+# The relay has no answer deadline (the answer travels end to end): a
+# bridge outlives every one of these.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 
-t_start_relay --hello-timeout-ms 400 --offer-timeout-ms 500 \
-    --bind-timeout-ms 500 --slot-timeout-ms 700 --ping-after-ms 20000 \
+t_start_relay --hello-timeout-ms 400 --bind-timeout-ms 500 --slot-timeout-ms 700 --ping-after-ms 20000 \
     --idle-timeout-ms 40000
 t_ok $? "ferryd starts with short deadlines"
 
@@ -31,13 +32,28 @@ EOF2
 t_log_has 5 'closing with error idle: no hello within 400 ms'
 t_ok $? "the relay logs the hello deadline"
 
-t_wire "an offer nobody answers expires with timeout to both sides" <<'EOF2'
+t_wire "an offer nobody binds: ready at once, timeout to both at the bind deadline" <<'EOF2'
 pair a:off-a b:off-b 1 offered
-expect a error code=timeout transfer=${a.transfer}
+expect a ready transfer=${a.transfer} role=send
+expect b ready transfer=${a.transfer} role=receive
+expect a error code=timeout transfer=${a.transfer} message~bound
 expect b error code=timeout transfer=${a.transfer}
-send b {"type":"accept","transfer":${a.transfer}}
+send b {"type":"decline","transfer":${a.transfer},"reason":"x"}
 expect b error code=no_such_transfer
 ping a
+EOF2
+t_log_has 5 'ended: binds expired'
+t_ok $? "the relay logs the expired binds"
+
+t_wire "a bridge has no answer deadline: it outlives the bind deadline" <<'EOF2'
+pair a:ans-a b:ans-b 1000
+ignore a peer_joined
+ignore b peer_joined
+quiet ad 800
+quiet a 10
+quiet b 10
+pump ad bd 1000
+pump bd ad 10
 EOF2
 
 t_wire "binds that do not come: timeout to both, the lone data connection closes" <<'EOF2'

@@ -30,8 +30,8 @@ join_peers(char *out, size_t len, const struct proto_peer *p, size_t n)
 #define TEXT_MEMBERS(X) \
 	X(code) X(message) X(reason) X(slot) X(name) X(addr) X(key) X(sha256)
 #define NUM_MEMBERS(X) \
-	X(id) X(ref) X(transfer) X(version) X(index) X(size) X(npeers) \
-	X(nids) X(nfiles)
+	X(id) X(ref) X(transfer) X(version) X(index) X(size) X(count) \
+	X(npeers) X(nids) X(nfiles)
 
 /* The text of field k of m; -1 when there is no such field. */
 static int
@@ -502,18 +502,16 @@ wire__cmd_pair(struct wire *w, char **args, int nargs)
 	B = b->name;
 	ref = ++w->nrefs;
 	r = wire__run_fmt(w, "send %s {\"type\":\"offer\",\"ref\":%d,"
-	    "\"to\":\"%s\",\"files\":[{\"name\":\"f\",\"size\":%" PRIu64
-	    "}]}", A, ref, b->hello, size);
+	    "\"to\":\"%s\",\"count\":1,\"size\":%" PRIu64 "}", A, ref,
+	    b->hello, size);
 	if (r == 0)
 		r = wire__run_fmt(w, "expect %s offered ref=%d peer=%s "
 		    "transfer>%s.transfer", A, ref, b->hello, A);
 	if (r == 0)
 		r = wire__run_fmt(w, "expect %s incoming "
-		    "transfer=${%s.transfer} peer=%s files=f nfiles=1 "
-		    "transfer>%s.transfer", B, A, a->hello, B);
-	if (r == 0 && upto >= 1)
-		r = wire__run_fmt(w, "send %s {\"type\":\"accept\","
-		    "\"transfer\":${%s.transfer}}", B, B);
+		    "transfer=${%s.transfer} peer=%s count=1 size=%" PRIu64
+		    " nfiles=0 transfer>%s.transfer", B, A, a->hello, size, B);
+	/* ready follows at once on both sides: nobody answers the relay. */
 	if (r == 0 && upto >= 1)
 		r = wire__run_fmt(w, "expect %s ready transfer=${%s.transfer} "
 		    "role=send", A, A);

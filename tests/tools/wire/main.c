@@ -1,7 +1,7 @@
 /*
  * main.c: wire, a scriptable ferry protocol client for end-to-end tests and
  * benchmarks. One process holds any number of named connections to a relay
- * and runs a script against them, so multi-party flows (offer, accept,
+ * and runs a script against them, so multi-party flows (offer, ready,
  * attach, bind, bridge, checks) are deterministic and need no sleeps.
  * Control connections speak TLS 1.3 as the relay wants (each under its
  * own Ed25519 identity); data connections speak frames in clear.
@@ -54,11 +54,13 @@
  *	quiet C MS		nothing arrives on C for MS milliseconds, and
  *				no presence event was set aside unread
  *	pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]
- *				A offers B one file "f" of SIZE bytes, B
- *				accepts, data connections Ad and Bd attach
- *				and A and B bind their slots, each step
- *				checked; the stage says where to stop
- *				(default attached). A or B not yet open is
+ *				A offers B one file of SIZE bytes (offered
+ *				to A, incoming to B), both hear ready, data
+ *				connections Ad and Bd attach and A and B
+ *				bind their slots, each step checked; the
+ *				stage says where to stop (default attached;
+ *				offered leaves the two readys unread). A or
+ *				B not yet open is
  *				connected with hello NAME (default its own
  *				name). Sets ${A.transfer} ${B.transfer}
  *				${Ad.slot} ${Bd.slot}
@@ -89,9 +91,9 @@
  * still to come, whose checks hold. quiet counts them, unless ignored.
  *
  * Fields for expect: type code message reason slot role name addr key id
- * ref transfer version more ok index size sha256, peer (the peer's name),
- * peer.id, peer.addr, peer.key, peers (names joined by ","), keys (the
- * peers' keys joined by ","), npeers, ids (joined by ","), nids, files
+ * ref transfer version more ok index size count sha256, peer (the peer's
+ * name), peer.id, peer.addr, peer.key, peers (names joined by ","), keys
+ * (the peers' keys joined by ","), npeers, ids (joined by ","), nids, files
  * (names joined by ","), nfiles. Absent numbers are 0.
  *
  * The files: main.c the flags and the script runner (variables, ${NAME},

@@ -4,8 +4,10 @@
 # and only a bind on the authenticated control connection claims it. An
 # attacker who binds random (or malformed) slots to a transfer of its own
 # gets error{bad_slot, transfer} each time (bad_message and a close for a
-# slot that is not 32 hex digits), and one who opens data connections and
-# never binds them holds nothing once they close; meanwhile a real transfer
+# slot that is not 32 hex digits), one who binds its own data connection to
+# somebody else's transfer gets error{forbidden, transfer}, and one who opens
+# data connections and never binds them holds nothing once they close;
+# meanwhile a real transfer
 # and a fresh pairing go on untouched, and afterwards the relay holds no
 # more descriptors than before the attack.
 source "$(dirname "$0")/lib.bash"
@@ -27,12 +29,14 @@ t_bg "$FERRY" send --name alice --to bob --limit-rate 6M "$T_DIR/f.bin" \
     >"$T_DIR/alice.out" 2>"$T_DIR/alice.err"
 ALICE=$T_LAST
 t_check "alice's bytes are flowing" t_wait_for 20 part_bigger_than "$T_DIR/bob" 1048576
+# Transfer ids are no secret: the attacker may know alice's.
+XID=$(grep -oE 'offer [0-9]+: alice -> bob' "$RELAY_LOG" | grep -oE '[0-9]+' | head -n1)
 
 # The attacker: N guessed binds on its own control connection, for a
 # transfer of its own, and N data connections opened in waves of 50 and
 # left unbound; a legitimate pairing is made in the middle of it.
 slots=$(od -An -v -tx1 -N $((16 * N)) /dev/urandom | tr -d ' \n' | fold -w 32)
-t_wire "$N random binds: each gets bad_slot, the connection stays; $N unbound data connections; a valid pairing meanwhile works" < <(
+t_wire "$N random binds: each gets bad_slot, the connection stays; $N unbound data connections; a bind to alice's transfer ($XID) is forbidden; a valid pairing meanwhile works" < <(
 	echo "pair m:mallory n:accomplice 1 ready"
 	echo "ignore m peer_joined peer_left"
 	i=0
@@ -52,6 +56,12 @@ t_wire "$N random binds: each gets bad_slot, the connection stays; $N unbound da
 		fi
 	done
 	echo "ping m"
+	# A bind to alice's transfer from a non-party, with a slot it holds.
+	echo "attach md"
+	echo "send m {\"type\":\"bind\",\"transfer\":$XID,\"slot\":\"\${md.slot}\"}"
+	echo "expect m error code=forbidden transfer=$XID"
+	echo "ping m"
+	echo "close md"
 	# Slots that are not slots at all: the message is bad, not the slot.
 	k=0
 	for slot in "" "00" "$(printf 'A%.0s' $(seq 32))" "$(printf 'g%.0s' $(seq 32))" "$(printf '0%.0s' $(seq 33))"; do

@@ -410,8 +410,12 @@ conn_frames(struct relay_conn *c, const uint8_t *p, size_t n)
 	if (c->mode != RELAY_MODE_FRAMES) {
 		proto_decoder_free(&c->dec);
 		proto_decoder_init(&c->dec);
-	} else if (proto_decoder_idle(&c->dec) && c->dec.cap > 4096) {
-		/* A big frame came split; do not keep its buffer while idle. */
+	} else if (proto_decoder_idle(&c->dec) && c->dec.cap > 0) {
+		/*
+		 * A frame came split: do not keep its buffer while idle (an
+		 * idle client costs the relay what it holds; a split frame
+		 * is rare enough that one malloc for the next is nothing).
+		 */
 		proto_decoder_free(&c->dec);
 		proto_decoder_init(&c->dec);
 	}

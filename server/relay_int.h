@@ -33,6 +33,7 @@
 #define RELAY_CTRL_QUEUE_MAX	(8 * 1024 * 1024) /* unwritten control bytes before we give up */
 #define RELAY_ACCEPT_PAUSE_MS	500		/* after EMFILE */
 #define RELAY_FLUSH_MS		20		/* joins/leaves batched this long at most */
+#define RELAY_TRIM_MS		10000		/* free heap back to the system this often */
 
 struct proto_tls;
 struct relay_conn;
@@ -68,6 +69,7 @@ struct relay {
 	struct relay_chunks	 chunks;	/* write buffers; keeps cfg.chunk_size ones */
 	struct relay_conn_list	 conns;		/* every open connection */
 	size_t			 nconns;
+	uint64_t		 trimmed;	/* ms, loop clock: last relay_trim() */
 	uint8_t			*busy_frame;	/* owned: error{busy}, made once */
 	size_t			 busy_len;
 	char			 addr[PROTO_ADDR_MAX + 1];	/* where we listen */

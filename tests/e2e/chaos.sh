@@ -229,6 +229,18 @@ while [ "$(t_now_ms)" -lt "$end" ] && [ "$ticks" -lt $((SECONDS_RUN * 50)) ]; do
 	# faults would end every transfer before it could finish.
 	sleep "$(awk -v k="$T_SLOW" 'BEGIN { print 0.1 * k }')"
 done
+# Each tick forks dozens of processes, so on a busy 2-core machine (or a
+# sanitizer build) a short run has only a handful of ticks, and the dice
+# may kill no sender at all. Every run must have a failure to check: then
+# the first sender still running is killed now.
+if [ "$N_TXKILL" -eq 0 ]; then
+	for ((s = 0; s < NTX; s++)); do
+		if [ "${TXP[$s]}" -gt 0 ] && kill -KILL "${TXP[$s]}" 2>/dev/null; then
+			TX_FATE[${TX_CUR[$s]}]=killed; N_TXKILL=$((N_TXKILL + 1))
+			break
+		fi
+	done
+fi
 
 # Let every sender finish (bounded: tx_reap kills a hung one), then stop
 # the receivers.

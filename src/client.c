@@ -894,6 +894,12 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 }
 
 int
+client_verify(struct client *c, uint64_t id, char *err, size_t errlen)
+{
+	return client__xfer_verify(c->xfers, id, err, errlen);
+}
+
+int
 client_accept(struct client *c, uint64_t id)
 {
 	return client__xfer_accept(c->xfers, id);

@@ -9,6 +9,7 @@
  */
 #include "transfer_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -191,6 +192,29 @@ data_tls(struct client_conn *conn, int status, void *arg)
 	t->flags |= TRANSFER_SECURE;
 	if (t->pub.dir == CLIENT_SEND)
 		xfer__send_files(t);
+}
+
+int
+client__xfer_verify(struct transfer_engine *e, uint64_t id, char *err,
+    size_t errlen)
+{
+	const struct client_transfer	*pub = client__xfer_find(e, id);
+	struct transfer			*t = (struct transfer *)(uintptr_t)pub;
+	struct proto_key_names		 n;
+
+	/* Only a key this session proved: the code the person compared is its. */
+	if (t == NULL || t->pub.auth_code[0] == '\0' ||
+	    proto_key_names_raw(t->peer_key, &n) != 0) {
+		snprintf(err, errlen, "no peer to verify: its session is not up yet");
+		return UV_EINVAL;
+	}
+	if (client_trust_set(e->set.known_peers, t->pub.peer_name,
+	    n.fingerprint, true, err, errlen) != 0)
+		return UV_EIO;
+	t->pub.trust = CLIENT_TRUST_VERIFIED;
+	xfer__emit(t);
+	client__update_active(e->c);
+	return 0;
 }
 
 int

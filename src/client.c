@@ -298,7 +298,7 @@ ctl_connect(struct client_conn *conn, int status, void *arg)
 	}
 	/* Nothing goes out in clear: hello waits for the relay's key to check. */
 	if ((status = client_conn_start_tls(conn, c->tls, c->dns ? c->host :
-	    NULL)) != 0) {
+	    NULL, true)) != 0) {
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: TLS: %s",
 		    c->server, *client_conn_tls_error(conn) != '\0' ?
 		    client_conn_tls_error(conn) : uv_strerror(status));

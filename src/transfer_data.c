@@ -95,7 +95,7 @@ data_secure(struct transfer *t)
 		return;
 	}
 	r = client_conn_start_tls(t->data, t->pub.dir == CLIENT_SEND ?
-	    set->tls_client : set->tls_server, NULL);
+	    set->tls_client : set->tls_server, NULL, false);
 	if (r != 0)
 		xfer__fail(t, "cannot start the encrypted session with %s: %s",
 		    t->pub.peer_name, *client_conn_tls_error(t->data) != '\0' ?

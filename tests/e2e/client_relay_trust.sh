@@ -123,8 +123,26 @@ t_ok $? "an IP address is never checked against a CA: pinned"
 t_check "as a first contact too" grep -q "first contact with relay 127.0.0.1:$RELAY_PORT" "$T_DIR/e"
 t_stop "$RELAY_PID"
 
-# What the network sees: a recording proxy between the clients and the relay.
+# A relay too busy to start TLS says so in clear; the client shows it, and
+# sends nothing in clear. 64 silent connections fill the relay's cap of
+# connections that have not said hello (64 for a relay of one client).
 T_NO_PIN=
+t_start_relay --max-clients 1 || { t_ok 1 "relay starts"; t_done; exit; }
+fds=()
+for i in $(seq 64); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$RELAY_PORT" && fds+=("$fd")
+done
+t_check "64 silent connections are open" test "${#fds[@]}" -eq 64
+t_check "the relay has taken them all" t_wait_for 10 bash -c '[ "$(grep -c " connected$" "$0")" -ge 64 ]' "$RELAY_LOG"
+"$FERRY" peers --name probe8 >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "ferry peers at a full relay exits 1"
+t_check "saying the relay is full" grep -q "^ferry: relay $RELAY_ADDR is full" "$T_DIR/e"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+t_wait_for 10 bash -c '"$0" peers --name probe9 >/dev/null 2>&1' "$FERRY"
+t_ok $? "once they are gone, the relay serves again"
+t_stop "$RELAY_PID"
+
+# What the network sees: a recording proxy between the clients and the relay.
 t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
 mkdir -p "$T_DIR/tap"
 t_bg "$FERRY_TOOLS/tap" "$RELAY_ADDR" "$T_DIR/tap" >"$T_DIR/tap.out"

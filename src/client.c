@@ -842,7 +842,7 @@ offer_miss(struct client *c, const char *to, enum client_peer_miss why,
     char *err, size_t errlen)
 {
 	const struct client_peer	*p;
-	char				 known[PROTO_FPR_LEN + 1], w[200];
+	char				 known[PROTO_FPR_LEN + 1], who[128];
 	size_t				 i;
 
 	if (why == CLIENT_PEER_AMBIGUOUS) {
@@ -862,12 +862,8 @@ offer_miss(struct client *c, const char *to, enum client_peer_miss why,
 	if (p == NULL || client_trust_check(c->known_peers, to, p->fingerprint,
 	    known, err, errlen) < 0)
 		return;
-	snprintf(err, errlen, "THE KEY OF %s HAS CHANGED: known_peers has "
-	    "%.4s-%.4s-%.4s-%.4s, the %s on the relay now has %s. It may be "
-	    "someone else using the name; nothing was sent. If %s really has a "
-	    "new key, compare fingerprints, then run: ferry trust %s %s", to,
-	    known, known + 4, known + 8, known + 12, to, p->short_fpr, to,
-	    proto_fmt_shell_word(to, w, sizeof w), p->fingerprint);
+	snprintf(who, sizeof who, "the %s on the relay now", to);
+	client_trust_changed(err, errlen, to, who, known, p->fingerprint, "sent");
 }
 
 int

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "keyfile.h"
-#include "text.h"
 #include "tls.h"
 #include "trust.h"
 
@@ -114,7 +113,8 @@ data_trust(struct transfer *t, struct proto_tls *tls)
 	const char		*file = t->e->set.known_peers;
 	const char		*who = t->pub.peer_name;
 	struct proto_key_names	 n;
-	char			 known[PROTO_FPR_LEN + 1], err[512], w[200];
+	char			 known[PROTO_FPR_LEN + 1], err[512], w[128];
+	char			 msg[sizeof t->pub.reason];
 	int			 r;
 
 	if (proto_key_names_raw(t->peer_key, &n) != 0) {
@@ -128,13 +128,10 @@ data_trust(struct transfer *t, struct proto_tls *tls)
 		return -1;
 	}
 	if (r == CLIENT_TRUST_CHANGED) {
-		xfer__fail(t, "THE KEY OF %s HAS CHANGED: known_peers has "
-		    "%.4s-%.4s-%.4s-%.4s, this %s has %s. It may be someone "
-		    "else using the name; nothing was %s. If %s really has a new "
-		    "key, compare fingerprints, then run: ferry trust %s %s",
-		    who, known, known + 4, known + 8, known + 12, who,
-		    n.short_fpr, t->pub.dir == CLIENT_SEND ? "sent" : "saved",
-		    who, proto_fmt_shell_word(who, w, sizeof w), n.fingerprint);
+		snprintf(w, sizeof w, "this %s", who);
+		client_trust_changed(msg, sizeof msg, who, w, known,
+		    n.fingerprint, t->pub.dir == CLIENT_SEND ? "sent" : "saved");
+		xfer__fail(t, "%s", msg);
 		return -1;
 	}
 	if (r == CLIENT_TRUST_UNKNOWN && client_trust_set(file, who,

@@ -22,7 +22,6 @@
 #include "name.h"
 #include "peers.h"
 #include "relays.h"
-#include "text.h"
 #include "trust.h"
 #include "tls.h"
 #include "transfer.h"

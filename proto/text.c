@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "text.h"
 
@@ -196,4 +197,25 @@ proto_hex_decode(const char *hex, uint8_t *out, size_t len)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return hex[2 * len] == '\0' ? 0 : -1;
+}
+
+const char *
+proto_fmt_shell_word(const char *name, char *buf, size_t len)
+{
+	size_t	i, o = 0;
+
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789@._+-") == strlen(name))
+		return name;
+	buf[o++] = '\'';
+	for (i = 0; name[i] != '\0' && o + 5 < len; i++) {
+		if (name[i] == '\'') {
+			memcpy(buf + o, "'\\''", 4);
+			o += 4;
+		} else
+			buf[o++] = name[i];
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
 }

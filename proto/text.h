@@ -58,6 +58,12 @@ char	*proto_fmt_duration(double seconds, char *buf, size_t len);
  * (len * 8 + 4) / 5 + 1 bytes; returns out.
  */
 char	*proto_fmt_base32(const uint8_t *p, size_t len, char *out);
+/*
+ * s as one shell word, for a command people paste: as it is when it is
+ * only letters, digits and @._+-, else in single quotes ('carol 🚢').
+ * Returns s or buf (len bytes; a longer word is cut short).
+ */
+const char	*proto_fmt_shell_word(const char *s, char *buf, size_t len);
 /* len bytes as 2 * len lower-case hex digits and a NUL into out; returns out. */
 char	*proto_fmt_hex(const uint8_t *p, size_t len, char *out);
 /*

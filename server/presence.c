@@ -24,11 +24,15 @@ relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p)
 	relay_hex(o->key, p->key, sizeof p->key);
 }
 
-/* An upper bound of the JSON one peer object takes (quotes may double). */
+/*
+ * An upper bound of the JSON one peer object takes (quotes may double):
+ * the frame of one with empty strings, the strings, and ,"key":"" with its
+ * 64 digits.
+ */
 static size_t
 ctl_peer_weight(const struct relay_peer *p)
 {
-	return 48 + 2 * strlen(p->name) + strlen(p->addr) + 8 + PROTO_KEY_HEX;
+	return 48 + 2 * strlen(p->name) + strlen(p->addr) + 9 + PROTO_KEY_HEX;
 }
 
 void

@@ -291,7 +291,8 @@ relay_slots_add(struct relay_slots *s, struct relay_peer *p)
 	/* 128 random bits do not collide; the loop is for a broken source. */
 	do {
 		/* No loop and no callback: uv_random() runs synchronously. */
-		if (uv_random(NULL, NULL, p->slot, sizeof p->slot, 0, NULL) != 0)
+		if (uv_random(NULL, NULL, p->slot, sizeof p->slot, 0,
+		    NULL) != 0)
 			return -PROTO_E_INTERNAL;
 	} while (relay_slots_find(s, p->slot) != NULL);
 	slot_link(s, p);
@@ -322,7 +323,8 @@ relay_slots_remove(struct relay_slots *s, struct relay_peer *p)
 }
 
 struct relay_peer *
-relay_slots_find(const struct relay_slots *s, const uint8_t slot[RELAY_SLOT_RAW])
+relay_slots_find(const struct relay_slots *s,
+    const uint8_t slot[RELAY_SLOT_RAW])
 {
 	struct relay_peer	*p;
 

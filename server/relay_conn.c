@@ -228,7 +228,8 @@ conn_put(struct relay_conn *c, const uint8_t *p, size_t len)
 		done = n > 0 ? (size_t)n : 0;
 	}
 	if ((ch = relay_chunk_new(&c->relay->chunks, len - done)) == NULL) {
-		relay_log(RELAY_LOG_ERROR, c->peer.addr, "out of memory; closing");
+		relay_log(RELAY_LOG_ERROR, c->peer.addr, "out of memory; "
+		    "closing");
 		relay__conn_close(c);
 		return -1;
 	}
@@ -471,8 +472,8 @@ conn_tls_in(struct relay_conn *c, const uint8_t *p, size_t n)
 			if (rc == PROTO_TLS_WANT)
 				continue;
 			if (rc != 0) {
-				relay_log(RELAY_LOG_INFO, c->peer.addr, "TLS "
-				    "handshake failed: %s",
+				/* "TLS handshake failed: " and OpenSSL's why. */
+				relay_log(RELAY_LOG_INFO, c->peer.addr, "%s",
 				    proto_tls_error(c->tls));
 				conn_drain(c);
 				return;
@@ -482,7 +483,8 @@ conn_tls_in(struct relay_conn *c, const uint8_t *p, size_t n)
 		}
 		while (c->mode == RELAY_MODE_FRAMES &&
 		    !(c->flags & RELAY_CONN_CLOSING)) {
-			rc = proto_tls_read(c->tls, r->pbuf, RELAY_PBUF_SIZE, &got);
+			rc = proto_tls_read(c->tls, r->pbuf, RELAY_PBUF_SIZE,
+			    &got);
 			if (rc == PROTO_TLS_WANT)
 				break;
 			if (rc == PROTO_TLS_CLOSED) {
@@ -498,8 +500,8 @@ conn_tls_in(struct relay_conn *c, const uint8_t *p, size_t n)
 			}
 			conn_frames(c, r->pbuf, got);
 		}
-		if (!(c->flags & RELAY_CONN_CLOSING) && c->mode != RELAY_MODE_DRAIN &&
-		    conn_tls_flush(c) != 0)
+		if (!(c->flags & RELAY_CONN_CLOSING) &&
+		    c->mode != RELAY_MODE_DRAIN && conn_tls_flush(c) != 0)
 			return;
 	}
 }
@@ -581,9 +583,11 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		    conn_classify(c, (uint8_t)buf->base[0]) != 0)
 			break;
 		if (c->tls != NULL)
-			conn_tls_in(c, (const uint8_t *)buf->base, (size_t)nread);
+			conn_tls_in(c, (const uint8_t *)buf->base,
+			    (size_t)nread);
 		else
-			conn_frames(c, (const uint8_t *)buf->base, (size_t)nread);
+			conn_frames(c, (const uint8_t *)buf->base,
+			    (size_t)nread);
 		break;
 	case RELAY_MODE_WAIT:
 		conn_pend(c, (const uint8_t *)buf->base, (size_t)nread);

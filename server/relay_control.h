@@ -70,7 +70,7 @@ struct relay_ctl {
 	void			*arg;
 	struct relay_registry	 reg;
 	struct relay_transfers	 xfers;
-	struct relay_slots	 slots;		/* data connections not bound yet */
+	struct relay_slots	 slots;		/* data connections, unbound */
 	uint64_t		 last_peer_id;
 	struct relay_peer_list	 fresh;		/* NEW peers, oldest first */
 	size_t			 nfresh;

@@ -23,9 +23,9 @@
 #include "relay_control.h"
 
 #define RELAY_RBUF_SIZE		65536		/* the shared control read buffer */
-#define RELAY_PBUF_SIZE		16384		/* the shared plaintext buffer: one TLS record */
-#define RELAY_TLS_STEP		4096		/* bytes into or out of TLS at a time */
-#define RELAY_CBUF_SIZE		(RELAY_TLS_STEP + 1024)	/* the shared ciphertext buffer */
+#define RELAY_PBUF_SIZE		16384		/* shared plaintext: one TLS record */
+#define RELAY_TLS_STEP		4096		/* bytes into or out of TLS at once */
+#define RELAY_CBUF_SIZE		(RELAY_TLS_STEP + 1024)	/* shared ciphertext */
 #define RELAY_HIGH_WATER	(1024 * 1024)	/* far side's unwritten bytes: stop reading */
 #define RELAY_LOW_WATER		(256 * 1024)	/* ... and below this, read again */
 #define RELAY_INFLIGHT_MAX	8		/* chunks queued to one side, at most */
@@ -63,8 +63,8 @@ struct relay {
 #define RELAY_ACCEPT_PENDING	0x8	/* a connection waits for uv_accept() */
 	uint8_t			*rbuf;		/* owned: RELAY_RBUF_SIZE, shared by control reads */
 	int			 rbuf_busy;
-	uint8_t			*pbuf;		/* owned: RELAY_PBUF_SIZE, what TLS decrypted */
-	uint8_t			*cbuf;		/* owned: RELAY_CBUF_SIZE, what TLS encrypted */
+	uint8_t			*pbuf;		/* owned: RELAY_PBUF_SIZE, decrypted */
+	uint8_t			*cbuf;		/* owned: RELAY_CBUF_SIZE, encrypted */
 	struct relay_chunks	 chunks;	/* write buffers; keeps cfg.chunk_size ones */
 	struct relay_conn_list	 conns;		/* every open connection */
 	size_t			 nconns;
@@ -74,7 +74,7 @@ struct relay {
 };
 
 enum relay_conn_mode {
-	RELAY_MODE_FRAMES = 0,		/* reading frames: new, control (in TLS) or data */
+	RELAY_MODE_FRAMES = 0,		/* frames: new, control (in TLS) or data */
 	RELAY_MODE_WAIT,		/* attached, waiting for the other side */
 	RELAY_MODE_BRIDGE,		/* copying bytes to the partner */
 	RELAY_MODE_DRAIN,		/* error sent: discard input until EOF or linger */

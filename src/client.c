@@ -22,6 +22,8 @@
 #include "name.h"
 #include "peers.h"
 #include "relays.h"
+#include "text.h"
+#include "trust.h"
 #include "tls.h"
 #include "transfer.h"
 
@@ -63,6 +65,7 @@ struct client {
 	struct proto_tls_ctx	*tls;		/* owned: our client side of every TLS session */
 	struct proto_tls_ctx	*tls_server;	/* owned: our server side (receiving, end to end) */
 	char			*known_relays;	/* owned: the pins file, or NULL */
+	char			*known_peers;	/* owned: names and their keys, or NULL */
 	char			*relay_fpr;	/* owned: --relay-fingerprint, or NULL */
 	bool			 dns;		/* host is a DNS name, not an address */
 	struct proto_key_names	 relay_names;	/* of the relay we are connected to */
@@ -148,7 +151,12 @@ void
 client__update_active(struct client *c)
 {
 	const struct client_transfer	*t = NULL;
+	char				 err[512];
 
+	/* known_peers may have changed too (a first contact, `ferry trust`). */
+	if (client_trust_mark(c->known_peers, c->peers.v, c->peers.n, err,
+	    sizeof err) != 0)
+		message(c, "%s", err);
 	client_peers_reset_active(&c->peers);
 	while ((t = client__xfer_next(c->xfers, t)) != NULL) {
 		if (!CLIENT_TRANSFER_ENDED(t->state) && t->peer_id != 0)
@@ -585,6 +593,8 @@ tls_setup(struct client *c, const struct client_options *opts, char *err,
 	}
 	if ((opts->known_relays != NULL &&
 	    (c->known_relays = strdup(opts->known_relays)) == NULL) ||
+	    (opts->known_peers != NULL &&
+	    (c->known_peers = strdup(opts->known_peers)) == NULL) ||
 	    (opts->relay_fingerprint != NULL &&
 	    (c->relay_fpr = strdup(opts->relay_fingerprint)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
@@ -661,6 +671,7 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	set.port = c->port;
 	set.tls_client = c->tls;
 	set.tls_server = c->tls_server;
+	set.known_peers = c->known_peers;
 	set.rate_limit = opts->rate_limit;
 	set.progress_hz = opts->progress_hz ? opts->progress_hz :
 	    CLIENT_PROGRESS_HZ;
@@ -746,6 +757,7 @@ client_free(struct client *c)
 		EVP_PKEY_free(c->key);
 	client_identity_free(c->id);
 	free(c->known_relays);
+	free(c->known_peers);
 	free(c->relay_fpr);
 	free(c);
 }
@@ -805,11 +817,6 @@ client_peers_loaded(const struct client *c)
 	return c->peers.loaded;
 }
 
-const struct client_peer *
-client_peer_find(const struct client *c, const char *name_or_addr)
-{
-	return client_peers_find(&c->peers, name_or_addr);
-}
 
 const struct client_transfer *
 client_transfer_next(const struct client *c, const struct client_transfer *prev)
@@ -829,19 +836,61 @@ client_transfer_count(const struct client *c)
 	return client__xfer_count(c->xfers);
 }
 
+/* Why nobody is to, in words. */
+static void
+offer_miss(struct client *c, const char *to, enum client_peer_miss why,
+    char *err, size_t errlen)
+{
+	const struct client_peer	*p;
+	char				 known[PROTO_FPR_LEN + 1], w[200];
+	size_t				 i;
+
+	if (why == CLIENT_PEER_AMBIGUOUS) {
+		snprintf(err, errlen, "\"%s\" begins the fingerprints of more "
+		    "than one peer on the relay %s; give more of it", to,
+		    c->server);
+		return;
+	}
+	if (why != CLIENT_PEER_CHANGED) {
+		snprintf(err, errlen, "there is no peer \"%s\" on the relay %s",
+		    to, c->server);
+		return;
+	}
+	for (i = 0, p = NULL; i < c->peers.n && p == NULL; i++)
+		if (strcmp(c->peers.v[i].name, to) == 0)
+			p = &c->peers.v[i];
+	if (p == NULL || client_trust_check(c->known_peers, to, p->fingerprint,
+	    known, err, errlen) < 0)
+		return;
+	snprintf(err, errlen, "THE KEY OF %s HAS CHANGED: known_peers has "
+	    "%.4s-%.4s-%.4s-%.4s, the %s on the relay now has %s. It may be "
+	    "someone else using the name; nothing was sent. If %s really has a "
+	    "new key, compare fingerprints, then run: ferry trust %s %s", to,
+	    known, known + 4, known + 8, known + 12, to, p->short_fpr, to,
+	    proto_fmt_shell_word(to, w, sizeof w), p->fingerprint);
+}
+
 int
 client_offer(struct client *c, const char *to, const char *const *paths,
     size_t n, uint64_t *id, char *err, size_t errlen)
 {
+	const struct client_peer	*p;
+	enum client_peer_miss		 why;
+
 	if (c->closing) {
 		snprintf(err, errlen, "the client is closing");
 		return UV_ENOTCONN;
 	}
-	if (c->state != CLIENT_CONNECTED) {
+	if (c->state != CLIENT_CONNECTED || !c->peers.loaded) {
 		snprintf(err, errlen, "not connected to the relay %s", c->server);
 		return UV_ENOTCONN;
 	}
-	return client__xfer_offer(c->xfers, to, paths, n, id, err, errlen);
+	if ((p = client_peers_resolve(&c->peers, to, &why)) == NULL) {
+		offer_miss(c, to, why, err, errlen);
+		return UV_ENOENT;
+	}
+	return client__xfer_offer(c->xfers, p->id, p->name, paths, n, id, err,
+	    errlen);
 }
 
 int

@@ -83,8 +83,21 @@ struct client_options {
 	uint64_t	 idle_ms;	/* ... this long: give up on it; 0: CLIENT_IDLE_MS */
 	const char	*identity;	/* our key file (identity.h), created on first use; NULL: a key for this run only */
 	bool		 identity_private; /* its folder is the default one: made 0700, checked */
+	const char	*known_peers;	/* names and the keys they had (trust.h); NULL: keep none */
 	const char	*known_relays;	/* the relays' pinned keys (relays.h); NULL: pin nothing */
 	const char	*relay_fingerprint; /* the relay's key must be this one (full or >= 16 characters); NULL: any pinned or new */
+};
+
+/*
+ * What known_peers says about a peer's key: the name was never seen, its
+ * key is the one remembered (verified by a person or only seen), or the
+ * name is known with another key.
+ */
+enum client_trust {
+	CLIENT_TRUST_UNKNOWN = 0,
+	CLIENT_TRUST_SEEN,
+	CLIENT_TRUST_VERIFIED,
+	CLIENT_TRUST_CHANGED,
 };
 
 /* Another peer on the relay. */
@@ -95,6 +108,7 @@ struct client_peer {
 	char		 fingerprint[53]; /* of its key as the relay announced it (PROTO_FPR_LEN + 1) */
 	char		 short_fpr[20];	/* "K7QF-2MZD-9XW4-TR3B" */
 	uint8_t		 key[32];	/* its raw Ed25519 key */
+	enum client_trust trust;	/* of that key under that name (known_peers) */
 	unsigned	 active;	/* transfers with this peer that have not ended */
 };
 
@@ -132,6 +146,10 @@ struct client_transfer {
 	uint64_t	 started_ms;	/* uv_now() when bytes started to flow; 0 before */
 	uint64_t	 ended_ms;	/* uv_now() when it ended; 0 before */
 	char		 reason[600];	/* a person's words for DECLINED, CANCELLED, FAILED */
+	/* Once the end-to-end session is up (auth_code[0] != '\0'): */
+	char		 peer_fpr[20];	/* the peer's short fingerprint, "K7QF-2MZD-9XW4-TR3B" */
+	enum client_trust trust;	/* what known_peers said (UNKNOWN: a first contact, now SEEN) */
+	char		 auth_code[12];	/* "123 456 789": the same at both ends of this session */
 };
 
 /*
@@ -203,8 +221,6 @@ const char	*client_dir(const struct client *c);
 const struct client_peer *client_peers(const struct client *c, size_t *n);
 /* True once a whole peer list has arrived on the current connection. */
 bool	client_peers_loaded(const struct client *c);
-/* The peer with this name or "HOST:PORT", or NULL. */
-const struct client_peer *client_peer_find(const struct client *c, const char *name_or_addr);
 
 /* Transfers in creation order: pass NULL for the first; NULL at the end. */
 const struct client_transfer *client_transfer_next(const struct client *c,
@@ -214,11 +230,13 @@ size_t	client_transfer_count(const struct client *c);
 
 /*
  * Offers paths[0..n) (regular files; each is offered under its base name) to
- * `to`, a peer name, "HOST:PORT" or decimal id. The files are examined off
- * the loop; problems found then end the transfer as FAILED with a reason.
- * Returns 0 and the local handle in *id, or UV_ENOTCONN (not connected),
- * UV_EINVAL (n is 0 or over 1000, or `to` is empty or too long) or
- * UV_ENOMEM, with a reason in err.
+ * `to` as client_peers_resolve (peers.h) reads it: a "HOST:PORT" address, a
+ * name whose key is not known to have changed, or a fingerprint's first 8
+ * or more characters. The files are examined off the loop; problems found
+ * then end the transfer as FAILED with a reason. Returns 0 and the local
+ * handle in *id, or UV_ENOTCONN (not connected, or the peer list has not
+ * arrived yet), UV_ENOENT (nobody is `to`, or the name's key changed),
+ * UV_EINVAL (n is 0 or over 1000) or UV_ENOMEM, with a reason in err.
  */
 int	client_offer(struct client *c, const char *to, const char *const *paths,
 	    size_t n, uint64_t *id, char *err, size_t errlen);

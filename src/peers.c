@@ -11,7 +11,9 @@
 
 #include <uv.h>
 
+#include "addr.h"
 #include "keyfile.h"
+#include "relays.h"
 #include "text.h"
 
 void
@@ -186,28 +188,49 @@ client_peers_find_id(const struct client_peer_list *p, uint64_t id)
 }
 
 const struct client_peer *
-client_peers_find(const struct client_peer_list *p, const char *key)
+client_peers_resolve(const struct client_peer_list *p, const char *spec,
+    enum client_peer_miss *why)
 {
-	char		*end;
-	uint64_t	 id;
-	size_t		 i;
+	const struct client_peer	*hit = NULL;
+	struct proto_hostport		 hp;
+	char				 norm[PROTO_FPR_LEN + 1], err[80];
+	size_t				 i, n;
 
-	if (key == NULL || *key == '\0')
+	*why = CLIENT_PEER_NONE;
+	if (spec == NULL || *spec == '\0')
+		return NULL;
+	/* HOST:PORT is an address, never a name that looks like one. */
+	if (strchr(spec, ':') != NULL && proto_hostport_parse(spec, &hp, err,
+	    sizeof err) == 0 && hp.host[0] != '\0') {
+		for (i = 0; i < p->n; i++)
+			if (strcmp(p->v[i].addr, spec) == 0)
+				return &p->v[i];
+		return NULL;
+	}
+	for (i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i].name, spec) != 0)
+			continue;
+		/* The name is known with another key: that is not the same peer. */
+		if (p->v[i].trust == CLIENT_TRUST_CHANGED) {
+			*why = CLIENT_PEER_CHANGED;
+			return NULL;
+		}
+		return &p->v[i];
+	}
+	/* A fingerprint's beginning, as `ferry peers` shows it. */
+	n = client_fpr_normalize(spec, norm, sizeof norm);
+	if (n < 8 || strspn(norm, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") != n)
 		return NULL;
 	for (i = 0; i < p->n; i++) {
-		if (strcmp(p->v[i].name, key) == 0)
-			return &p->v[i];
+		if (strncmp(p->v[i].fingerprint, norm, n) != 0)
+			continue;
+		if (hit != NULL) {
+			*why = CLIENT_PEER_AMBIGUOUS;
+			return NULL;
+		}
+		hit = &p->v[i];
 	}
-	for (i = 0; i < p->n; i++) {
-		if (strcmp(p->v[i].addr, key) == 0)
-			return &p->v[i];
-	}
-	if (*key >= '0' && *key <= '9') {
-		id = strtoull(key, &end, 10);
-		if (*end == '\0')
-			return peers_lookup(p->v, p->n, id);
-	}
-	return NULL;
+	return hit;
 }
 
 void

@@ -42,8 +42,21 @@ int	client_peers_join(struct client_peer_list *p, const struct proto_peer *v, si
 size_t	client_peers_leave(struct client_peer_list *p, const uint64_t *ids, size_t n);
 
 const struct client_peer *client_peers_find_id(const struct client_peer_list *p, uint64_t id);
-/* By name first, then by "HOST:PORT", then by decimal id (as offer.to resolves). */
-const struct client_peer *client_peers_find(const struct client_peer_list *p, const char *key);
+/* Why client_peers_resolve found nobody. */
+enum client_peer_miss {
+	CLIENT_PEER_NONE = 0,		/* no peer by that address, name or fingerprint */
+	CLIENT_PEER_CHANGED,		/* the name is there, with a key other than known_peers says */
+	CLIENT_PEER_AMBIGUOUS,		/* the fingerprint prefix begins several peers' keys */
+};
+/*
+ * The peer spec names (--to, --from): a HOST:PORT matches an address only,
+ * never a name that looks like one; otherwise a name, unless its key is not
+ * the one known_peers holds for it (the trust marks); otherwise the
+ * beginning of a fingerprint (8 characters or more, dashes and case
+ * ignored) that only one peer's key has. NULL with *why otherwise.
+ */
+const struct client_peer *client_peers_resolve(const struct client_peer_list *p,
+	    const char *spec, enum client_peer_miss *why);
 
 /* Sets every peer's active count to 0; then client_peers_add_active per live transfer. */
 void	client_peers_reset_active(struct client_peer_list *p);

@@ -41,6 +41,12 @@ enum client_relay_verdict client_relays_check(const char *file,
  * prefix of at least 16 characters of the 52-character fingerprint full.
  */
 bool	client_fpr_match(const char *fpr, const char *full);
+/*
+ * fpr as people type it, in the fingerprint's alphabet (dashes and spaces
+ * dropped, upper case, O read as 0, I and L as 1) into out. Its length, or
+ * 0 when it does not fit.
+ */
+size_t	client_fpr_normalize(const char *fpr, char *out, size_t outlen);
 /* Whether fpr could be such a prefix: 16 to 52 characters of the alphabet. */
 bool	client_fpr_valid(const char *fpr);
 

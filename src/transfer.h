@@ -30,6 +30,7 @@ struct transfer_settings {
 	/* Our two sides of the end-to-end sessions (borrowed, like the strings). */
 	struct proto_tls_ctx *tls_client;	/* sending: we are the TLS client */
 	struct proto_tls_ctx *tls_server;	/* receiving: the TLS server */
+	const char	*known_peers;	/* names and their keys (trust.h); NULL: none kept */
 	uint64_t	 rate_limit;	/* sending: bytes per second per transfer; 0: none */
 	unsigned	 progress_hz;	/* progress reports per second per transfer, 1..1000 */
 };
@@ -68,10 +69,13 @@ const struct client_transfer *client__xfer_next(const struct transfer_engine *e,
 const struct client_transfer *client__xfer_find(const struct transfer_engine *e,
 	    uint64_t id);
 size_t	client__xfer_count(const struct transfer_engine *e);
-/* client_offer once connected: examines the files off the loop, then sends the offer. */
-int	client__xfer_offer(struct transfer_engine *e, const char *to,
-	    const char *const *paths, size_t n, uint64_t *id, char *err,
-	    size_t errlen);
+/*
+ * client_offer once connected, to the peer with relay id to and this name:
+ * examines the files off the loop, then sends the offer.
+ */
+int	client__xfer_offer(struct transfer_engine *e, uint64_t to,
+	    const char *name, const char *const *paths, size_t n, uint64_t *id,
+	    char *err, size_t errlen);
 /* client_accept, client_decline, client_cancel, client_transfer_forget: UV_ENOENT for an unknown id. */
 int	client__xfer_accept(struct transfer_engine *e, uint64_t id);
 int	client__xfer_decline(struct transfer_engine *e, uint64_t id,

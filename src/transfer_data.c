@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "keyfile.h"
+#include "text.h"
 #include "tls.h"
+#include "trust.h"
 
 /* Receive: where the payload of a data frame goes, straight from the socket (conn.h). */
 static uint8_t *
@@ -100,6 +102,56 @@ data_secure(struct transfer *t)
 }
 
 /*
+ * The peer's key against known_peers: a first contact is remembered as
+ * seen, a name known with another key is refused (it may be someone else
+ * using the name), and both ends get the session's code to compare.
+ * 0, or -1 after failing the transfer.
+ */
+static int
+data_trust(struct transfer *t, struct proto_tls *tls)
+{
+	const char		*file = t->e->set.known_peers;
+	const char		*who = t->pub.peer_name;
+	struct proto_key_names	 n;
+	char			 known[PROTO_FPR_LEN + 1], err[512], w[200];
+	int			 r;
+
+	if (proto_key_names_raw(t->peer_key, &n) != 0) {
+		xfer__fail(t, "out of memory");
+		return -1;
+	}
+	snprintf(t->pub.peer_fpr, sizeof t->pub.peer_fpr, "%s", n.short_fpr);
+	if ((r = client_trust_check(file, who, n.fingerprint, known, err,
+	    sizeof err)) < 0) {
+		xfer__fail(t, "%s", err);
+		return -1;
+	}
+	if (r == CLIENT_TRUST_CHANGED) {
+		xfer__fail(t, "THE KEY OF %s HAS CHANGED: known_peers has "
+		    "%.4s-%.4s-%.4s-%.4s, this %s has %s. It may be someone "
+		    "else using the name; nothing was %s. If %s really has a new "
+		    "key, compare fingerprints, then run: ferry trust %s %s",
+		    who, known, known + 4, known + 8, known + 12, who,
+		    n.short_fpr, t->pub.dir == CLIENT_SEND ? "sent" : "saved",
+		    who, proto_fmt_shell_word(who, w, sizeof w), n.fingerprint);
+		return -1;
+	}
+	if (r == CLIENT_TRUST_UNKNOWN && client_trust_set(file, who,
+	    n.fingerprint, false, err, sizeof err) != 0) {
+		xfer__fail(t, "%s", err);
+		return -1;
+	}
+	t->pub.trust = (enum client_trust)r;
+	if (client_auth_code(tls, t->pub.auth_code) != 0) {
+		xfer__fail(t, "the session with %s gave no authentication code",
+		    who);
+		return -1;
+	}
+	xfer__emit(t);
+	return 0;
+}
+
+/*
  * The end-to-end handshake is done: the peer proved it holds a key. Only
  * the key the relay announced for this peer will do; anything else means
  * the relay (or someone on the way) put another party at the other end.
@@ -134,6 +186,8 @@ data_tls(struct client_conn *conn, int status, void *arg)
 		    "sent" : "saved");
 		return;
 	}
+	if (data_trust(t, tls) != 0)
+		return;
 	t->flags |= TRANSFER_SECURE;
 	if (t->pub.dir == CLIENT_SEND)
 		xfer__send_files(t);

@@ -9,6 +9,7 @@
  */
 #include "transfer_int.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ xfer__send_offer(struct transfer *t)
 		return;
 	proto_msg_init(&m, PROTO_MSG_OFFER);
 	m.ref = t->ref;
-	snprintf(m.to, sizeof m.to, "%s", t->pub.peer_name);
+	snprintf(m.to, sizeof m.to, "%" PRIu64, t->pub.peer_id);
 	m.count = t->pub.nfiles;
 	m.size = t->pub.bytes_total;
 	r = client__send(t->e->c, &m);
@@ -162,7 +163,7 @@ xfer__answer(struct transfer *t, const struct proto_msg *m)
 }
 
 int
-client__xfer_offer(struct transfer_engine *e, const char *to,
+client__xfer_offer(struct transfer_engine *e, uint64_t to, const char *name,
     const char *const *paths, size_t n, uint64_t *id, char *err, size_t errlen)
 {
 	struct transfer	*t;
@@ -173,14 +174,10 @@ client__xfer_offer(struct transfer_engine *e, const char *to,
 		    PROTO_FILES_MAX);
 		return UV_EINVAL;
 	}
-	if (to == NULL || *to == '\0' || strlen(to) > PROTO_TO_MAX) {
-		snprintf(err, errlen, "a peer is a name or HOST:PORT of at most %d bytes",
-		    PROTO_TO_MAX);
-		return UV_EINVAL;
-	}
 	if ((t = xfer__new(e, CLIENT_SEND, n)) == NULL)
 		goto nomem;
-	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", to);
+	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", name);
+	t->pub.peer_id = to;
 	t->ref = ++e->next_ref;
 	for (i = 0; i < n; i++) {
 		t->pub.files[i].path = strdup(paths[i]);

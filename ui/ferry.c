@@ -21,6 +21,7 @@
 #include "client.h"
 #include "headless.h"
 #include "identity.h"
+#include "trust.h"
 #include "proto.h"
 #include "text.h"
 #include "ui.h"
@@ -33,6 +34,8 @@ static const char usage_text[] =
 "       ferry [options] send --to PEER FILE...\n"
 "       ferry [options] receive [--dir DIR] [--from PEER] [--count N]\n"
 "       ferry [options] id                   show your identity (created on first use)\n"
+"       ferry [options] trust NAME FINGERPRINT  you compared NAME's code or fingerprint:\n"
+"                                            remember that key as NAME's, verified\n"
 "\n"
 "options:\n"
 "  -s, --server HOST:PORT  relay to use (default $FERRY_SERVER, else " CLIENT_DEFAULT_SERVER ")\n"
@@ -296,6 +299,7 @@ main(int argc, char **argv)
 	struct stat		 st;
 	const char		*cmd = NULL;
 	char			 namebuf[512], idpath[PATH_MAX], relays[PATH_MAX];
+	char			 peers[PATH_MAX], msg[PATH_MAX + 256];
 	char			*end;
 	uv_loop_t		 loop;
 	int			 r, status;
@@ -338,6 +342,9 @@ main(int argc, char **argv)
 	if (config_path("known_relays", relays, sizeof relays) != 0)
 		return 1;
 	o.copts.known_relays = relays;
+	if (config_path("known_peers", peers, sizeof peers) != 0)
+		return 1;
+	o.copts.known_peers = peers;
 	o.copts.relay_fingerprint = a.relay_fpr;
 	o.quiet = a.quiet;
 	o.progress = isatty(STDERR_FILENO);
@@ -384,6 +391,16 @@ main(int argc, char **argv)
 			return usage_error("id takes no arguments, not \"%s\"",
 			    argv[optind]);
 		return show_identity(o.copts.identity, o.copts.identity_private);
+	} else if (strcmp(cmd, "trust") == 0) {
+		if (argc - optind != 2)
+			return usage_error("%s needs NAME and FINGERPRINT", "trust");
+		if (client_trust_verify(peers, argv[optind], argv[optind + 1],
+		    msg, sizeof msg) != 0) {
+			fprintf(stderr, "ferry: %s\n", msg);
+			return 1;
+		}
+		printf("%s\n", msg);
+		return 0;
 	} else if (strcmp(cmd, "receive") == 0) {
 		if (optind < argc)
 			return usage_error("receive takes no FILE, not \"%s\"",

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "fmt.h"
+#include "relays.h"
 #include "text.h"
 
 #define BAR_COLS	24	/* cells of the progress bar */
@@ -36,6 +38,7 @@ struct headless {
 	uv_signal_t			 sigint;
 	uv_signal_t			 sigterm;
 	uint64_t			 id;		/* send: our transfer */
+	uint64_t			 coded;		/* the last transfer whose code we showed */
 	unsigned long			 finished;	/* receive: transfers that ended */
 	unsigned long			 failed;
 };
@@ -149,23 +152,12 @@ state_cb(struct client *c, enum client_state state,
     const char *reason, unsigned retry, void *arg)
 {
 	struct headless	*h = arg;
-	char		 err[256];
-	int		 r;
 
+	(void)c;
 	(void)retry;
 	if (h->done)
 		return;
 	switch (state) {
-	case CLIENT_CONNECTED:
-		if (h->cmd == HEADLESS_SEND && h->id == 0) {
-			r = client_offer(c, h->o->to, h->o->paths, h->o->npaths,
-			    &h->id, err, sizeof err);
-			if (r != 0) {
-				complain(h, "%s", err);
-				finish(h, 1);
-			}
-		}
-		break;
 	case CLIENT_DISCONNECTED:
 		/* A transfer that was running has already said why it failed. */
 		complain(h, "%s", reason);
@@ -182,8 +174,20 @@ peers_cb(struct client *c, void *arg)
 	struct headless			*h = arg;
 	const struct client_peer	*p;
 	size_t				 n, i;
+	char				 err[2048];
 
-	if (h->done || h->cmd != HEADLESS_PEERS || !client_peers_loaded(c))
+	if (h->done || !client_peers_loaded(c))
+		return;
+	/* --to is looked up in the peer list (and known_peers): once it is here. */
+	if (h->cmd == HEADLESS_SEND && h->id == 0) {
+		if (client_offer(c, h->o->to, h->o->paths, h->o->npaths, &h->id,
+		    err, sizeof err) != 0) {
+			complain(h, "%s", err);
+			finish(h, 1);
+		}
+		return;
+	}
+	if (h->cmd != HEADLESS_PEERS)
 		return;
 	p = client_peers(c, &n);
 	for (i = 0; i < n; i++)
@@ -195,11 +199,25 @@ peers_cb(struct client *c, void *arg)
 static bool
 is_from(const struct headless *h, const struct client_transfer *t)
 {
-	const char	*from = h->o->from;
+	const char		*from = h->o->from;
+	struct proto_hostport	 hp;
+	char			 a[20], b[20], err[80];
+	size_t			 n;
 
-	return from == NULL || strcmp(from, t->peer_name) == 0 ||
-	    strcmp(from, t->peer_addr) == 0;
+	if (from == NULL)
+		return true;
+	/* As --to reads a peer: an address is never a name; a name's key was checked. */
+	if (strchr(from, ':') != NULL && proto_hostport_parse(from, &hp, err,
+	    sizeof err) == 0 && hp.host[0] != '\0')
+		return strcmp(from, t->peer_addr) == 0;
+	if (strcmp(from, t->peer_name) == 0)
+		return true;
+	n = client_fpr_normalize(from, a, sizeof a);
+	return n >= 8 && client_fpr_normalize(t->peer_fpr, b, sizeof b) > 0 &&
+	    strncmp(a, b, n) == 0;
 }
+
+static void	show_code(struct headless *, const struct client_transfer *);
 
 static void
 incoming_cb(struct client *c, const struct client_transfer *t,
@@ -232,10 +250,35 @@ incoming_cb(struct client *c, const struct client_transfer *t,
 		}
 		return;
 	}
+	show_code(h, t);
 	if ((r = client_accept(c, t->id)) != 0) {
 		complain(h, "cannot accept the files from %s: %s",
 		    t->peer_name, uv_strerror(r));
 	}
+}
+
+/*
+ * An unverified peer: the code of this session, which the peer's ferry
+ * shows too, for the two people to compare, and how to say it matched.
+ */
+static void
+show_code(struct headless *h, const struct client_transfer *t)
+{
+	char	w[200];
+
+	if (t->auth_code[0] == '\0' || t->trust == CLIENT_TRUST_VERIFIED ||
+	    h->coded == t->id)
+		return;
+	/* A first contact is news once, as in ssh; an old unverified key only to a person. */
+	if (t->trust == CLIENT_TRUST_SEEN && !h->o->progress)
+		return;
+	h->coded = t->id;
+	clear_bar(h);
+	complain(h, "%s %s (key %s): compare the code %s with %s; if it "
+	    "matches, run: ferry trust %s %s", t->trust == CLIENT_TRUST_UNKNOWN ?
+	    "first contact with" : "not verified yet:", t->peer_name, t->peer_fpr,
+	    t->auth_code, t->peer_name, proto_fmt_shell_word(t->peer_name, w,
+	    sizeof w), t->peer_fpr);
 }
 
 static void
@@ -245,6 +288,7 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 
 	if (t->id != h->id)
 		return;
+	show_code(h, t);
 	if (!CLIENT_TRANSFER_ENDED(t->state)) {
 		if (h->o->progress && !h->o->quiet &&
 		    t->state >= CLIENT_TRANSFER_TRANSFERRING)

@@ -9,7 +9,7 @@
 # name (a test CA made with openssl, trusted through SSL_CERT_FILE) needs
 # no pin; without the CA the same relay falls back to pinning. A recording
 # proxy between clients and relay finds no peer name, file name or content
-# marker on the control connections, and no secret on any connection.
+# marker on any connection, control or data, and no secret on any.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
 
@@ -164,4 +164,15 @@ t_check "no control connection carries a peer name, file name or content in clea
 	done; exit 0' _ "$mark" "${ctl[@]}"
 t_check "the data connections carry no secret: their slots are only names, claimed on the control connections" bash -c '
 	for f in "$@"; do grep -qaE "\"(token|bind)\"" "$f" "${f%.up}.down" && { echo "# $f"; exit 1; }; done; exit 0' _ "${data[@]}"
+# Each data connection: in clear only attach, slot and attached, then TLS.
+t_check "no data connection carries a file name, content or a message of the two clients in clear" bash -c '
+	for f in "${@:2}"; do
+		for g in "$f" "${f%.up}.down"; do
+			grep -qaF "$1" "$g" && { echo "# $g has the marker"; exit 1; }
+			grep -qaE "\"(files|receipt|file_end|accept|sha256|saved_as)\"" "$g" && { echo "# $g has a message in clear"; exit 1; }
+		done
+	done; exit 0' _ "$mark" "${data[@]}"
+t_check "and the file's bytes crossed them: each direction of the sender's holds more than the file" bash -c '
+	big=0; for f in "${@:2}"; do [ "$(stat -c %s "$f")" -gt "$1" ] && big=$((big + 1)); done; [ "$big" -ge 1 ]' \
+    _ "$(stat -c %s "$T_DIR/name-$mark.txt")" "${data[@]}"
 t_done

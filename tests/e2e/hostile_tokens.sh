@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# hostile_tokens.sh: a client that opens data connections with random (or
-# malformed) tokens gets error{bad_token} (bad_message for a token that is
-# not 32 hex digits) and is closed, each time, while a real transfer and a
-# fresh pairing with valid tokens go on untouched; afterwards the relay
-# holds no more descriptors than before the attack.
+# hostile_tokens.sh: the v2 form of guessing a data connection's secret.
+# There is none to guess: a data connection gets a slot that only names it,
+# and only a bind on the authenticated control connection claims it. An
+# attacker who binds random (or malformed) slots to a transfer of its own
+# gets error{bad_slot, transfer} each time (bad_message and a close for a
+# slot that is not 32 hex digits), and one who opens data connections and
+# never binds them holds nothing once they close; meanwhile a real transfer
+# and a fresh pairing go on untouched, and afterwards the relay holds no
+# more descriptors than before the attack.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 source "$(dirname "$0")/client_lib.bash"
@@ -24,19 +28,21 @@ t_bg "$FERRY" send --name alice --to bob --limit-rate 6M "$T_DIR/f.bin" \
 ALICE=$T_LAST
 t_check "alice's bytes are flowing" t_wait_for 20 part_bigger_than "$T_DIR/bob" 1048576
 
-# The attacker: N guesses in waves of 50 connections; a legitimate pairing
-# is made in the middle of it.
-tokens=$(od -An -v -tx1 -N $((16 * N)) /dev/urandom | tr -d ' \n' | fold -w 32)
-t_wire "$N data connections with random tokens: each gets bad_token and is closed; a valid pairing meanwhile works" < <(
+# The attacker: N guessed binds on its own control connection, for a
+# transfer of its own, and N data connections opened in waves of 50 and
+# left unbound; a legitimate pairing is made in the middle of it.
+slots=$(od -An -v -tx1 -N $((16 * N)) /dev/urandom | tr -d ' \n' | fold -w 32)
+t_wire "$N random binds: each gets bad_slot, the connection stays; $N unbound data connections; a valid pairing meanwhile works" < <(
+	echo "pair m:mallory n:accomplice 1 ready"
+	echo "ignore m peer_joined peer_left"
 	i=0
-	for tok in $tokens; do
-		echo "connect x$i"
-		echo "send x$i {\"type\":\"attach\",\"token\":\"$tok\"}"
+	for slot in $slots; do
+		echo "send m {\"type\":\"bind\",\"transfer\":\${m.transfer},\"slot\":\"$slot\"}"
+		echo "attach x$i"
 		i=$((i + 1))
 		if [ $((i % 50)) -eq 0 ]; then
 			for j in $(seq $((i - 50)) $((i - 1))); do
-				echo "expect x$j error code=bad_token"
-				echo "expect-close x$j"
+				echo "expect m error code=bad_slot transfer=\${m.transfer}"
 				echo "close x$j"
 			done
 		fi
@@ -45,11 +51,13 @@ t_wire "$N data connections with random tokens: each gets bad_token and is close
 			echo "pump carold daved 1048576 7"
 		fi
 	done
-	# Tokens that are not tokens at all: the message is bad, not the token.
+	echo "ping m"
+	# Slots that are not slots at all: the message is bad, not the slot.
 	k=0
-	for tok in "" "00" "$(printf 'A%.0s' $(seq 32))" "$(printf 'g%.0s' $(seq 32))" "$(printf '0%.0s' $(seq 33))"; do
+	for slot in "" "00" "$(printf 'A%.0s' $(seq 32))" "$(printf 'g%.0s' $(seq 32))" "$(printf '0%.0s' $(seq 33))"; do
 		echo "connect y$k"
-		echo "send y$k {\"type\":\"attach\",\"token\":\"$tok\"}"
+		echo "hello y$k malformed-$k"
+		echo "send y$k {\"type\":\"bind\",\"transfer\":1,\"slot\":\"$slot\"}"
 		echo "expect y$k error code=bad_message"
 		echo "expect-close y$k"
 		echo "close y$k"
@@ -64,7 +72,7 @@ t_check "a new client is served after the attack" "$FERRY" peers --name probe
 fd_back() { [ "$(fd_count "$RELAY_PID")" -le "$FD0" ]; }
 t_wait_for 20 fd_back
 t_ok $? "the relay's descriptors are back to $FD0 (now $(fd_count "$RELAY_PID"))"
-t_check "the relay logged the refusals" grep -q 'closing with error bad_token' "$RELAY_LOG"
+t_check "the relay logged the refusals" grep -q 'bind by mallory of a slot the relay does not hold' "$RELAY_LOG"
 
 t_stop_relay "tokens"
 t_done

@@ -2,7 +2,9 @@
 # relay_badinput.sh: hostile and broken clients. Each bad input gets its
 # error code and a close, while a well-behaved client on the same relay is
 # served before, during and after; at the end ferryd must stop cleanly with
-# nothing from the sanitizers (under make SANITIZE=1 test).
+# nothing from the sanitizers (under make SANITIZE=1 test). The bad bytes
+# go inside TLS on a control connection (the relay's frame checks run on
+# what TLS decrypted), and in clear on a connection that never starts TLS.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 
@@ -20,12 +22,13 @@ frame_hex() {
 
 # bad_input "what" CODE SCRIPT-LINES: the lines act on connection x, which
 # must then get error{CODE} and be closed; a good client keeps working.
+# X_CONNECT says how x opens: connect (TLS, the default) or connect-plain.
 bad_input() {
 	local what=$1 code=$2 lines=$3
 	t_wire "$what: error $code, closed, others unaffected" <<EOF2
 connect good
 hello good good-$RANDOM
-connect x
+${X_CONNECT:-connect} x
 $lines
 expect x error code=$code
 expect-close x
@@ -46,36 +49,45 @@ bad_input "an oversized control length" too_large "raw x 0001000201"
 bad_input "an oversized data length" too_large "raw x 0010000202"
 bad_input "a 4 GiB length" too_large "raw x ffffffff01"
 bad_input "a data frame on a control connection" bad_state "raw x 00000003026869"
-bad_input "malformed JSON" bad_message 'send x {"type":"hello","version":1,'
+bad_input "malformed JSON" bad_message 'send x {"type":"hello","version":2,'
 bad_input "JSON that is not an object" bad_message 'send x [1,2,3]'
-bad_input "no type" bad_message 'send x {"version":1}'
+bad_input "no type" bad_message 'send x {"version":2}'
 bad_input "an unknown type" unknown_type 'send x {"type":"dance"}'
-bad_input "a hello without a name" bad_message 'send x {"type":"hello","version":1}'
+bad_input "a hello without a name" bad_message 'send x {"type":"hello","version":2}'
 bad_input "a name with a control character" bad_message \
-	'send x {"type":"hello","version":1,"name":"a\u0007b"}'
+	'send x {"type":"hello","version":2,"name":"a\u0007b"}'
 bad_input "a name of 65 bytes" bad_message \
-	"send x {\"type\":\"hello\",\"version\":1,\"name\":\"$(printf 'n%.0s' $(seq 65))\"}"
+	"send x {\"type\":\"hello\",\"version\":2,\"name\":\"$(printf 'n%.0s' $(seq 65))\"}"
 bad_input "invalid UTF-8" bad_message \
-	"raw x $(frame_hex 01 '{"type":"hello","version":1,"name":"')80$(hex '"}')"
+	"raw x $(frame_hex 01 '{"type":"hello","version":2,"name":"')80$(hex '"}')"
 bad_input "an offer before hello" bad_state \
 	'send x {"type":"offer","ref":1,"to":"good","files":[{"name":"f","size":1}]}'
 bad_input "peers before hello" bad_state 'send x {"type":"peers"}'
 bad_input "attach on a control connection" bad_state \
 	"hello x attacher
-send x {\"type\":\"attach\",\"token\":\"0123456789abcdef0123456789abcdef\"}"
+send x {\"type\":\"attach\"}"
+bad_input "attach first inside TLS" bad_state 'send x {"type":"attach"}'
 bad_input "a second hello" bad_state \
 	"hello x twice
-send x {\"type\":\"hello\",\"version\":1,\"name\":\"twice\"}"
+send x {\"type\":\"hello\",\"version\":2,\"name\":\"twice\"}"
 bad_input "a relay message from a client" bad_state \
 	"hello x mimic
-send x {\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\"}"
-bad_input "a wrong token" bad_token \
-	'send x {"type":"attach","token":"0123456789abcdef0123456789abcdef"}'
-bad_input "a token in upper case" bad_message \
-	'send x {"type":"attach","token":"0123456789ABCDEF0123456789ABCDEF"}'
+send x {\"type\":\"welcome\",\"id\":1,\"name\":\"x\",\"addr\":\"y\",\"key\":\"$(printf '0%.0s' $(seq 64))\"}"
 bad_input "a flood after a bad header" too_large \
 	"raw x ffffffff01
 write x 3000000"
+
+# In clear: only attach may come first (a control connection is TLS).
+X_CONNECT=connect-plain
+bad_input "a hello in clear" bad_state \
+	'send x {"type":"hello","version":2,"name":"plain"}'
+bad_input "peers in clear" bad_state 'send x {"type":"peers"}'
+bad_input "an HTTP request in clear" bad_frame \
+	"raw x 474554202f20485454502f312e310d0a486f73743a20780d0a0d0a"
+bad_input "a data frame first in clear" bad_state "raw x 00000003026869"
+bad_input "a frame of unknown kind in clear" bad_frame "raw x 000000050761626364"
+bad_input "malformed JSON in clear" bad_message 'send x {"type":"attach",'
+unset X_CONNECT
 
 t_wire "a half-sent frame, then a disconnect" <<'EOF2'
 connect good
@@ -99,17 +111,41 @@ EOF2
 t_log_has 5 'closed in the middle of a frame'
 t_ok $? "the relay logs the cut frame"
 
-t_wire "a token is single-use and tied to its transfer" <<'EOF2'
-pair a:tok-a b:tok-b 1000 ready
-attach ad ${a.token}
-attach again ${a.token}
-expect again error code=bad_token
-expect-close again
-attach bd ${b.token}
+t_wire "a slot binds once, for its transfer only; refusals keep the connection" <<'EOF2'
+connect c
+hello c slot-c
+pair a:slot-a b:slot-b 1000 offered
+ignore a peer_joined peer_left
+ignore b peer_joined peer_left
+attach ad
+send a {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
+expect a error code=bad_state transfer=${a.transfer} message~accepted
+send b {"type":"accept","transfer":${a.transfer}}
+expect a ready
+expect b ready
+send c {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
+expect c error code=forbidden transfer=${a.transfer}
+send a {"type":"bind","transfer":999999,"slot":"${ad.slot}"}
+expect a error code=no_such_transfer transfer=999999
+send a {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
+quiet a 100
+send b {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
+expect b error code=bad_slot transfer=${a.transfer}
+send b {"type":"bind","transfer":${a.transfer},"slot":"0123456789abcdef0123456789abcdef"}
+expect b error code=bad_slot transfer=${a.transfer}
+attach bd
+send a {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}
+expect a error code=bad_state transfer=${a.transfer} message~already
+send b {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}
 expect ad attached transfer=${a.transfer}
 expect bd attached transfer=${a.transfer}
 pump ad bd 1000
+ping a
+ping b
+ping c
 EOF2
+t_log_has 5 'bind by slot-b of a slot the relay does not hold'
+t_ok $? "the relay logs the refused bind"
 
 # 200 connections that never say hello, while a good pair transfers.
 t_wire "200 silent connections: a good pair still transfers, then the silent ones get idle" <<'EOF2'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# relay_basic.sh: joining and leaving, the peer list, routing of offers and
-# answers, tokens and the byte bridge in both directions, against a real
-# ferryd on 127.0.0.1 driven by tests/tools/wire.
+# relay_basic.sh: joining and leaving (each peer with the key of its TLS
+# certificate), the peer list, routing of offers and answers, slots and
+# binds, and the byte bridge in both directions, against a real ferryd on
+# 127.0.0.1 driven by tests/tools/wire.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 
@@ -9,15 +10,15 @@ t_start_relay; t_ok $? "ferryd starts on an ephemeral port"
 
 t_wire "two peers see each other join and leave" <<'EOF2'
 connect a
-send a {"type":"hello","version":1,"name":"alice"}
-expect a welcome name=alice addr~127.0.0.1: id>A
+send a {"type":"hello","version":2,"name":"alice"}
+expect a welcome name=alice addr~127.0.0.1: id>A key=${a.key}
 send a {"type":"peers"}
 expect a peer_list npeers=0 more=false
 connect b
 hello b bob
-expect a peer_joined peers=bob
+expect a peer_joined peers=bob keys=${b.key}
 send b {"type":"peers"}
-expect b peer_list peers=alice more=false
+expect b peer_list peers=alice more=false keys=${a.key}
 close b
 expect a peer_left ids=${b.id}
 send a {"type":"peers"}
@@ -31,11 +32,11 @@ connect a
 hello a alice
 ignore a peer_left
 connect c
-send c {"type":"hello","version":1,"name":"alice"}
+send c {"type":"hello","version":2,"name":"alice"}
 expect c error code=name_taken
 expect-close c
 connect v
-send v {"type":"hello","version":2,"name":"vera"}
+send v {"type":"hello","version":1,"name":"vera"}
 expect v error code=version
 expect-close v
 ping a
@@ -52,20 +53,23 @@ expect a error code=forbidden ref=4
 ping a
 EOF2
 
-t_wire "offer, accept, ready, attach: bytes are bridged and checked both ways" <<'EOF2'
+t_wire "offer, accept, ready, attach, bind: bytes are bridged and checked both ways" <<'EOF2'
 connect a
 hello a alice
 connect b
 hello b bob
 expect a peer_joined peers=bob
 send a {"type":"offer","ref":1,"to":"bob","files":[{"name":"one.bin","size":3000000},{"name":"two","size":0}]}
-expect a offered ref=1 peer=bob transfer>T
-expect b incoming transfer=${T} peer=alice files=one.bin,two nfiles=2
+expect a offered ref=1 peer=bob transfer>T peer.key=${b.key}
+expect b incoming transfer=${T} peer=alice files=one.bin,two nfiles=2 peer.key=${a.key}
 send b {"type":"accept","transfer":${T}}
-expect a ready transfer=${T} role=send token>TA
-expect b ready transfer=${T} role=receive token>TB
-attach ad ${TA}
-attach bd ${TB}
+expect a ready transfer=${T} role=send
+expect b ready transfer=${T} role=receive
+attach ad
+attach bd
+send a {"type":"bind","transfer":${T},"slot":"${ad.slot}"}
+quiet ad 100
+send b {"type":"bind","transfer":${T},"slot":"${bd.slot}"}
 expect ad attached transfer=${T}
 expect bd attached transfer=${T}
 pump ad bd 3000000 11
@@ -152,14 +156,16 @@ read bd 2000000 7
 expect-close bd
 EOF2
 
-t_wire "a data connection may attach before the other side's ready is read" <<'EOF2'
+t_wire "a data connection may attach and bind before the other side's ready is read" <<'EOF2'
 pair a:alice b:bob 10 offered
 send b {"type":"accept","transfer":${a.transfer}}
-expect b ready token>TB
-attach bd ${TB}
+expect b ready
+attach bd
+send b {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}
 quiet bd 200
-expect a ready token>TA
-attach ad ${TA}
+expect a ready
+attach ad
+send a {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
 expect bd attached transfer=${a.transfer}
 expect ad attached transfer=${a.transfer}
 pump bd ad 10
@@ -176,7 +182,7 @@ connect b
 hello b two
 expect a peer_joined peers=two
 connect c
-send c {"type":"hello","version":1,"name":"three"}
+send c {"type":"hello","version":2,"name":"three"}
 expect c error code=busy
 expect-close c
 close b

@@ -8,7 +8,7 @@ out=$("$FERRYD" --help 2>&1); st=$?
 [ $st -eq 0 ] && grep -q -- '--listen' <<<"$out" && grep -q -- '--max-clients' <<<"$out"
 t_ok $? "--help prints usage and exits 0"
 out=$("$FERRYD" --version 2>&1); st=$?
-[ $st -eq 0 ] && grep -qE '^ferryd [0-9]+\.[0-9]+\.[0-9]+ \(protocol 1\)$' <<<"$out"
+[ $st -eq 0 ] && grep -qE '^ferryd [0-9]+\.[0-9]+\.[0-9]+ \(protocol 2\)$' <<<"$out"
 t_ok $? "--version prints the version and the protocol"
 
 # one_line_exit2 WHAT ARGS...: exits 2 with exactly one line on stderr.
@@ -37,7 +37,7 @@ hello a logged
 EOF2
 grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z info 127\.0\.0\.1:[0-9]+ connected$' "$RELAY_LOG"
 t_ok $? "a log line has a timestamp, the level and the peer's address"
-t_log_has 5 'info 127\.0\.0\.1:[0-9]+ hello from "logged": id [0-9]+$'
+t_log_has 5 'info 127\.0\.0\.1:[0-9]+ hello from "logged": id [0-9]+, key [0-9A-Z]{4}(-[0-9A-Z]{4}){3}$'
 t_ok $? "hello is logged"
 t_log_has 5 'disconnected: logged \(id [0-9]+\)'
 t_ok $? "the disconnect is logged"
@@ -50,18 +50,21 @@ hello a stay-a
 connect b
 hello b stay-b
 connect n
+attach d
 kill $RELAY_PID TERM
 expect a error code=shutdown
-expect-close a
+expect-close a notify
 expect b error code=shutdown
-expect-close b
+expect-close b notify
 expect n error code=shutdown
-expect-close n
+expect-close n notify
+expect d error code=shutdown
+expect-close d
 EOF2
 wpid=$T_LAST
 t_wait_exit "$wpid" 30; st=$T_STATUS
 [ "$st" -ne 0 ] && sed 's/^/#   /' "$out"
-t_ok "$st" "SIGTERM: every client gets error{shutdown} and a close"
+t_ok "$st" "SIGTERM: every client gets error{shutdown} (inside TLS, then close_notify) and a close"
 t_wait_exit "$RELAY_PID" 30; st=$T_STATUS
 [ "$st" -ne 0 ] && { t_diag "status $st"; tail -n 20 "$RELAY_LOG" | sed 's/^/#   /'; }
 t_ok "$st" "ferryd exits 0 after SIGTERM"
@@ -81,7 +84,7 @@ t_start_relay
 t_ok $? "ferryd starts with 40 file descriptors"
 T_RELAY_WRAP=()
 t_wire "past the descriptor limit the relay survives and serves again" <<'EOF2'
-connect-many flood 80
+connect-many flood 80 plain
 sleep 300
 close flood*
 sleep 300
@@ -99,7 +102,7 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0
 	t_ok $? "--listen [::1]:0 listens on IPv6"
 	t_wire "a client over IPv6 sees its [v6]:port address" <<'EOF2'
 connect a
-send a {"type":"hello","version":1,"name":"six"}
+send a {"type":"hello","version":2,"name":"six"}
 expect a welcome addr~[::1]:
 EOF2
 	t_stop_relay "IPv6"

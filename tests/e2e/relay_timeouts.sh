@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # relay_timeouts.sh: every deadline of PROTOCOL.md, shortened with ferryd's
-# test flags so each expires in well under a second: no hello, an offer
-# nobody answers, tokens nobody uses, pings and silence.
+# test flags so each expires in well under a second: no hello (or a TLS
+# handshake that never ends), an offer nobody answers, binds that do not
+# come, a slot nobody binds, pings and silence.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 
 t_start_relay --hello-timeout-ms 400 --offer-timeout-ms 500 \
-    --token-timeout-ms 500 --ping-after-ms 20000 --idle-timeout-ms 40000
+    --bind-timeout-ms 500 --slot-timeout-ms 700 --ping-after-ms 20000 \
+    --idle-timeout-ms 40000
 t_ok $? "ferryd starts with short deadlines"
 
 t_wire "no hello in time: error idle and a close" <<'EOF2'
 connect a
 connect b
 raw b 00000010
+connect-plain s
+connect-plain h
+raw h 1603010200
 expect a error code=idle message~hello
-expect-close a
+expect-close a notify
 expect b error code=idle
-expect-close b
+expect-close b notify
+expect s error code=idle message~hello
+expect-close s
+expect-close h
 connect c
 hello c in-time
 EOF2
+t_log_has 5 'closing with error idle: no hello within 400 ms'
+t_ok $? "the relay logs the hello deadline"
 
 t_wire "an offer nobody answers expires with timeout to both sides" <<'EOF2'
 pair a:off-a b:off-b 1 offered
@@ -30,20 +40,30 @@ expect b error code=no_such_transfer
 ping a
 EOF2
 
-t_wire "tokens nobody uses expire: timeout to both, the lone data connection closes" <<'EOF2'
+t_wire "binds that do not come: timeout to both, the lone data connection closes" <<'EOF2'
 pair a:tok-a b:tok-b 1 ready
-attach ad ${a.token}
-expect a error code=timeout transfer=${a.transfer}
+attach ad
+send a {"type":"bind","transfer":${a.transfer},"slot":"${ad.slot}"}
+expect a error code=timeout transfer=${a.transfer} message~bound
 expect b error code=timeout transfer=${a.transfer}
 expect-close ad
-attach bd ${b.token}
-expect bd error code=bad_token
-expect-close bd
+attach bd
+send b {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}
+expect b error code=no_such_transfer transfer=${a.transfer}
+ping a
 EOF2
 
-t_wire "an attached data connection whose partner never comes is not bridged" <<'EOF2'
+t_wire "a data connection nobody binds gets idle after its slot's deadline" <<'EOF2'
+attach x
+write x 1000
+expect x error code=idle message~bound
+expect-close x
+EOF2
+
+t_wire "a bound data connection whose partner never comes is not bridged" <<'EOF2'
 pair a:half-a b:half-b 1 ready
-attach bd ${b.token}
+attach bd
+send b {"type":"bind","transfer":${a.transfer},"slot":"${bd.slot}"}
 quiet bd 100
 close bd
 expect a error code=peer_gone transfer=${a.transfer}

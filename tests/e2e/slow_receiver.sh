@@ -24,8 +24,9 @@ wire_open s
 wire_say s "connect slowrx" "hello slowrx slowrx" "ignore slowrx peer_joined peer_left" \
     "expect slowrx incoming peer=slowtx transfer>T" \
     'send slowrx {"type":"accept","transfer":${T}}' \
-    'expect slowrx ready role=receive token>K' \
-    'attach sd ${K}' "expect sd attached" \
+    'expect slowrx ready role=receive' "attach sd" \
+    'send slowrx {"type":"bind","transfer":${T},"slot":"${sd.slot}"}' \
+    'expect sd attached transfer=${T}' \
     "drain sd 1024" "echo @attached"
 t_check "the slow receiver is on the relay" t_wait_for 20 listed slowrx
 t_bg "$FERRY" send --name slowtx --to slowrx "$T_DIR/slow.bin" \

@@ -3,6 +3,7 @@
  * list only when the last page is in, joins update or add, leaves remove,
  * the list stays sorted, and lookups go by name, address, then id.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "peers.h"
+#include "text.h"
 
 static struct proto_peer
 P(uint64_t id, const char *name, const char *addr)
@@ -91,29 +93,61 @@ test_join_leave(void **state)
 	client_peers_free(&p);
 }
 
+/* A peer whose key is 32 bytes of seed, so its fingerprint is known. */
+static struct proto_peer
+K(uint64_t id, const char *name, const char *addr, uint8_t seed)
+{
+	struct proto_peer	p = P(id, name, addr);
+	uint8_t			raw[32];
+
+	memset(raw, seed, sizeof raw);
+	proto_fmt_hex(raw, sizeof raw, p.key);
+	return p;
+}
+
 static void
-test_find(void **state)
+test_resolve(void **state)
 {
 	struct client_peer_list		p;
-	struct proto_peer	j[3];
+	struct proto_peer		j[4];
+	enum client_peer_miss		why;
+	const struct client_peer	*q;
+	char				pre[20];
 
 	(void)state;
 	client_peers_init(&p);
-	j[0] = P(10, "alice", "127.0.0.1:4000");
-	j[1] = P(11, "127.0.0.1:4000", "127.0.0.1:5000");	/* a name that looks like an address */
-	j[2] = P(12, "r\xc3\xa9mi", "127.0.0.1:6000");
-	assert_int_equal(client_peers_join(&p, j, 3), 0);
-	assert_int_equal(client_peers_find(&p, "alice")->id, 10);
-	/* Names win over addresses, as the relay resolves offer.to. */
-	assert_int_equal(client_peers_find(&p, "127.0.0.1:4000")->id, 11);
-	assert_int_equal(client_peers_find(&p, "127.0.0.1:5000")->id, 11);
-	assert_int_equal(client_peers_find(&p, "127.0.0.1:6000")->id, 12);
-	assert_int_equal(client_peers_find(&p, "r\xc3\xa9mi")->id, 12);
-	assert_int_equal(client_peers_find(&p, "12")->id, 12);
-	assert_null(client_peers_find(&p, "12x"));
-	assert_null(client_peers_find(&p, "nobody"));
-	assert_null(client_peers_find(&p, ""));
-	assert_null(client_peers_find(&p, NULL));
+	j[0] = K(10, "alice", "127.0.0.1:4000", 1);
+	j[1] = K(11, "127.0.0.1:4000", "127.0.0.1:5000", 2);	/* a name that looks like an address */
+	j[2] = K(12, "r\xc3\xa9mi", "127.0.0.1:6000", 3);
+	j[3] = K(13, "12", "127.0.0.1:7000", 4);		/* a name that looks like an id */
+	assert_int_equal(client_peers_join(&p, j, 4), 0);
+	assert_int_equal(client_peers_resolve(&p, "alice", &why)->id, 10);
+	/* HOST:PORT is an address only, never the name that looks like one. */
+	assert_int_equal(client_peers_resolve(&p, "127.0.0.1:4000", &why)->id, 10);
+	assert_int_equal(client_peers_resolve(&p, "127.0.0.1:5000", &why)->id, 11);
+	assert_null(client_peers_resolve(&p, "127.0.0.1:4001", &why));
+	assert_int_equal(why, CLIENT_PEER_NONE);
+	assert_int_equal(client_peers_resolve(&p, "r\xc3\xa9mi", &why)->id, 12);
+	/* A number is a name, not an id. */
+	assert_int_equal(client_peers_resolve(&p, "12", &why)->id, 13);
+	assert_null(client_peers_resolve(&p, "11", &why));
+	/* The beginning of a fingerprint, typed as `ferry peers` shows it. */
+	q = client_peers_find_id(&p, 12);
+	snprintf(pre, sizeof pre, "%.9s", q->short_fpr);	/* XXXX-XXXX */
+	for (char *c = pre; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	assert_int_equal(client_peers_resolve(&p, pre, &why)->id, 12);
+	snprintf(pre, sizeof pre, "%.7s", q->fingerprint);	/* too short to name a key */
+	assert_null(client_peers_resolve(&p, pre, &why));
+	/* A name whose key is not the one known for it is nobody. */
+	((struct client_peer *)client_peers_find_id(&p, 10))->trust =
+	    CLIENT_TRUST_CHANGED;
+	assert_null(client_peers_resolve(&p, "alice", &why));
+	assert_int_equal(why, CLIENT_PEER_CHANGED);
+	assert_null(client_peers_resolve(&p, "nobody", &why));
+	assert_int_equal(why, CLIENT_PEER_NONE);
+	assert_null(client_peers_resolve(&p, "", &why));
+	assert_null(client_peers_resolve(&p, NULL, &why));
 	client_peers_free(&p);
 }
 
@@ -172,7 +206,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_join_leave),
-		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_active),
 		cmocka_unit_test(test_many),
 	};

@@ -349,7 +349,7 @@ wire__cmd_expect(struct wire *w, struct wconn *c, char **args, int nargs)
 }
 
 int
-wire__cmd_expect_close(struct wire *w, struct wconn *c)
+wire__cmd_expect_close(struct wire *w, struct wconn *c, int notify)
 {
 	struct proto_msg	m;
 	char			text[600];
@@ -357,6 +357,9 @@ wire__cmd_expect_close(struct wire *w, struct wconn *c)
 
 	r = next_msg(w, c, NULL, &m, text, sizeof text,
 	    wire__now_ms() + w->timeout);
+	if (r == 0 && notify && c->eof != 2)
+		return wire__fail(w, "%s: closed without a TLS close_notify",
+		    c->name);
 	if (r == 0)
 		return 0;
 	if (r == -1)

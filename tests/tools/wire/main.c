@@ -2,7 +2,9 @@
  * main.c: wire, a scriptable ferry protocol client for end-to-end tests and
  * benchmarks. One process holds any number of named connections to a relay
  * and runs a script against them, so multi-party flows (offer, accept,
- * attach, bridge, checks) are deterministic and need no sleeps.
+ * attach, bind, bridge, checks) are deterministic and need no sleeps.
+ * Control connections speak TLS 1.3 as the relay wants (each under its
+ * own Ed25519 identity); data connections speak frames in clear.
  *
  * usage: wire [-t MS] [-v] HOST:PORT [SCRIPT]
  *	Runs SCRIPT (default: stdin), one command per line; '#' starts a
@@ -21,8 +23,10 @@
  *				key presented, 64 hex digits) and
  *				${C.relay_fpr} (the relay's short fingerprint,
  *				as ferryd logs it)
- *	connect-many P N	connect P0 .. P<N-1>, each with its own key,
- *				and say nothing
+ *	connect-many P N [plain]
+ *				connect P0 .. P<N-1>, each with its own key,
+ *				and say nothing; with plain, only open them
+ *				(as connect-plain), so no handshake waits
  *	connect-plain C		open a TCP connection named C that speaks
  *				frames in clear (a data connection, or a
  *				control connection without TLS)
@@ -44,8 +48,9 @@
  *				the next control frame on C has this type;
  *				K=V: field K is V, K~V: field K contains V,
  *				K>VAR: store field K in VAR
- *	expect-close C		C is closed by the relay (EOF or reset) with
- *				no further frame
+ *	expect-close C [notify]	C is closed by the relay (EOF or reset) with
+ *				no further frame; with notify, by a TLS
+ *				close_notify first
  *	quiet C MS		nothing arrives on C for MS milliseconds, and
  *				no presence event was set aside unread
  *	pair A[:NAME] B[:NAME] SIZE [offered|ready|attached]
@@ -90,9 +95,9 @@
  * (names joined by ","), nfiles. Absent numbers are 0.
  *
  * The files: main.c the flags and the script runner (variables, ${NAME},
- * dispatch), sock.c connections and frames, stream.c raw bytes and byte
- * streams, expect.c the checks of control messages, hello and pair;
- * wire.h what they share.
+ * dispatch), sock.c connections (with their TLS) and frames, stream.c
+ * raw bytes and byte streams, expect.c the checks of control messages,
+ * hello and pair; wire.h what they share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -326,7 +331,8 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 		return 0;
 	}
 	if (strcmp(cmd, "expect-close") == 0)
-		return wire__cmd_expect_close(w, c);
+		return wire__cmd_expect_close(w, c, nargs > 0 &&
+		    strcmp(args[0], "notify") == 0);
 	if (strcmp(cmd, "quiet") == 0) {
 		if (nargs < 1 || wire__parse_u64(args[0], &n) != 0)
 			return wire__fail(w, "quiet C MS");
@@ -468,7 +474,8 @@ run_line(struct wire *w, char *line)
 			return wire__fail(w, "connect-many P N");
 		for (i = 0; i < n; i++) {
 			snprintf(name, sizeof name, "%s%zu", args[0], i);
-			if (wire__conn_open(w, name, 1, NULL) != 0)
+			if (wire__conn_open(w, name, nargs < 3 ||
+			    strcmp(args[2], "plain") != 0, NULL) != 0)
 				return -1;
 		}
 		return 0;

@@ -276,7 +276,7 @@ tls_fill(struct wire *w, struct wconn *c, int64_t deadline)
 			return 1;
 		}
 		if (r == PROTO_TLS_CLOSED) {
-			c->eof = 1;
+			c->eof = 2;
 			return 0;
 		}
 		if (r < 0) {

@@ -32,7 +32,7 @@ struct wconn {
 	int			 fd;		/* -1 once closed */
 	struct proto_tls_ctx	*ctx;		/* owned: its own identity's context */
 	struct proto_tls	*tls;		/* owned: the session; NULL in clear */
-	int			 eof;		/* the relay closed it */
+	int			 eof;		/* the relay closed it: 1, 2 after close_notify */
 	uint32_t		 ignore;	/* bit per enum proto_msg_type: skip it */
 	char			 hello[WIRE_NAME_MAX + 1];	/* its hello's name */
 	struct waside		*aside;		/* owned, with each payload; oldest first */
@@ -97,7 +97,7 @@ int	wire__cmd_fill(struct wire *, struct wconn *, uint64_t, int, uint64_t);
 /* expect.c: control messages expected, presence events set aside, pair. */
 void	wire__drop_ignored(struct wconn *);
 int	wire__cmd_expect(struct wire *, struct wconn *, char **, int);
-int	wire__cmd_expect_close(struct wire *, struct wconn *);
+int	wire__cmd_expect_close(struct wire *, struct wconn *, int);
 int	wire__cmd_quiet(struct wire *, struct wconn *, int);
 int	wire__cmd_hello(struct wire *, struct wconn *, const char *);
 int	wire__cmd_pair(struct wire *, char **, int);

@@ -10,16 +10,21 @@
 #     its name) a file of 300000 bytes arrives intact: the liar is
 #     transparent, so what fails below fails because of the lie alone.
 # (b) --substitute bob: every peer object for bob carries a key nobody
-#     here holds. `ferry send --to bob` exits 1 saying the other end is not
-#     bob, names bob's real fingerprint (the sender did reach bob, whose
-#     certificate showed his own key) beside the announced one, and bob
-#     saves nothing, leaves no part file and never sees the file's name:
-#     the sender checks the key before it sends the list.
+#     here holds. (b1) alice met bob in (a), so her known_peers already
+#     refuses the new key ("THE KEY OF bob HAS CHANGED") before any offer
+#     leaves. (b2) On a first contact (a config of her own, nothing known)
+#     only the end-to-end check is left, and it catches the lie: `ferry
+#     send --to bob` exits 1 saying the other end is not bob, names bob's
+#     real fingerprint (the sender did reach bob, whose certificate showed
+#     his own key) beside the announced one. Both times bob saves nothing,
+#     leaves no part file and never sees the file's name: the sender
+#     checks the key before it sends the list.
 # (c) --misroute alice:bob:mallory: alice's offer to bob goes to mallory
 #     and its answer is forged to look like bob. alice's send fails with
 #     the same "not bob" message (mallory's fingerprint at the other end),
 #     bob is never offered anything, and mallory saves nothing and never
-#     sees the file's name either.
+#     sees the file's name either. known_peers is no help here (the forged
+#     object carries bob's real key): the end-to-end check is.
 # (d) During all this a bystander that talks to the real ferryd directly
 #     (`ferry peers`) gets its answer (the figure: milliseconds per round
 #     trip, printed), so a lying relay in front of some clients does not
@@ -77,6 +82,12 @@ bystander() {
 	[ $# -eq 0 ] || cut -f1 "$T_DIR/by.out" | grep -qxF -- "$1"
 }
 
+# err_has FILE REGEX: a line of FILE matches the extended REGEX.
+err_has() {
+	grep -qE -- "$2" "$1" || {
+		echo "# stderr was:"; sed 's/^/#   /' "$1"; echo "# wanted /$2/"; return 1; }
+}
+
 # nothing_for NAME FILE: NAME's folder is empty, no part file, and neither
 # its stdout nor its stderr names FILE.
 nothing_for() {
@@ -108,18 +119,31 @@ rm -f "$T_DIR/bob"/* "$T_DIR/bob.out" "$T_DIR/bob.err"
 start_liar substitute --substitute bob || { t_ok 1 "the liar starts"; t_done; exit; }
 rx bob
 RX=$RX_PID
-cp "$T_DIR/f.bin" "$T_DIR/secret-b.bin"
+cp "$T_DIR/f.bin" "$T_DIR/secret-b1.bin"
+cp "$T_DIR/f.bin" "$T_DIR/secret-b2.bin"
 t_check "(b) a bystander's round trip works while the liar lies about bob" bystander bob
-via alice send --name alice --to bob "$T_DIR/secret-b.bin" >"$T_DIR/s.out" 2>"$T_DIR/s.err"
-t_ok $(( $? == 1 ? 0 : 1 )) "(b) a send to a substituted bob exits 1"
-t_check "(b) the sender says the other end is not bob, with bob's real key" err_matches \
-    "$T_DIR/s.err" "^ferry: .*the other end of the data connection is not bob: its key is $(short_fpr bob), the relay announced [0-9A-Z-]{19}[;,. ]"
-t_check "(b) the announced key was not bob's" \
+offers() { grep -cE 'offer [0-9]+: alice -> ' "$REAL_LOG"; }
+n0=$(offers)
+via alice send --name alice --to bob "$T_DIR/secret-b1.bin" >"$T_DIR/s.out" 2>"$T_DIR/s.err"
+t_ok $(( $? == 1 ? 0 : 1 )) "(b1) a send to a substituted bob that alice knew exits 1"
+t_check "(b1) known_peers refuses the new key before any offer" err_has "$T_DIR/s.err" \
+    "^ferry: THE KEY OF bob HAS CHANGED: known_peers has $(short_fpr bob), "
+t_check "(b1) so no offer reached the real relay" test "$(offers)" -eq "$n0"
+# (b2): alice's own config, with the relays pinned and nobody known.
+mkdir -p -m 700 "$T_DIR/config-b2/ferry"
+(umask 077; cp "$XDG_CONFIG_HOME/ferry/known_relays" "$T_DIR/config-b2/ferry/")
+XDG_CONFIG_HOME=$T_DIR/config-b2 via alice send --name alice --to bob \
+    "$T_DIR/secret-b2.bin" >"$T_DIR/s.out" 2>"$T_DIR/s.err"
+t_ok $(( $? == 1 ? 0 : 1 )) "(b2) a first-contact send to a substituted bob exits 1"
+t_check "(b2) the sender says the other end is not bob, with bob's real key" err_has \
+    "$T_DIR/s.err" "the other end of the data connection is not bob: its key is $(short_fpr bob), the relay announced [0-9A-Z-]{19}[;,. ]"
+t_check "(b2) the announced key was not bob's" \
     bash -c "! grep -qF 'announced $(short_fpr bob)' '$T_DIR/s.err'"
+t_check "(b2) the offer did go to bob through the real relay" test "$(offers)" -eq $((n0 + 1))
 t_check "(b) the liar did substitute bob's key" grep -q "substituted bob's key in offered to alice" "$LIAR_LOG"
 t_check "(b) the sender printed nothing on stdout" test ! -s "$T_DIR/s.out"
 t_wait_for 10 line_done "$T_DIR/bob.err"
-t_check "(b) bob saved nothing, has no part file and never saw the name" nothing_for bob secret-b.bin
+t_check "(b) bob saved nothing, has no part file and never saw a name" nothing_for bob secret-b
 t_stop "$RX"
 t_check "(b) a bystander's round trip still works" bystander
 t_stop "$LIAR_PID"

@@ -22,8 +22,9 @@
  *     that name, so an honest run works end to end through it;
  *   - --substitute NAME: NAME's peer objects carry a fresh random key
  *     instead (one per run);
- *   - --misroute FROM:TO:INSTEAD: FROM's offers to TO go to INSTEAD, and
- *     their offered.peer is made to look like TO (id, name, addr, key).
+ *   - --misroute FROM:TO:INSTEAD: FROM's offers to TO (named by its name,
+ *     addr or id) go to INSTEAD, and their offered.peer is made to look
+ *     like TO (id, name, addr, key).
  *
  * Data connections (the first byte is a frame) are passed to the real
  * relay byte for byte: they are in clear only until attached, and what
@@ -341,6 +342,24 @@ peer_of(const char *name, struct proto_peer *out)
 }
 
 /*
+ * Whether an offer's `to` names TO of --misroute: by name, or (as a client
+ * that resolved the name itself sends it) by TO's addr or id.
+ */
+static bool
+names_to(const char *to)
+{
+	struct proto_peer	p;
+	char			id[24];
+
+	if (strcmp(to, g.mr_to) == 0)
+		return true;
+	if (peer_of(g.mr_to, &p) != 0)
+		return false;
+	snprintf(id, sizeof id, "%llu", (unsigned long long)p.id);
+	return strcmp(to, id) == 0 || strcmp(to, p.addr) == 0;
+}
+
+/*
  * One message from the client, on its way to the relay: hello names the
  * client (and its real key); an offer of FROM to TO may go to INSTEAD.
  * Returns whether m was changed.
@@ -361,7 +380,7 @@ rewrite_up(struct ctl *c, struct proto_msg *m)
 		return false;
 	case PROTO_MSG_OFFER:
 		if (!g.misroute || strcmp(c->name, g.mr_from) != 0 ||
-		    strcmp(m->to, g.mr_to) != 0 || c->nrefs == LIAR_REFS)
+		    !names_to(m->to) || c->nrefs == LIAR_REFS)
 			return false;
 		c->refs[c->nrefs++] = m->ref;
 		snprintf(m->to, sizeof m->to, "%s", g.mr_instead);

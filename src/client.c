@@ -22,7 +22,6 @@
 #include "name.h"
 #include "peers.h"
 #include "relays.h"
-#include "text.h"
 #include "trust.h"
 #include "tls.h"
 #include "transfer.h"
@@ -298,7 +297,7 @@ ctl_connect(struct client_conn *conn, int status, void *arg)
 	}
 	/* Nothing goes out in clear: hello waits for the relay's key to check. */
 	if ((status = client_conn_start_tls(conn, c->tls, c->dns ? c->host :
-	    NULL)) != 0) {
+	    NULL, true)) != 0) {
 		snprintf(c->why, sizeof c->why, "cannot reach relay %s: TLS: %s",
 		    c->server, *client_conn_tls_error(conn) != '\0' ?
 		    client_conn_tls_error(conn) : uv_strerror(status));
@@ -842,7 +841,7 @@ offer_miss(struct client *c, const char *to, enum client_peer_miss why,
     char *err, size_t errlen)
 {
 	const struct client_peer	*p;
-	char				 known[PROTO_FPR_LEN + 1], w[200];
+	char				 known[PROTO_FPR_LEN + 1], who[128];
 	size_t				 i;
 
 	if (why == CLIENT_PEER_AMBIGUOUS) {
@@ -862,12 +861,8 @@ offer_miss(struct client *c, const char *to, enum client_peer_miss why,
 	if (p == NULL || client_trust_check(c->known_peers, to, p->fingerprint,
 	    known, err, errlen) < 0)
 		return;
-	snprintf(err, errlen, "THE KEY OF %s HAS CHANGED: known_peers has "
-	    "%.4s-%.4s-%.4s-%.4s, the %s on the relay now has %s. It may be "
-	    "someone else using the name; nothing was sent. If %s really has a "
-	    "new key, compare fingerprints, then run: ferry trust %s %s", to,
-	    known, known + 4, known + 8, known + 12, to, p->short_fpr, to,
-	    proto_fmt_shell_word(to, w, sizeof w), p->fingerprint);
+	snprintf(who, sizeof who, "the %s on the relay now", to);
+	client_trust_changed(err, errlen, to, who, known, p->fingerprint, "sent");
 }
 
 int
@@ -891,6 +886,12 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 	}
 	return client__xfer_offer(c->xfers, p->id, p->name, paths, n, id, err,
 	    errlen);
+}
+
+int
+client_verify(struct client *c, uint64_t id, char *err, size_t errlen)
+{
+	return client__xfer_verify(c->xfers, id, err, errlen);
 }
 
 int

@@ -247,6 +247,12 @@ int	client_offer(struct client *c, const char *to, const char *const *paths,
  * in WAITING).
  */
 int	client_accept(struct client *c, uint64_t id);
+/*
+ * The person compared transfer id's auth_code with its peer and it
+ * matched: the peer's key is remembered as verified for its name. 0, or
+ * an error with a reason in err.
+ */
+int	client_verify(struct client *c, uint64_t id, char *err, size_t errlen);
 /* Declines an incoming offer in WAITING; reason may be NULL ("declined"). */
 int	client_decline(struct client *c, uint64_t id, const char *reason);
 /*

@@ -1,12 +1,11 @@
 /*
- * conn.c: a framed TCP connection to the relay, in clear or inside TLS
- * (proto/tls.h over memory buffers: what the socket brings is fed to the
- * session, the plaintext goes through the same frame logic, and what the
- * session has for the peer is written out). The struct embeds its
- * uv_tcp_t first and is freed only after the handle's close callback and
- * any pending getaddrinfo have both finished (STYLE.md 10.4, 10.11).
+ * conn.c: a framed TCP connection to the relay: resolve, connect, read
+ * frames (or a data frame's payload straight into its owner's memory),
+ * write, close. TLS over it is conn_tls.c. The struct embeds its uv_tcp_t
+ * first and is freed only after the handle's close callback and any
+ * pending getaddrinfo have both finished (STYLE.md 10.4, 10.11).
  */
-#include "conn.h"
+#include "conn_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,44 +13,6 @@
 #include <string.h>
 
 #include "tls.h"
-
-#define CONN_RESOLVING	0x01	/* getaddrinfo in flight */
-#define CONN_CONNECTED	0x02	/* connect succeeded, reading */
-#define CONN_PAUSED	0x04	/* client_conn_pause: reading stopped */
-#define CONN_CLOSING	0x08	/* client_conn_close/finish called or lost: no more callbacks but on_closed */
-#define CONN_RETRY	0x10	/* the handle is closing to try the next address */
-#define CONN_INREAD	0x20	/* inside read_cb */
-#define CONN_LINGER	0x40	/* the linger timer is initialised */
-#define CONN_TLS_UP	0x80	/* the TLS handshake is complete */
-#define CONN_TLS_NEW	0x100	/* start_tls ran inside on_frame: the rest is TLS */
-#define CONN_FINISHING	0x200	/* client_conn_finish: waiting for both ends to close */
-#define CONN_RD_EOF	0x400	/* ... the peer's end arrived */
-#define CONN_WR_DONE	0x800	/* ... our shutdown completed */
-
-#define CONN_LINGER_MS	2000	/* conn_finish waits this long for the flush at most */
-
-struct client_conn {
-	uv_tcp_t		 tcp;		/* first: the handle's owner is the conn */
-	uv_loop_t		*loop;
-	uv_getaddrinfo_t	 gai;
-	uv_connect_t		 creq;
-	uv_shutdown_t		 sreq;
-	uv_timer_t		 linger;	/* conn_finish: closes anyway if the flush hangs */
-	struct addrinfo		*ai;		/* owned: resolver result, freed once connected */
-	struct addrinfo		*ai_next;	/* the address being tried */
-	const struct client_conn_ops	*ops;
-	void			*arg;
-	struct proto_decoder	 dec;
-	uint8_t			*rbuf;		/* owned: CONN_READ_BUF bytes, lent to libuv per read */
-	size_t			 raw_len;	/* data_room: payload size of the data frame being read */
-	size_t			 raw_left;	/* ... bytes of it still to come; 0: between frames */
-	uint8_t			*direct;	/* the owner's memory lent to libuv for this read */
-	struct proto_tls	*tls;		/* owned: the session once start_tls ran, else NULL */
-	uint8_t			*pbuf;		/* owned: CONN_READ_BUF of plaintext, with tls */
-	char			 tls_err[160];	/* why TLS failed */
-	int			 flags;
-	int			 refs;		/* the handle, a pending getaddrinfo, the linger timer */
-};
 
 /* A write request owns the buffers it writes until its callback runs. */
 struct client_conn_wreq {
@@ -85,8 +46,8 @@ conn_unref(struct client_conn *c)
 }
 
 /* The stream broke or ended on its own: tell the owner once, then close. */
-static void
-conn_lost(struct client_conn *c, int status)
+void
+conn__lost(struct client_conn *c, int status)
 {
 	if (c->flags & CONN_CLOSING)
 		return;
@@ -215,8 +176,8 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
  * n payload bytes of the current raw data frame arrived at the place
  * data_room gave. Returns 0, or -1 when the owner closed the conn.
  */
-static int
-conn_raw_got(struct client_conn *c, size_t n)
+int
+conn__raw_got(struct client_conn *c, size_t n)
 {
 	c->raw_left -= n;
 	if (c->ops->data_got(c, n, c->arg) < 0 || (c->flags & CONN_CLOSING))
@@ -246,21 +207,19 @@ conn_raw_copy(struct client_conn *c, const uint8_t *p, size_t len)
 			n = room;
 		memcpy(dst, p + done, n);
 		done += n;
-		if (conn_raw_got(c, n) != 0)
+		if (conn__raw_got(c, n) != 0)
 			return -1;
 	}
 	return (ssize_t)done;
 }
-
-static void	conn_tls_in(struct client_conn *, const uint8_t *, size_t);
 
 /*
  * Plaintext from the socket or from TLS: frames to on_frame, a data
  * frame's payload to data_room. When on_frame started TLS, what follows
  * the frame is the handshake's.
  */
-static void
-conn_plain(struct client_conn *c, const uint8_t *p, size_t len)
+void
+conn__plain(struct client_conn *c, const uint8_t *p, size_t len)
 {
 	struct proto_frame	 f;
 	size_t			 used, take;
@@ -284,7 +243,7 @@ conn_plain(struct client_conn *c, const uint8_t *p, size_t len)
 		p += used;
 		len -= used;
 		if (r < 0) {
-			conn_lost(c, CONN_E_PROTO(-r));
+			conn__lost(c, CONN_E_PROTO(-r));
 			return;
 		}
 		if (r == 0 && raw && c->dec.hdr_have == PROTO_HEADER_LEN &&
@@ -298,12 +257,18 @@ conn_plain(struct client_conn *c, const uint8_t *p, size_t len)
 			continue;	/* only the header was fed: go on */
 		if (r == 0)
 			return;
+		if ((c->flags & CONN_CLEAR_ERR) && !conn__clear_error(&f)) {
+			snprintf(c->tls_err, sizeof c->tls_err, "the relay spoke in "
+			    "clear where TLS was due");
+			conn__lost(c, CONN_E_TLS);
+			return;
+		}
 		if (c->ops->on_frame(c, &f, c->arg) < 0 ||
 		    (c->flags & CONN_CLOSING))
 			return;
 		if (c->flags & CONN_TLS_NEW) {
 			c->flags &= ~CONN_TLS_NEW;
-			conn_tls_in(c, p, len);
+			conn__tls_in(c, p, len);
 			return;
 		}
 	}
@@ -327,7 +292,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0 || (c->flags & CONN_CLOSING))
 		return;
 	if (nread < 0) {
-		conn_lost(c, (int)nread);
+		conn__lost(c, (int)nread);
 		return;
 	}
 	len = (size_t)nread;
@@ -335,11 +300,11 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (c->direct != NULL && buf->base == (char *)c->direct) {
 		/* Read straight into the owner's memory: only account for it. */
 		c->direct = NULL;
-		(void)conn_raw_got(c, len);
+		(void)conn__raw_got(c, len);
 	} else if (c->tls != NULL)
-		conn_tls_in(c, (const uint8_t *)buf->base, len);
+		conn__tls_in(c, (const uint8_t *)buf->base, len);
 	else
-		conn_plain(c, (const uint8_t *)buf->base, len);
+		conn__plain(c, (const uint8_t *)buf->base, len);
 	c->flags &= ~CONN_INREAD;
 }
 
@@ -376,7 +341,7 @@ conn_connect_cb(uv_connect_t *req, int status)
 		r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
 		    conn_read_cb);
 		if (r != 0)
-			conn_lost(c, r);
+			conn__lost(c, r);
 	}
 }
 
@@ -427,7 +392,7 @@ conn_write_cb(uv_write_t *req, int status)
 	if (c->flags & CONN_CLOSING)
 		return;
 	if (status < 0) {
-		conn_lost(c, status);
+		conn__lost(c, status);
 		return;
 	}
 	if (c->ops->on_written != NULL)
@@ -435,8 +400,8 @@ conn_write_cb(uv_write_t *req, int status)
 }
 
 /* Queues bufs on the socket as they are; own goes with the request. */
-static int
-conn_write_raw(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
+int
+conn__write_raw(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
     client_conn_release_cb release, void *rarg)
 {
 	struct client_conn_wreq	*w;
@@ -463,179 +428,14 @@ conn_write_raw(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *o
 	return r;
 }
 
-/* Writes what the TLS session has for the peer. 0 or a libuv error. */
-static int
-conn_tls_flush(struct client_conn *c)
-{
-	uv_buf_t	 b;
-	uint8_t		*out;
-	size_t		 n;
-
-	if ((n = proto_tls_pending(c->tls)) == 0)
-		return 0;
-	/* Owned by the write request from here: freed in conn_write_cb. */
-	if ((out = malloc(n)) == NULL)
-		return UV_ENOMEM;
-	n = proto_tls_take(c->tls, out, n);
-	b = uv_buf_init((char *)out, (unsigned int)n);
-	return conn_write_raw(c, &b, 1, out, NULL, NULL);
-}
-
-/*
- * Frames out: in clear, or encrypted (the session copies them, so the
- * caller's buffer is released at once) and written as records.
- */
+/* Frames out: in clear, or through the TLS session (conn_tls.c). */
 static int
 conn_write(struct client_conn *c, uv_buf_t *bufs, unsigned nbufs, uint8_t *own,
     client_conn_release_cb release, void *rarg)
 {
-	unsigned	i;
-	int		r = 0;
-
-	if (c->tls == NULL)
-		return conn_write_raw(c, bufs, nbufs, own, release, rarg);
-	if (c->flags & CONN_CLOSING)
-		r = UV_ECANCELED;
-	else if (!(c->flags & CONN_TLS_UP))
-		r = UV_EAGAIN;
-	for (i = 0; r == 0 && i < nbufs; i++)
-		if (proto_tls_write(c->tls, bufs[i].base, bufs[i].len) != 0) {
-			snprintf(c->tls_err, sizeof c->tls_err, "%s",
-			    proto_tls_error(c->tls));
-			r = UV_ENOMEM;
-		}
-	if (release != NULL)
-		release(own, rarg);
-	else
-		free(own);
-	return r != 0 ? r : conn_tls_flush(c);
-}
-
-/* The session broke: say so once and close. */
-static void
-conn_tls_fail(struct client_conn *c, const char *why)
-{
-	if (c->tls_err[0] == '\0')
-		snprintf(c->tls_err, sizeof c->tls_err, "%s", why);
-	if (c->flags & CONN_TLS_UP) {
-		conn_lost(c, CONN_E_TLS);
-		return;
-	}
-	c->flags |= CONN_TLS_UP;	/* on_tls runs once */
-	if (c->ops->on_tls != NULL)
-		c->ops->on_tls(c, CONN_E_TLS, c->arg);
-	client_conn_close(c);
-}
-
-/*
- * Bytes of the TLS stream: the handshake first, then records whose
- * plaintext goes where plain bytes would. A data frame's payload is
- * decrypted straight into the owner's memory. Everything the session can
- * give is taken now, even when the owner paused (as in clear: pausing
- * stops reading the socket, not what was read).
- */
-static void
-conn_tls_in(struct client_conn *c, const uint8_t *p, size_t len)
-{
-	uint8_t	*dst;
-	size_t	 room, got;
-	int	 r;
-
-	if (proto_tls_feed(c->tls, p, len) != 0) {
-		conn_tls_fail(c, proto_tls_error(c->tls));
-		return;
-	}
-	if (!(c->flags & CONN_TLS_UP)) {
-		r = proto_tls_handshake(c->tls);
-		if (conn_tls_flush(c) != 0 && r >= 0) {
-			conn_lost(c, UV_ENOMEM);
-			return;
-		}
-		if (r == PROTO_TLS_WANT)
-			return;
-		if (r < 0) {
-			conn_tls_fail(c, proto_tls_error(c->tls));
-			return;
-		}
-		c->flags |= CONN_TLS_UP;
-		if (c->ops->on_tls != NULL)
-			c->ops->on_tls(c, 0, c->arg);
-	}
-	while (!(c->flags & CONN_CLOSING)) {
-		if (c->raw_left > 0) {
-			if ((dst = c->ops->data_room(c, c->raw_len, c->raw_left,
-			    0, &room, c->arg)) == NULL || room == 0 ||
-			    (c->flags & CONN_CLOSING))
-				return;
-			if (room > c->raw_left)
-				room = c->raw_left;
-			if ((r = proto_tls_read(c->tls, dst, room, &got)) == 0) {
-				if (conn_raw_got(c, got) != 0)
-					return;
-				continue;
-			}
-		} else {
-			if (c->pbuf == NULL && (c->pbuf = malloc(CONN_READ_BUF)) == NULL) {
-				conn_lost(c, UV_ENOMEM);
-				return;
-			}
-			if ((r = proto_tls_read(c->tls, c->pbuf, CONN_READ_BUF,
-			    &got)) == 0) {
-				conn_plain(c, c->pbuf, got);
-				continue;
-			}
-		}
-		if (r == PROTO_TLS_CLOSED)
-			conn_lost(c, UV_EOF);
-		else if (r < 0)
-			conn_tls_fail(c, proto_tls_error(c->tls));
-		else if (conn_tls_flush(c) != 0)
-			conn_lost(c, UV_ENOMEM);
-		return;
-	}
-}
-
-int
-client_conn_start_tls(struct client_conn *c, struct proto_tls_ctx *ctx,
-    const char *dns_name)
-{
-	struct proto_tls	*t;
-	int			 r;
-
-	if (c->tls != NULL)
-		return UV_EALREADY;
-	if ((c->flags & CONN_CLOSING) || !(c->flags & CONN_CONNECTED))
-		return UV_ENOTCONN;
-	if (proto_tls_new(ctx, &t) != 0)
-		return UV_ENOMEM;
-	if (dns_name != NULL && proto_tls_set_host(t, dns_name) != 0) {
-		proto_tls_free(t);
-		return UV_EINVAL;
-	}
-	c->tls = t;
-	if (c->flags & CONN_INREAD)
-		c->flags |= CONN_TLS_NEW;
-	/* A client's hello goes out now; a server's first call only waits. */
-	r = proto_tls_handshake(t);
-	if (r < 0) {
-		snprintf(c->tls_err, sizeof c->tls_err, "%s", proto_tls_error(t));
-		return UV_EPROTO;
-	}
-	return conn_tls_flush(c);
-}
-
-struct proto_tls *
-client_conn_tls(struct client_conn *c)
-{
-	if (c->tls == NULL || !(c->flags & CONN_TLS_UP) || c->tls_err[0] != '\0')
-		return NULL;
-	return c->tls;
-}
-
-const char *
-client_conn_tls_error(const struct client_conn *c)
-{
-	return c->tls_err;
+	if (c->tls == NULL && !(c->flags & CONN_CLEAR_ERR))
+		return conn__write_raw(c, bufs, nbufs, own, release, rarg);
+	return conn__tls_write(c, bufs, nbufs, own, release, rarg);
 }
 
 int
@@ -698,7 +498,7 @@ client_conn_resume(struct client_conn *c)
 		return;
 	r = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb);
 	if (r != 0)
-		conn_lost(c, r);
+		conn__lost(c, r);
 }
 
 void
@@ -753,7 +553,7 @@ client_conn_finish(struct client_conn *c)
 	}
 	if (c->tls != NULL && (c->flags & CONN_TLS_UP) && c->tls_err[0] == '\0') {
 		proto_tls_close(c->tls);
-		(void)conn_tls_flush(c);
+		(void)conn__tls_flush(c);
 	}
 	c->flags |= CONN_CLOSING | CONN_FINISHING;
 	/* Read on (discarding) to see the peer's end; see conn_shutdown_cb. */

@@ -8,6 +8,7 @@
 #ifndef FERRY_CONN_H
 #define FERRY_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,10 +87,14 @@ int	client_conn_open(uv_loop_t *loop, const char *host, const char *port,
  * for a client, is the name the server was asked by (SNI and the
  * certificate check of proto_tls_peer_ca_ok), or NULL. Frames sent before
  * on_tls(0) are refused. Bytes already read after the last plaintext frame
- * are the handshake's. 0, or a negative error with nothing changed.
+ * are the handshake's. With clear_busy (the control connection), a frame
+ * in clear instead of the server's hello is taken if it is an error (a
+ * relay too busy to start TLS says so), anything else ends the connection,
+ * and nothing is ever sent in clear. 0, or a negative error with nothing
+ * changed.
  */
 int	client_conn_start_tls(struct client_conn *c, struct proto_tls_ctx *ctx,
-	    const char *dns_name);
+	    const char *dns_name, bool clear_busy);
 /* The session after on_tls(0) (peer key, exporter), else NULL. Borrowed. */
 struct proto_tls	*client_conn_tls(struct client_conn *c);
 /* Why TLS failed, in words ("" when it did not). */

@@ -4,6 +4,8 @@
  */
 #include "digest.h"
 
+#include "text.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <uv.h>
@@ -84,12 +86,5 @@ client_digest_buffer(const void *p, size_t len, char *hex)
 void
 client_digest_hex(const uint8_t *md, size_t len, char *out)
 {
-	static const char	xd[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = xd[md[i] >> 4];
-		out[2 * i + 1] = xd[md[i] & 0xf];
-	}
-	out[2 * len] = '\0';
+	proto_fmt_hex(md, len, out);
 }

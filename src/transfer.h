@@ -76,6 +76,9 @@ size_t	client__xfer_count(const struct transfer_engine *e);
 int	client__xfer_offer(struct transfer_engine *e, uint64_t to,
 	    const char *name, const char *const *paths, size_t n, uint64_t *id,
 	    char *err, size_t errlen);
+/* client_verify: the transfer's peer key is verified now (known_peers). 0 or an error with err. */
+int	client__xfer_verify(struct transfer_engine *e, uint64_t id, char *err,
+	    size_t errlen);
 /* client_accept, client_decline, client_cancel, client_transfer_forget: UV_ENOENT for an unknown id. */
 int	client__xfer_accept(struct transfer_engine *e, uint64_t id);
 int	client__xfer_decline(struct transfer_engine *e, uint64_t id,

@@ -9,11 +9,11 @@
  */
 #include "transfer_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "keyfile.h"
-#include "text.h"
 #include "tls.h"
 #include "trust.h"
 
@@ -94,7 +94,7 @@ data_secure(struct transfer *t)
 		return;
 	}
 	r = client_conn_start_tls(t->data, t->pub.dir == CLIENT_SEND ?
-	    set->tls_client : set->tls_server, NULL);
+	    set->tls_client : set->tls_server, NULL, false);
 	if (r != 0)
 		xfer__fail(t, "cannot start the encrypted session with %s: %s",
 		    t->pub.peer_name, *client_conn_tls_error(t->data) != '\0' ?
@@ -113,7 +113,8 @@ data_trust(struct transfer *t, struct proto_tls *tls)
 	const char		*file = t->e->set.known_peers;
 	const char		*who = t->pub.peer_name;
 	struct proto_key_names	 n;
-	char			 known[PROTO_FPR_LEN + 1], err[512], w[200];
+	char			 known[PROTO_FPR_LEN + 1], err[512], w[128];
+	char			 msg[sizeof t->pub.reason];
 	int			 r;
 
 	if (proto_key_names_raw(t->peer_key, &n) != 0) {
@@ -127,13 +128,10 @@ data_trust(struct transfer *t, struct proto_tls *tls)
 		return -1;
 	}
 	if (r == CLIENT_TRUST_CHANGED) {
-		xfer__fail(t, "THE KEY OF %s HAS CHANGED: known_peers has "
-		    "%.4s-%.4s-%.4s-%.4s, this %s has %s. It may be someone "
-		    "else using the name; nothing was %s. If %s really has a new "
-		    "key, compare fingerprints, then run: ferry trust %s %s",
-		    who, known, known + 4, known + 8, known + 12, who,
-		    n.short_fpr, t->pub.dir == CLIENT_SEND ? "sent" : "saved",
-		    who, proto_fmt_shell_word(who, w, sizeof w), n.fingerprint);
+		snprintf(w, sizeof w, "this %s", who);
+		client_trust_changed(msg, sizeof msg, who, w, known,
+		    n.fingerprint, t->pub.dir == CLIENT_SEND ? "sent" : "saved");
+		xfer__fail(t, "%s", msg);
 		return -1;
 	}
 	if (r == CLIENT_TRUST_UNKNOWN && client_trust_set(file, who,
@@ -191,6 +189,29 @@ data_tls(struct client_conn *conn, int status, void *arg)
 	t->flags |= TRANSFER_SECURE;
 	if (t->pub.dir == CLIENT_SEND)
 		xfer__send_files(t);
+}
+
+int
+client__xfer_verify(struct transfer_engine *e, uint64_t id, char *err,
+    size_t errlen)
+{
+	const struct client_transfer	*pub = client__xfer_find(e, id);
+	struct transfer			*t = (struct transfer *)(uintptr_t)pub;
+	struct proto_key_names		 n;
+
+	/* Only a key this session proved: the code the person compared is its. */
+	if (t == NULL || t->pub.auth_code[0] == '\0' ||
+	    proto_key_names_raw(t->peer_key, &n) != 0) {
+		snprintf(err, errlen, "no peer to verify: its session is not up yet");
+		return UV_EINVAL;
+	}
+	if (client_trust_set(e->set.known_peers, t->pub.peer_name,
+	    n.fingerprint, true, err, errlen) != 0)
+		return UV_EIO;
+	t->pub.trust = CLIENT_TRUST_VERIFIED;
+	xfer__emit(t);
+	client__update_active(e->c);
+	return 0;
 }
 
 int

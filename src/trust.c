@@ -11,6 +11,7 @@
 #include "keyfile.h"
 #include "lines.h"
 #include "relays.h"
+#include "text.h"
 #include "tls.h"
 
 #define AUTH_LABEL	"EXPORTER-ferry-auth-code"
@@ -140,6 +141,20 @@ client_trust_verify(const char *file, const char *name, const char *fpr,
 	snprintf(msg, msglen, "%s is verified: key %.4s-%.4s-%.4s-%.4s in %s",
 	    name, full, full + 4, full + 8, full + 12, file);
 	return 0;
+}
+
+void
+client_trust_changed(char *buf, size_t len, const char *name,
+    const char *who, const char *known, const char *fpr, const char *done)
+{
+	char	w[200];
+
+	snprintf(buf, len, "THE KEY OF %s HAS CHANGED: known_peers has "
+	    "%.4s-%.4s-%.4s-%.4s, %s has %.4s-%.4s-%.4s-%.4s. It may be someone "
+	    "else using the name; nothing was %s. If %s really has a new key, "
+	    "compare fingerprints, then run: ferry trust %s %s", name, known,
+	    known + 4, known + 8, known + 12, who, fpr, fpr + 4, fpr + 8,
+	    fpr + 12, done, name, proto_fmt_shell_word(name, w, sizeof w), fpr);
 }
 
 int

@@ -42,6 +42,15 @@ int	client_trust_mark(const char *file, struct client_peer *v, size_t n,
 int	client_trust_verify(const char *file, const char *name, const char *fpr,
 	    char *msg, size_t msglen);
 /*
+ * The loud sentence for a name known with another key: "THE KEY OF bob
+ * HAS CHANGED: ..., nothing was DONE. If bob really has a new key ...:
+ * ferry trust bob FPR", with who ("the bob on the relay") naming the one
+ * now seen. known and fpr are 52-character fingerprints.
+ */
+void	client_trust_changed(char *buf, size_t len, const char *name,
+	    const char *who, const char *known, const char *fpr,
+	    const char *done);
+/*
  * The short authentication code both ends of one session show, from its
  * exporter: "123 456 789". out holds 12 bytes.
  */

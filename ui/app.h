@@ -158,6 +158,8 @@ void	ui_xfer_name(const struct client_transfer *t, int cols, char *buf,
 void	ui_offer_push(struct ui *ui, uint64_t id);
 void	ui_offer_drop(struct ui *ui, uint64_t id);
 void	ui_offer_draw(struct ui *ui);
+/* v: the code of t matched its peer's: the key is verified (a message says so). */
+void	ui_verify(struct ui *ui, const struct client_transfer *t);
 int	ui_offer_key(struct ui *ui, enum ui_action a);
 void	ui_help_draw(struct ui *ui);
 int	ui_help_key(struct ui *ui, enum ui_action a);

@@ -85,7 +85,7 @@ ui_offer_draw(struct ui *ui)
 	if (maxfiles > 10)
 		maxfiles = 10;
 	shown = t->nfiles <= maxfiles ? t->nfiles : maxfiles - 1;
-	h = 12 + (int)shown + (shown < t->nfiles ? 1 : 0);
+	h = 14 + (int)shown + (shown < t->nfiles ? 1 : 0);
 	r = centered(w, h);
 	ui_clear_rect(&r);
 	if (ui->noffers > 1)
@@ -109,6 +109,17 @@ ui_offer_draw(struct ui *ui)
 	else
 		snprintf(line, sizeof line, " wants to send you %zu files:", t->nfiles);
 	ui_put(y, bx, x + iw - bx, line, A_NORMAL);
+	y += 2;
+	/* Who it is: the session's code to compare, unless the key is verified. */
+	if (t->trust == CLIENT_TRUST_VERIFIED)
+		snprintf(line, sizeof line, "%s's key %s is verified", t->peer_name,
+		    t->peer_fpr);
+	else
+		snprintf(line, sizeof line, "%s code %s: compare with %s, "
+		    "v if it matches", t->trust == CLIENT_TRUST_UNKNOWN ?
+		    "First contact," : "Unverified,", t->auth_code, t->peer_name);
+	ui_put(y, x, iw, line, ui_theme_attr(t->trust == CLIENT_TRUST_VERIFIED ?
+	    UI_C_OK : UI_C_PROMPT));
 	y += 2;
 
 	for (i = 0; i < shown; i++, y++) {
@@ -139,6 +150,27 @@ ui_offer_draw(struct ui *ui)
 	ui_put(y, bx + 22, 14, "decline", ui_theme_attr(UI_C_ERROR));
 }
 
+void
+ui_verify(struct ui *ui, const struct client_transfer *t)
+{
+	char	err[512];
+
+	if (t == NULL) {
+		ui_message(ui, UI_C_WARN, "no transfer selected");
+		return;
+	}
+	if (t->auth_code[0] == '\0') {
+		ui_message(ui, UI_C_WARN, "no code yet: the session with %s is "
+		    "not up", t->peer_name);
+		return;
+	}
+	if (client_verify(ui->client, t->id, err, sizeof err) != 0)
+		ui_message(ui, UI_C_ERROR, "could not verify: %s", err);
+	else
+		ui_message(ui, UI_C_OK, "%s is verified (key %s)", t->peer_name,
+		    t->peer_fpr);
+}
+
 int
 ui_offer_key(struct ui *ui, enum ui_action a)
 {
@@ -163,6 +195,9 @@ ui_offer_key(struct ui *ui, enum ui_action a)
 			ui_message(ui, UI_C_OK, "accepted %s from %s", name, t->peer_name);
 			ui->xfer_sel_id = id;
 		}
+		return UI_KEY_HANDLED;
+	case UI_ACT_VERIFY:
+		ui_verify(ui, t);
 		return UI_KEY_HANDLED;
 	case UI_ACT_DECLINE:
 		ui_offer_drop(ui, id);

@@ -39,6 +39,7 @@ static const struct ui_binding bindings[] = {
 	/* Transfers */
 	{ 'x',			UI_CTX_XFERS, UI_ACT_CANCEL, "x Del",	"cancel", "cancel the selected transfer" },
 	{ UI_FKEY(KEY_DC),	UI_CTX_XFERS, UI_ACT_CANCEL, NULL,	NULL,	NULL },
+	{ 'v',			UI_CTX_XFERS, UI_ACT_VERIFY, "v",	"verified", "the selected transfer's code matched the peer's: its key is verified" },
 	{ 'c',			UI_CTX_XFERS, UI_ACT_CLEAR, "c",	"clear", "clear finished transfers" },
 
 	/* Every pane */
@@ -72,6 +73,7 @@ static const struct ui_binding bindings[] = {
 	{ 'n',			UI_CTX_OFFER, UI_ACT_DECLINE, "n Esc", "decline", "decline (the sender is told)" },
 	{ 'N',			UI_CTX_OFFER, UI_ACT_DECLINE, NULL,	NULL,	NULL },
 	{ 27,			UI_CTX_OFFER, UI_ACT_DECLINE, NULL,	NULL,	NULL },
+	{ 'v',			UI_CTX_OFFER, UI_ACT_VERIFY, "v",	"verified", "the code matched what the sender sees: remember the key as verified" },
 	{ '?',			UI_CTX_OFFER, UI_ACT_HELP,	NULL,	NULL,	NULL },
 	{ UI_CTRL('l'),		UI_CTX_OFFER, UI_ACT_REDRAW,	NULL,	NULL,	NULL },
 

@@ -47,6 +47,7 @@ enum ui_action {
 	UI_ACT_CLEAR,
 	UI_ACT_ACCEPT,
 	UI_ACT_DECLINE,
+	UI_ACT_VERIFY,		/* the authentication code matched: the peer's key is verified */
 	UI_ACT_HELP,
 	UI_ACT_CLOSE,		/* close the overlay */
 	UI_ACT_REDRAW,

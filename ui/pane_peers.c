@@ -1,7 +1,8 @@
 /*
  * pane_peers.c: the Peers pane: every other peer on the relay, live, two
- * rows each (name, then HOST:PORT), with a marker on peers that have a
- * transfer running with us.
+ * rows each (name, then HOST:PORT and whether its key is the verified one,
+ * one only seen, a new one or not the one known for the name), with a
+ * marker on peers that have a transfer running with us.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,29 @@
 #include "widget.h"
 
 #define PEER_ROWS	2	/* screen rows per peer */
+
+/* What known_peers says of a peer's key, in a word. */
+static const char *
+trust_word(enum client_trust t)
+{
+	switch (t) {
+	case CLIENT_TRUST_VERIFIED:
+		return "verified";
+	case CLIENT_TRUST_SEEN:
+		return "unverified";
+	case CLIENT_TRUST_CHANGED:
+		return "KEY CHANGED";
+	default:
+		return "new";
+	}
+}
+
+static enum ui_color
+trust_color(enum client_trust t)
+{
+	return t == CLIENT_TRUST_VERIFIED ? UI_C_OK : t == CLIENT_TRUST_CHANGED ?
+	    UI_C_ERROR : UI_C_DIM;
+}
 
 /* Copies the core's peer list (it is only valid inside the callback) and keeps the selection on the same peer. */
 void
@@ -53,7 +77,7 @@ ui_peers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 	char				 title[64], foot[32], mark[16];
 	size_t				 rows, i;
 	attr_t				 sel, a;
-	int				 y, x = r->x + 1, w = r->w - 2;
+	int				 y, x = r->x + 1, w = r->w - 2, tx;
 
 	snprintf(title, sizeof title, "Peers %zu", ui->npeers);
 	foot[0] = '\0';
@@ -90,7 +114,9 @@ ui_peers_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 			ui_put_right(y, x + w - 1, 4, mark,
 			    a != A_NORMAL ? a : ui_theme_attr(UI_C_OK));
 		}
-		ui_put(y + 1, x + 3, w - 4, p->addr,
+		tx = ui_put_right(y + 1, x + w - 1, w / 2, trust_word(p->trust),
+		    a != A_NORMAL ? a : ui_theme_attr(trust_color(p->trust)));
+		ui_put(y + 1, x + 3, tx - x - 4, p->addr,
 		    a != A_NORMAL ? a : ui_theme_attr(UI_C_DIM));
 	}
 }

@@ -76,7 +76,12 @@ state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color
 		snprintf(buf, len, "preparing the offer...");
 		break;
 	case CLIENT_TRANSFER_WAITING:
-		if (t->dir == CLIENT_SEND)
+		if (t->dir == CLIENT_SEND && t->auth_code[0] != '\0' &&
+		    t->trust != CLIENT_TRUST_VERIFIED) {
+			snprintf(buf, len, "waiting for %s to accept \xc2\xb7 "
+			    "code %s (v: same)", t->peer_name, t->auth_code);
+			*c = UI_C_PROMPT;
+		} else if (t->dir == CLIENT_SEND)
 			snprintf(buf, len, "waiting for %s to accept...", t->peer_name);
 		else {
 			snprintf(buf, len, "offered to you: y accept, n decline");
@@ -302,6 +307,9 @@ ui_xfers_key(struct ui *ui, enum ui_action a)
 		return UI_KEY_HANDLED;
 	case UI_ACT_CLEAR:
 		clear_finished(ui);
+		return UI_KEY_HANDLED;
+	case UI_ACT_VERIFY:
+		ui_verify(ui, selected(ui));
 		return UI_KEY_HANDLED;
 	default:
 		return UI_KEY_IGNORED;

@@ -18,13 +18,17 @@ t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
 # each with their own config folder, as on two machines.
 "$FERRY" id >/dev/null 2>&1
 fa=$(t_fingerprint "$XDG_CONFIG_HOME/ferry/identity.pem")
+# person DIR: a config folder of another person, who knows the relay and
+# has a key of their own; prints that key's fingerprint.
+person() {
+	mkdir -p -m 700 "$1/ferry"
+	cp "$XDG_CONFIG_HOME/ferry/known_relays" "$1/ferry/"
+	XDG_CONFIG_HOME=$1 "$FERRY" id >/dev/null 2>&1
+	t_fingerprint "$1/ferry/identity.pem"
+}
 BOBCFG=$T_DIR/bobcfg
-mkdir -p -m 700 "$BOBCFG/ferry"
-cp "$XDG_CONFIG_HOME/ferry/known_relays" "$BOBCFG/ferry/"
-XDG_CONFIG_HOME=$BOBCFG "$FERRY" id >/dev/null 2>&1
-fb=$(t_fingerprint "$BOBCFG/ferry/identity.pem")
+fb=$(person "$BOBCFG")
 t_check "alice and bob have different keys" test "$fa" != "$fb"
-bob() { XDG_CONFIG_HOME=$BOBCFG "$FERRY" "$@"; }
 
 mkdir -p "$T_DIR/rx"
 XDG_CONFIG_HOME=$BOBCFG t_bg "$FERRY" receive --name bob --dir "$T_DIR/rx" --count 1 \
@@ -74,10 +78,7 @@ t_check "bob saved it" same_sha "$T_DIR/rx/two.txt" "$T_DIR/two.txt"
 
 # Someone else takes the name bob, with another key.
 MCFG=$T_DIR/malcfg
-mkdir -p -m 700 "$MCFG/ferry"
-cp "$XDG_CONFIG_HOME/ferry/known_relays" "$MCFG/ferry/"
-XDG_CONFIG_HOME=$MCFG "$FERRY" id >/dev/null 2>&1
-fm=$(t_fingerprint "$MCFG/ferry/identity.pem")
+fm=$(person "$MCFG")
 mkdir -p "$T_DIR/mrx"
 XDG_CONFIG_HOME=$MCFG t_bg "$FERRY" receive --name bob --dir "$T_DIR/mrx" --count 1 \
     >"$T_DIR/m.out" 2>"$T_DIR/m.err"

@@ -123,8 +123,26 @@ t_ok $? "an IP address is never checked against a CA: pinned"
 t_check "as a first contact too" grep -q "first contact with relay 127.0.0.1:$RELAY_PORT" "$T_DIR/e"
 t_stop "$RELAY_PID"
 
-# What the network sees: a recording proxy between the clients and the relay.
+# A relay too busy to start TLS says so in clear; the client shows it, and
+# sends nothing in clear. 64 silent connections fill the relay's cap of
+# connections that have not said hello (64 for a relay of one client).
 T_NO_PIN=
+t_start_relay --max-clients 1 || { t_ok 1 "relay starts"; t_done; exit; }
+fds=()
+for i in $(seq 64); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$RELAY_PORT" && fds+=("$fd")
+done
+t_check "64 silent connections are open" test "${#fds[@]}" -eq 64
+t_check "the relay has taken them all" t_wait_for 10 bash -c '[ "$(grep -c " connected$" "$0")" -ge 64 ]' "$RELAY_LOG"
+"$FERRY" peers --name probe8 >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "ferry peers at a full relay exits 1"
+t_check "saying the relay is full" grep -q "^ferry: relay $RELAY_ADDR is full" "$T_DIR/e"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+t_wait_for 10 bash -c '"$0" peers --name probe9 >/dev/null 2>&1' "$FERRY"
+t_ok $? "once they are gone, the relay serves again"
+t_stop "$RELAY_PID"
+
+# What the network sees: a recording proxy between the clients and the relay.
 t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
 mkdir -p "$T_DIR/tap"
 t_bg "$FERRY_TOOLS/tap" "$RELAY_ADDR" "$T_DIR/tap" >"$T_DIR/tap.out"
@@ -154,24 +172,26 @@ done
 t_diag "recorded ${#ctl[@]} control and ${#data[@]} data connections"
 t_check "the sender's and the receiver's control connections and both data connections were recorded" \
     test "${#ctl[@]}" -ge 2 -a "${#data[@]}" -eq 2
-# Each control connection, both directions: TLS only, no marker.
-t_check "no control connection carries a peer name, file name or content in clear" bash -c '
-	for f in "${@:2}"; do
+# clear_of RE FILE.up...: neither direction of these connections holds the
+# marker or a JSON member matching RE in clear.
+clear_of() {
+	local re=$1 f g; shift
+	for f in "$@"; do
 		for g in "$f" "${f%.up}.down"; do
-			grep -qaF "$1" "$g" && { echo "# $g has the marker"; exit 1; }
-			grep -qaE "\"(type|name|files|hello|offer)\"" "$g" && { echo "# $g has JSON"; exit 1; }
+			grep -qaF "$mark" "$g" && { echo "# $g has the marker"; return 1; }
+			grep -qaE "\"($re)\"" "$g" && { echo "# $g has a message in clear"; return 1; }
 		done
-	done; exit 0' _ "$mark" "${ctl[@]}"
-t_check "the data connections carry no secret: their slots are only names, claimed on the control connections" bash -c '
-	for f in "$@"; do grep -qaE "\"(token|bind)\"" "$f" "${f%.up}.down" && { echo "# $f"; exit 1; }; done; exit 0' _ "${data[@]}"
+	done
+	return 0
+}
+# Each control connection, both directions: TLS only.
+t_check "no control connection carries a peer name, file name or content in clear" \
+    clear_of 'type|name|files|hello|offer' "${ctl[@]}"
+t_check "the data connections carry no secret: their slots are only names, claimed on the control connections" \
+    clear_of 'token|bind' "${data[@]}"
 # Each data connection: in clear only attach, slot and attached, then TLS.
-t_check "no data connection carries a file name, content or a message of the two clients in clear" bash -c '
-	for f in "${@:2}"; do
-		for g in "$f" "${f%.up}.down"; do
-			grep -qaF "$1" "$g" && { echo "# $g has the marker"; exit 1; }
-			grep -qaE "\"(files|receipt|file_end|accept|sha256|saved_as)\"" "$g" && { echo "# $g has a message in clear"; exit 1; }
-		done
-	done; exit 0' _ "$mark" "${data[@]}"
+t_check "no data connection carries a file name, content or a message of the two clients in clear" \
+    clear_of 'files|receipt|file_end|accept|sha256|saved_as' "${data[@]}"
 t_check "and the file's bytes crossed them: each direction of the sender's holds more than the file" bash -c '
 	big=0; for f in "${@:2}"; do [ "$(stat -c %s "$f")" -gt "$1" ] && big=$((big + 1)); done; [ "$big" -ge 1 ]' \
     _ "$(stat -c %s "$T_DIR/name-$mark.txt")" "${data[@]}"

@@ -58,10 +58,10 @@ t_check "back at 100x30 the panes return" tui_wait_for 'Transfers 0'
 t_check "and the message is gone" tui_wait_gone 'too small'
 T resize-window -t "$TUI_S" -x 80 -y 24
 t_check "80x24 is enough" tui_wait_for 'Transfers 0'
-t_check "where the key bar is cut short" tui_wait_gone 'help  q quit'
+t_check "where the key bar is cut short" tui_wait_gone 'Tab pane'
 T resize-window -t "$TUI_S" -x 100 -y 30
 # The clicks below are for the 100x30 layout: wait until it is drawn.
-t_check "at 100x30 the whole key bar is back" tui_wait_for 'help  q quit'
+t_check "at 100x30 the whole key bar is back" tui_wait_for 'Tab pane'
 
 # Mouse: a click focuses the pane under it and selects the row. tmux passes
 # the reports through as X10 sequences (tmux-256color's kmous): ESC [ M then

@@ -64,3 +64,14 @@ scratch_remove(const char *path)
 		r = -1;
 	return r;
 }
+
+unsigned
+scratch_mode(const char *path)
+{
+	struct stat	st;
+
+	/* No file has mode 0xffff: an assert on a missing path fails. */
+	if (stat(path, &st) != 0)
+		return 0xffff;
+	return st.st_mode & 0777;
+}

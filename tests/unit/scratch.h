@@ -20,6 +20,8 @@ int	scratch_remove(const char *path);
  * a fresh scratch_dir (/tmp/ferry-test-unit.XXXXXX), teardown removes it.
  */
 extern char	scratch_dir[256];
+/* The permission bits of path (which must exist: the test fails otherwise). */
+unsigned	scratch_mode(const char *path);
 int	scratch_setup(void **state);
 int	scratch_teardown(void **state);
 

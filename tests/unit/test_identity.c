@@ -31,15 +31,6 @@ path_in(char *buf, size_t len, const char *rel)
 	snprintf(buf, len, "%s/%s", scratch_dir, rel);
 }
 
-static mode_t
-mode_of(const char *path)
-{
-	struct stat	st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 0777;
-}
-
 static void
 test_create_and_reload(void **state)
 {
@@ -53,8 +44,8 @@ test_create_and_reload(void **state)
 	assert_int_equal(client_identity_load(path, true, &a, &created, err,
 	    sizeof err), 0);
 	assert_true(created);
-	assert_int_equal(mode_of(path), 0600);
-	assert_int_equal(mode_of(sub), 0700);
+	assert_int_equal(scratch_mode(path), 0600);
+	assert_int_equal(scratch_mode(sub), 0700);
 	assert_int_equal(strlen(a->names.fingerprint), PROTO_FPR_LEN);
 	assert_int_equal(strlen(a->names.short_fpr), PROTO_FPR_SHORT_LEN);
 	assert_memory_equal(a->names.short_fpr, a->names.fingerprint, 4);

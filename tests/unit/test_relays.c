@@ -59,15 +59,6 @@ slurp(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
-static mode_t
-mode_of(const char *path)
-{
-	struct stat	st;
-
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_mode & 0777;
-}
-
 static void
 test_first_contact_then_known(void **state)
 {
@@ -80,8 +71,8 @@ test_first_contact_then_known(void **state)
 	    false, NULL, msg, sizeof msg), CLIENT_RELAY_PINNED);
 	assert_non_null(strstr(msg, "first contact with relay 10.0.0.1:7117"));
 	assert_non_null(strstr(msg, key_a.short_fpr));
-	assert_int_equal(mode_of(file), 0600);
-	assert_int_equal(mode_of(dir), 0700);
+	assert_int_equal(scratch_mode(file), 0600);
+	assert_int_equal(scratch_mode(dir), 0700);
 	slurp(file, body, sizeof body);
 	snprintf(want, sizeof want, "10.0.0.1:7117 %s\n", key_a.fingerprint);
 	assert_string_equal(body, want);
@@ -152,7 +143,7 @@ test_expected_fingerprint(void **state)
 	snprintf(want, sizeof want, "h:2 %s\nh:1 %s\n", key_a.fingerprint,
 	    key_b.fingerprint);
 	assert_string_equal(body, want);
-	assert_int_equal(mode_of(file), 0600);
+	assert_int_equal(scratch_mode(file), 0600);
 	assert_int_equal(client_relays_check(file, "h:1", &key_b, false,
 	    NULL, msg, sizeof msg), CLIENT_RELAY_KNOWN);
 }

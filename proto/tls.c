@@ -15,6 +15,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -23,6 +24,26 @@
 
 #include "keyfile.h"
 #include "tls.h"
+
+/*
+ * A memory BIO keeps the largest buffer it ever needed: after one 1 MiB
+ * write, or one 64 KiB read fed at once, a session would hold that much
+ * for the rest of its life, idle or not. So a BIO that was drained empty
+ * with more than this much room gets a new, empty buffer (its bytes are
+ * all gone, so nothing moves). Except in a stream: a burst over this size
+ * right after another one keeps its buffer for the next (growing a buffer
+ * of a megabyte from nothing on every write costs more than the
+ * encryption); the next small burst gives it back.
+ */
+#define TLS_BIO_KEEP	4096
+
+/* How one BIO was used since it was last empty. */
+struct bio_use {
+	size_t	burst;		/* bytes through it since */
+	bool	streaming;	/* the burst before was over TLS_BIO_KEEP */
+};
+
+static void	bio_drained(BIO *, struct bio_use *);
 
 struct proto_tls_ctx {
 	SSL_CTX		*ssl;		/* owned */
@@ -35,6 +56,7 @@ struct proto_tls {
 	bool		 host_set;	/* proto_tls_set_host: the name is checked */
 	BIO		*rbio;		/* bytes from the peer (borrowed from ssl) */
 	BIO		*wbio;		/* bytes for the peer (borrowed from ssl) */
+	struct bio_use	 in, out;	/* of rbio and wbio: when to give them back */
 	char		 err[160];
 };
 
@@ -290,6 +312,7 @@ proto_tls_feed(struct proto_tls *t, const void *p, size_t len)
 		ssl_reason(t->err, sizeof t->err, "out of memory");
 		return -1;
 	}
+	t->in.burst += len;
 	return 0;
 }
 
@@ -317,9 +340,11 @@ proto_tls_handshake(struct proto_tls *t)
 	if (SSL_is_init_finished(t->ssl))
 		return 0;
 	if ((r = SSL_do_handshake(t->ssl)) == 1)
-		return 0;
-	r = outcome(t, r, "TLS handshake failed");
-	return r == PROTO_TLS_CLOSED ? -1 : r;
+		r = 0;
+	else if ((r = outcome(t, r, "TLS handshake failed")) == PROTO_TLS_CLOSED)
+		r = -1;
+	bio_drained(t->rbio, &t->in);
+	return r;
 }
 
 int
@@ -328,9 +353,13 @@ proto_tls_read(struct proto_tls *t, void *buf, size_t len, size_t *got)
 	int	r;
 
 	*got = 0;
+	/* What the call meant is read before the trim touches the BIO. */
 	if ((r = SSL_read_ex(t->ssl, buf, len, got)) == 1)
-		return 0;
-	return outcome(t, r, "bad TLS record");
+		r = 0;
+	else
+		r = outcome(t, r, "bad TLS record");
+	bio_drained(t->rbio, &t->in);
+	return r;
 }
 
 int
@@ -356,6 +385,49 @@ proto_tls_close(struct proto_tls *t)
 	ERR_clear_error();
 }
 
+/*
+ * bio was read to its end: give its grown buffer back unless a stream is
+ * on (TLS_BIO_KEEP), and start counting the next burst.
+ */
+static void
+bio_drained(BIO *bio, struct bio_use *u)
+{
+	BUF_MEM	*bm = NULL, *fresh;
+	bool	 big;
+
+	if (u->burst == 0 || BIO_ctrl_pending(bio) != 0)
+		return;
+	big = u->burst > TLS_BIO_KEEP;
+	u->burst = 0;
+	if (big && u->streaming)
+		return;
+	u->streaming = big;
+	if (BIO_get_mem_ptr(bio, &bm) != 1 || bm == NULL ||
+	    bm->max <= TLS_BIO_KEEP)
+		return;
+	/* Out of memory: the old buffer stays, which is only bigger. */
+	if ((fresh = BUF_MEM_new()) == NULL) {
+		ERR_clear_error();
+		return;
+	}
+	/* The BIO frees the old buffer (BIO_CLOSE is its close flag) and owns fresh. */
+	if (BIO_set_mem_buf(bio, fresh, BIO_CLOSE) != 1)
+		BUF_MEM_free(fresh);
+}
+
+size_t
+proto_tls_memory(const struct proto_tls *t)
+{
+	BUF_MEM	*bm;
+	size_t	 n = 0;
+
+	if (BIO_get_mem_ptr(t->rbio, &bm) == 1 && bm != NULL)
+		n += bm->max;
+	if (BIO_get_mem_ptr(t->wbio, &bm) == 1 && bm != NULL)
+		n += bm->max;
+	return n;
+}
+
 size_t
 proto_tls_pending(const struct proto_tls *t)
 {
@@ -369,6 +441,8 @@ proto_tls_take(struct proto_tls *t, void *buf, size_t len)
 
 	if (len == 0 || BIO_read_ex(t->wbio, buf, len, &got) != 1)
 		return 0;
+	t->out.burst += got;
+	bio_drained(t->wbio, &t->out);
 	return got;
 }
 

@@ -82,6 +82,14 @@ int	proto_tls_write(struct proto_tls *t, const void *p, size_t len);
 /* Sends close_notify (into the pending output). */
 void	proto_tls_close(struct proto_tls *t);
 
+/*
+ * The room the session's two memory buffers hold (bytes from and for the
+ * peer, pending or not): small once they are drained, whatever passed
+ * through them before (a drained buffer over 4 KiB is given back). For
+ * tests and measurements.
+ */
+size_t	proto_tls_memory(const struct proto_tls *t);
+
 /* Bytes waiting to go to the peer's socket, and taking them (up to len). */
 size_t	proto_tls_pending(const struct proto_tls *t);
 size_t	proto_tls_take(struct proto_tls *t, void *buf, size_t len);

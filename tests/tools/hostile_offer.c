@@ -10,18 +10,24 @@
  *
  * prints "declined: REASON" or "error: CODE: MESSAGE" or "accepted" per
  * offer, and exits 0 only when every offer was declined. With --stream, an
- * accepted offer is followed by a lying data connection: the right bytes
- * with a wrong digest, one byte too few, or ten too many; the tool then
- * prints "receipt: ok|failed: MESSAGE" or "data closed", and "cancel:
- * REASON" if the receiver cancelled.
+ * accepted offer is followed by lying data: the right bytes with a wrong
+ * digest, one byte too few, or ten too many; the tool then prints
+ * "receipt: ok|failed: MESSAGE" or "data closed", and "cancel: REASON" if
+ * the receiver cancelled.
  *
  * It speaks protocol 2 (PROTOCOL.md): the control connection is TLS 1.3
  * with an Ed25519 identity, a new one per run unless --identity names a key
- * file (loaded, or created there, by the client's own rules); the data
- * connection is claimed with attach, slot and bind. The relay's key is
- * accepted without a pin: the tool attacks receivers, not relays. Plain
- * blocking sockets with a receive timeout keep it small; a struct conn is
- * one such socket, in clear or inside TLS, that reads and writes frames.
+ * file (loaded, or created there, by the client's own rules). An offer
+ * carries only count and size; after ready the data connection is claimed
+ * with attach, slot and bind, and once attached the tool runs TLS as the
+ * client inside the bridge with the same identity, checks that the
+ * receiver's key is the one in offered.peer (else it prints "key mismatch:
+ * ..." and exits 1), and only then sends the names, in `files`, and reads
+ * the answer (and lies) inside that session, as a real sender would. The
+ * relay's key is accepted without a pin: the tool attacks receivers, not
+ * relays. Plain blocking sockets with a receive timeout keep it small; a
+ * struct conn is one such socket, in clear or inside TLS, that reads and
+ * writes frames.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -40,6 +46,7 @@
 #include "keyfile.h"
 #include "msg.h"
 #include "proto.h"
+#include "text.h"
 #include "tls.h"
 
 #define HO_BUF		65536	/* plain bytes read at once, per connection */
@@ -126,6 +133,42 @@ conn_feed(struct conn *c)
 }
 
 /*
+ * Runs a TLS client handshake on c with ctx. Bytes already read past the
+ * last frame (none, when the peer waits for our hello) are the session's.
+ * 0, or -1 with c->tls still owned by c (conn_close frees it).
+ */
+static int
+conn_tls(struct conn *c, struct proto_tls_ctx *ctx, const char *who)
+{
+	int	r, rounds;
+
+	if (proto_tls_new(ctx, &c->tls) != 0)
+		return -1;
+	if (c->have > 0 && proto_tls_feed(c->tls, c->buf + c->off, c->have) != 0)
+		return -1;
+	c->off = c->have = 0;
+	proto_decoder_free(&c->dec);
+	proto_decoder_init(&c->dec);
+	/* A TLS 1.3 handshake takes two round trips; 64 reads is plenty. */
+	for (rounds = 0; rounds < 64; rounds++) {
+		r = proto_tls_handshake(c->tls);
+		if (conn_flush(c) != 0)
+			break;
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			fprintf(stderr, "hostile_offer: %s: %s\n", who,
+			    proto_tls_error(c->tls));
+			return -1;
+		}
+		if (conn_feed(c) != 0)
+			break;
+	}
+	fprintf(stderr, "hostile_offer: %s closed the TLS handshake\n", who);
+	return -1;
+}
+
+/*
  * A connection to server: in clear when ctx is NULL, else a TLS client
  * session on ctx whose handshake is complete. 0, or -1 with nothing left
  * open.
@@ -133,8 +176,6 @@ conn_feed(struct conn *c)
 static int
 conn_open(struct conn *c, const char *server, struct proto_tls_ctx *ctx)
 {
-	int	r;
-
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	proto_decoder_init(&c->dec);
@@ -144,25 +185,8 @@ conn_open(struct conn *c, const char *server, struct proto_tls_ctx *ctx)
 		fprintf(stderr, "hostile_offer: cannot connect to %s\n", server);
 		goto fail;
 	}
-	if (ctx == NULL)
+	if (ctx == NULL || conn_tls(c, ctx, "the relay") == 0)
 		return 0;
-	if (proto_tls_new(ctx, &c->tls) != 0)
-		goto fail;
-	for (;;) {
-		r = proto_tls_handshake(c->tls);
-		if (conn_flush(c) != 0)
-			break;
-		if (r == 0)
-			return 0;
-		if (r < 0) {
-			fprintf(stderr, "hostile_offer: %s\n",
-			    proto_tls_error(c->tls));
-			goto fail;
-		}
-		if (conn_feed(c) != 0)
-			break;
-	}
-	fprintf(stderr, "hostile_offer: the relay closed the TLS handshake\n");
 fail:
 	proto_tls_free(c->tls);
 	if (c->fd >= 0)
@@ -313,64 +337,6 @@ claim(struct conn *data, struct conn *ctl, uint64_t transfer)
 	return ok ? 0 : -1;
 }
 
-/* The data connection of an accepted offer, lying as mode says. */
-static void
-stream(const char *server, uint64_t transfer, uint64_t size, const char *mode,
-    struct conn *ctl)
-{
-	struct conn		 data;
-	struct proto_msg	 m;
-	struct timeval		 tv = { 3, 0 };
-	uint8_t			 hdr[PROTO_HEADER_LEN], chunk[65536];
-	uint64_t		 bytes = size, sent = 0;
-	size_t			 n;
-
-	if (strcmp(mode, "short") == 0)
-		bytes = size > 0 ? size - 1 : 0;
-	else if (strcmp(mode, "long") == 0)
-		bytes = size + 10;
-	if (conn_open(&data, server, NULL) != 0) {
-		printf("data: cannot connect\n");
-		return;
-	}
-	if (claim(&data, ctl, transfer) != 0) {
-		printf("data: not attached\n");
-		goto out;
-	}
-	memset(chunk, 'z', sizeof chunk);
-	while (sent < bytes) {
-		n = bytes - sent < sizeof chunk ? (size_t)(bytes - sent) : sizeof chunk;
-		proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)n);
-		if (conn_write(&data, hdr, sizeof hdr) != 0 ||
-		    conn_write(&data, chunk, n) != 0)
-			break;
-		sent += n;
-	}
-	proto_msg_init(&m, PROTO_MSG_FILE_END);
-	m.index = 0;
-	m.size = size;
-	memset(m.sha256, '0', PROTO_SHA256_LEN);	/* never the real digest */
-	send_msg(&data, &m);
-	if (recv_msg(&data, &m) == 0 && m.type == PROTO_MSG_RECEIPT) {
-		printf("receipt: %s: %s\n", m.ok ? "ok" : "failed", m.message);
-		proto_msg_free(&m);
-		goto out;	/* the receipt said it all */
-	}
-	printf("data closed\n");
-	/* A receiver that gave up says why on the control connection. */
-	setsockopt(ctl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	while (recv_msg(ctl, &m) == 0) {
-		if (m.type == PROTO_MSG_CANCEL) {
-			printf("cancel: %s\n", m.reason);
-			proto_msg_free(&m);
-			break;
-		}
-		proto_msg_free(&m);
-	}
-out:
-	conn_close(&data);
-}
-
 /* The key this run presents: from path, or a new one when path is NULL. */
 static EVP_PKEY *
 identity(const char *path)
@@ -391,6 +357,197 @@ identity(const char *path)
 	return key;
 }
 
+/* What one offer came to. */
+enum verdict {
+	V_DECLINED,		/* the receiver said no: what the tool hopes for */
+	V_OTHER,		/* accepted, an error, a connection that broke */
+	V_FATAL,		/* key mismatch, or the relay went away: stop */
+};
+
+static void
+set_timeout(struct conn *c, long secs)
+{
+	struct timeval	tv = { secs, 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/*
+ * The data connection ended without an answer inside it: a receiver that
+ * declined before the bridge, or gave up, says why on the control
+ * connection (decline, cancel, or the relay's error about the transfer),
+ * which is read for 3 seconds. Prints what it found, or otherwise (when
+ * not NULL) if nothing came.
+ */
+static enum verdict
+ctl_says(struct conn *ctl, uint64_t transfer, const char *otherwise)
+{
+	struct proto_msg	m;
+	enum verdict		v = V_OTHER;
+	bool			found = false;
+	int			n;
+
+	set_timeout(ctl, 3);
+	for (n = 0; n < 1000 && !found && recv_msg(ctl, &m) == 0; n++) {
+		if (m.type == PROTO_MSG_DECLINE && m.transfer == transfer) {
+			printf("declined: %s\n", m.reason);
+			v = V_DECLINED;
+			found = true;
+		} else if (m.type == PROTO_MSG_CANCEL && m.transfer == transfer) {
+			printf("cancel: %s\n", m.reason);
+			found = true;
+		} else if (m.type == PROTO_MSG_ERROR &&
+		    (m.transfer == transfer || m.transfer == 0)) {
+			printf("error: %s: %s\n", m.code, m.message);
+			found = true;
+		} else if (m.type == PROTO_MSG_PING) {
+			proto_msg_free(&m);
+			proto_msg_init(&m, PROTO_MSG_PONG);
+			send_msg(ctl, &m);
+		}
+		proto_msg_free(&m);
+	}
+	set_timeout(ctl, 15);
+	if (!found && otherwise != NULL)
+		printf("%s\n", otherwise);
+	return v;
+}
+
+/*
+ * The receiver at the other end of the session must hold the key the
+ * relay announced for it (offered.peer); anything else is somebody in
+ * between. Prints "key mismatch: ..." (fingerprints, never keys) and
+ * returns -1 when it is not.
+ */
+static int
+check_key(struct conn *data, const struct proto_peer *want)
+{
+	struct proto_key_names	gn, wn;
+	uint8_t			got[PROTO_TLS_KEY_LEN], exp[PROTO_TLS_KEY_LEN];
+
+	if (proto_hex_decode(want->key, exp, sizeof exp) != 0 ||
+	    proto_key_names_raw(exp, &wn) != 0) {
+		printf("key mismatch: the relay announced no key for %s\n",
+		    want->name);
+		return -1;
+	}
+	if (proto_tls_peer_key(data->tls, got) != 0 ||
+	    proto_key_names_raw(got, &gn) != 0) {
+		printf("key mismatch: the other end presented no Ed25519 key, "
+		    "the relay announced %s for %s\n", wn.short_fpr, want->name);
+		return -1;
+	}
+	if (memcmp(got, exp, sizeof got) != 0) {
+		printf("key mismatch: the other end's key is %s, the relay "
+		    "announced %s for %s\n", gn.short_fpr, wn.short_fpr,
+		    want->name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After accept inside the session: one file's bytes, lying as mode says
+ * (the right count with a wrong digest, one byte short, ten too many),
+ * then file_end, and the receiver's receipt or its reason to stop.
+ */
+static void
+lie(struct conn *data, struct conn *ctl, uint64_t transfer, uint64_t size,
+    const char *mode)
+{
+	struct proto_msg	 m;
+	uint8_t			 hdr[PROTO_HEADER_LEN], chunk[65536];
+	uint64_t		 bytes = size, sent = 0;
+	size_t			 n;
+
+	if (strcmp(mode, "short") == 0)
+		bytes = size > 0 ? size - 1 : 0;
+	else if (strcmp(mode, "long") == 0)
+		bytes = size + 10;
+	memset(chunk, 'z', sizeof chunk);
+	while (sent < bytes) {
+		n = bytes - sent < sizeof chunk ? (size_t)(bytes - sent) : sizeof chunk;
+		proto_header_encode(hdr, PROTO_KIND_DATA, (uint32_t)n);
+		if (conn_write(data, hdr, sizeof hdr) != 0 ||
+		    conn_write(data, chunk, n) != 0)
+			break;
+		sent += n;
+	}
+	proto_msg_init(&m, PROTO_MSG_FILE_END);
+	m.index = 0;
+	m.size = size;
+	memset(m.sha256, '0', PROTO_SHA256_LEN);	/* never the real digest */
+	send_msg(data, &m);
+	if (recv_msg(data, &m) == 0 && m.type == PROTO_MSG_RECEIPT) {
+		printf("receipt: %s: %s\n", m.ok ? "ok" : "failed", m.message);
+		proto_msg_free(&m);
+		return;		/* the receipt said it all */
+	}
+	proto_msg_free(&m);
+	printf("data closed\n");
+	fflush(stdout);
+	(void)ctl_says(ctl, transfer, NULL);
+}
+
+/*
+ * One offer's data connection: claimed, then TLS as the client with the
+ * receiver (who must hold want's key), the names in `files`, the answer,
+ * and with mode the lie. Prints the outcome.
+ */
+static enum verdict
+session(const char *server, struct conn *ctl, struct proto_tls_ctx *ctx,
+    uint64_t transfer, const struct proto_peer *want,
+    struct proto_file *files, size_t nfiles, const char *mode)
+{
+	struct conn		data;
+	struct proto_msg	m;
+	enum verdict		v = V_OTHER;
+
+	if (conn_open(&data, server, NULL) != 0) {
+		printf("data: cannot connect\n");
+		return V_OTHER;
+	}
+	if (claim(&data, ctl, transfer) != 0) {
+		v = ctl_says(ctl, transfer, "data: not attached");
+		goto out;
+	}
+	if (conn_tls(&data, ctx, "the receiver") != 0) {
+		v = ctl_says(ctl, transfer, "data: no session with the receiver");
+		goto out;
+	}
+	if (check_key(&data, want) != 0) {
+		v = V_FATAL;
+		goto out;
+	}
+	proto_msg_init(&m, PROTO_MSG_FILES);
+	m.transfer = transfer;
+	m.files = files;	/* borrowed: m is not freed */
+	m.nfiles = nfiles;
+	if (send_msg(&data, &m) != 0) {
+		v = ctl_says(ctl, transfer, "data closed");
+		goto out;
+	}
+	if (recv_msg(&data, &m) != 0) {
+		v = ctl_says(ctl, transfer, "data closed");
+		goto out;
+	}
+	if (m.type == PROTO_MSG_DECLINE && m.transfer == transfer) {
+		printf("declined: %s\n", m.reason);
+		v = V_DECLINED;
+	} else if (m.type == PROTO_MSG_ACCEPT && m.transfer == transfer) {
+		printf("accepted\n");
+		fflush(stdout);
+		if (mode != NULL)
+			lie(&data, ctl, transfer, files[0].size, mode);
+	} else
+		printf("data: the receiver answered %s\n",
+		    proto_msg_type_name(m.type));
+	proto_msg_free(&m);
+out:
+	conn_close(&data);
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -398,10 +555,12 @@ main(int argc, char **argv)
 	struct proto_tls_ctx	*ctx = NULL;
 	struct proto_msg	 m;
 	struct proto_file	 files[2];
+	struct proto_peer	 peer;
 	EVP_PKEY		*key;
+	enum verdict		 v;
 	const char		*server = NULL, *name = "hostile", *to = NULL;
 	const char		*mode = NULL, *idfile = NULL;
-	uint64_t		 size = 10;
+	uint64_t		 size = 10, transfer, ready;
 	bool			 with_good = false, all_declined = true;
 	char			 err[256];
 	int			 i, ref = 0, st = 1;
@@ -427,7 +586,8 @@ main(int argc, char **argv)
 		} else
 			break;
 	}
-	if (server == NULL || to == NULL || i >= argc) {
+	if (server == NULL || to == NULL || i >= argc ||
+	    size > (with_good ? PROTO_INT_MAX / 2 : PROTO_INT_MAX)) {
 		fprintf(stderr, "usage: hostile_offer --server HOST:PORT --name NAME "
 		    "--to PEER [--size N] [--identity FILE] [--with-good] "
 		    "[--stream MODE] NAME...\n");
@@ -476,45 +636,54 @@ main(int argc, char **argv)
 		proto_msg_init(&m, PROTO_MSG_OFFER);
 		m.ref = (uint64_t)++ref;
 		snprintf(m.to, sizeof m.to, "%s", to);
-		m.files = files;	/* borrowed: not freed below */
-		m.nfiles = n;
+		m.count = n;
+		m.size = size * n;
 		if (send_msg(&ctl, &m) != 0)
 			goto out;
-		/* Wait for this offer's answer, skipping peer events. */
-		for (;;) {
+		/*
+		 * offered (the receiver and its key) and ready come at once;
+		 * an error or an early decline ends the offer. Peer events
+		 * are skipped; a bounded number of messages is read.
+		 */
+		transfer = ready = 0;
+		v = V_OTHER;
+		for (int k = 0; k < 10000; k++) {
 			if (recv_msg(&ctl, &m) != 0) {
 				printf("closed\n");
 				goto out;
 			}
-			if (m.type == PROTO_MSG_DECLINE) {
+			if (m.type == PROTO_MSG_OFFERED && m.ref == (uint64_t)ref) {
+				transfer = m.transfer;
+				peer = m.peer;
+			} else if (m.type == PROTO_MSG_READY)
+				ready = m.transfer;
+			else if (m.type == PROTO_MSG_DECLINE &&
+			    m.transfer == transfer) {
 				printf("declined: %s\n", m.reason);
+				v = V_DECLINED;
 				proto_msg_free(&m);
 				break;
-			}
-			if (m.type == PROTO_MSG_ERROR) {
+			} else if (m.type == PROTO_MSG_ERROR) {
 				printf("error: %s: %s\n", m.code, m.message);
-				all_declined = false;
 				proto_msg_free(&m);
 				break;
-			}
-			if (m.type == PROTO_MSG_READY) {
-				printf("accepted\n");
-				fflush(stdout);
-				all_declined = false;
-				if (mode != NULL)
-					stream(server, m.transfer, size, mode, &ctl);
-				proto_msg_free(&m);
-				break;
-			}
-			if (m.type == PROTO_MSG_PING) {
+			} else if (m.type == PROTO_MSG_PING) {
 				proto_msg_free(&m);
 				proto_msg_init(&m, PROTO_MSG_PONG);
 				send_msg(&ctl, &m);
-				continue;
 			}
 			proto_msg_free(&m);
+			if (transfer != 0 && ready == transfer) {
+				v = session(server, &ctl, ctx, transfer, &peer,
+				    files, n, mode);
+				break;
+			}
 		}
 		fflush(stdout);
+		if (v == V_FATAL)
+			goto out;
+		if (v != V_DECLINED)
+			all_declined = false;
 	}
 	st = all_declined ? 0 : 1;
 out:

@@ -4,9 +4,12 @@
  * mutual authentication shows each side the other's Ed25519 key, data goes
  * both ways intact, both sides derive the same exporter bytes (and another
  * session others), a flipped ciphertext bit kills the session, a client
- * with no certificate or an older TLS is refused, and nothing on the wire
- * holds the plaintext.
+ * with no certificate or an older TLS is refused, nothing on the wire
+ * holds the plaintext, and a session that carried a big burst gives its
+ * buffers back once they are drained (a stream keeps them until its next
+ * small burst), so an idle session stays small.
  */
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -300,6 +303,92 @@ test_refused(void **state)
 	proto_tls_ctx_free(sctx);
 }
 
+/* Heap bytes in use, from the allocator itself (0 under ASan, which keeps its own). */
+static size_t
+heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+static void
+test_drained_small(void **state)
+{
+	struct proto_tls_ctx	*cctx, *sctx;
+	struct side		 c, s;
+	uint8_t			*big, *wire, *back;
+	size_t			 i, len = 1 << 20, n, heap0, heap1;
+	int			 rc, rs;
+
+	(void)state;
+	contexts(&cctx, &sctx);
+	pair(cctx, sctx, &c, &s);
+	handshake(&c, &s, &rc, &rs);
+	assert_int_equal(rc, 0);
+	assert_int_equal(rs, 0);
+	/* After the handshake the buffers are small already. */
+	assert_true(proto_tls_memory(c.t) <= 2 * 4096);
+	assert_true(proto_tls_memory(s.t) <= 2 * 4096);
+	assert_non_null(big = malloc(len));
+	assert_non_null(back = malloc(len));
+	assert_non_null(wire = malloc(2 * len));
+	for (i = 0; i < len; i++)
+		big[i] = (uint8_t)(i * 13 + (i >> 9));
+	heap0 = heap_in_use();
+
+	/* 1 MiB in one write, taken in one piece, fed in one piece. */
+	assert_int_equal(proto_tls_write(c.t, big, len), 0);
+	assert_true(proto_tls_memory(c.t) > len);
+	n = proto_tls_take(c.t, wire, 2 * len);
+	assert_true(n > len);
+	assert_int_equal(proto_tls_pending(c.t), 0);
+	assert_true(proto_tls_memory(c.t) <= 2 * 4096);
+	assert_int_equal(proto_tls_feed(s.t, wire, n), 0);
+	assert_true(proto_tls_memory(s.t) > len);
+	receive(&c, &s, back, len);
+	assert_memory_equal(back, big, len);
+	/* Both drained: the megabyte is given back, not kept for later. */
+	assert_true(proto_tls_memory(c.t) <= 2 * 4096);
+	assert_true(proto_tls_memory(s.t) <= 2 * 4096);
+	heap1 = heap_in_use();
+	assert_true(heap1 < heap0 + 64 * 1024);
+
+	/* The sessions go on with their new buffers, both ways. */
+	assert_int_equal(proto_tls_write(s.t, big, 100000), 0);
+	receive(&s, &c, back, 100000);
+	assert_memory_equal(back, big, 100000);
+	assert_int_equal(proto_tls_write(c.t, big + 7, 5), 0);
+	receive(&c, &s, back, 5);
+	assert_memory_equal(back, big + 7, 5);
+	assert_true(proto_tls_memory(c.t) <= 2 * 4096);
+	assert_true(proto_tls_memory(s.t) <= 2 * 4096);
+
+	/*
+	 * A stream (big bursts one after another) keeps its buffer between
+	 * bursts, so it is not grown from nothing for every write; the
+	 * first small burst after it gives it back.
+	 */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(proto_tls_write(c.t, big, len), 0);
+		n = proto_tls_take(c.t, wire, 2 * len);
+		assert_int_equal(proto_tls_feed(s.t, wire, n), 0);
+		receive(&c, &s, back, len);
+		assert_memory_equal(back, big, len);
+	}
+	assert_true(proto_tls_memory(c.t) > len);
+	assert_int_equal(proto_tls_write(c.t, "ping", 4), 0);
+	receive(&c, &s, back, 4);
+	assert_memory_equal(back, "ping", 4);
+	assert_true(proto_tls_memory(c.t) <= 2 * 4096);
+	assert_true(proto_tls_memory(s.t) <= 2 * 4096);
+
+	free(big);
+	free(back);
+	free(wire);
+	unpair(&c, &s);
+	proto_tls_ctx_free(cctx);
+	proto_tls_ctx_free(sctx);
+}
+
 int
 main(void)
 {
@@ -307,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_mutual),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_drained_small),
 	};
 
 	return cmocka_run_group_tests(tests, keys, free_keys);

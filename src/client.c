@@ -817,6 +817,14 @@ client_peers_loaded(const struct client *c)
 }
 
 
+const struct client_peer *
+client_peer_find(const struct client *c, const char *spec)
+{
+	enum client_peer_miss	why;
+
+	return client_peers_resolve(&c->peers, spec, &why);
+}
+
 const struct client_transfer *
 client_transfer_next(const struct client *c, const struct client_transfer *prev)
 {

@@ -221,6 +221,8 @@ const char	*client_dir(const struct client *c);
 const struct client_peer *client_peers(const struct client *c, size_t *n);
 /* True once a whole peer list has arrived on the current connection. */
 bool	client_peers_loaded(const struct client *c);
+/* The peer spec names, as client_offer reads it (client_peers_resolve), or NULL. */
+const struct client_peer *client_peer_find(const struct client *c, const char *spec);
 
 /* Transfers in creation order: pass NULL for the first; NULL at the end. */
 const struct client_transfer *client_transfer_next(const struct client *c,

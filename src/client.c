@@ -884,6 +884,16 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 		snprintf(err, errlen, "the client is closing");
 		return UV_ENOTCONN;
 	}
+	if (n == 0 || n > PROTO_FILES_MAX) {
+		snprintf(err, errlen, "an offer holds 1 to %d files",
+		    PROTO_FILES_MAX);
+		return UV_EINVAL;
+	}
+	if (to == NULL || *to == '\0') {
+		snprintf(err, errlen, "send to whom? (a name, HOST:PORT or "
+		    "fingerprint)");
+		return UV_EINVAL;
+	}
 	if (c->state != CLIENT_CONNECTED || !c->peers.loaded) {
 		snprintf(err, errlen, "not connected to the relay %s", c->server);
 		return UV_ENOTCONN;

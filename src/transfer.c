@@ -350,7 +350,8 @@ vend(struct transfer *t, enum client_transfer_state s,
 	t->pub.eta = s == CLIENT_TRANSFER_DONE ? 0 : -1;
 	xfer__timer_stop(t);
 	if (t->data != NULL) {
-		if (s == CLIENT_TRANSFER_DONE)
+		/* What we said last (a receipt, a decline) goes out before we close. */
+		if (s == CLIENT_TRANSFER_DONE || s == CLIENT_TRANSFER_DECLINED)
 			client_conn_finish(t->data);
 		else
 			client_conn_close(t->data);

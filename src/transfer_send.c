@@ -169,11 +169,6 @@ client__xfer_offer(struct transfer_engine *e, uint64_t to, const char *name,
 	struct transfer	*t;
 	size_t		 i;
 
-	if (n == 0 || n > PROTO_FILES_MAX) {
-		snprintf(err, errlen, "an offer holds 1 to %d files",
-		    PROTO_FILES_MAX);
-		return UV_EINVAL;
-	}
 	if ((t = xfer__new(e, CLIENT_SEND, n)) == NULL)
 		goto nomem;
 	snprintf(t->pub.peer_name, sizeof t->pub.peer_name, "%s", name);

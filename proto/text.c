@@ -171,7 +171,7 @@ proto_fmt_hex(const uint8_t *p, size_t len, char *out)
 	return out;
 }
 
-/* A hex digit's value, or -1. */
+/* A lower-case hex digit's value (the wire's form), or -1. */
 static int
 hex_value(char ch)
 {
@@ -179,8 +179,6 @@ hex_value(char ch)
 		return ch - '0';
 	if (ch >= 'a' && ch <= 'f')
 		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
 	return -1;
 }
 

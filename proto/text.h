@@ -67,8 +67,8 @@ const char	*proto_fmt_shell_word(const char *s, char *buf, size_t len);
 /* len bytes as 2 * len lower-case hex digits and a NUL into out; returns out. */
 char	*proto_fmt_hex(const uint8_t *p, size_t len, char *out);
 /*
- * Exactly 2 * len hex digits (either case) from hex into out. 0, or -1
- * for anything else (out is then undefined).
+ * Exactly 2 * len lower-case hex digits (the wire's hex(N)) from hex
+ * into out. 0, or -1 for anything else (out is then undefined).
  */
 int	proto_hex_decode(const char *hex, uint8_t *out, size_t len);
 

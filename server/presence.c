@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "relay_ctl_int.h"
+#include "text.h"
 #include "relay_log.h"
 
 /* JSON bytes aimed at per peer_list/peer_joined, under PROTO_CONTROL_MAX. */
@@ -21,7 +22,7 @@ relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p)
 	o->id = p->id;
 	memcpy(o->name, p->name, sizeof o->name);
 	memcpy(o->addr, p->addr, sizeof o->addr);
-	relay_hex(o->key, p->key, sizeof p->key);
+	proto_fmt_hex(p->key, sizeof p->key, o->key);
 }
 
 /*

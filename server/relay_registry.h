@@ -120,9 +120,4 @@ void	relay_slots_remove(struct relay_slots *s, struct relay_peer *p);
 struct relay_peer *relay_slots_find(const struct relay_slots *s,
 	    const uint8_t slot[RELAY_SLOT_RAW]);
 
-/* Lower-case hex of n bytes into out (2n + 1 bytes). */
-void	relay_hex(char *out, const uint8_t *p, size_t n);
-/* n bytes from 2n lower-case hex digits; 0 or -1. */
-int	relay_unhex(uint8_t *out, const char *hex, size_t n);
-
 #endif /* FERRY_RELAY_REGISTRY_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "relay_ctl_int.h"
+#include "text.h"
 #include "relay_log.h"
 
 /*
@@ -336,7 +337,7 @@ relay__ctl_attach(struct relay_ctl *ctl, struct relay_peer *p)
 		return;
 	}
 	proto_msg_init(&m, PROTO_MSG_SLOT);
-	relay_hex(m.slot, p->slot, sizeof p->slot);
+	proto_fmt_hex(p->slot, sizeof p->slot, m.slot);
 	relay__ctl_send(ctl, p, &m);
 	relay_log(RELAY_LOG_DEBUG, p->addr, "data connection: slot given");
 }
@@ -384,7 +385,7 @@ relay__ctl_bind(struct relay_ctl *ctl, struct relay_peer *p,
 		    "your side of transfer %" PRIu64 " is bound already", t->id);
 		return;
 	}
-	if (relay_unhex(slot, m->slot, sizeof slot) != 0 ||
+	if (proto_hex_decode(m->slot, slot, sizeof slot) != 0 ||
 	    (d = relay_slots_find(&ctl->slots, slot)) == NULL) {
 		relay_log(RELAY_LOG_INFO, p->addr, "transfer %" PRIu64 ": bind "
 		    "by %s of a slot the relay does not hold", t->id, p->name);

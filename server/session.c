@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "keyfile.h"
+#include "text.h"
 #include "name.h"
 #include "relay_ctl_int.h"
 #include "relay_log.h"
@@ -203,7 +204,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	w.id = p->id;
 	memcpy(w.name, p->name, sizeof w.name);
 	memcpy(w.addr, p->addr, sizeof w.addr);
-	relay_hex(w.key, p->key, sizeof p->key);
+	proto_fmt_hex(p->key, sizeof p->key, w.key);
 	relay__ctl_send(ctl, p, &w);
 	if (proto_key_names_raw(p->key, &kn) != 0)
 		snprintf(kn.short_fpr, sizeof kn.short_fpr, "?");

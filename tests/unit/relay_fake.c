@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "frame.h"
+#include "text.h"
 #include "relay_fake.h"
 
 /* What the last recorded message says, for tests that only count. */
@@ -168,7 +169,7 @@ rfake_conn(struct rfake_harness *h, int i)
 void
 rfake_key_hex(const struct rfake_harness *h, int i, char out[PROTO_KEY_HEX + 1])
 {
-	relay_hex(out, h->f[i].p.key, sizeof h->f[i].p.key);
+	proto_fmt_hex(h->f[i].p.key, sizeof h->f[i].p.key, out);
 }
 
 void

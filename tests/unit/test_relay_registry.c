@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "relay.h"
+#include "text.h"
 #include "relay_registry.h"
 #include "relay_transfer.h"
 
@@ -142,18 +143,18 @@ test_slots(void **state)
 			assert_memory_not_equal(p[i].slot, p[j].slot,
 			    RELAY_SLOT_RAW);
 	}
-	relay_hex(hex, p[0].slot, sizeof p[0].slot);
+	proto_fmt_hex(p[0].slot, sizeof p[0].slot, hex);
 	assert_int_equal(strlen(hex), PROTO_SLOT_LEN);
 	for (i = 0; i < PROTO_SLOT_LEN; i++)
 		seen[hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10] = 1;
 	for (i = 0; i < 16; i++)
 		kinds += seen[i];
 	assert_true(kinds >= 6);
-	assert_int_equal(relay_unhex(other, hex, sizeof other), 0);
+	assert_int_equal(proto_hex_decode(hex, other, sizeof other), 0);
 	assert_memory_equal(other, p[0].slot, RELAY_SLOT_RAW);
-	assert_int_equal(relay_unhex(other, "0g", 1), -1);
-	assert_int_equal(relay_unhex(other, "0A", 1), -1);
-	assert_int_equal(relay_unhex(other, "000", 1), -1);
+	assert_int_equal(proto_hex_decode("0g", other, 1), -1);
+	assert_int_equal(proto_hex_decode("0A", other, 1), -1);
+	assert_int_equal(proto_hex_decode("000", other, 1), -1);
 	other[RELAY_SLOT_RAW - 1] ^= 1;
 	assert_null(relay_slots_find(&t, other));
 	/* Oldest first, and out once bound or gone. */

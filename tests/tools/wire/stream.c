@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "text.h"
 #include "wire.h"
 
 /* --- the pseudo-random stream: byte i of stream s is a function of (s, i) --- */
@@ -259,35 +260,20 @@ wire__cmd_fill(struct wire *w, struct wconn *c, uint64_t n, int ms,
 	return wire__var_set(w, var, val);
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int
 wire__cmd_raw(struct wire *w, struct wconn *c, const char *hex)
 {
 	uint8_t	*buf;
-	size_t	 n = strlen(hex), i;
+	size_t	 n = strlen(hex);
 	int	 r;
 
 	if (n % 2 != 0)
 		return wire__fail(w, "raw: odd number of hex digits");
 	if ((buf = malloc(n / 2 + 1)) == NULL)
 		return wire__fail(w, "out of memory");
-	for (i = 0; i < n / 2; i++) {
-		if (hexval(hex[2 * i]) < 0 || hexval(hex[2 * i + 1]) < 0) {
-			free(buf);
-			return wire__fail(w, "raw: not hex: %s", hex);
-		}
-		buf[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+	if (proto_hex_decode(hex, buf, n / 2) != 0) {
+		free(buf);
+		return wire__fail(w, "raw: not hex: %s", hex);
 	}
 	r = wire__write_all(w, c, buf, n / 2);
 	free(buf);

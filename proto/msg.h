@@ -80,7 +80,7 @@ struct proto_msg {
 	uint64_t		 id;		/* welcome: your peer id */
 	char			 addr[PROTO_ADDR_MAX + 1];	/* welcome: you as the relay sees you */
 	char			 key[PROTO_KEY_HEX + 1];	/* welcome: your key as the relay saw it */
-	char			 to[PROTO_TO_MAX + 1];	/* offer: name, HOST:PORT or decimal id */
+	uint64_t		 to;		/* offer: the receiver's peer id */
 	uint64_t		 ref;		/* offer, offered, error: the sender's own number */
 	uint64_t		 transfer;	/* relay-issued transfer id, 1..PROTO_INT_MAX */
 	struct proto_peer	 peer;		/* offered: the receiver; incoming: the sender */

@@ -114,7 +114,7 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	    ARRAY("ids", ids, nids, id_elem, 1, PROTO_PEERS_MAX, "ids")),
 	[PROTO_MSG_OFFER] = FIELDS(
 	    U53("ref", M, ref),
-	    TEXT("to", M, to, 1),
+	    ID("to", M, to),
 	    INT("count", M, count, 1, PROTO_FILES_MAX),
 	    U53("size", M, size)),
 	[PROTO_MSG_OFFERED] = FIELDS(

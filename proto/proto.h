@@ -26,7 +26,6 @@ enum proto_kind {
 /* Field limits (bytes, not characters). */
 #define PROTO_PEER_NAME_MAX	64	/* hello.name, peer.name */
 #define PROTO_ADDR_MAX		64	/* "HOST:PORT" or "[v6]:PORT" */
-#define PROTO_TO_MAX		64	/* offer.to: a name, HOST:PORT or decimal id */
 #define PROTO_FILE_NAME_MAX	1024	/* on the wire; the receiver allows 255 */
 #define PROTO_TEXT_MAX		512	/* reason, message */
 #define PROTO_FILES_MAX		1000	/* files per offer */

@@ -174,52 +174,6 @@ relay_registry_by_name(const struct relay_registry *r, const char *name)
 	return NULL;
 }
 
-struct relay_peer *
-relay_registry_by_addr(const struct relay_registry *r, const char *addr)
-{
-	struct relay_peer	*p;
-
-	TAILQ_FOREACH(p, &r->all, reg) {
-		if (strcmp(p->addr, addr) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-/* A decimal id as PROTOCOL.md writes it: digits only, no sign, no leading 0. */
-static int
-registry_parse_id(const char *s, uint64_t *out)
-{
-	uint64_t	v = 0;
-
-	if (*s < '1' || *s > '9')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > PROTO_INT_MAX)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-struct relay_peer *
-relay_registry_resolve(const struct relay_registry *r, const char *to)
-{
-	struct relay_peer	*p;
-	uint64_t		 id;
-
-	if ((p = relay_registry_by_name(r, to)) != NULL)
-		return p;
-	if ((p = relay_registry_by_addr(r, to)) != NULL)
-		return p;
-	if (registry_parse_id(to, &id) == 0)
-		return relay_registry_by_id(r, id);
-	return NULL;
-}
-
 /* --- the slot table --- */
 
 int

@@ -98,11 +98,6 @@ struct relay_peer *relay_registry_by_id(const struct relay_registry *r,
 	    uint64_t id);
 struct relay_peer *relay_registry_by_name(const struct relay_registry *r,
 	    const char *name);
-struct relay_peer *relay_registry_by_addr(const struct relay_registry *r,
-	    const char *addr);
-/* offer.to: a name, else an address exactly as listed, else a decimal id. */
-struct relay_peer *relay_registry_resolve(const struct relay_registry *r,
-	    const char *to);
 
 /* An empty slot table; -PROTO_E_NOMEM. */
 int	relay_slots_init(struct relay_slots *s);

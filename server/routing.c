@@ -193,9 +193,9 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	size_t			 flen;
 	int			 r;
 
-	if ((q = relay_registry_resolve(&ctl->reg, m->to)) == NULL) {
+	if ((q = relay_registry_by_id(&ctl->reg, m->to)) == NULL) {
 		relay__ctl_error(ctl, p, PROTO_E_NO_SUCH_PEER, 0, m->ref,
-		    "nobody called \"%s\" is here", m->to);
+		    "no peer with id %" PRIu64 " is here", m->to);
 		return;
 	}
 	if (q == p) {

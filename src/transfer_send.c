@@ -91,7 +91,7 @@ xfer__send_offer(struct transfer *t)
 		return;
 	proto_msg_init(&m, PROTO_MSG_OFFER);
 	m.ref = t->ref;
-	snprintf(m.to, sizeof m.to, "%" PRIu64, t->pub.peer_id);
+	m.to = t->pub.peer_id;
 	m.count = t->pub.nfiles;
 	m.size = t->pub.bytes_total;
 	r = client__send(t->e->c, &m);

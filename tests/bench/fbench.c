@@ -454,17 +454,21 @@ fconn_free(struct fconn *c)
 	free(c);
 }
 
-static void
+/* hello and welcome; returns the id the relay gave c. */
+static uint64_t
 fconn_hello(struct fconn *c, const char *name)
 {
 	struct proto_msg	m;
+	uint64_t		id;
 
 	proto_msg_init(&m, PROTO_MSG_HELLO);
 	m.version = PROTO_VERSION;
 	snprintf(m.name, sizeof m.name, "%s", name);
 	fconn_send(c, &m);
 	fconn_expect(c, PROTO_MSG_WELCOME, &m);
+	id = m.id;
 	proto_msg_free(&m);
+	return id;
 }
 
 /* --- pump ---------------------------------------------------------------- */
@@ -611,9 +615,8 @@ setup_ferryd(struct pair *p, int k, const char *addr, uint64_t bytes)
 {
 	struct fconn		*s, *r, *sd, *rd;
 	struct proto_msg	 m;
-	struct proto_file	 file;
 	char			 sname[64], rname[64];
-	uint64_t		 xfer;
+	uint64_t		 xfer, rid;
 	int			 i;
 
 	for (i = 0; i < k; i++) {
@@ -622,25 +625,20 @@ setup_ferryd(struct pair *p, int k, const char *addr, uint64_t bytes)
 		s = fconn_open(addr, 1);
 		fconn_hello(s, sname);
 		r = fconn_open(addr, 1);
-		fconn_hello(r, rname);
+		rid = fconn_hello(r, rname);
 
+		/* Protocol 2: count and size only; ready comes at once. */
 		proto_msg_init(&m, PROTO_MSG_OFFER);
 		m.ref = (uint64_t)i + 1;
-		snprintf(m.to, sizeof m.to, "%s", rname);
-		memset(&file, 0, sizeof file);
-		file.name = (char *)(uintptr_t)"bench.bin";
-		file.size = bytes;
-		m.files = &file;	/* borrowed: m is not freed */
-		m.nfiles = 1;
+		m.to = rid;
+		m.count = 1;
+		m.size = bytes;
 		fconn_send(s, &m);
 		fconn_expect(s, PROTO_MSG_OFFERED, &m);
 		xfer = m.transfer;
 		proto_msg_free(&m);
 		fconn_expect(r, PROTO_MSG_INCOMING, &m);
 		proto_msg_free(&m);
-		proto_msg_init(&m, PROTO_MSG_ACCEPT);
-		m.transfer = xfer;
-		fconn_send(r, &m);
 		fconn_expect(s, PROTO_MSG_READY, &m);
 		proto_msg_free(&m);
 		fconn_expect(r, PROTO_MSG_READY, &m);

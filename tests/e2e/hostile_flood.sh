@@ -17,9 +17,6 @@ t_start_relay --rate-limit 20 --rate-burst "$BURST"; t_ok $? "ferryd starts"
 
 peers_hex=$(frame_hex '{"type":"peers"}')
 flood_peers=$(for _ in $(seq "$N"); do printf '%s' "$peers_hex"; done)
-flood_offers=$(for i in $(seq "$N"); do
-	frame_hex '{"type":"offer","ref":'"$i"',"to":"victim","count":1,"size":1}'
-done)
 
 # --- peers: exactly the burst is answered, the rest are refused -------------
 t_wire "$N peers at once: $BURST peer_lists, then $((N - BURST)) error{rate_limited}, connection open" < <(
@@ -45,7 +42,12 @@ t_wire "$N offers at once: $BURST offered, then error{rate_limited, ref} for eac
 	echo "connect g"
 	echo "hello g offerer"
 	echo "ignore g peer_joined peer_left ready"
-	echo "raw g $flood_offers"
+	# In one write, as a flood would come: cork holds them back.
+	echo "cork g"
+	for i in $(seq "$N"); do
+		echo 'send g {"type":"offer","ref":'"$i"',"to":${v.id},"count":1,"size":1}'
+	done
+	echo "uncork g"
 	for i in $(seq "$BURST"); do echo "expect g offered ref=$i peer=victim"; done
 	for i in $(seq $((BURST + 1)) "$N"); do echo "expect g error code=rate_limited ref=$i message~offer"; done
 	for _ in $(seq "$BURST"); do echo "expect v incoming peer=offerer"; done
@@ -55,7 +57,7 @@ t_wire "$N offers at once: $BURST offered, then error{rate_limited, ref} for eac
 	echo "ignore b peer_joined peer_left ready"
 	echo 'send b {"type":"peers"}'
 	echo "expect b peer_list more=false"
-	echo 'send b {"type":"offer","ref":7,"to":"victim","count":1,"size":1}'
+	echo 'send b {"type":"offer","ref":7,"to":${v.id},"count":1,"size":1}'
 	echo "expect b offered ref=7 peer=victim"
 	echo "expect v incoming peer=bystander"
 )

@@ -46,9 +46,9 @@ EOF2
 t_wire "an offer to an unknown peer or to yourself fails, the connection stays" <<'EOF2'
 connect a
 hello a alice
-send a {"type":"offer","ref":3,"to":"nobody","count":1,"size":1}
+send a {"type":"offer","ref":3,"to":424242,"count":1,"size":1}
 expect a error code=no_such_peer ref=3
-send a {"type":"offer","ref":4,"to":"alice","count":1,"size":1}
+send a {"type":"offer","ref":4,"to":${a.id},"count":1,"size":1}
 expect a error code=forbidden ref=4
 ping a
 EOF2
@@ -59,7 +59,7 @@ hello a alice
 connect b
 hello b bob
 expect a peer_joined peers=bob
-send a {"type":"offer","ref":1,"to":"bob","count":2,"size":3000000}
+send a {"type":"offer","ref":1,"to":${b.id},"count":2,"size":3000000}
 expect a offered ref=1 peer=bob transfer>T peer.key=${b.key}
 expect a ready transfer=${T} role=send
 expect b incoming transfer=${T} peer=alice count=2 size=3000000 nfiles=0 peer.key=${a.key}
@@ -85,21 +85,24 @@ EOF2
 t_log_has 5 'transfer [0-9]+ done: 3000001 bytes alice -> bob, 100000 bytes back'
 t_ok $? "the relay logs the transfer's end with its byte counts"
 
-t_wire "offers reach a peer named by its address or its id" <<'EOF2'
+t_wire "an offer names its receiver by id, and only by id" <<'EOF2'
 connect a
 hello a alice
 connect b
 hello b bob
-send a {"type":"offer","ref":5,"to":"${b.addr}","count":1,"size":1}
-expect a offered ref=5 peer=bob
-expect a ready
-expect b incoming peer=alice
-expect b ready
-send a {"type":"offer","ref":6,"to":"${b.id}","count":1,"size":2}
-expect a offered ref=6 peer=bob
+send a {"type":"offer","ref":6,"to":${b.id},"count":1,"size":2}
+expect a offered ref=6 peer=bob peer.id=${b.id}
 expect a ready
 expect b incoming peer=alice count=1 size=2
 expect b ready
+send a {"type":"offer","ref":5,"to":"bob","count":1,"size":1}
+expect a error code=bad_message
+expect-close a
+connect c
+hello c carol
+send c {"type":"offer","ref":7,"to":"${b.addr}","count":1,"size":1}
+expect c error code=bad_message
+expect-close c
 EOF2
 
 t_wire "only the receiver may decline; before the bridge it reaches the sender" <<'EOF2'

@@ -364,6 +364,40 @@ enum verdict {
 	V_FATAL,		/* key mismatch, or the relay went away: stop */
 };
 
+/*
+ * The id of the peer called name, from a peers request (offer.to is an
+ * id); peer events are skipped, a bounded number of messages read. 0 or -1.
+ */
+static int
+peer_id(struct conn *ctl, const char *name, uint64_t *id)
+{
+	struct proto_msg	m;
+	bool			more = true;
+
+	proto_msg_init(&m, PROTO_MSG_PEERS);
+	if (send_msg(ctl, &m) != 0)
+		return -1;
+	*id = 0;
+	for (int k = 0; k < 10000 && more; k++) {
+		if (recv_msg(ctl, &m) != 0)
+			return -1;
+		if (m.type == PROTO_MSG_PEER_LIST) {
+			for (size_t j = 0; j < m.npeers; j++) {
+				if (strcmp(m.peers[j].name, name) == 0)
+					*id = m.peers[j].id;
+			}
+			more = m.more;
+		}
+		proto_msg_free(&m);
+	}
+	if (*id == 0) {
+		fprintf(stderr, "hostile_offer: nobody called %s is here\n",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 set_timeout(struct conn *c, long secs)
 {
@@ -560,7 +594,7 @@ main(int argc, char **argv)
 	enum verdict		 v;
 	const char		*server = NULL, *name = "hostile", *to = NULL;
 	const char		*mode = NULL, *idfile = NULL;
-	uint64_t		 size = 10, transfer, ready;
+	uint64_t		 size = 10, transfer, ready, to_id;
 	bool			 with_good = false, all_declined = true;
 	char			 err[256];
 	int			 i, ref = 0, st = 1;
@@ -622,6 +656,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	proto_msg_free(&m);
+	if (peer_id(&ctl, to, &to_id) != 0)
+		goto out;
 
 	for (; i < argc; i++) {
 		size_t	n = 0;
@@ -635,7 +671,7 @@ main(int argc, char **argv)
 		files[n++].size = size;
 		proto_msg_init(&m, PROTO_MSG_OFFER);
 		m.ref = (uint64_t)++ref;
-		snprintf(m.to, sizeof m.to, "%s", to);
+		m.to = to_id;
 		m.count = n;
 		m.size = size * n;
 		if (send_msg(&ctl, &m) != 0)

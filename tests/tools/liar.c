@@ -341,22 +341,13 @@ peer_of(const char *name, struct proto_peer *out)
 	return r;
 }
 
-/*
- * Whether an offer's `to` names TO of --misroute: by name, or (as a client
- * that resolved the name itself sends it) by TO's addr or id.
- */
+/* Whether an offer's `to` (a peer id) is TO of --misroute. */
 static bool
-names_to(const char *to)
+names_to(uint64_t to)
 {
 	struct proto_peer	p;
-	char			id[24];
 
-	if (strcmp(to, g.mr_to) == 0)
-		return true;
-	if (peer_of(g.mr_to, &p) != 0)
-		return false;
-	snprintf(id, sizeof id, "%llu", (unsigned long long)p.id);
-	return strcmp(to, id) == 0 || strcmp(to, p.addr) == 0;
+	return peer_of(g.mr_to, &p) == 0 && p.id == to;
 }
 
 /*
@@ -367,7 +358,8 @@ names_to(const char *to)
 static bool
 rewrite_up(struct ctl *c, struct proto_msg *m)
 {
-	struct known	*k;
+	struct known		*k;
+	struct proto_peer	 instead;
 
 	switch (m->type) {
 	case PROTO_MSG_HELLO:
@@ -382,8 +374,13 @@ rewrite_up(struct ctl *c, struct proto_msg *m)
 		if (!g.misroute || strcmp(c->name, g.mr_from) != 0 ||
 		    !names_to(m->to) || c->nrefs == LIAR_REFS)
 			return false;
+		if (peer_of(g.mr_instead, &instead) != 0) {
+			say("%u: %s is not here to misroute into", c->id,
+			    g.mr_instead);
+			return false;
+		}
 		c->refs[c->nrefs++] = m->ref;
-		snprintf(m->to, sizeof m->to, "%s", g.mr_instead);
+		m->to = instead.id;
 		say("%u: misrouted %s's offer %llu to %s into %s", c->id,
 		    c->name, (unsigned long long)m->ref, g.mr_to, g.mr_instead);
 		return true;

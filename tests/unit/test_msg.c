@@ -254,7 +254,7 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 		break;
 	case PROTO_MSG_OFFER:
 		m->ref = PROTO_INT_MAX;
-		set_rep(m->to, sizeof m->to, "c", 64, "");
+		m->to = PROTO_INT_MAX;
 		m->count = PROTO_FILES_MAX;
 		m->size = PROTO_INT_MAX;
 		break;
@@ -342,7 +342,7 @@ msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 	assert_int_equal(a->id, b->id);
 	assert_string_equal(a->addr, b->addr);
 	assert_string_equal(a->key, b->key);
-	assert_string_equal(a->to, b->to);
+	assert_int_equal(a->to, b->to);
 	assert_int_equal(a->ref, b->ref);
 	assert_int_equal(a->transfer, b->transfer);
 	peer_equal(&a->peer, &b->peer);
@@ -484,7 +484,7 @@ test_round_trip_variants(void **state)
 
 	proto_msg_init(&m, PROTO_MSG_OFFER);	/* one empty file */
 	m.ref = 1;
-	set_str(m.to, sizeof m.to, "7");
+	m.to = 7;
 	m.count = 1;
 	round_trip(&m);
 
@@ -761,7 +761,7 @@ static const struct ttype ttypes[] = {
 	{ "peer_list", { { "peers", K_PEERS0, 0 }, { "more", K_BOOL, 0 } } },
 	{ "peer_joined", { { "peers", K_PEERS1, 0 } } },
 	{ "peer_left", { { "ids", K_IDS, 0 } } },
-	{ "offer", { { "ref", K_U53, 0 }, { "to", K_NAME, 0 },
+	{ "offer", { { "ref", K_U53, 0 }, { "to", K_ID, 0 },
 	    { "count", K_COUNT, 0 }, { "size", K_U53, 0 } } },
 	{ "offered", { { "ref", K_U53, 0 }, { "transfer", K_ID, 0 },
 	    { "peer", K_PEER, 0 } } },

@@ -53,8 +53,8 @@ offer(struct rfake_harness *h)
 	struct proto_msg	*m;
 	uint64_t		 id;
 
-	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":9,\"to\":\"bob\","
-	    "\"count\":2,\"size\":8}");
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":9,\"to\":%llu,"
+	    "\"count\":2,\"size\":8}", (unsigned long long)h->f[1].p.id);
 	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_int_equal(m->ref, 9);
 	assert_string_equal(m->peer.name, "bob");
@@ -291,7 +291,7 @@ test_out_of_order(void **state)
 	struct rfake_harness	*h = *state;
 
 	rfake_conn(h, 0);
-	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"x\","
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":1,"
 	    "\"count\":1,\"size\":1}");
 	rfake_heard_error(h, 0, "bad_state");
 	assert_int_equal(h->f[0].closed, 1 + RELAY_CLOSE_FLUSH);
@@ -328,32 +328,6 @@ test_out_of_order(void **state)
 /* --- routing --- */
 
 static void
-test_offer_by_name_addr_and_id(void **state)
-{
-	struct rfake_harness	*h = *state;
-	struct proto_msg	*m;
-
-	two(h);
-	offer(h);
-	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":2,\"to\":\"%s\","
-	    "\"count\":1,\"size\":0}", h->f[1].p.addr);
-	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
-	assert_int_equal(m->ref, 2);
-	rfake_heard(h, 0, PROTO_MSG_READY);
-	rfake_heard(h, 1, PROTO_MSG_INCOMING);
-	rfake_heard(h, 1, PROTO_MSG_READY);
-	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"%llu\","
-	    "\"count\":1,\"size\":0}",
-	    (unsigned long long)h->f[1].p.id);
-	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
-	assert_int_equal(m->ref, 3);
-	assert_string_equal(m->peer.name, "bob");
-	rfake_heard(h, 0, PROTO_MSG_READY);
-	rfake_heard(h, 1, PROTO_MSG_INCOMING);
-	rfake_heard(h, 1, PROTO_MSG_READY);
-}
-
-static void
 test_offer_refusals_keep_connection(void **state)
 {
 	struct rfake_harness	*h = *state;
@@ -361,19 +335,19 @@ test_offer_refusals_keep_connection(void **state)
 	int			 i;
 
 	two(h);
-	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":4,\"to\":\"nobody\","
+	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":4,\"to\":424242,"
 	    "\"count\":1,\"size\":1}");
 	m = rfake_heard_error(h, 0, "no_such_peer");
 	assert_int_equal(m->ref, 4);
-	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":5,\"to\":\"alice\","
-	    "\"count\":1,\"size\":1}");
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":5,\"to\":%llu,"
+	    "\"count\":1,\"size\":1}", (unsigned long long)h->f[0].p.id);
 	m = rfake_heard_error(h, 0, "forbidden");
 	assert_int_equal(m->ref, 5);
 	/* max_transfers is 4 in this harness */
 	for (i = 0; i < 4; i++)
 		offer(h);
-	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":6,\"to\":\"bob\","
-	    "\"count\":1,\"size\":1}");
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":6,\"to\":%llu,"
+	    "\"count\":1,\"size\":1}", (unsigned long long)h->f[1].p.id);
 	m = rfake_heard_error(h, 0, "rate_limited");
 	assert_int_equal(m->ref, 6);
 	rfake_silent(h, 1);
@@ -651,8 +625,8 @@ test_stolen_slot(void **state)
 	h->f[6].record = h->f[7].record = 1;
 	h->f[6].head = h->f[6].nmsgs;
 	h->f[7].head = h->f[7].nmsgs;
-	rfake_say(h, 6, "{\"type\":\"offer\",\"ref\":1,\"to\":\"accomplice\","
-	    "\"count\":1,\"size\":1}");
+	rfake_sayf(h, 6, "{\"type\":\"offer\",\"ref\":1,\"to\":%llu,"
+	    "\"count\":1,\"size\":1}", (unsigned long long)h->f[7].p.id);
 	mine = rfake_heard(h, 6, PROTO_MSG_OFFERED)->transfer;
 	rfake_heard_on(h, 7, PROTO_MSG_INCOMING, mine);
 	rfake_heard_on(h, 6, PROTO_MSG_READY, mine);
@@ -740,8 +714,8 @@ test_keys_in_peer_objects(void **state)
 	assert_string_equal(m->peers[0].key, ka);
 	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
 	rfake_key_hex(h, 0, ka);
-	rfake_say(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":\"bob\","
-	    "\"count\":1,\"size\":1}");
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":3,\"to\":%llu,"
+	    "\"count\":1,\"size\":1}", (unsigned long long)h->f[1].p.id);
 	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
 	assert_string_equal(m->peer.key, kb);
 	id = m->transfer;
@@ -1056,7 +1030,6 @@ main(void)
 		T(test_hello_refusals),
 		T(test_busy_at_max_clients),
 		T(test_out_of_order),
-		T(test_offer_by_name_addr_and_id),
 		T(test_offer_refusals_keep_connection),
 		T(test_decline_rules),
 		T(test_accept_on_control_closes),

@@ -90,8 +90,9 @@ test_bucket_offers_by_ref(void **state)
 	rfake_join(h, 1, "bob");
 	h->ctl.cfg.max_transfers = 1000;
 	for (i = 1; i <= 51; i++)
-		rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":\"bob\","
-		    "\"count\":1,\"size\":1}", i);
+		rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":%llu,"
+		    "\"count\":1,\"size\":1}", i,
+		    (unsigned long long)h->f[1].p.id);
 	assert_int_equal(h->f[0].n[PROTO_MSG_OFFERED], 50);
 	assert_int_equal(h->f[0].n[PROTO_MSG_READY], 50);
 	assert_int_equal(h->f[1].n[PROTO_MSG_INCOMING], 50);
@@ -135,8 +136,8 @@ bridged(struct rfake_harness *h, uint64_t sent, uint64_t back)
 
 	rfake_join(h, 0, "alice");
 	rfake_join(h, 1, "bob");
-	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":\"bob\","
-	    "\"count\":1,\"size\":100}");
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":1,\"to\":%llu,"
+	    "\"count\":1,\"size\":100}", (unsigned long long)h->f[1].p.id);
 	id = h->f[1].transfer;
 	rfake_attach(h, 2);
 	rfake_bind(h, 0, 2, id);

@@ -502,8 +502,8 @@ wire__cmd_pair(struct wire *w, char **args, int nargs)
 	B = b->name;
 	ref = ++w->nrefs;
 	r = wire__run_fmt(w, "send %s {\"type\":\"offer\",\"ref\":%d,"
-	    "\"to\":\"%s\",\"count\":1,\"size\":%" PRIu64 "}", A, ref,
-	    b->hello, size);
+	    "\"to\":${%s.id},\"count\":1,\"size\":%" PRIu64 "}", A, ref,
+	    B, size);
 	if (r == 0)
 		r = wire__run_fmt(w, "expect %s offered ref=%d peer=%s "
 		    "transfer>%s.transfer", A, ref, b->hello, A);

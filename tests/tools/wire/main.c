@@ -40,6 +40,9 @@
  *	raw C HEX		raw bytes, e.g. "ffffffff01" (a 4 GiB header)
  *				(send and raw go inside TLS on a control
  *				connection, whatever the bytes are)
+ *	cork C | uncork C	on a control connection, hold what send and
+ *				raw write until uncork, which sends it all
+ *				at once (a flood the relay reads in one go)
  *	hello C NAME		send hello {version 2, NAME} and expect welcome
  *				with our own key (on a control connection);
  *				sets ${C.id} and ${C.addr}
@@ -303,6 +306,15 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 	}
 	if (strcmp(cmd, "send") == 0)
 		return wire__send_json(w, c, rest);
+	if (strcmp(cmd, "cork") == 0) {
+		if (c->tls == NULL)
+			return wire__fail(w, "cork %s: not a TLS connection",
+			    c->name);
+		c->corked = 1;
+		return 0;
+	}
+	if (strcmp(cmd, "uncork") == 0)
+		return wire__conn_uncork(w, c);
 	if (strcmp(cmd, "raw") == 0)
 		return nargs < 1 ? wire__fail(w, "raw C HEX") :
 		    wire__cmd_raw(w, c, args[0]);

@@ -411,5 +411,13 @@ wire__write_all(struct wire *w, struct wconn *c, const uint8_t *p, size_t n)
 		return wire__fail(w, "%s is closed", c->name);
 	if (proto_tls_write(c->tls, p, n) != 0)
 		return wire__fail(w, "%s: %s", c->name, proto_tls_error(c->tls));
+	return c->corked ? 0 : tls_flush(w, c);
+}
+
+/* Sends what cork held back, in as few writes as the socket takes. */
+int
+wire__conn_uncork(struct wire *w, struct wconn *c)
+{
+	c->corked = 0;
 	return tls_flush(w, c);
 }

@@ -33,6 +33,7 @@ struct wconn {
 	struct proto_tls_ctx	*ctx;		/* owned: its own identity's context */
 	struct proto_tls	*tls;		/* owned: the session; NULL in clear */
 	int			 eof;		/* the relay closed it: 1, 2 after close_notify */
+	int			 corked;	/* TLS records wait for uncork */
 	uint32_t		 ignore;	/* bit per enum proto_msg_type: skip it */
 	char			 hello[WIRE_NAME_MAX + 1];	/* its hello's name */
 	struct waside		*aside;		/* owned, with each payload; oldest first */
@@ -82,6 +83,7 @@ int	 wire__wait_fd(int, short, int64_t);
 int	 wire__conn_fill(struct wire *, struct wconn *, int64_t);
 int	 wire__conn_frame(struct wire *, struct wconn *, struct proto_frame *,
 	    int64_t);
+int	 wire__conn_uncork(struct wire *, struct wconn *);
 int	 wire__write_all(struct wire *, struct wconn *, const uint8_t *,
 	    size_t);
 int	 wire__send_json(struct wire *, struct wconn *, const char *);

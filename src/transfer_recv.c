@@ -72,10 +72,10 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 {
 	struct proto_name_list	 bad;
 	char			 wire[PROTO_TEXT_MAX + 1], wb[PROTO_NAME_WHY_MAX];
-	char			 list[PROTO_TEXT_MAX - 64];
 	char			 local[sizeof t->pub.reason];
 	uint64_t		 total = 0;
-	size_t			 i;
+	size_t			 i, nbad;
+	int			 n;
 
 	xfer__timer_stop(t);
 	for (i = 0; i < m->nfiles; i++)
@@ -100,19 +100,23 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 	 * A name is a name, never a path, and cannot fool a person: refuse the
 	 * whole offer, and say which and why for every bad one, as many as fit.
 	 */
-	proto_name_list_init(&bad, list, sizeof list);
-	for (i = 0; i < m->nfiles; i++)
+	for (i = 0, nbad = 0; i < m->nfiles; i++)
 		if (client_store_name_problem(m->files[i].name, wb,
 		    sizeof wb) != NULL)
-			proto_name_list_add(&bad, m->files[i].name, wb);
-	if (bad.bad > 0) {
-		proto_name_list_end(&bad);
-		if (bad.bad == 1)
-			snprintf(wire, sizeof wire, "bad_name: the file name %s",
-			    list);
+			nbad++;
+	if (nbad > 0) {
+		/* The words first, then as many names as the rest of the reason holds. */
+		if (nbad == 1)
+			n = snprintf(wire, sizeof wire, "bad_name: the file name ");
 		else
-			snprintf(wire, sizeof wire, "bad_name: %zu file names "
-			    "are refused: %s", bad.bad, list);
+			n = snprintf(wire, sizeof wire, "bad_name: %zu file names "
+			    "are refused: ", nbad);
+		proto_name_list_init(&bad, wire + n, sizeof wire - (size_t)n);
+		for (i = 0; i < m->nfiles; i++)
+			if (client_store_name_problem(m->files[i].name, wb,
+			    sizeof wb) != NULL)
+				proto_name_list_add(&bad, m->files[i].name, wb);
+		proto_name_list_end(&bad);
 		snprintf(local, sizeof local, "refused the files from %s: %s",
 		    t->pub.peer_name, wire + strlen("bad_name: "));
 		decline_why(t, wire, local);

@@ -331,7 +331,7 @@ proto_name_list_add(struct proto_name_list *l, const char *name,
 	proto_name_show(name, LIST_SHOW_MAX, shown, sizeof shown);
 	n = snprintf(entry, sizeof entry, "%s\"%s\" %s", l->shown ? "; " : "",
 	    shown, why);
-	if (n < 0 || l->outlen < LIST_MORE_ROOM ||
+	if (n < 0 || (size_t)n >= sizeof entry || l->outlen < LIST_MORE_ROOM ||
 	    l->used + (size_t)n >= l->outlen - LIST_MORE_ROOM)
 		return;
 	memcpy(l->out + l->used, entry, (size_t)n + 1);

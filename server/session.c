@@ -157,7 +157,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	struct proto_key_names	 kn;
 	struct relay_peer	*q;
 	const char		*why;
-	char			 msg[PROTO_TEXT_MAX + 1];
+	char			 msg[PROTO_TEXT_MAX + 1], wb[PROTO_NAME_WHY_MAX];
 	int			 r;
 
 	if (m->version != PROTO_VERSION) {
@@ -166,7 +166,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		relay_ctl_fail(ctl, p, PROTO_E_VERSION, msg);
 		return;
 	}
-	if ((why = proto_peer_name_problem(m->name)) != NULL) {
+	if ((why = proto_peer_name_problem(m->name, wb, sizeof wb)) != NULL) {
 		snprintf(msg, sizeof msg, "hello: the name %s", why);
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_MESSAGE, msg);
 		return;

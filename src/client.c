@@ -208,14 +208,16 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 {
 	struct client			*c;
 	struct transfer_settings	 set;
-	const char			*server, *why;
+	const char			*server;
+	char				 why[PROTO_NAME_WHY_MAX], q[96];
 	int				 r;
 
 	server = opts->server != NULL && *opts->server != '\0' ? opts->server :
 	    CLIENT_DEFAULT_SERVER;
-	if ((why = proto_peer_name_problem(opts->name)) != NULL) {
-		snprintf(err, errlen, "the name \"%s\" %s",
-		    opts->name != NULL ? opts->name : "", why);
+	if (proto_peer_name_problem(opts->name, why, sizeof why) != NULL) {
+		proto_name_show(opts->name != NULL ? opts->name : "", 64, q,
+		    sizeof q);
+		snprintf(err, errlen, "the name \"%s\" %s", q, why);
 		return UV_EINVAL;
 	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
@@ -476,6 +478,8 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 		    PROTO_FILES_MAX);
 		return UV_EINVAL;
 	}
+	if (client__xfer_check_names(paths, n, err, errlen) != 0)
+		return UV_EINVAL;
 	if (to == NULL || *to == '\0') {
 		snprintf(err, errlen, "send to whom? (a name, HOST:PORT or "
 		    "fingerprint)");
@@ -491,6 +495,13 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 	}
 	return client__xfer_offer(c->xfers, p->id, p->name, paths, n, id, err,
 	    errlen);
+}
+
+int
+client_offer_check(const char *const *paths, size_t n, char *err,
+    size_t errlen)
+{
+	return client__xfer_check_names(paths, n, err, errlen);
 }
 
 int

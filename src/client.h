@@ -238,10 +238,23 @@ size_t	client_transfer_count(const struct client *c);
  * then end the transfer as FAILED with a reason. Returns 0 and the local
  * handle in *id, or UV_ENOTCONN (not connected, or the peer list has not
  * arrived yet), UV_ENOENT (nobody is `to`, or the name's key changed),
- * UV_EINVAL (n is 0 or over 1000) or UV_ENOMEM, with a reason in err.
+ * UV_EINVAL (n is 0 or over 1000, or a name client_offer_check refuses)
+ * or UV_ENOMEM, with a reason in err.
  */
 int	client_offer(struct client *c, const char *to, const char *const *paths,
 	    size_t n, uint64_t *id, char *err, size_t errlen);
+/*
+ * The names paths[0..n) would be offered under, checked as a receiver
+ * checks them (proto_file_name_problem: no path, nothing that hides or
+ * reorders text, no white space at the ends). 0, or UV_EINVAL with every
+ * bad name and its reason in err ("2 file names cannot be sent (rename and
+ * send again): \"invoice?fdp.exe\" contains U+202E RIGHT-TO-LEFT OVERRIDE
+ * at byte 7 (character 8); \"notes \" ends with a space"), as many as
+ * fit, then "and N more". client_offer checks this first; a front end may
+ * call it before it connects.
+ */
+int	client_offer_check(const char *const *paths, size_t n, char *err,
+	    size_t errlen);
 /*
  * Accepts an incoming offer in WAITING: checks free space in the receive
  * folder first and declines with "no_space: ..." when the files do not fit.

@@ -33,9 +33,9 @@ static const char *const client_store_tar_ext[] = {
 };
 
 const char *
-client_store_name_problem(const char *name)
+client_store_name_problem(const char *name, char *why, size_t whylen)
 {
-	return proto_file_name_problem(name);
+	return proto_file_name_problem(name, why, whylen);
 }
 
 size_t
@@ -72,10 +72,10 @@ int
 client_store_candidate(const char *name, unsigned n, const char *suffix, char *out,
     size_t outlen)
 {
-	char	num[16];
+	char	num[16], why[PROTO_NAME_WHY_MAX];
 	size_t	len, ext, stem, room, numlen, sufflen, total;
 
-	if (client_store_name_problem(name) != NULL)
+	if (client_store_name_problem(name, why, sizeof why) != NULL)
 		return UV_EINVAL;
 	len = strlen(name);
 	ext = client_store_ext_offset(name);

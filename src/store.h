@@ -19,9 +19,12 @@
 
 /*
  * The receiver's verdict on a name from an offer: NULL when it may be
- * created inside the receive folder, else a reason ("contains a slash").
+ * created inside the receive folder and cannot fool a person, else why
+ * (whylen bytes, PROTO_NAME_WHY_MAX will do) with a reason ("contains a
+ * slash", "ends with a space"): proto_file_name_problem.
  */
-const char	*client_store_name_problem(const char *name);
+const char	*client_store_name_problem(const char *name, char *why,
+		    size_t whylen);
 
 /*
  * Where the extension of name begins ("archive.tar.gz" -> ".tar.gz",

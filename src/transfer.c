@@ -20,42 +20,14 @@
 /* --- small helpers ----------------------------------------------------- */
 
 /*
- * A name from the wire made safe to show: control characters and bytes
- * that are not UTF-8 become '?', and long names are cut with "...".
+ * A name from the wire made safe to show: control characters, characters
+ * that hide or reorder text and bytes that are not UTF-8 become '?', and
+ * long names are cut with "..." (proto_name_show).
  */
 void
 xfer__quote(const char *name, char *out, size_t outlen)
 {
-	const char	*p = name;
-	size_t		 left = strlen(name), o = 0, n;
-	uint32_t	 cp;
-
-	if (outlen < 8) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return;
-	}
-	while (left > 0) {
-		n = proto_utf8_decode(p, left, &cp);
-		if (n > 0 && proto_has_control(p, n))
-			n = 0;
-		if (o + (n ? n : 1) + 4 > outlen || o >= 80) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (n == 0) {
-			out[o++] = '?';
-			p++;
-			left--;
-		} else {
-			memcpy(out + o, p, n);
-			o += n;
-			p += n;
-			left -= n;
-		}
-	}
-	out[o] = '\0';
+	proto_name_show(name, 80, out, outlen);
 }
 
 /*

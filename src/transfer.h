@@ -70,6 +70,13 @@ const struct client_transfer *client__xfer_find(const struct transfer_engine *e,
 	    uint64_t id);
 size_t	client__xfer_count(const struct transfer_engine *e);
 /*
+ * client_offer_check: every base name of paths[0..n) that a receiver would
+ * refuse (proto_file_name_problem), all in err with their reasons. 0, or
+ * UV_EINVAL.
+ */
+int	client__xfer_check_names(const char *const *paths, size_t n,
+	    char *err, size_t errlen);
+/*
  * client_offer once connected, to the peer with relay id to and this name:
  * examines the files off the loop, then sends the offer.
  */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name.h"
 #include "text.h"
 
 static void	decline_why(struct transfer *, const char *, const char *);
@@ -69,11 +70,12 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 void
 xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 {
-	const char	*why;
-	char		 q[128], wire[PROTO_TEXT_MAX + 1];
-	char		 local[sizeof t->pub.reason];
-	uint64_t	 total = 0;
-	size_t		 i;
+	struct proto_name_list	 bad;
+	char			 wire[PROTO_TEXT_MAX + 1], wb[PROTO_NAME_WHY_MAX];
+	char			 local[sizeof t->pub.reason];
+	uint64_t		 total = 0;
+	size_t			 i, nbad;
+	int			 n;
 
 	xfer__timer_stop(t);
 	for (i = 0; i < m->nfiles; i++)
@@ -94,15 +96,29 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 			return;
 		}
 	}
-	/* A name is a name, never a path: refuse the whole offer, say which and why. */
-	for (i = 0; i < m->nfiles; i++) {
-		if ((why = client_store_name_problem(m->files[i].name)) == NULL)
-			continue;
-		xfer__quote(m->files[i].name, q, sizeof q);
-		snprintf(wire, sizeof wire, "bad_name: the file name \"%s\" %s",
-		    q, why);
-		snprintf(local, sizeof local, "refused the files from %s: the "
-		    "file name \"%s\" %s", t->pub.peer_name, q, why);
+	/*
+	 * A name is a name, never a path, and cannot fool a person: refuse the
+	 * whole offer, and say which and why for every bad one, as many as fit.
+	 */
+	for (i = 0, nbad = 0; i < m->nfiles; i++)
+		if (client_store_name_problem(m->files[i].name, wb,
+		    sizeof wb) != NULL)
+			nbad++;
+	if (nbad > 0) {
+		/* The words first, then as many names as the rest of the reason holds. */
+		if (nbad == 1)
+			n = snprintf(wire, sizeof wire, "bad_name: the file name ");
+		else
+			n = snprintf(wire, sizeof wire, "bad_name: %zu file names "
+			    "are refused: ", nbad);
+		proto_name_list_init(&bad, wire + n, sizeof wire - (size_t)n);
+		for (i = 0; i < m->nfiles; i++)
+			if (client_store_name_problem(m->files[i].name, wb,
+			    sizeof wb) != NULL)
+				proto_name_list_add(&bad, m->files[i].name, wb);
+		proto_name_list_end(&bad);
+		snprintf(local, sizeof local, "refused the files from %s: %s",
+		    t->pub.peer_name, wire + strlen("bad_name: "));
 		decline_why(t, wire, local);
 		return;
 	}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name.h"
 #include "text.h"
 
 /* The name a path is offered under: its last component. */
@@ -29,6 +30,29 @@ base_name(const char *path)
 	for (s = path + len; s > path && s[-1] != '/'; s--)
 		;
 	return s;
+}
+
+int
+client__xfer_check_names(const char *const *paths, size_t n, char *err,
+    size_t errlen)
+{
+	struct proto_name_list	 bad;
+	char			 wb[PROTO_NAME_WHY_MAX], list[1024];
+	size_t			 i;
+
+	/* The list fits err with room for the words before it. */
+	proto_name_list_init(&bad, list, errlen > 64 && errlen - 64 < sizeof list ?
+	    errlen - 64 : sizeof list);
+	for (i = 0; i < n; i++)
+		if (proto_file_name_problem(base_name(paths[i]), wb,
+		    sizeof wb) != NULL)
+			proto_name_list_add(&bad, base_name(paths[i]), wb);
+	if (bad.bad == 0)
+		return 0;
+	proto_name_list_end(&bad);
+	snprintf(err, errlen, "%zu file name%s cannot be sent (rename and send "
+	    "again): %s", bad.bad, bad.bad == 1 ? "" : "s", list);
+	return UV_EINVAL;
 }
 
 /*

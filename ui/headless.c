@@ -441,6 +441,13 @@ ui_headless_peers(uv_loop_t *loop, const struct ui_headless_options *o)
 int
 ui_headless_send(uv_loop_t *loop, const struct ui_headless_options *o)
 {
+	char	err[2048];
+
+	/* Every bad name at once, before connecting: a batch is fixed in one go. */
+	if (client_offer_check(o->paths, o->npaths, err, sizeof err) != 0) {
+		fprintf(stderr, "ferry: %s\n", err);
+		return 2;
+	}
 	return run(loop, o, HEADLESS_SEND);
 }
 

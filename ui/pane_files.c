@@ -163,6 +163,13 @@ ui_files_send(struct ui *ui)
 		}
 		ui->nsend++;
 	}
+	/* Every bad name at once, before asking: the count and the first few. */
+	if (client_offer_check((const char *const *)ui->send_paths, n, text,
+	    sizeof text) != 0) {
+		ui_confirm_reset(ui);
+		ui_message(ui, UI_C_ERROR, "%s", text);
+		return;
+	}
 	total = p->nmarks > 0 ? p->marks_total : e->size;
 	proto_fmt_size(total, size, sizeof size);
 	snprintf(ui->confirm_to, sizeof ui->confirm_to, "%s", peer->name);

@@ -9,6 +9,9 @@ t_start_relay || exit 1
 mkdir -p "$T_DIR/home" "$T_DIR/inbox" "$T_DIR/bob" "$T_DIR/carol" "$T_DIR/home/sub"
 head -c 3000000 /dev/urandom > "$T_DIR/home/data.bin"
 printf 'hello from alice\n' > "$T_DIR/home/notes.txt"
+# Two names a receiver refuses (names_fool.sh has the rest): in sub/.
+echo x >"$T_DIR/home/sub/a "
+echo x >"$T_DIR/home/sub/b"$'\u200b'
 
 t_bg "$FERRY" receive --server "$RELAY_ADDR" --name bob --dir "$T_DIR/bob"
 t_bg "$FERRY" receive --server "$RELAY_ADDR" --name carol --dir "$T_DIR/carol" --count 1
@@ -52,6 +55,13 @@ t_check "n drops the question" tui_wait_gone 'Send notes'
 # Folders open with Enter and Backspace goes back up.
 tui_keys Up Up Enter
 t_check "Enter opens a folder" tui_wait_for 'Files ~/home/sub'
+# Both bad names marked: s says how many and which, and asks nothing.
+tui_keys Down Space Down Space
+t_check "two files marked in sub/" tui_wait_for '2 marked'
+tui_keys s
+t_check "s refuses them at once, with the count and the first name" \
+	tui_wait_for '2 file names cannot be sent \(rename and send again\): "a " ends'
+t_check "and asks nothing" tui_wait_gone 'Send 2 files'
 tui_keys BSpace
 t_check "Backspace goes up again, the cursor on the folder we left" \
 	tui_wait_for 'Files ~/home ─'

@@ -16,6 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char		*s;
 	const char	*why;
+	char		 wb[PROTO_NAME_WHY_MAX];
 	size_t		 i, len;
 
 	if ((s = malloc(size + 1)) == NULL)
@@ -23,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	len = strlen(s);
-	why = proto_file_name_problem(s);
+	why = proto_file_name_problem(s, wb, sizeof wb);
 	if (why == NULL) {
 		if (len == 0 || len > PROTO_SAFE_NAME_MAX)
 			abort();
@@ -39,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (why[0] == '\0') {
 		abort();
 	}
-	(void)proto_peer_name_problem(s);
+	if (proto_peer_name_problem(s, wb, sizeof wb) != NULL && wb[0] == '\0')
+		abort();
 	free(s);
 	return 0;
 }

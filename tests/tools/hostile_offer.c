@@ -5,9 +5,10 @@
  * 300 bytes), one offer per name, and prints the receiver's answer:
  *
  *	hostile_offer --server HOST:PORT --name NAME --to PEER [--size N]
- *	    [--identity FILE] [--with-good] [--stream bad-digest|short|long]
- *	    NAME...
+ *	    [--identity FILE] [--with-good] [--together]
+ *	    [--stream bad-digest|short|long] NAME...
  *
+ * (--together: all the names in one offer, to see every one judged) and
  * prints "declined: REASON" or "error: CODE: MESSAGE" or "accepted" per
  * offer, and exits 0 only when every offer was declined. With --stream, an
  * accepted offer is followed by lying data: the right bytes with a wrong
@@ -588,14 +589,15 @@ main(int argc, char **argv)
 	struct conn		 ctl;
 	struct proto_tls_ctx	*ctx = NULL;
 	struct proto_msg	 m;
-	struct proto_file	 files[2];
+	struct proto_file	*files = NULL;	/* owned; the names are argv's */
 	struct proto_peer	 peer;
 	EVP_PKEY		*key;
 	enum verdict		 v;
 	const char		*server = NULL, *name = "hostile", *to = NULL;
 	const char		*mode = NULL, *idfile = NULL;
 	uint64_t		 size = 10, transfer, ready, to_id;
-	bool			 with_good = false, all_declined = true;
+	bool			 with_good = false, together = false;
+	bool			 all_declined = true;
 	char			 err[256];
 	int			 i, ref = 0, st = 1;
 
@@ -612,6 +614,8 @@ main(int argc, char **argv)
 			idfile = argv[++i];
 		else if (strcmp(argv[i], "--with-good") == 0)
 			with_good = true;
+		else if (strcmp(argv[i], "--together") == 0)
+			together = true;
 		else if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc)
 			mode = argv[++i];
 		else if (strcmp(argv[i], "--") == 0) {
@@ -621,10 +625,12 @@ main(int argc, char **argv)
 			break;
 	}
 	if (server == NULL || to == NULL || i >= argc ||
-	    size > (with_good ? PROTO_INT_MAX / 2 : PROTO_INT_MAX)) {
+	    argc - i > PROTO_FILES_MAX - 1 || size > (together ?
+	    PROTO_INT_MAX / PROTO_FILES_MAX : with_good ? PROTO_INT_MAX / 2 :
+	    PROTO_INT_MAX)) {
 		fprintf(stderr, "usage: hostile_offer --server HOST:PORT --name NAME "
 		    "--to PEER [--size N] [--identity FILE] [--with-good] "
-		    "[--stream MODE] NAME...\n");
+		    "[--together] [--stream MODE] NAME...\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -658,17 +664,22 @@ main(int argc, char **argv)
 	proto_msg_free(&m);
 	if (peer_id(&ctl, to, &to_id) != 0)
 		goto out;
+	if ((files = calloc((size_t)(argc - i) + 1, sizeof *files)) == NULL)
+		goto out;
 
 	for (; i < argc; i++) {
 		size_t	n = 0;
 
-		memset(files, 0, sizeof files);
 		if (with_good) {
 			files[n].name = (char *)"good.txt";
 			files[n++].size = size;
 		}
 		files[n].name = argv[i];
 		files[n++].size = size;
+		while (together && i + 1 < argc) {
+			files[n].name = argv[++i];
+			files[n++].size = size;
+		}
 		proto_msg_init(&m, PROTO_MSG_OFFER);
 		m.ref = (uint64_t)++ref;
 		m.to = to_id;
@@ -724,6 +735,7 @@ main(int argc, char **argv)
 	st = all_declined ? 0 : 1;
 out:
 	fflush(stdout);
+	free(files);
 	conn_close(&ctl);
 	proto_tls_ctx_free(ctx);
 	return st;

@@ -1288,7 +1288,7 @@ static void
 test_decoded_values(void **state)
 {
 	struct proto_msg	m;
-	char			err[256];
+	char			err[256], why[PROTO_NAME_WHY_MAX];
 
 	(void)state;
 	assert_int_equal(decode_str("{\"type\":\"file_end\",\"index\":1e3,"
@@ -1330,7 +1330,8 @@ test_decoded_values(void **state)
 	assert_string_equal(m.files[0].name, "../x\n");
 	assert_null(m.files[0].saved_as);
 	assert_string_equal(m.files[0].sha256, "");
-	assert_non_null(proto_file_name_problem(m.files[0].name));
+	assert_non_null(proto_file_name_problem(m.files[0].name, why,
+	    sizeof why));
 	proto_msg_free(&m);
 
 	/* The first of duplicate members is the one read. */

@@ -156,14 +156,17 @@ test_bad_names(void **state)
 	static const char *const bad[] = {
 		"", ".", "..", "../x", "/etc/passwd", "a/b", "a\\b", "x\ny",
 		"tab\there", "del\x7f", "c1\xc2\x85", "bad\xff", "over\xc0\xaflong",
+		"invoice\xe2\x80\xae" "fdp.exe", "trailing ", " leading",
+		"\xef\xbb\xbf" "bom.txt", "zw\xe2\x80\x8bsp",
 	};
 	char	out[STORE_NAME_MAX + 1], part[STORE_NAME_MAX + 1], big[300];
+	char	why[PROTO_NAME_WHY_MAX];
 	size_t	i;
 	int	fd = -1;
 
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		if (client_store_name_problem(bad[i]) == NULL)
+		if (client_store_name_problem(bad[i], why, sizeof why) == NULL)
 			fail_msg("name %zu was accepted", i);
 		assert_int_equal(client_store_candidate(bad[i], 0, "", out, sizeof out),
 		    UV_EINVAL);
@@ -172,9 +175,9 @@ test_bad_names(void **state)
 	}
 	memset(big, 'x', 256);
 	big[256] = '\0';
-	assert_non_null(client_store_name_problem(big));
+	assert_non_null(client_store_name_problem(big, why, sizeof why));
 	big[255] = '\0';
-	assert_null(client_store_name_problem(big));
+	assert_null(client_store_name_problem(big, why, sizeof why));
 	/* client_store_remove takes names only. */
 	assert_int_equal(client_store_remove(scratch_dir, "../etc"), UV_EINVAL);
 	assert_int_equal(client_store_remove(scratch_dir, ".."), UV_EINVAL);
@@ -186,6 +189,7 @@ static void
 test_long_names(void **state)
 {
 	char	name[STORE_NAME_MAX + 1], out[STORE_NAME_MAX + 1];
+	char	why[PROTO_NAME_WHY_MAX];
 	size_t	i, len;
 
 	(void)state;
@@ -193,7 +197,7 @@ test_long_names(void **state)
 	for (i = 0, len = 0; i < 62; i++, len += 4)
 		memcpy(name + len, "\xf0\x9f\x93\x84", 4);
 	memcpy(name + len, ".txt", 5);		/* 248 + 4 = 252 bytes */
-	assert_null(client_store_name_problem(name));
+	assert_null(client_store_name_problem(name, why, sizeof why));
 	assert_int_equal(client_store_candidate(name, 0, "", out, sizeof out), 0);
 	assert_string_equal(out, name);
 	assert_int_equal(client_store_candidate(name, 0, ".part", out, sizeof out), 0);

@@ -99,6 +99,7 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 	TAILQ_INIT(&r->conns);
 	relay_chunks_init(&r->chunks, cfg->chunk_size);
 	if (relay_ctl_init(&r->ctl, cfg, &ctl_ops, r) != 0 ||
+	    relay__admit_init(r) != 0 ||
 	    (r->rbuf = malloc(RELAY_RBUF_SIZE)) == NULL ||
 	    (r->pbuf = malloc(RELAY_PBUF_SIZE)) == NULL ||
 	    (r->cbuf = malloc(RELAY_CBUF_SIZE)) == NULL ||
@@ -314,5 +315,6 @@ relay_free(struct relay *r)
 	free(r->pbuf);
 	free(r->cbuf);
 	free(r->busy_frame);
+	relay__admit_free(r);
 	free(r);
 }

@@ -88,6 +88,9 @@ struct relay_registry {
 	struct relay_peer_list	  all;		/* in the order added, which is id order */
 };
 
+/* A hash of a string (FNV-1a), for the tables here and relay_admit.c. */
+size_t	relay_hash_name(const char *s);
+
 /* Sets up an empty registry; -PROTO_E_NOMEM when the tables cannot be had. */
 int	relay_registry_init(struct relay_registry *r);
 /* Frees the tables; the peers belong to their connections and stay. */

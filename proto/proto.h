@@ -67,7 +67,9 @@ enum proto_kind {
 	X(IO,		"io",		"input/output error")		\
 	X(NOMEM,	"nomem",	"out of memory")		\
 	X(INTERNAL,	"internal",	"internal error")			\
-	X(REPLACED,	"replaced",	"another connection took the name")
+	X(REPLACED,	"replaced",	"another connection took the name") \
+	X(RECEIVER_BUSY, "receiver_busy", "too many offers wait at that peer") \
+	X(STALLED,	"stalled",	"the bridge carried too few bytes")
 
 enum proto_err {
 	PROTO_OK = 0,

@@ -153,8 +153,11 @@ splice_open(struct relay_conn *c)
 	sp->fd = fd;
 	sp->dupfd = sp->pipe[0] = sp->pipe[1] = -1;
 	if (pipe2(sp->pipe, O_NONBLOCK | O_CLOEXEC) != 0 ||
-	    (sp->dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		e = -errno;
+	    (sp->dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    !relay__admit_fd_ok(c->relay, sp->dupfd) ||
+	    !relay__admit_fd_ok(c->relay, sp->pipe[1])) {
+		/* Past the descriptor reserve: copy instead. */
+		e = sp->dupfd >= 0 && sp->pipe[1] >= 0 ? UV_EMFILE : -errno;
 		splice_fds_close(sp);
 		free(sp);
 		return e;

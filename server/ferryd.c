@@ -72,7 +72,26 @@ usage(FILE *f)
 "(ready to both bound, 30000), --slot-timeout-ms N (slot to bind, 30000),\n"
 "--ping-after-ms N (30000), --idle-timeout-ms N (60000), --linger-ms N (2000).\n"
 "Requests: --rate-limit N (peers and offer a second per client, 20; 0: no\n"
-"limit), --rate-burst N (50).\n",
+"limit), --rate-burst N (50).\n"
+"\n"
+"Abuse limits (PROTOCOL.md section 5; each on by default):\n"
+"  --max-transfers N    open transfers one client is in (256): rate_limited\n"
+"  --max-pending N      offers waiting for their binds at one receiver (16):\n"
+"                       the next sender gets receiver_busy\n"
+"  --msg-rate-limit N   control messages other than peers and offer a second\n"
+"                       per client (200; 0: no limit): rate_limited\n"
+"  --msg-rate-burst N   ... of which this many at once (400)\n"
+"  --bridge-idle-ms N   close a bridge that moved no byte for so long\n"
+"                       (150000; 0: never): stalled\n"
+"  --bridge-min-rate N  ... or that averaged under N bytes a second (1024;\n"
+"                       0: any) over --bridge-window-ms N (60000)\n"
+"  --output-budget N    control bytes queued for all clients together\n"
+"                       (67108864): past it the largest backlogs are dropped\n"
+"  --max-unhello N      connections that have not said hello nor hold a\n"
+"                       slot (1024, at most max(--max-clients, 64)): busy\n"
+"  --max-per-addr N     open connections from one source address (64): busy\n"
+"  --fd-reserve N       descriptors kept free below the limit (32): a new\n"
+"                       connection past them hears busy\n",
 	    RELAY_DEFAULT_LISTEN);
 }
 
@@ -115,6 +134,58 @@ opt_ms(const char *name, const char *arg, unsigned long long *out)
 	fprintf(stderr, "ferryd: --%s wants milliseconds from 1 to 86400000, "
 	    "not \"%s\"\n", name, arg);
 	return -1;
+}
+
+/* --- the abuse limits' flags, in one block --------------------------------- */
+
+enum {
+	OPT_LIMITS = 512,	/* above main()'s own */
+	OPT_MAX_TRANSFERS = OPT_LIMITS, OPT_MAX_PENDING, OPT_MSG_RATE,
+	OPT_MSG_BURST, OPT_BRIDGE_IDLE, OPT_BRIDGE_RATE, OPT_BRIDGE_WINDOW,
+	OPT_OUTPUT_BUDGET, OPT_MAX_UNHELLO, OPT_MAX_PER_ADDR, OPT_FD_RESERVE,
+	OPT_LIMITS_END,
+};
+
+#define LIMIT_OPTIONS							\
+	{ "max-transfers",	required_argument, NULL, OPT_MAX_TRANSFERS }, \
+	{ "max-pending",	required_argument, NULL, OPT_MAX_PENDING }, \
+	{ "msg-rate-limit",	required_argument, NULL, OPT_MSG_RATE },	\
+	{ "msg-rate-burst",	required_argument, NULL, OPT_MSG_BURST },	\
+	{ "bridge-idle-ms",	required_argument, NULL, OPT_BRIDGE_IDLE }, \
+	{ "bridge-min-rate",	required_argument, NULL, OPT_BRIDGE_RATE }, \
+	{ "bridge-window-ms",	required_argument, NULL, OPT_BRIDGE_WINDOW }, \
+	{ "output-budget",	required_argument, NULL, OPT_OUTPUT_BUDGET }, \
+	{ "max-unhello",	required_argument, NULL, OPT_MAX_UNHELLO }, \
+	{ "max-per-addr",	required_argument, NULL, OPT_MAX_PER_ADDR }, \
+	{ "fd-reserve",		required_argument, NULL, OPT_FD_RESERVE },
+
+/* One of the flags above into cfg; 0, or -1 after a line for people. */
+static int
+limit_opt(int c, const char *name, const char *arg, struct relay_config *cfg)
+{
+	unsigned long long	v;
+	/* 0 turns off the rates and the bridge deadlines; not the caps. */
+	int			zero = c == OPT_MSG_RATE || c == OPT_BRIDGE_IDLE ||
+				    c == OPT_BRIDGE_RATE || c == OPT_FD_RESERVE;
+
+	if (opt_num(name, arg, zero ? 0 : 1, c == OPT_OUTPUT_BUDGET ?
+	    (1ULL << 40) : c == OPT_BRIDGE_IDLE || c == OPT_BRIDGE_WINDOW ?
+	    86400000 : 1000000, &v) != 0)
+		return -1;
+	switch (c) {
+	case OPT_MAX_TRANSFERS: cfg->max_transfers = (unsigned)v; break;
+	case OPT_MAX_PENDING: cfg->max_pending = (unsigned)v; break;
+	case OPT_MSG_RATE: cfg->msg_rate = (unsigned)v; break;
+	case OPT_MSG_BURST: cfg->msg_burst = (unsigned)v; break;
+	case OPT_BRIDGE_IDLE: cfg->bridge_idle_ms = v; break;
+	case OPT_BRIDGE_RATE: cfg->bridge_min_rate = (unsigned)v; break;
+	case OPT_BRIDGE_WINDOW: cfg->bridge_window_ms = v; break;
+	case OPT_OUTPUT_BUDGET: cfg->ctl_budget = (size_t)v; break;
+	case OPT_MAX_UNHELLO: cfg->max_unhello = (unsigned)v; break;
+	case OPT_MAX_PER_ADDR: cfg->max_per_addr = (unsigned)v; break;
+	default: cfg->fd_reserve = (unsigned)v; break;
+	}
+	return 0;
 }
 
 static void
@@ -297,6 +368,7 @@ main(int argc, char **argv)
 		{ "linger-ms",		required_argument, NULL, OPT_LINGER },
 		{ "rate-limit",		required_argument, NULL, OPT_RATE },
 		{ "rate-burst",		required_argument, NULL, OPT_BURST },
+		LIMIT_OPTIONS
 		{ NULL, 0, NULL, 0 },
 	};
 	struct relay_config	 cfg;
@@ -319,6 +391,11 @@ main(int argc, char **argv)
 	env_config(&cfg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:hV", opts, &idx)) != -1) {
+		if (c >= OPT_LIMITS && c < OPT_LIMITS_END) {
+			if (limit_opt(c, opts[idx].name, optarg, &cfg) != 0)
+				return 2;
+			continue;
+		}
 		switch (c) {
 		case 'l':
 			cfg.listen = optarg;

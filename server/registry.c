@@ -24,8 +24,8 @@ registry_hash_id(uint64_t id)
 }
 
 /* FNV-1a over the name's bytes. */
-static size_t
-registry_hash_name(const char *s)
+size_t
+relay_hash_name(const char *s)
 {
 	uint64_t	h = 0xcbf29ce484222325ULL;
 
@@ -72,7 +72,7 @@ registry_link(struct relay_registry *r, struct relay_peer *p)
 	i = registry_hash_id(p->id) & mask;
 	p->id_next = r->by_id[i];
 	r->by_id[i] = p;
-	i = registry_hash_name(p->name) & mask;
+	i = relay_hash_name(p->name) & mask;
 	p->name_next = r->by_name[i];
 	r->by_name[i] = p;
 }
@@ -130,7 +130,7 @@ relay_registry_remove(struct relay_registry *r, struct relay_peer *p)
 			break;
 		}
 	}
-	for (pp = &r->by_name[registry_hash_name(p->name) & mask]; *pp != NULL;
+	for (pp = &r->by_name[relay_hash_name(p->name) & mask]; *pp != NULL;
 	    pp = &(*pp)->name_next) {
 		if (*pp == p) {
 			*pp = p->name_next;
@@ -166,7 +166,7 @@ relay_registry_by_name(const struct relay_registry *r, const char *name)
 
 	if (r->nbuckets == 0)
 		return NULL;
-	p = r->by_name[registry_hash_name(name) & (r->nbuckets - 1)];
+	p = r->by_name[relay_hash_name(name) & (r->nbuckets - 1)];
 	for (; p != NULL; p = p->name_next) {
 		if (strcmp(p->name, name) == 0)
 			return p;

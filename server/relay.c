@@ -31,6 +31,17 @@ relay_config_default(struct relay_config *cfg)
 	cfg->tail_ms = 2000;
 	cfg->rate = 20;
 	cfg->burst = 50;
+	cfg->max_pending = 16;
+	cfg->msg_rate = 200;
+	cfg->msg_burst = 400;
+	/* Longer than the 120 s a sender waits for a person's answer. */
+	cfg->bridge_idle_ms = 150000;
+	cfg->bridge_min_rate = 1024;
+	cfg->bridge_window_ms = 60000;
+	cfg->ctl_budget = 64 * 1024 * 1024;
+	cfg->max_unhello = 1024;
+	cfg->max_per_addr = 64;
+	cfg->fd_reserve = 32;
 #ifdef __linux__
 	cfg->splice = 1;
 #else
@@ -54,6 +65,11 @@ relay_config_tick_ms(const struct relay_config *cfg)
 		m = cfg->ping_ms;
 	if (cfg->idle_ms < m)
 		m = cfg->idle_ms;
+	if (cfg->bridge_idle_ms > 0 && cfg->bridge_idle_ms < m)
+		m = cfg->bridge_idle_ms;
+	if (cfg->bridge_min_rate > 0 && cfg->bridge_window_ms > 0 &&
+	    cfg->bridge_window_ms < m)
+		m = cfg->bridge_window_ms;
 	m /= 10;
 	if (m < 5)
 		m = 5;
@@ -83,6 +99,7 @@ relay_new(uv_loop_t *loop, const struct relay_config *cfg, struct relay **out)
 	TAILQ_INIT(&r->conns);
 	relay_chunks_init(&r->chunks, cfg->chunk_size);
 	if (relay_ctl_init(&r->ctl, cfg, &ctl_ops, r) != 0 ||
+	    relay__admit_init(r) != 0 ||
 	    (r->rbuf = malloc(RELAY_RBUF_SIZE)) == NULL ||
 	    (r->pbuf = malloc(RELAY_PBUF_SIZE)) == NULL ||
 	    (r->cbuf = malloc(RELAY_CBUF_SIZE)) == NULL ||
@@ -298,5 +315,6 @@ relay_free(struct relay *r)
 	free(r->pbuf);
 	free(r->cbuf);
 	free(r->busy_frame);
+	relay__admit_free(r);
 	free(r);
 }

@@ -39,6 +39,17 @@ struct relay_config {
 	uint64_t	 tail_ms;	/* ended with nothing back: peer_gone for so long */
 	unsigned	 rate;		/* peers/offer requests a second per client; 0: no limit */
 	unsigned	 burst;		/* ... of which this many at once */
+	/* The abuse limits (PROTOCOL.md section 5; ferryd's flags). */
+	unsigned	 max_pending;	/* offers waiting for binds at one receiver */
+	unsigned	 msg_rate;	/* other control messages a second; 0: no limit */
+	unsigned	 msg_burst;	/* ... of which this many at once */
+	uint64_t	 bridge_idle_ms; /* a bridge with no byte for so long: stalled; 0: never */
+	unsigned	 bridge_min_rate; /* bytes/s a bridge must average ... ; 0: any */
+	uint64_t	 bridge_window_ms; /* ... over this window, once bridge_idle_ms old */
+	size_t		 ctl_budget;	/* unwritten control bytes, all clients together */
+	unsigned	 max_unhello;	/* connections not yet known (hello or slot) */
+	unsigned	 max_per_addr;	/* open connections from one source address */
+	unsigned	 fd_reserve;	/* descriptors kept free below RLIMIT_NOFILE */
 	int		 splice;	/* bridge by splice(2) (FERRY_RELAY_SPLICE) */
 	size_t		 chunk_size;	/* copy path read (FERRY_RELAY_CHUNK) */
 	size_t		 pipe_size;	/* splice path pipe (FERRY_RELAY_PIPE) */
@@ -53,8 +64,12 @@ struct relay_config {
 
 /*
  * The defaults of PROTOCOL.md: 10 s, 30 s, 30 s, 30 s, 60 s; 65536
- * clients, 256 transfers each, 20 requests a second (50 at once); splice
- * on Linux, 256 KiB chunks, 1 MiB pipes.
+ * clients, 256 transfers each, 20 requests a second (50 at once); 16
+ * offers waiting at a receiver, 200 other messages a second (400 at once);
+ * bridges stalled after 150 s without a byte or under 1 KiB/s over 60 s;
+ * 64 MiB of queued control output; 1024 connections not yet known, 64 from
+ * one address, 32 descriptors in reserve; splice on Linux, 256 KiB chunks,
+ * 1 MiB pipes.
  */
 void	relay_config_default(struct relay_config *cfg);
 /* A clock tick that keeps every deadline within a tenth of itself. */

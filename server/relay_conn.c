@@ -1,6 +1,6 @@
 /*
  * relay_conn.c: one TCP connection of the relay, from accept (with the
- * EMFILE pause and admission) to the uv_close callback that frees it. The
+ * EMFILE pause and admission, relay_admit.c's) to the uv_close callback that frees it. The
  * first byte tells the two kinds apart: a TLS record (0x16) makes a
  * control connection, whose bytes go through its TLS session (memory
  * buffers: libuv reads, OpenSSL decrypts, the same frame logic runs on
@@ -90,6 +90,7 @@ conn_free(struct relay_conn *c)
 	}
 	/* Only now does the control logic hear of it: nothing refers to c after. */
 	relay_ctl_lost(&r->ctl, &c->peer, uv_now(r->loop));
+	relay__admit_release(c);
 	proto_decoder_free(&c->dec);
 	proto_tls_free(c->tls);
 	if (c->pending != NULL)
@@ -235,7 +236,9 @@ conn_put(struct relay_conn *c, const uint8_t *p, size_t len)
 	}
 	memcpy(ch->data, p + done, len - done);
 	ch->len = len - done;
-	return relay__conn_write(c, ch) == 0 ? 0 : -1;
+	if (relay__conn_write(c, ch) != 0)
+		return -1;
+	return relay__admit_queued(c, len - done);
 }
 
 /* What TLS has for the peer (records, alerts, close_notify) to the socket. */
@@ -317,6 +320,8 @@ conn_written_cb(uv_write_t *req, int status)
 	struct relay_conn	*c = req->handle->data;
 	int			 bridged = ch->bridged;
 
+	if (!bridged)
+		relay__admit_unqueued(c, ch->len);
 	relay_chunk_put(&c->relay->chunks, ch);
 	c->nwrites--;
 	if (bridged)
@@ -614,8 +619,8 @@ conn_accept(struct relay *r)
 	struct relay_conn	*c;
 	struct sockaddr_storage	 ss;
 	char			 addr[PROTO_ADDR_MAX + 1];
+	const char		*why;
 	int			 len = sizeof ss, e;
-	size_t			 cap;
 
 	/* Owned by the loop from here: freed in conn_close_cb(). */
 	if ((c = calloc(1, sizeof *c)) == NULL) {
@@ -651,12 +656,9 @@ conn_accept(struct relay *r)
 		relay__conn_close(c);
 		return;
 	}
-	/* Admission before state: a flood of silent connections gets busy. */
-	cap = r->cfg.max_clients > 64 ? r->cfg.max_clients : 64;
-	if (relay_ctl_unknown(&r->ctl) >= cap) {
-		relay_log(RELAY_LOG_WARN, addr, "refused: %zu connections "
-		    "have not said hello or been bound yet",
-		    relay_ctl_unknown(&r->ctl));
+	/* Admission before state: refused ones hear busy in clear. */
+	if ((why = relay__admit(r, c, addr)) != NULL) {
+		relay_log(RELAY_LOG_WARN, addr, "refused: %s", why);
 		relay__conn_send(r, &c->peer, r->busy_frame, r->busy_len);
 		conn_drain(c);
 		return;

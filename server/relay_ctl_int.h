@@ -35,6 +35,18 @@ int	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
 void	relay__ctl_queue_left(struct relay_ctl *ctl,
 	    const struct relay_peer *p);
 
+/* limits.c */
+/* p said hello: its buckets start full. */
+void	relay__ctl_limits_hello(struct relay_ctl *ctl, struct relay_peer *p);
+/*
+ * m from p, a CONTROL peer, within its buckets? True: serve it. False: it
+ * was refused (error rate_limited sent, except for a pong) and is dropped.
+ */
+int	relay__ctl_allow(struct relay_ctl *ctl, struct relay_peer *p,
+	    const struct proto_msg *m);
+/* Ends bridges that carry no bytes, or too few (at ctl->now). */
+void	relay__ctl_check_bridges(struct relay_ctl *ctl);
+
 /* routing.c */
 /* offer, decline or cancel from p, a CONTROL peer. */
 void	relay__ctl_route(struct relay_ctl *ctl, struct relay_peer *p,

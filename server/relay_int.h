@@ -38,6 +38,7 @@
 struct proto_tls;
 struct relay_conn;
 struct relay_splice;		/* bridge.c: one side's splice(2) state */
+struct relay_src;		/* relay_admit.c: connections from one address */
 
 TAILQ_HEAD(relay_conn_list, relay_conn);
 
@@ -72,6 +73,10 @@ struct relay {
 	uint64_t		 trimmed;	/* ms, loop clock: last relay_trim() */
 	uint8_t			*busy_frame;	/* owned: error{busy}, made once */
 	size_t			 busy_len;
+	/* relay_admit.c: */
+	struct relay_src	**srcs;		/* owned: RELAY_SRC_BUCKETS chains */
+	size_t			 ctl_queued;	/* unwritten control bytes, all conns */
+	long			 nofile;	/* RLIMIT_NOFILE at listen; 0: unknown */
 	char			 addr[PROTO_ADDR_MAX + 1];	/* where we listen */
 };
 
@@ -122,6 +127,8 @@ struct relay_conn {
 	struct relay_chunk	*pending;	/* WAIT: bytes read after attach */
 	uint64_t		 linger;	/* DRAIN: ms deadline for closing */
 	int			 err;		/* why it closed: a libuv error, or 0 */
+	size_t			 queued;	/* control bytes in its chunks, unwritten */
+	struct relay_src	*src;		/* its source address's count, or NULL */
 	TAILQ_ENTRY(relay_conn)	 link;		/* relay.conns */
 };
 
@@ -160,6 +167,29 @@ void	relay__conn_handle_closed(struct relay_conn *c);
 void	relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
 	    size_t len);
 void	relay__conn_close_peer(void *arg, struct relay_peer *p, int how);
+
+/* relay_admit.c: admission and the budget of queued output */
+/* The address table; -PROTO_E_NOMEM. relay__admit_free() frees it. */
+int	relay__admit_init(struct relay *r);
+void	relay__admit_free(struct relay *r);
+/*
+ * May c, just accepted from addr ("HOST:PORT"), stay? NULL: yes, and it
+ * counts for its address until relay__admit_release(). Else why not (a
+ * line for the log): the caller refuses it with busy.
+ */
+const char *relay__admit(struct relay *r, struct relay_conn *c,
+	    const char *addr);
+void	relay__admit_release(struct relay_conn *c);
+/* fd may be spent on something other than a refusal (below the reserve). */
+int	relay__admit_fd_ok(const struct relay *r, int fd);
+/*
+ * n control bytes were queued to c (a chunk of its own): count them, and
+ * when all clients together hold more than cfg.ctl_budget, close the
+ * clients with the largest backlogs until under it. -1 when c was one.
+ */
+int	relay__admit_queued(struct relay_conn *c, size_t n);
+/* ... and n of them were written (or cancelled). */
+void	relay__admit_unqueued(struct relay_conn *c, size_t n);
 
 /* bridge.c: both data connections of t attached: pair them (ops.bridge). */
 void	relay__bridge_start(void *arg, struct relay_transfer *t);

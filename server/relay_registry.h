@@ -20,6 +20,13 @@
 struct relay_transfer;
 
 TAILQ_HEAD(relay_peer_list, relay_peer);
+TAILQ_HEAD(relay_peer_xfers, relay_transfer);	/* by plink[side] */
+
+/* A token bucket: rate a second, up to burst at once (session.c, limits.c). */
+struct relay_bucket {
+	uint64_t		 tokens;	/* thousandths of a token */
+	uint64_t		 at;		/* ms: when last topped up */
+};
 
 enum relay_peer_state {
 	RELAY_PEER_NEW = 0,		/* connected, first message not seen yet */
@@ -48,8 +55,10 @@ struct relay_peer {
 	uint64_t		 rseq;		/* ctl flush count when it said hello */
 	uint64_t		 aseq;		/* flush that announced it; 0: not yet */
 	unsigned		 ntransfers;	/* control peers: open transfers it is in */
-	uint64_t		 rl_tokens;	/* control peers: request tokens, in thousandths */
-	uint64_t		 rl_at;		/* ms: when rl_tokens was last topped up */
+	unsigned		 npending;	/* control peers: READY transfers it receives */
+	struct relay_bucket	 rl;		/* control peers: peers and offer */
+	struct relay_bucket	 ml;		/* control peers: every other message */
+	struct relay_peer_xfers	 xfers;		/* control peers: its transfers (either side) */
 	int			 side;		/* data peers: enum relay_side */
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
 	struct relay_peer	*id_next;	/* registry hash chains */
@@ -78,6 +87,9 @@ struct relay_registry {
 	size_t			  count;
 	struct relay_peer_list	  all;		/* in the order added, which is id order */
 };
+
+/* A hash of a string (FNV-1a), for the tables here and relay_admit.c. */
+size_t	relay_hash_name(const char *s);
 
 /* Sets up an empty registry; -PROTO_E_NOMEM when the tables cannot be had. */
 int	relay_registry_init(struct relay_registry *r);

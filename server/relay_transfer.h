@@ -3,7 +3,10 @@
  * from an offer (the answer travels end to end, the relay never sees it), is
  * bridged once each side has bound a data connection to it (bind of a slot
  * on its control connection), and is gone when declined, cancelled, not
- * bound in time or when both data connections have closed.
+ * bound in time, stalled or when both data connections have closed.
+ * Every lookup the control path makes is O(1): by id through a hash table,
+ * a peer's own transfers through its list, the next bind deadline at the
+ * head of the ready queue.
  */
 #ifndef FERRY_RELAY_TRANSFER_H
 #define FERRY_RELAY_TRANSFER_H
@@ -37,29 +40,46 @@ struct relay_transfer {
 	uint64_t		 size;		/* bytes offered, all files */
 	size_t			 nfiles;
 	unsigned		 closed;	/* bit per side: its data connection closed */
+	/* BRIDGING: the stall check's window (limits.c). */
+	uint64_t		 win_at;	/* ms: the window began */
+	uint64_t		 win_bytes;	/* both sides' bytes then */
+	uint64_t		 moved_at;	/* ms: last time a byte was seen to move */
+	uint64_t		 moved_bytes;	/* both sides' bytes then */
+	struct relay_transfer	*hnext;		/* hash chain */
 	TAILQ_ENTRY(relay_transfer) link;	/* relay_transfers.all, oldest first */
+	TAILQ_ENTRY(relay_transfer) qlink;	/* .ready or .bridging */
+	TAILQ_ENTRY(relay_transfer) plink[2];	/* peer[s]->xfers */
 };
 
 TAILQ_HEAD(relay_transfer_list, relay_transfer);
 
 struct relay_transfers {
 	struct relay_transfer_list all;
+	struct relay_transfer_list ready;	/* READY, by deadline */
+	struct relay_transfer_list bridging;	/* BRIDGING, by start */
+	struct relay_transfer	 **by_id;	/* owned: nbuckets chains */
+	size_t			   nbuckets;	/* a power of two; 0 until first use */
 	size_t			 count;
 	uint64_t		 last_id;
 };
 
 void	relay_transfers_init(struct relay_transfers *x);
-/* Frees every transfer still in the table. */
+/* Frees every transfer still in the table, and the table. */
 void	relay_transfers_free(struct relay_transfers *x);
 
 /*
  * A new READY transfer from `from` to `to` with the next id, whose two data
- * connections are due bound by `deadline`; owned by the table until
- * relay_transfer_free(). NULL when out of memory.
+ * connections are due bound by `deadline` (never earlier than the deadline
+ * of the transfer made before: the ready queue stays in order); owned by
+ * the table until relay_transfer_free(), and on both peers' lists (their
+ * `xfers`, which must have been TAILQ_INIT'ed). NULL when out of memory.
  */
 struct relay_transfer *relay_transfer_new(struct relay_transfers *x,
 	    struct relay_peer *from, struct relay_peer *to, uint64_t deadline);
 void	relay_transfer_free(struct relay_transfers *x, struct relay_transfer *t);
+/* t's both data connections are bound: READY to BRIDGING at `now`. */
+void	relay_transfer_bridged(struct relay_transfers *x,
+	    struct relay_transfer *t, uint64_t now);
 
 struct relay_transfer *relay_transfer_find(const struct relay_transfers *x,
 	    uint64_t id);

@@ -34,6 +34,9 @@ relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t, const char *why)
 		if (t->peer[s]->ntransfers > 0)
 			t->peer[s]->ntransfers--;
 	}
+	if (t->state == RELAY_XFER_READY &&
+	    t->peer[RELAY_SIDE_RECEIVE]->npending > 0)
+		t->peer[RELAY_SIDE_RECEIVE]->npending--;
 	if (t->state == RELAY_XFER_BRIDGING) {
 		secs = (double)(ctl->now - t->started) / 1000.0;
 		relay_log(RELAY_LOG_INFO, t->peer[RELAY_SIDE_SEND]->addr,
@@ -61,13 +64,11 @@ relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t, const char *why)
 void
 relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p)
 {
-	struct relay_transfer	*t, *next;
+	struct relay_transfer	*t;
 	struct relay_peer	*other;
 
-	for (t = TAILQ_FIRST(&ctl->xfers.all); t != NULL; t = next) {
-		next = TAILQ_NEXT(t, link);
-		if (t->peer[0] != p && t->peer[1] != p)
-			continue;
+	/* Only p's own: relay__ctl_end() takes t off p->xfers. */
+	while ((t = TAILQ_FIRST(&p->xfers)) != NULL) {
 		other = t->peer[0] == p ? t->peer[1] : t->peer[0];
 		if (!ctl->stopping) {
 			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, t->id,
@@ -208,6 +209,12 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 		    "too many open transfers (%u)", ctl->cfg.max_transfers);
 		return;
 	}
+	if (q->npending >= ctl->cfg.max_pending) {
+		relay__ctl_error(ctl, p, PROTO_E_RECEIVER_BUSY, 0, m->ref,
+		    "%u offers already wait at %s; try again later",
+		    ctl->cfg.max_pending, q->name);
+		return;
+	}
 	if ((t = relay_transfer_new(&ctl->xfers, p, q,
 	    ctl->now + ctl->cfg.bind_ms)) == NULL) {
 		relay__ctl_error(ctl, p, PROTO_E_NOMEM, 0, m->ref,
@@ -233,6 +240,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	}
 	p->ntransfers++;
 	q->ntransfers++;
+	q->npending++;
 
 	proto_msg_init(&out, PROTO_MSG_OFFERED);
 	out.ref = m->ref;
@@ -349,8 +357,9 @@ ctl_pair(struct relay_ctl *ctl, struct relay_transfer *t)
 	struct proto_msg	a;
 	int			s;
 
-	t->state = RELAY_XFER_BRIDGING;
-	t->started = ctl->now;
+	if (t->peer[RELAY_SIDE_RECEIVE]->npending > 0)
+		t->peer[RELAY_SIDE_RECEIVE]->npending--;
+	relay_transfer_bridged(&ctl->xfers, t, ctl->now);
 	for (s = 0; s < 2; s++) {
 		proto_msg_init(&a, PROTO_MSG_ATTACHED);
 		a.transfer = t->id;
@@ -412,10 +421,11 @@ relay__ctl_expire_transfers(struct relay_ctl *ctl)
 	char			 d[32];
 	int			 s;
 
-	for (t = TAILQ_FIRST(&ctl->xfers.all); t != NULL; t = next) {
-		next = TAILQ_NEXT(t, link);
-		if (t->state == RELAY_XFER_BRIDGING || ctl->now < t->deadline)
-			continue;
+	/* The ready queue is in deadline order: stop at the first in time. */
+	for (t = TAILQ_FIRST(&ctl->xfers.ready); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, qlink);
+		if (ctl->now < t->deadline)
+			break;
 		relay__ctl_dur(d, sizeof d, ctl->cfg.bind_ms);
 		for (s = 0; s < 2; s++) {
 			relay__ctl_error(ctl, t->peer[s], PROTO_E_TIMEOUT, t->id,

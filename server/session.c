@@ -1,8 +1,8 @@
 /*
  * session.c: a control connection's life in the relay: accepted, hello
  * (inside TLS; in clear only attach, which routing.c takes), a name taken
- * back by the same key, each message dispatched, the request bucket, the
- * hello/slot/ping/idle deadlines, loss, and shutdown. With
+ * back by the same key, each message dispatched (within the buckets of
+ * limits.c), the hello/slot/ping/idle deadlines, loss, and shutdown. With
  * presence.c and routing.c it is relay_control.h; no sockets here.
  */
 #include <inttypes.h>
@@ -112,6 +112,7 @@ relay_ctl_accept(struct relay_ctl *ctl, struct relay_peer *p, const char *addr,
 	snprintf(p->addr, sizeof p->addr, "%s", addr);
 	p->reg.tqe_prev = NULL;		/* on neither list yet */
 	p->join.tqe_prev = NULL;
+	TAILQ_INIT(&p->xfers);
 	TAILQ_INSERT_TAIL(&ctl->fresh, p, link);
 	ctl->nfresh++;
 }
@@ -192,8 +193,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	}
 	ctl->last_peer_id = p->id;
 	p->rseq = ctl->flush_seq;
-	p->rl_tokens = (uint64_t)(ctl->cfg.burst > 0 ? ctl->cfg.burst : 1) * 1000;
-	p->rl_at = ctl->now;
+	relay__ctl_limits_hello(ctl, p);
 	TAILQ_REMOVE(&ctl->fresh, p, link);
 	ctl->nfresh--;
 	p->state = RELAY_PEER_CONTROL;
@@ -210,29 +210,6 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		snprintf(kn.short_fpr, sizeof kn.short_fpr, "?");
 	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\": id %" PRIu64
 	    ", key %s", p->name, p->id, kn.short_fpr);
-}
-
-/*
- * The token bucket of p's requests (peers, offer): cfg.rate a second, up to
- * cfg.burst at once. True when this request may go on, and takes its token.
- */
-static int
-ctl_rate_ok(struct relay_ctl *ctl, struct relay_peer *p)
-{
-	uint64_t	cap, add, elapsed;
-
-	if (ctl->cfg.rate == 0)
-		return 1;
-	cap = (uint64_t)(ctl->cfg.burst > 0 ? ctl->cfg.burst : 1) * 1000;
-	elapsed = ctl->now > p->rl_at ? ctl->now - p->rl_at : 0;
-	p->rl_at = ctl->now;
-	/* ms * requests/s = thousandths of a request; no overflow past cap. */
-	add = elapsed >= cap ? cap : elapsed * ctl->cfg.rate;
-	p->rl_tokens = cap - p->rl_tokens <= add ? cap : p->rl_tokens + add;
-	if (p->rl_tokens < 1000)
-		return 0;
-	p->rl_tokens -= 1000;
-	return 1;
 }
 
 void
@@ -280,28 +257,14 @@ relay_ctl_message(struct relay_ctl *ctl, struct relay_peer *p,
 	/* Keep live ordered by silence: the ping scan stops at the first recent one. */
 	TAILQ_REMOVE(&ctl->live, p, link);
 	TAILQ_INSERT_TAIL(&ctl->live, p, link);
+	if (!relay__ctl_allow(ctl, p, m))
+		return;
 	switch (m->type) {
 	case PROTO_MSG_PEERS:
-		if (!ctl_rate_ok(ctl, p)) {
-			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, 0,
-			    "too many requests (at most %u a second, %u at "
-			    "once): this peers was not answered", ctl->cfg.rate,
-			    ctl->cfg.burst);
-			break;
-		}
 		if (relay__ctl_peers(ctl, p) != 0)
 			relay_ctl_fail(ctl, p, PROTO_E_NOMEM, NULL);
 		break;
 	case PROTO_MSG_OFFER:
-		if (!ctl_rate_ok(ctl, p)) {
-			relay__ctl_error(ctl, p, PROTO_E_RATE_LIMITED, 0, m->ref,
-			    "too many requests (at most %u a second, %u at once): "
-			    "this offer was not forwarded", ctl->cfg.rate,
-			    ctl->cfg.burst);
-			break;
-		}
-		relay__ctl_route(ctl, p, m);
-		break;
 	case PROTO_MSG_DECLINE:
 	case PROTO_MSG_CANCEL:
 		relay__ctl_route(ctl, p, m);
@@ -379,6 +342,7 @@ relay_ctl_tick(struct relay_ctl *ctl, uint64_t now)
 	}
 	relay__ctl_tails_expire(ctl, 0);
 	relay__ctl_expire_transfers(ctl);
+	relay__ctl_check_bridges(ctl);
 }
 
 void

@@ -13,7 +13,8 @@ source "$(dirname "$0")/hostile_lib.bash"
 
 BURST=50 N=200
 
-t_start_relay --rate-limit 20 --rate-burst "$BURST"; t_ok $? "ferryd starts"
+# --max-pending: the offers all go to one victim; its own cap is hostile_limits.sh's.
+t_start_relay --rate-limit 20 --rate-burst "$BURST" --max-pending 1000; t_ok $? "ferryd starts"
 
 peers_hex=$(frame_hex '{"type":"peers"}')
 flood_peers=$(for _ in $(seq "$N"); do printf '%s' "$peers_hex"; done)

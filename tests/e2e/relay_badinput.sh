@@ -8,7 +8,8 @@
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
 
-t_start_relay --hello-timeout-ms 3000; t_ok $? "ferryd starts"
+# --max-per-addr: every client here is 127.0.0.1 (hostile_limits.sh tests the cap).
+t_start_relay --hello-timeout-ms 3000 --max-per-addr 1000; t_ok $? "ferryd starts"
 
 # hex TEXT: the bytes of TEXT in hex.
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }

@@ -1,6 +1,8 @@
 /*
  * test_relay_hardening.c: the control logic's defences, on an exact clock: the
- * per-connection request bucket (peers and offer; PROTOCOL.md section 4)
+ * per-connection request bucket (peers and offer; PROTOCOL.md section 4),
+ * the bucket of every other message, the pending offers per receiver, the
+ * stall deadlines of bridges, the transfer table at thousands of entries,
  * and peer_gone for a bridge whose data connections closed before its
  * peer's control connection did (PROTOCOL.md 3.2).
  */
@@ -89,6 +91,7 @@ test_bucket_offers_by_ref(void **state)
 	rfake_join(h, 0, "alice");
 	rfake_join(h, 1, "bob");
 	h->ctl.cfg.max_transfers = 1000;
+	h->ctl.cfg.max_pending = 1000;
 	for (i = 1; i <= 51; i++)
 		rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":%d,\"to\":%llu,"
 		    "\"count\":1,\"size\":1}", i,
@@ -100,13 +103,16 @@ test_bucket_offers_by_ref(void **state)
 	assert_int_equal(h->f[0].n[PROTO_MSG_ERROR], 1);
 	assert_string_equal(h->f[0].code, "rate_limited");
 	assert_int_equal(h->f[0].err_ref, 51);
-	/* Answers to offers are never counted: bob may decline all 50. */
+	/*
+	 * Answers to offers are not in this bucket but in the one of every
+	 * other message (400 at once): bob may decline all 50.
+	 */
 	for (i = 1; i <= 50; i++)
 		rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%d,"
 		    "\"reason\":\"no\"}", i);
 	assert_int_equal(h->f[0].n[PROTO_MSG_DECLINE], 50);
 	assert_int_equal(h->f[1].n[PROTO_MSG_ERROR], 0);
-	/* Nor are pings. */
+	/* Nor are pings (they too are in the larger bucket). */
 	for (i = 0; i < 100; i++)
 		rfake_sayf(h, 0, "{\"type\":\"ping\"}");
 	assert_int_equal(h->f[0].n[PROTO_MSG_PONG], 100);
@@ -156,6 +162,201 @@ bridge_ended(struct rfake_harness *h, uint64_t sent, uint64_t back)
 	bridged(h, sent, back);
 	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
 	relay_ctl_lost(&h->ctl, &h->f[3].p, h->now);
+}
+
+/* i offers j one file; the ref is ref. */
+static void
+offer_to(struct rfake_harness *h, int i, int j, int ref)
+{
+	rfake_sayf(h, i, "{\"type\":\"offer\",\"ref\":%d,\"to\":%llu,"
+	    "\"count\":1,\"size\":1}", ref, (unsigned long long)h->f[j].p.id);
+}
+
+/* At most max_pending offers wait at one receiver; others are not touched. */
+static void
+test_pending_per_receiver(void **state)
+{
+	struct rfake_harness	*h = *state;
+	int			 i;
+
+	h->ctl.cfg.max_pending = 3;
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
+	rfake_join(h, 2, "carol");
+	for (i = 1; i <= 4; i++)
+		offer_to(h, 0, 1, i);
+	assert_int_equal(h->f[0].n[PROTO_MSG_OFFERED], 3);
+	assert_int_equal(h->f[1].n[PROTO_MSG_INCOMING], 3);
+	assert_int_equal(h->f[0].n[PROTO_MSG_ERROR], 1);
+	assert_string_equal(h->f[0].code, "receiver_busy");
+	assert_int_equal(h->f[0].err_ref, 4);
+	assert_int_equal(h->f[0].closed, 0);
+	/* Another sender meets the same cap at bob ... */
+	offer_to(h, 2, 1, 9);
+	assert_string_equal(h->f[2].code, "receiver_busy");
+	assert_int_equal(h->f[2].err_ref, 9);
+	/* ... but not at alice. */
+	offer_to(h, 2, 0, 10);
+	assert_int_equal(h->f[2].n[PROTO_MSG_OFFERED], 1);
+	/* A decline frees a place. */
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"no\"}", (unsigned long long)h->f[1].transfer);
+	assert_int_equal(h->f[1].p.npending, 2);
+	offer_to(h, 0, 1, 5);
+	assert_int_equal(h->f[0].n[PROTO_MSG_OFFERED], 4);
+	assert_int_equal(h->f[1].p.npending, 3);
+}
+
+/* Every other message has a bucket too: pings, cancels, binds. */
+static void
+test_message_bucket(void **state)
+{
+	struct rfake_harness	*h = *state;
+	int			 i;
+
+	h->ctl.cfg.msg_rate = 10;
+	h->ctl.cfg.msg_burst = 5;
+	rfake_join(h, 0, "alice");
+	for (i = 0; i < 7; i++)
+		rfake_say(h, 0, "{\"type\":\"ping\"}");
+	assert_int_equal(h->f[0].n[PROTO_MSG_PONG], 5);
+	assert_int_equal(h->f[0].n[PROTO_MSG_ERROR], 2);
+	assert_string_equal(h->f[0].code, "rate_limited");
+	assert_int_equal(h->f[0].closed, 0);
+	/* A cancel over the allowance is refused by its transfer. */
+	rfake_say(h, 0, "{\"type\":\"cancel\",\"transfer\":77,\"reason\":\"x\"}");
+	assert_string_equal(h->f[0].code, "rate_limited");
+	assert_int_equal(h->f[0].err_transfer, 77);
+	/* 10 a second: after 100 ms one more goes through (and is served). */
+	h->now += 100;
+	rfake_say(h, 0, "{\"type\":\"cancel\",\"transfer\":77,\"reason\":\"x\"}");
+	assert_string_equal(h->f[0].code, "no_such_transfer");
+	/* Offers and peers keep their own bucket. */
+	rfake_say(h, 0, "{\"type\":\"peers\"}");
+	assert_int_equal(h->f[0].n[PROTO_MSG_PEER_LIST], 1);
+	/* Off. */
+	h->ctl.cfg.msg_rate = 0;
+	for (i = 0; i < 50; i++)
+		rfake_say(h, 0, "{\"type\":\"ping\"}");
+	assert_int_equal(h->f[0].n[PROTO_MSG_PONG], 55);
+}
+
+/* Control peers stay quiet-but-alive for the stall tests. */
+static void
+stall_cfg(struct rfake_harness *h, uint64_t idle, unsigned rate,
+    uint64_t window)
+{
+	h->ctl.cfg.ping_ms = h->ctl.cfg.idle_ms = 100000000;
+	h->ctl.cfg.bridge_idle_ms = idle;
+	h->ctl.cfg.bridge_min_rate = rate;
+	h->ctl.cfg.bridge_window_ms = window;
+}
+
+/* Both sides heard error{stalled, transfer} and the data fakes are closed. */
+static void
+assert_stalled(struct rfake_harness *h, uint64_t id, const char *why)
+{
+	int	s;
+
+	for (s = 0; s < 2; s++) {
+		assert_string_equal(h->f[s].code, "stalled");
+		assert_int_equal(h->f[s].err_transfer, id);
+		assert_int_equal(h->f[s].closed, 0);
+		assert_int_not_equal(h->f[2 + s].closed, 0);
+		assert_non_null(strstr(h->f[s].msgs[h->f[s].nmsgs - 1].message,
+		    why));
+	}
+	assert_int_equal(h->ctl.xfers.count, 0);
+	assert_int_equal(h->f[0].p.ntransfers + h->f[1].p.ntransfers, 0);
+}
+
+static void
+test_bridge_idle_closes(void **state)
+{
+	struct rfake_harness	*h = *state;
+	uint64_t		 id, t0;
+
+	stall_cfg(h, 1000, 0, 0);
+	id = bridged(h, 0, 0);
+	t0 = h->now;
+	relay_ctl_tick(&h->ctl, t0 + 600);
+	/* A byte moved: the second counts from here. */
+	h->f[2].p.bytes = 10;
+	relay_ctl_tick(&h->ctl, t0 + 700);
+	relay_ctl_tick(&h->ctl, t0 + 1699);
+	assert_int_equal(h->ctl.xfers.count, 1);
+	assert_int_equal(h->f[0].n[PROTO_MSG_ERROR], 0);
+	relay_ctl_tick(&h->ctl, t0 + 1700);
+	assert_stalled(h, id, "no byte");
+}
+
+static void
+test_bridge_min_rate(void **state)
+{
+	struct rfake_harness	*h = *state;
+	uint64_t		 id, t0, t;
+
+	/* Grace 1 s, then at least 1000 bytes a second over 2 s. */
+	stall_cfg(h, 1000, 1000, 2000);
+	id = bridged(h, 0, 0);
+	t0 = h->now;
+	/* 1200 bytes a second: fine for as long as it goes on. */
+	for (t = 100; t <= 8000; t += 100) {
+		h->f[2].p.bytes += 120;
+		relay_ctl_tick(&h->ctl, t0 + t);
+	}
+	assert_int_equal(h->ctl.xfers.count, 1);
+	/* 200 a second: never idle, but slow; closed within a window. */
+	for (t = 8100; t <= 11000 && h->ctl.xfers.count > 0; t += 100) {
+		h->f[2].p.bytes += 20;
+		relay_ctl_tick(&h->ctl, t0 + t);
+	}
+	assert_stalled(h, id, "bytes a second");
+	/*
+	 * Windows end at 3, 5, 7, 9 s: the one of 7 to 9 s averaged 700 a
+	 * second (the loop stepped once more after the tick at 9 s).
+	 */
+	assert_int_equal(t, 9100);
+}
+
+/* Thousands of parked transfers: found by id, a peer's loss ends its own. */
+static void
+test_many_transfers(void **state)
+{
+	struct rfake_harness	*h = *state;
+	int			 i, n = 5000;
+
+	h->ctl.cfg.rate = 0;
+	h->ctl.cfg.max_pending = h->ctl.cfg.max_transfers = 100000;
+	h->f[0].record = h->f[1].record = 0;
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
+	rfake_join(h, 2, "carol");
+	for (i = 1; i <= n; i++)
+		offer_to(h, 0, 1, i);
+	offer_to(h, 2, 1, 1);
+	assert_int_equal(h->ctl.xfers.count, n + 1);
+	assert_true(h->ctl.xfers.nbuckets >= (size_t)n);
+	assert_int_equal(h->f[1].p.npending, n + 1);
+	for (i = 1; i <= n + 1; i++)
+		assert_non_null(relay_transfer_find(&h->ctl.xfers, (uint64_t)i));
+	assert_null(relay_transfer_find(&h->ctl.xfers, (uint64_t)n + 2));
+	/* carol cancels hers (the last id), then leaves: alice's stay. */
+	rfake_sayf(h, 2, "{\"type\":\"cancel\",\"transfer\":%d,\"reason\":\"x\"}",
+	    n + 1);
+	assert_int_equal(h->ctl.xfers.count, n);
+	relay_ctl_lost(&h->ctl, &h->f[2].p, h->now);
+	assert_int_equal(h->ctl.xfers.count, n);
+	/* The first one is found and cancelled as fast as the last. */
+	rfake_say(h, 1, "{\"type\":\"cancel\",\"transfer\":1,\"reason\":\"x\"}");
+	assert_null(relay_transfer_find(&h->ctl.xfers, 1));
+	assert_int_equal(h->ctl.xfers.count, n - 1);
+	/* alice leaves: all of hers end, bob hears peer_gone for each. */
+	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
+	assert_int_equal(h->ctl.xfers.count, 0);
+	assert_int_equal(h->f[1].p.npending, 0);
+	assert_int_equal(h->f[1].p.ntransfers, 0);
+	assert_true(TAILQ_EMPTY(&h->f[1].p.xfers));
 }
 
 static void
@@ -232,6 +433,11 @@ main(void)
 		T(test_no_peer_gone_after_a_receipt),
 		T(test_tail_expires),
 		T(test_tail_freed_with_ctl),
+		T(test_pending_per_receiver),
+		T(test_message_bucket),
+		T(test_bridge_idle_closes),
+		T(test_bridge_min_rate),
+		T(test_many_transfers),
 	};
 
 	relay_log_set_level(RELAY_LOG_ERROR);

@@ -27,6 +27,7 @@ mkpeer(struct relay_peer *p, uint64_t id, const char *name, const char *addr)
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->addr, sizeof p->addr, "%s", addr);
 	p->reg.tqe_prev = NULL;		/* on no registry (memset did it too) */
+	TAILQ_INIT(&p->xfers);		/* what relay_ctl_accept() does */
 }
 
 static void

@@ -63,6 +63,26 @@ keepalive(struct client *c)
 	uv_timer_start(&c->timer, timer_cb, next - silent, 0);
 }
 
+/*
+ * How long connecting may take, up to welcome: CONNECT_TIMEOUT, or
+ * FERRY_CONNECT_TIMEOUT seconds (1 to 3600) for a slow link or a client
+ * run under valgrind; anything else in it is ignored.
+ */
+static uint64_t
+connect_timeout_ms(void)
+{
+	const char	*s = getenv("FERRY_CONNECT_TIMEOUT");
+	char		*end;
+	unsigned long	 v;
+
+	if (s == NULL || *s < '1' || *s > '9')
+		return CONNECT_TIMEOUT;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > 3600)
+		return CONNECT_TIMEOUT;
+	return (uint64_t)v * 1000;
+}
+
 static void
 timer_cb(uv_timer_t *tm)
 {
@@ -370,7 +390,7 @@ client__connect(struct client *c)
 		return;
 	}
 	client__busy(c);
-	uv_timer_start(&c->timer, timer_cb, CONNECT_TIMEOUT, 0);
+	uv_timer_start(&c->timer, timer_cb, connect_timeout_ms(), 0);
 	client__set_state(c, CLIENT_CONNECTING, "", 0);
 }
 

@@ -17,7 +17,7 @@
 #include "peers.h"
 #include "proto.h"
 
-#define CONNECT_TIMEOUT	10000	/* ms to connect and get a welcome */
+#define CONNECT_TIMEOUT	10000	/* ms to connect and get a welcome; FERRY_CONNECT_TIMEOUT (s) overrides */
 #define BACKOFF_MAX	30	/* seconds between reconnect attempts, at most */
 
 struct client {

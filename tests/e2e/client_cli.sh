@@ -119,4 +119,17 @@ t_check "the new dave is listed" t_wait_for 10 listed dave
 t_check "and quiet" quiet "$T_DIR/dave2.err"
 kill -INT "$RX_PID"
 t_check "the new dave exits 0 on SIGINT" exited "$RX_PID" 0 10
+
+# A relay that takes the TCP connection and never answers (stopped: the
+# kernel still completes the handshake): FERRY_CONNECT_TIMEOUT=1 gives up
+# after a second, where the default would wait 10.
+kill -STOP "$RELAY_PID"
+t0=$(t_now_ms)
+FERRY_CONNECT_TIMEOUT=1 "$FERRY" peers >"$T_DIR/to.out" 2>"$T_DIR/to.err"; st=$?
+t1=$(t_now_ms)
+kill -CONT "$RELAY_PID"
+t_diag "ferry peers against a stopped relay: exit $st after $((t1 - t0)) ms: $(cat "$T_DIR/to.err")"
+[ "$st" -ne 0 ] && grep -q "cannot reach relay $RELAY_ADDR: timed out" "$T_DIR/to.err" &&
+    [ $((t1 - t0)) -lt $((8000 * T_SLOW)) ]
+t_ok $? "FERRY_CONNECT_TIMEOUT=1: ferry peers gives up on a silent relay with 'timed out', before the default 10 s"
 t_done

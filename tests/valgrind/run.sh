@@ -31,6 +31,9 @@ done
 # smaller chaos.
 export FERRY_BIN=$dir/bin SANITIZE=1
 export FERRY_TEST_SLOW=${FERRY_TEST_SLOW:-10}
+# A TLS handshake between two processes under memcheck can outlast the
+# client's 10 s to connect.
+export FERRY_CONNECT_TIMEOUT=${FERRY_CONNECT_TIMEOUT:-$((10 * FERRY_TEST_SLOW))}
 export WIRE_T=${WIRE_T:-$((15000 * FERRY_TEST_SLOW))}
 export CHAOS_CLIENTS=${CHAOS_CLIENTS:-8} CHAOS_SECONDS=${CHAOS_SECONDS:-20}
 export FERRY_TEST_TIMEOUT=${FERRY_TEST_TIMEOUT:-1800}

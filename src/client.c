@@ -218,6 +218,11 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 		    opts->name != NULL ? opts->name : "", why);
 		return UV_EINVAL;
 	}
+	if (opts->room != NULL && *opts->room != '\0' &&
+	    (why = proto_peer_name_problem(opts->room)) != NULL) {
+		snprintf(err, errlen, "the room \"%s\" %s", opts->room, why);
+		return UV_EINVAL;
+	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return UV_ENOMEM;
@@ -234,8 +239,10 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	}
 	c->server = strdup(server);
 	c->name = strdup(opts->name);
+	c->room = strdup(opts->room != NULL ? opts->room : "");
 	c->dir = strdup(opts->dir != NULL && *opts->dir != '\0' ? opts->dir : ".");
-	if (c->server == NULL || c->name == NULL || c->dir == NULL) {
+	if (c->server == NULL || c->name == NULL || c->room == NULL ||
+	    c->dir == NULL) {
 		snprintf(err, errlen, "out of memory");
 		client_free(c);
 		return UV_ENOMEM;
@@ -336,6 +343,7 @@ client_free(struct client *c)
 	free(c->host);
 	free(c->port);
 	free(c->name);
+	free(c->room);
 	free(c->dir);
 	proto_tls_ctx_free(c->tls);
 	proto_tls_ctx_free(c->tls_server);

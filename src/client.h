@@ -75,6 +75,7 @@ enum client_transfer_state {
 struct client_options {
 	const char	*server;	/* "HOST:PORT" or "[v6]:PORT"; NULL: CLIENT_DEFAULT_SERVER */
 	const char	*name;		/* our peer name, 1..64 bytes; required */
+	const char	*room;		/* the room we meet peers in (a name's rules); NULL/"": none */
 	const char	*dir;		/* where received files go; NULL: "." */
 	bool		 reconnect;	/* reconnect with backoff (1 s doubling to 30 s) when lost */
 	unsigned	 progress_hz;	/* progress on_transfer calls per second per transfer; 0: CLIENT_PROGRESS_HZ */

@@ -454,8 +454,8 @@ offer_miss(struct client *c, const char *to, enum client_peer_miss why,
 		return;
 	}
 	if (why != CLIENT_PEER_CHANGED) {
-		snprintf(err, errlen, "there is no peer \"%s\" on the relay %s",
-		    to, c->server);
+		snprintf(err, errlen, "there is no peer \"%s\" %son the relay "
+		    "%s", to, *c->room != '\0' ? "in your room " : "", c->server);
 		return;
 	}
 	for (i = 0, p = NULL; i < c->peers.n && p == NULL; i++)

@@ -381,6 +381,12 @@ client_self_name(const struct client *c)
 }
 
 const char *
+client_room(const struct client *c)
+{
+	return c->room;
+}
+
+const char *
 client_self_addr(const struct client *c)
 {
 	return c->self_addr;

@@ -209,6 +209,8 @@ const char	*client_self_name(const struct client *c);
 const char	*client_self_addr(const struct client *c);
 /* Our key's short fingerprint ("K7QF-2MZD-9XW4-TR3B"); NULL without an identity. */
 const char	*client_self_fingerprint(const struct client *c);
+/* The room we said hello in ("" for none). */
+const char	*client_room(const struct client *c);
 /* The relay address we connect to ("127.0.0.1:7117"). */
 const char	*client_server(const struct client *c);
 /* The folder received files go to. */

@@ -7,10 +7,12 @@
 # nobody is "replaced"), while in one room the same key still takes its
 # name back; a peer leaving is told only to its room. ferryd --require-room
 # refuses a roomless client with error{room_required}, and ferry says what
-# to do. `ferry room new` prints distinct names of 160 random bits.
+# to do. `ferry room new` prints distinct names of 160 random bits. The
+# TUI with --room shows its room and only that room's peers.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
 source "$(dirname "$0")/relay_lib.bash"
+source "$(dirname "$0")/tui.bash"
 
 # names ROOM PROBE: the names `ferry peers` lists in ROOM ("" for none), sorted.
 names() {
@@ -52,6 +54,18 @@ t_check "the name a1 is taken in A and free in B: B lists b1 and a1" \
     t_wait_for 10 has_names "$B" probe-b "a1 b1 "
 t_check "and A still lists its own a1 (nobody was replaced)" has_names "$A" probe-a "a1 a2 "
 t_check "both a1 receivers are still running" bash -c 'kill -0 "$1" && kill -0 "$2"' _ "$A1" "$BA1"
+
+mkdir -p "$T_DIR/tui"
+tui_start "$T_DIR/tui" --server "$RELAY_ADDR" --room "$A" --name tui-a --dir "$T_DIR/tui"
+t_check "the TUI with --room says which room it is in" tui_wait_for "connected in room $A"
+t_check "and lists room A's two peers" tui_wait_for 'Peers 2'
+t_check "a1 and a2 by name, not b1 or n1" bash -c '
+	s=$(tmux -L "$1" capture-pane -p -t "$2")
+	grep -qE "│ +a1 " <<<"$s" && grep -qE "│ +a2 " <<<"$s" &&
+	    ! grep -qE "│ +(b1|n1) " <<<"$s"' _ "$TUI_SOCK" "$TUI_S"
+tui_keys q
+t_check "the TUI quits" tui_wait_exit
+t_check "having written nothing to stderr" tui_err_empty
 
 f=$T_DIR/inroom.bin
 mkfile "$f" 300000

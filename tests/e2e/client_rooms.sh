@@ -90,28 +90,22 @@ t_check "nothing arrived in room B's or the lobby's folders" bash -c \
 # no_such_peer, whatever the client knows; presence stays in the room.
 t_wire "wire: an offer to another room's peer id is no_such_peer; names are per room, and reclaimed per room" <<EOF
 connect x
-send x {"type":"hello","version":2,"name":"wx","room":"wire-a"}
-expect x welcome
+hello x wx wire-a
 connect y
-send y {"type":"hello","version":2,"name":"wy","room":"wire-b"}
-expect y welcome id>YID
-send x {"type":"offer","ref":7,"to":\${YID},"count":1,"size":1}
+hello y wy wire-b
+send x {"type":"offer","ref":7,"to":\${y.id},"count":1,"size":1}
 expect x error code=no_such_peer ref=7
 connect z
-send z {"type":"hello","version":2,"name":"wx","room":"wire-b"}
-expect z welcome
+hello z wx wire-b
 send y {"type":"peers"}
 expect y peer_list peers=wx keys=\${z.key} more=false
 connect k $T_DIR/wire-k.pem
-send k {"type":"hello","version":2,"name":"wk","room":"wire-a"}
-expect k welcome
+hello k wk wire-a
 connect k2 $T_DIR/wire-k.pem
-send k2 {"type":"hello","version":2,"name":"wk","room":"wire-b"}
-expect k2 welcome
+hello k2 wk wire-b
 ping k
 connect k3 $T_DIR/wire-k.pem
-send k3 {"type":"hello","version":2,"name":"wk","room":"wire-a"}
-expect k3 welcome
+hello k3 wk wire-a
 expect k error code=replaced
 expect-close k
 ping k2
@@ -119,17 +113,14 @@ EOF
 
 t_wire "wire: joins and leaves reach only the room's members" <<EOF
 connect p1
-send p1 {"type":"hello","version":2,"name":"p1","room":"r-p"}
-expect p1 welcome
+hello p1 p1 r-p
 connect q1
-send q1 {"type":"hello","version":2,"name":"q1","room":"r-q"}
-expect q1 welcome
+hello q1 q1 r-q
 connect p2
-send p2 {"type":"hello","version":2,"name":"p2","room":"r-p"}
-expect p2 welcome id>P2ID
+hello p2 p2 r-p
 expect p1 peer_joined peers=p2
 close p2
-expect p1 peer_left ids=\${P2ID}
+expect p1 peer_left ids=\${p2.id}
 quiet q1 300
 EOF
 
@@ -150,8 +141,7 @@ send a {"type":"hello","version":2,"name":"lone"}
 expect a error code=room_required message~room
 expect-close a
 connect b
-send b {"type":"hello","version":2,"name":"member","room":"r1"}
-expect b welcome
+hello b member r1
 connect c
 send c {"type":"hello","version":2,"name":"bad","room":"a\u0007b"}
 expect c error code=bad_message message~room

@@ -15,6 +15,18 @@ keyline() { "$FERRY" --identity "$1" --name "$2" id 2>/dev/null | sed -n 1p; }
 # openssl's own base64 of the raw public key, to check ferry's line against.
 raw_b64() { openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | base64 -w0; }
 
+# cat_in_ann_out WHAT: cat's key is admitted and ann's refused and closed.
+cat_in_ann_out() {
+	t_wire "$1" <<EOF
+connect c $T_DIR/cat.pem
+hello c cat
+connect a $T_DIR/ann.pem
+send a {"type":"hello","version":2,"name":"ann"}
+expect a error code=not_allowed
+expect-close a
+EOF
+}
+
 for who in ann bob cat dan; do
 	line=$(keyline "$T_DIR/$who.pem" "$who")
 	eval "L_$who=\$line"
@@ -70,14 +82,7 @@ t_wait_exit "$drop_pid" 20 && st=$T_STATUS
 [ "$st" -ne 0 ] && sed 's/^/#   /' "$T_DIR/drop.out"
 t_ok "$st" "ann's connection was dropped with not_allowed, dan's still answers"
 
-t_wire "after SIGHUP the added key is admitted and the removed one refused" <<EOF
-connect c $T_DIR/cat.pem
-hello c cat
-connect a $T_DIR/ann.pem
-send a {"type":"hello","version":2,"name":"ann"}
-expect a error code=not_allowed
-expect-close a
-EOF
+cat_in_ann_out "after SIGHUP the added key is admitted and the removed one refused"
 
 # A malformed file, then a missing one: the old list (dan, cat) stays.
 printf '%s\n# fine so far\n%s trailing\nferry-ed25519 not-base64\n' "$L_dan" "$L_ann" >"$allow"
@@ -88,14 +93,7 @@ mv "$allow" "$allow.gone"
 kill -HUP "$RELAY_PID"
 t_check "a missing file on SIGHUP: the log says it cannot open it" \
     t_log_has 5 "allow list not reloaded, the old one stays: cannot open $allow: No such file or directory"
-t_wire "and the old list is still the one in force" <<EOF
-connect c $T_DIR/cat.pem
-hello c cat
-connect a $T_DIR/ann.pem
-send a {"type":"hello","version":2,"name":"ann"}
-expect a error code=not_allowed
-expect-close a
-EOF
+cat_in_ann_out "and the old list is still the one in force"
 printf '%s\n%s\n' "$L_dan" "$L_cat" >"$allow"
 
 # The real client: refused with its own `ferry id` line, which, pasted

@@ -16,7 +16,7 @@
 
 /* The "type" strings are the lower-case names: PROTO_MSG_PEER_JOINED is "peer_joined". */
 #define PROTO_MSG_TYPES(X)						\
-	X(HELLO,	"hello")	/* c->r: version, name */		\
+	X(HELLO,	"hello")	/* c->r: version, name, [room] */		\
 	X(WELCOME,	"welcome")	/* r->c: id, name, addr, key */		\
 	X(PEERS,	"peers")	/* c->r: (no fields) */			\
 	X(PEER_LIST,	"peer_list")	/* r->c: peers[], more */		\
@@ -77,6 +77,7 @@ struct proto_msg {
 	enum proto_msg_type	 type;
 	uint32_t		 version;	/* hello: 1..65535 */
 	char			 name[PROTO_PEER_NAME_MAX + 1];	/* hello, welcome */
+	char			 room[PROTO_ROOM_MAX + 1];	/* hello: "" is no room */
 	uint64_t		 id;		/* welcome: your peer id */
 	char			 addr[PROTO_ADDR_MAX + 1];	/* welcome: you as the relay sees you */
 	char			 key[PROTO_KEY_HEX + 1];	/* welcome: your key as the relay saw it */

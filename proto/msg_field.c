@@ -430,6 +430,8 @@ enc_field(cJSON *parent, const struct msg__field *f, const char *base)
 		/* Held in a fixed array: it must be terminated inside it. */
 		if (memchr(p, '\0', f->size) == NULL)
 			return -PROTO_E_BAD_MESSAGE;
+		if (f->optional && *p == '\0')
+			return 0;	/* "" means absent */
 		return enc_add(parent, f->key, cJSON_CreateString(p));
 	case MSG__FNAME:
 		memcpy(&s, p, sizeof s);

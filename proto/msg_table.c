@@ -19,6 +19,10 @@
 #define OPT_INT(k, st, mb, lo, hi) \
 	{ .key = k, .kind = MSG__INT, AT(st, mb), .min = lo, .max = hi, \
 	  .optional = true }
+/* May be absent ("" then); the encoder leaves it out when it is "". */
+#define OPT_TEXT(k, st, mb, lo) \
+	{ .key = k, .kind = MSG__TEXT, AT(st, mb), .min = lo, \
+	  .max = SIZEOF(st, mb) - 1, .optional = true }
 #define BOOL(k, st, mb)	{ .key = k, .kind = MSG__BOOL, AT(st, mb) }
 /* text(N) is as long as its array allows: N is sizeof - 1. */
 #define TEXT(k, st, mb, lo) \
@@ -96,7 +100,8 @@ static const struct msg__field id_elem = {
 const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_HELLO] = FIELDS(
 	    INT("version", M, version, 1, 65535),
-	    TEXT("name", M, name, 1)),
+	    TEXT("name", M, name, 1),
+	    OPT_TEXT("room", M, room, 1)),
 	[PROTO_MSG_WELCOME] = FIELDS(
 	    ID("id", M, id),
 	    TEXT("name", M, name, 0),

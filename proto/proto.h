@@ -25,6 +25,7 @@ enum proto_kind {
 
 /* Field limits (bytes, not characters). */
 #define PROTO_PEER_NAME_MAX	64	/* hello.name, peer.name */
+#define PROTO_ROOM_MAX		64	/* hello.room: the rules of a peer name */
 #define PROTO_ADDR_MAX		64	/* "HOST:PORT" or "[v6]:PORT" */
 #define PROTO_FILE_NAME_MAX	1024	/* on the wire; the receiver allows 255 */
 #define PROTO_TEXT_MAX		512	/* reason, message */
@@ -69,7 +70,9 @@ enum proto_kind {
 	X(INTERNAL,	"internal",	"internal error")			\
 	X(REPLACED,	"replaced",	"another connection took the name") \
 	X(RECEIVER_BUSY, "receiver_busy", "too many offers wait at that peer") \
-	X(STALLED,	"stalled",	"the bridge carried too few bytes")
+	X(STALLED,	"stalled",	"the bridge carried too few bytes") \
+	X(NOT_ALLOWED,	"not_allowed",	"this key is not on the relay's allow list") \
+	X(ROOM_REQUIRED, "room_required", "this relay admits only clients in a room")
 
 enum proto_err {
 	PROTO_OK = 0,

@@ -1,6 +1,7 @@
 /*
  * ferryd.c: the relay's main: flags, the loop, SIGINT/SIGTERM for a
- * graceful stop. The only place in the relay that exits.
+ * graceful stop, SIGHUP to re-read --allow-keys. The only place in the
+ * relay that exits.
  *
  * Test-only flags (not in --help's main list, shown under "Testing"):
  * --hello-timeout-ms, --bind-timeout-ms, --slot-timeout-ms,
@@ -32,6 +33,7 @@
 #include "relay_log.h"
 #include "proto.h"
 #include "relay.h"
+#include "relay_allow.h"
 
 #define FERRYD_VERSION	"0.1.0"
 
@@ -39,6 +41,8 @@ struct ferryd {
 	struct relay	*relay;
 	uv_signal_t	 sigint;
 	uv_signal_t	 sigterm;
+	uv_signal_t	 sighup;
+	const char	*allow_keys;	/* --allow-keys FILE, or NULL */
 };
 
 static void
@@ -47,6 +51,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: ferryd [--listen HOST:PORT] [--max-clients N] [--state-dir DIR]\n"
 "              [--tls-cert FILE --tls-key FILE]\n"
+"              [--allow-keys FILE] [--require-room]\n"
 "              [--log-level error|warn|info|debug] [--help] [--version]\n"
 "\n"
 "The ferry relay: clients connect, see each other and stream files to\n"
@@ -64,6 +69,13 @@ usage(FILE *f)
 "                       CA-signed certificate for the relay's DNS name)\n"
 "                       instead of the host key; needs --tls-key\n"
 "  --tls-key FILE       the certificate's private key (PEM, mode 600)\n"
+"  --allow-keys FILE    admit only the clients whose keys FILE lists, one a\n"
+"                       line as the first line of `ferry id` prints it ('#'\n"
+"                       comments and blank lines allowed); SIGHUP re-reads\n"
+"                       it (a bad file keeps the old list) and closes the\n"
+"                       clients taken off it; others get error{not_allowed}\n"
+"  --require-room       refuse a client without --room (error{room_required}):\n"
+"                       on a public relay, strangers never see each other\n"
 "  --log-level LEVEL    error, warn, info (default) or debug\n"
 "  --help               this text\n"
 "  --version            the version and protocol version\n"
@@ -199,6 +211,46 @@ signal_cb(uv_signal_t *s, int signum)
 	/* A second signal gets the default action: a stuck stop can be forced. */
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	if (d->allow_keys != NULL)
+		uv_close((uv_handle_t *)&d->sighup, NULL);
+}
+
+/*
+ * --allow-keys: (re)reads the file into the relay. On failure the relay
+ * keeps the list it had; at start (first) that is fatal. 0 or -1.
+ */
+static int
+allow_load(struct ferryd *d, int first)
+{
+	struct relay_allow	*a;
+	char			 err[PATH_MAX + 256];
+	size_t			 n, dropped;
+
+	if (relay_allow_load(d->allow_keys, &a, err, sizeof err) != 0) {
+		if (first)
+			fprintf(stderr, "ferryd: --allow-keys %s\n", err);
+		else
+			relay_log(RELAY_LOG_ERROR, NULL, "allow list not "
+			    "reloaded, the old one stays: %s", err);
+		return -1;
+	}
+	n = a->n;
+	dropped = relay_set_allow(d->relay, a);
+	relay_log(RELAY_LOG_NOTICE, NULL, "allow list %s: %zu key%s%s",
+	    d->allow_keys, n, n == 1 ? "" : "s", first ? "" : " (reloaded)");
+	if (dropped > 0)
+		relay_log(RELAY_LOG_NOTICE, NULL, "closed %zu client%s no "
+		    "longer on the allow list", dropped, dropped == 1 ? "" : "s");
+	return 0;
+}
+
+static void
+sighup_cb(uv_signal_t *s, int signum)
+{
+	(void)signum;
+	relay_log(RELAY_LOG_NOTICE, NULL, "SIGHUP received: re-reading the "
+	    "allow list");
+	(void)allow_load(s->data, 0);
 }
 
 /* An environment number in [lo, hi] into *out; anything else leaves it. */
@@ -350,6 +402,7 @@ main(int argc, char **argv)
 		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
 		OPT_HELLO, OPT_BIND, OPT_SLOT, OPT_PING, OPT_IDLE,
 		OPT_LINGER, OPT_STATE_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
+		OPT_ALLOW_KEYS, OPT_REQUIRE_ROOM,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
@@ -358,6 +411,9 @@ main(int argc, char **argv)
 		{ "state-dir",		required_argument, NULL, OPT_STATE_DIR },
 		{ "tls-cert",		required_argument, NULL, OPT_TLS_CERT },
 		{ "tls-key",		required_argument, NULL, OPT_TLS_KEY },
+		/* Access and rooms. */
+		{ "allow-keys",		required_argument, NULL, OPT_ALLOW_KEYS },
+		{ "require-room",	no_argument,	   NULL, OPT_REQUIRE_ROOM },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ "hello-timeout-ms",	required_argument, NULL, OPT_HELLO },
@@ -387,6 +443,7 @@ main(int argc, char **argv)
 	char			 err[PATH_MAX + 256], keyline[PATH_MAX + 64];
 	int			 c, level, e, idx = 0;
 
+	memset(&d, 0, sizeof d);
 	relay_config_default(&cfg);
 	env_config(&cfg);
 	opterr = 0;
@@ -408,6 +465,13 @@ main(int argc, char **argv)
 			break;
 		case OPT_TLS_KEY:
 			key_file = optarg;
+			break;
+		/* Access and rooms. */
+		case OPT_ALLOW_KEYS:
+			d.allow_keys = optarg;
+			break;
+		case OPT_REQUIRE_ROOM:
+			cfg.require_room = 1;
 			break;
 		case OPT_MAX_CLIENTS:
 		case OPT_RATE:
@@ -495,8 +559,25 @@ main(int argc, char **argv)
 		uv_loop_close(&loop);
 		return 1;
 	}
+	/* Before listening: no client gets in before the list is there. */
+	if (d.allow_keys != NULL && allow_load(&d, 1) != 0) {
+		relay_free(d.relay);
+		proto_tls_ctx_free(tls);
+		uv_loop_close(&loop);
+		return 1;
+	}
+	/* Before listening, so a SIGHUP after "listening on" is never fatal. */
+	if (d.allow_keys != NULL) {
+		uv_signal_init(&loop, &d.sighup);
+		d.sighup.data = &d;
+		uv_signal_start(&d.sighup, sighup_cb, SIGHUP);
+	}
 	if (relay_listen(d.relay, err, sizeof err) != 0) {
 		fprintf(stderr, "ferryd: %s\n", err);
+		if (d.allow_keys != NULL) {
+			uv_close((uv_handle_t *)&d.sighup, NULL);
+			uv_run(&loop, UV_RUN_NOWAIT);
+		}
 		relay_free(d.relay);
 		proto_tls_ctx_free(tls);
 		uv_loop_close(&loop);

@@ -2,7 +2,9 @@
  * presence.c: who is on the relay, as its peers hear it: peer_list in
  * chunks, and the joins and leaves of a moment batched into few
  * peer_joined/peer_left frames, each recipient told exactly what it has
- * not heard yet (relay_control.h says how).
+ * not heard yet (relay_control.h says how). All of it per room: a peer
+ * lists and hears of the members of its own room only, and a join or a
+ * leave costs one look at each member of that room, none at the others.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -36,30 +38,49 @@ ctl_peer_weight(const struct relay_peer *p)
 	return 48 + 2 * strlen(p->name) + strlen(p->addr) + 9 + PROTO_KEY_HEX;
 }
 
+/* rm has news for the next flush. */
+static void
+ctl_room_dirty(struct relay_ctl *ctl, struct relay_room *rm)
+{
+	if (rm->dirty.tqe_prev == NULL)
+		TAILQ_INSERT_TAIL(&ctl->reg.dirty, rm, dirty);
+}
+
+void
+relay__ctl_queue_join(struct relay_ctl *ctl, struct relay_peer *p)
+{
+	TAILQ_INSERT_TAIL(&p->room->joins, p, join);
+	ctl_room_dirty(ctl, p->room);
+}
+
 void
 relay__ctl_queue_left(struct relay_ctl *ctl, const struct relay_peer *p)
 {
+	struct relay_room	*rm = p->room;
 	struct relay_gone	*nl;
 	size_t			 cap;
 
-	if (ctl->nleft == ctl->leftcap) {
-		cap = ctl->leftcap != 0 ? ctl->leftcap * 2 : 64;
-		/* Owned by ctl, freed in relay_ctl_free(). */
-		if ((nl = realloc(ctl->left, cap * sizeof *nl)) == NULL) {
+	if (rm->count <= 1)
+		return;		/* p was alone: nobody to tell */
+	if (rm->nleft == rm->leftcap) {
+		cap = rm->leftcap != 0 ? rm->leftcap * 2 : 16;
+		/* Owned by the room, freed with it (registry.c). */
+		if ((nl = realloc(rm->left, cap * sizeof *nl)) == NULL) {
 			relay_log(RELAY_LOG_ERROR, NULL, "out of memory: peer %"
 			    PRIu64 " left unannounced", p->id);
 			return;
 		}
-		ctl->left = nl;
-		ctl->leftcap = cap;
+		rm->left = nl;
+		rm->leftcap = cap;
 	}
-	ctl->left[ctl->nleft].id = p->id;
-	ctl->left[ctl->nleft].aseq = p->aseq;
-	ctl->left[ctl->nleft].gseq = ++ctl->evseq;
-	ctl->nleft++;
+	rm->left[rm->nleft].id = p->id;
+	rm->left[rm->nleft].aseq = p->aseq;
+	rm->left[rm->nleft].gseq = ++ctl->evseq;
+	rm->nleft++;
+	ctl_room_dirty(ctl, rm);
 }
 
-/* peer_list: every registered peer but p, in id order, in chunks. */
+/* peer_list: every peer of p's room but p, in id order, in chunks. */
 int
 relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 {
@@ -71,7 +92,7 @@ relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 	/* Owned by m until proto_msg_free() below. */
 	if ((m.peers = calloc(PROTO_PEERS_MAX, sizeof *m.peers)) == NULL)
 		return -PROTO_E_NOMEM;
-	TAILQ_FOREACH(q, &ctl->reg.all, reg) {
+	TAILQ_FOREACH(q, &p->room->members, rlink) {
 		if (q == p)
 			continue;
 		w = ctl_peer_weight(q);
@@ -99,7 +120,8 @@ relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
  * peer whose peer_list already showed some, gets only the others.
  */
 static void
-ctl_send_joined(struct relay_ctl *ctl, struct relay_peer **chunk, size_t n)
+ctl_send_joined(struct relay_ctl *ctl, struct relay_room *rm,
+    struct relay_peer **chunk, size_t n)
 {
 	struct proto_msg	 m, mine;
 	struct relay_peer	*q;
@@ -123,7 +145,7 @@ ctl_send_joined(struct relay_ctl *ctl, struct relay_peer **chunk, size_t n)
 		relay_log(RELAY_LOG_ERROR, NULL, "cannot encode peer_joined");
 		goto out;
 	}
-	TAILQ_FOREACH(q, &ctl->reg.all, reg) {
+	TAILQ_FOREACH(q, &rm->members, rlink) {
 		if (!(q->flags & RELAY_PEER_MARK) && q->listed < chunk[0]->id) {
 			ctl->ops->send(ctl->arg, q, f, flen);
 			continue;
@@ -152,9 +174,12 @@ ctl_knew(const struct relay_peer *q, const struct relay_gone *g)
 	    (g->aseq != 0 && g->aseq > q->rseq);
 }
 
-/* peer_left in chunks; each recipient hears only of peers it knew. */
+static void	ctl_flush_joins(struct relay_ctl *, struct relay_room *,
+		    struct relay_peer **);
+
+/* peer_left in chunks to rm's members; each hears only of peers it knew. */
 static void
-ctl_flush_left(struct relay_ctl *ctl)
+ctl_flush_left(struct relay_ctl *ctl, struct relay_room *rm)
 {
 	struct proto_msg	 m, mine;
 	struct relay_peer	*q;
@@ -163,11 +188,11 @@ ctl_flush_left(struct relay_ctl *ctl)
 	uint8_t			*f;
 	size_t			 flen, off, n, i, k;
 
-	for (off = 0; off < ctl->nleft; off += n) {
-		n = ctl->nleft - off;
+	for (off = 0; off < rm->nleft; off += n) {
+		n = rm->nleft - off;
 		if (n > PROTO_PEERS_MAX)
 			n = PROTO_PEERS_MAX;
-		g = ctl->left + off;
+		g = rm->left + off;
 		for (i = 0; i < n; i++)
 			ids[i] = g[i].id;
 		proto_msg_init(&m, PROTO_MSG_PEER_LEFT);
@@ -177,7 +202,7 @@ ctl_flush_left(struct relay_ctl *ctl)
 			relay_log(RELAY_LOG_ERROR, NULL, "cannot encode peer_left");
 			continue;
 		}
-		TAILQ_FOREACH(q, &ctl->reg.all, reg) {
+		TAILQ_FOREACH(q, &rm->members, rlink) {
 			for (i = k = 0; i < n; i++)
 				k += ctl_knew(q, &g[i]) != 0;
 			if (k == n) {
@@ -199,51 +224,65 @@ ctl_flush_left(struct relay_ctl *ctl)
 		}
 		free(f);
 	}
-	ctl->nleft = 0;
-	if (ctl->leftcap > 4096) {	/* after a storm, give the memory back */
-		free(ctl->left);
-		ctl->left = NULL;
-		ctl->leftcap = 0;
+	rm->nleft = 0;
+	if (rm->leftcap > 4096) {	/* after a storm, give the memory back */
+		free(rm->left);
+		rm->left = NULL;
+		rm->leftcap = 0;
 	}
 }
 
 int
 relay_ctl_pending(const struct relay_ctl *ctl)
 {
-	return ctl->nleft > 0 || !TAILQ_EMPTY(&ctl->joins);
+	return !TAILQ_EMPTY(&ctl->reg.dirty);
 }
 
 void
 relay_ctl_flush(struct relay_ctl *ctl)
 {
 	struct relay_peer	*chunk[PROTO_PEERS_MAX];
-	struct relay_peer	*q;
-	size_t			 n, est, w;
+	struct relay_room	*rm;
 
 	if (!relay_ctl_pending(ctl))
 		return;
 	ctl->flush_seq++;
-	if (ctl->nleft > 0)
-		ctl_flush_left(ctl);
-	/*
-	 * Joins of a moment go out together: during a connect storm that is
-	 * far fewer messages than one per join per client.
-	 */
-	while (!TAILQ_EMPTY(&ctl->joins)) {
+	/* Sending never forgets a peer (relay_control.h), so rooms stay. */
+	while ((rm = TAILQ_FIRST(&ctl->reg.dirty)) != NULL) {
+		TAILQ_REMOVE(&ctl->reg.dirty, rm, dirty);
+		rm->dirty.tqe_prev = NULL;
+		if (rm->nleft > 0)
+			ctl_flush_left(ctl, rm);
+		ctl_flush_joins(ctl, rm, chunk);
+	}
+}
+
+/*
+ * Joins of a moment go out together: during a connect storm that is far
+ * fewer messages than one per join per client. chunk: PROTO_PEERS_MAX.
+ */
+static void
+ctl_flush_joins(struct relay_ctl *ctl, struct relay_room *rm,
+    struct relay_peer **chunk)
+{
+	struct relay_peer	*q;
+	size_t			 n, est, w;
+
+	while (!TAILQ_EMPTY(&rm->joins)) {
 		n = 0;
 		est = 0;
-		while ((q = TAILQ_FIRST(&ctl->joins)) != NULL &&
+		while ((q = TAILQ_FIRST(&rm->joins)) != NULL &&
 		    n < PROTO_PEERS_MAX) {
 			w = ctl_peer_weight(q);
 			if (n > 0 && est + w > PEERS_BUDGET)
 				break;
-			TAILQ_REMOVE(&ctl->joins, q, join);
+			TAILQ_REMOVE(&rm->joins, q, join);
 			q->join.tqe_prev = NULL;
 			q->aseq = ctl->flush_seq;
 			q->flags |= RELAY_PEER_MARK;
 			chunk[n++] = q;
 			est += w;
 		}
-		ctl_send_joined(ctl, chunk, n);
+		ctl_send_joined(ctl, rm, chunk, n);
 	}
 }

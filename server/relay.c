@@ -274,6 +274,12 @@ fail:
 	return e;
 }
 
+size_t
+relay_set_allow(struct relay *r, struct relay_allow *a)
+{
+	return relay_ctl_set_allow(&r->ctl, a);
+}
+
 void
 relay_shutdown(struct relay *r)
 {

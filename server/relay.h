@@ -14,6 +14,7 @@
 #define RELAY_DEFAULT_LISTEN	"0.0.0.0:7117"
 
 struct relay;
+struct relay_allow;
 struct proto_tls_ctx;
 
 /* ferryd.c takes FERRY_RELAY_CHUNK and FERRY_RELAY_PIPE in these. */
@@ -53,6 +54,7 @@ struct relay_config {
 	int		 splice;	/* bridge by splice(2) (FERRY_RELAY_SPLICE) */
 	size_t		 chunk_size;	/* copy path read (FERRY_RELAY_CHUNK) */
 	size_t		 pipe_size;	/* splice path pipe (FERRY_RELAY_PIPE) */
+	int		 require_room;	/* a hello without a room: room_required */
 	/*
 	 * The server side of every control connection's TLS (borrowed: the
 	 * caller keeps it until relay_free()). NULL: control connections
@@ -84,6 +86,12 @@ int	relay_new(uv_loop_t *loop, const struct relay_config *cfg,
  * libuv error (or UV_EINVAL for an address that does not parse).
  */
 int	relay_listen(struct relay *r, char *err, size_t errlen);
+/*
+ * Admit only the keys on a (relay_allow.h; NULL: any), which the relay
+ * owns from now on; connected clients not on it are closed with
+ * error{not_allowed}. Returns how many were.
+ */
+size_t	relay_set_allow(struct relay *r, struct relay_allow *a);
 /* Stop accepting, error{shutdown} to every client, close everything. */
 void	relay_shutdown(struct relay *r);
 /* After uv_run() returned; closes anything still open, then frees. */

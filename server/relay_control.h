@@ -19,6 +19,7 @@
 
 #include "msg.h"
 #include "relay.h"
+#include "relay_allow.h"
 #include "relay_registry.h"
 #include "relay_transfer.h"
 
@@ -33,13 +34,6 @@ struct relay_ops {
 	void	(*close)(void *arg, struct relay_peer *p, int how);
 	/* Both data connections of t are bound: start copying bytes. */
 	void	(*bridge)(void *arg, struct relay_transfer *t);
-};
-
-/* A peer that left, until the next flush says so to those who knew it. */
-struct relay_gone {
-	uint64_t	id;
-	uint64_t	aseq;		/* flush that announced it; 0: never */
-	uint64_t	gseq;		/* ctl event count when it left */
 };
 
 /*
@@ -58,6 +52,8 @@ struct relay_tail {
 TAILQ_HEAD(relay_tail_list, relay_tail);
 
 /*
+ * Presence is per room (relay_registry.h): a peer lists and hears of its
+ * room's members only, each room's joins and leaves batched in the room.
  * Pushes are exact per recipient q: peer_joined brings each peer registered
  * after q's last peer_list (q->listed) once; peer_left names only peers q
  * was told about, by a list (registered before it and gone after it:
@@ -75,12 +71,9 @@ struct relay_ctl {
 	struct relay_peer_list	 fresh;		/* NEW peers, oldest first */
 	size_t			 nfresh;
 	struct relay_peer_list	 live;		/* CONTROL peers, longest silent first */
-	struct relay_peer_list	 joins;		/* registered, peer_joined not sent yet */
 	uint64_t		 flush_seq;	/* flushes so far */
 	uint64_t		 evseq;		/* lists and leaves so far, to order them */
-	struct relay_gone	*left;		/* owned: peers for the next peer_left */
-	size_t			 nleft;
-	size_t			 leftcap;
+	struct relay_allow	*allow;		/* owned: the keys admitted; NULL: any */
 	struct relay_tail_list	 tails;		/* owned, oldest first */
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
 	int			 stopping;	/* shutdown: no more broadcasts */
@@ -118,6 +111,12 @@ int	relay_ctl_pending(const struct relay_ctl *ctl);
 void	relay_ctl_flush(struct relay_ctl *ctl);
 /* Enforces the deadlines (hello, ping, idle, offer, slot, bind). */
 void	relay_ctl_tick(struct relay_ctl *ctl, uint64_t now);
+/*
+ * From now on only the keys on a are admitted (NULL: any key); ctl owns a
+ * and frees the list it had. Peers already registered whose key is not on
+ * a are closed with error{not_allowed}. Returns how many were closed.
+ */
+size_t	relay_ctl_set_allow(struct relay_ctl *ctl, struct relay_allow *a);
 /* error{shutdown} to every client, close everything, stop broadcasting. */
 void	relay_ctl_shutdown(struct relay_ctl *ctl);
 

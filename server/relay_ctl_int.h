@@ -31,7 +31,9 @@ const char *relay__ctl_dur(char *buf, size_t len, uint64_t ms);
 void	relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p);
 /* peer_list: every peer but p, in id order, in chunks; -PROTO_E_NOMEM. */
 int	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
-/* p left: remember it for the next peer_left. */
+/* p registered: announce it to its room at the next flush. */
+void	relay__ctl_queue_join(struct relay_ctl *ctl, struct relay_peer *p);
+/* p left (still in its room): remember it for the room's next peer_left. */
 void	relay__ctl_queue_left(struct relay_ctl *ctl,
 	    const struct relay_peer *p);
 

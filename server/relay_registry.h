@@ -1,8 +1,11 @@
 /*
- * relay_registry.h: the peers that said hello, found by id, name or address,
- * and the slot table: data connections that said attach and wait for a
- * bind, found by their slot. struct relay_peer is the relay's view of one
- * connection (control or data); neither table allocates peers.
+ * relay_registry.h: the peers that said hello, found by id, or by name
+ * within their room, and the rooms they are in (ferry --room: a peer sees
+ * and reaches only its room's members; the peers without a room share the
+ * lobby); and the slot table: data connections that said attach and wait
+ * for a bind, found by their slot. struct relay_peer is the relay's view of
+ * one connection (control or data); neither table allocates peers. Rooms
+ * are the registry's: made with their first member, freed with their last.
  */
 #ifndef FERRY_RELAY_REGISTRY_H
 #define FERRY_RELAY_REGISTRY_H
@@ -18,6 +21,7 @@
 #define RELAY_KEY_RAW	(PROTO_KEY_HEX / 2)	/* bytes of a raw Ed25519 key */
 
 struct relay_transfer;
+struct relay_room;
 
 TAILQ_HEAD(relay_peer_list, relay_peer);
 TAILQ_HEAD(relay_peer_xfers, relay_transfer);	/* by plink[side] */
@@ -27,6 +31,7 @@ struct relay_bucket {
 	uint64_t		 tokens;	/* thousandths of a token */
 	uint64_t		 at;		/* ms: when last topped up */
 };
+TAILQ_HEAD(relay_room_list, relay_room);
 
 enum relay_peer_state {
 	RELAY_PEER_NEW = 0,		/* connected, first message not seen yet */
@@ -63,6 +68,8 @@ struct relay_peer {
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
 	struct relay_peer	*id_next;	/* registry hash chains */
 	struct relay_peer	*name_next;
+	struct relay_room	*room;		/* registered: its room (the lobby: none) */
+	TAILQ_ENTRY(relay_peer)	 rlink;		/* room->members */
 	struct relay_peer	*slot_next;	/* slot table hash chain */
 	/* On a list or not: tqe_prev is NULL when off reg and join. */
 	TAILQ_ENTRY(relay_peer)	 reg;		/* registry: every peer, in id order */
@@ -70,6 +77,30 @@ struct relay_peer {
 	TAILQ_ENTRY(relay_peer)	 link;
 	TAILQ_ENTRY(relay_peer)	 join;		/* ctl: registered but not yet announced */
 	void			*owner;		/* the connection holding it; opaque here */
+};
+
+/* A peer that left, until the next flush says so to those who knew it. */
+struct relay_gone {
+	uint64_t	id;
+	uint64_t	aseq;		/* flush that announced it; 0: never */
+	uint64_t	gseq;		/* ctl event count when it left */
+};
+
+/*
+ * The peers of one room, in id order. joins, left and dirty are the
+ * presence logic's (presence.c), kept here so that a room freed with its
+ * last member takes its pending news with it: nobody is left to hear them.
+ */
+struct relay_room {
+	char			 name[PROTO_ROOM_MAX + 1];	/* "": the lobby */
+	struct relay_peer_list	 members;	/* by rlink, in id order */
+	size_t			 count;
+	struct relay_room	*next;		/* rooms hash chain */
+	struct relay_peer_list	 joins;		/* registered, peer_joined not sent yet */
+	struct relay_gone	*left;		/* owned: for the next peer_left */
+	size_t			 nleft;
+	size_t			 leftcap;
+	TAILQ_ENTRY(relay_room)	 dirty;		/* on registry.dirty: news to send */
 };
 
 /* Data peers given a slot and not bound yet, by slot. */
@@ -82,10 +113,15 @@ struct relay_slots {
 
 struct relay_registry {
 	struct relay_peer	**by_id;	/* owned: nbuckets chains */
-	struct relay_peer	**by_name;	/* owned: nbuckets chains */
+	struct relay_peer	**by_name;	/* owned: nbuckets chains, by room and name */
 	size_t			  nbuckets;	/* a power of two */
 	size_t			  count;
 	struct relay_peer_list	  all;		/* in the order added, which is id order */
+	struct relay_room	 *lobby;	/* owned: the room of peers without one */
+	struct relay_room	**by_room;	/* owned: rbuckets chains of the other rooms (owned) */
+	size_t			  rbuckets;	/* a power of two */
+	size_t			  nrooms;	/* rooms in by_room */
+	struct relay_room_list	  dirty;	/* rooms with joins or leaves to send */
 };
 
 /* A hash of a string (FNV-1a), for the tables here and relay_admit.c. */
@@ -98,18 +134,33 @@ void	relay_registry_free(struct relay_registry *r);
 
 /*
  * Adds p, whose id and name are set and whose id is above every id added
- * before (so `all` stays in id order). Returns -PROTO_E_NAME_TAKEN when the
- * name is in use, -PROTO_E_NOMEM when growing the tables failed (p is not
- * added then), else 0.
+ * before (so `all` and each room's members stay in id order), to room
+ * (""/NULL: the lobby), made when it has no member yet. Returns
+ * -PROTO_E_NAME_TAKEN when the name is in use in that room,
+ * -PROTO_E_NOMEM when growing the tables or making the room failed (p is
+ * not added then), else 0.
  */
+int	relay_registry_add_in(struct relay_registry *r, struct relay_peer *p,
+	    const char *room);
+/* The same in the lobby. */
 int	relay_registry_add(struct relay_registry *r, struct relay_peer *p);
-/* Takes p out if it is in (p->reg.tqe_prev is NULL after). */
+/*
+ * Takes p out if it is in (p->reg.tqe_prev is NULL after); its room goes
+ * with its last member (the lobby stays), and p->room is NULL.
+ */
 void	relay_registry_remove(struct relay_registry *r, struct relay_peer *p);
 
 struct relay_peer *relay_registry_by_id(const struct relay_registry *r,
 	    uint64_t id);
+/* The peer called name in room (""/NULL: the lobby), or NULL. */
+struct relay_peer *relay_registry_find(const struct relay_registry *r,
+	    const char *room, const char *name);
+/* The same in the lobby. */
 struct relay_peer *relay_registry_by_name(const struct relay_registry *r,
 	    const char *name);
+/* The room of that name with members (""/NULL: the lobby), or NULL. */
+struct relay_room *relay_registry_room(const struct relay_registry *r,
+	    const char *room);
 
 /* An empty slot table; -PROTO_E_NOMEM. */
 int	relay_slots_init(struct relay_slots *s);

@@ -194,7 +194,9 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	size_t			 flen;
 	int			 r;
 
-	if ((q = relay_registry_by_id(&ctl->reg, m->to)) == NULL) {
+	/* A peer of another room is not here, as far as p can tell. */
+	if ((q = relay_registry_by_id(&ctl->reg, m->to)) == NULL ||
+	    q->room != p->room) {
 		relay__ctl_error(ctl, p, PROTO_E_NO_SUCH_PEER, 0, m->ref,
 		    "no peer with id %" PRIu64 " is here", m->to);
 		return;

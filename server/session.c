@@ -28,7 +28,6 @@ relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
 	ctl->arg = arg;
 	TAILQ_INIT(&ctl->fresh);
 	TAILQ_INIT(&ctl->live);
-	TAILQ_INIT(&ctl->joins);
 	TAILQ_INIT(&ctl->tails);
 	relay_transfers_init(&ctl->xfers);
 	if (relay_slots_init(&ctl->slots) != 0)
@@ -47,9 +46,8 @@ relay_ctl_free(struct relay_ctl *ctl)
 	relay_transfers_free(&ctl->xfers);
 	relay_registry_free(&ctl->reg);
 	relay_slots_free(&ctl->slots);
-	free(ctl->left);
-	ctl->left = NULL;
-	ctl->nleft = ctl->leftcap = 0;
+	relay_allow_free(ctl->allow);
+	ctl->allow = NULL;
 }
 
 void
@@ -78,14 +76,15 @@ ctl_forget(struct relay_ctl *ctl, struct relay_peer *p)
 		break;
 	case RELAY_PEER_CONTROL:
 		TAILQ_REMOVE(&ctl->live, p, link);
-		relay_registry_remove(&ctl->reg, p);
 		if (p->join.tqe_prev != NULL) {
 			/* Not announced: only lists knew it. */
-			TAILQ_REMOVE(&ctl->joins, p, join);
+			TAILQ_REMOVE(&p->room->joins, p, join);
 			p->join.tqe_prev = NULL;
 		}
+		/* Queued in its room before the room may go with it. */
 		if (!ctl->stopping)
 			relay__ctl_queue_left(ctl, p);
+		relay_registry_remove(&ctl->reg, p);
 		p->state = RELAY_PEER_GONE;
 		relay__ctl_drop_transfers(ctl, p);
 		relay__ctl_tails_gone(ctl, p);
@@ -151,6 +150,43 @@ ctl_reclaim(struct relay_ctl *ctl, struct relay_peer *p, struct relay_peer *q)
 	return 1;
 }
 
+/*
+ * Who may say hello here at all: a key on the allow list (if there is
+ * one), and a room when the relay requires one. 0, or p was failed.
+ */
+static int
+ctl_admit(struct relay_ctl *ctl, struct relay_peer *p, const char *room)
+{
+	struct proto_key_names	 kn;
+	const char		*why;
+	char			 msg[PROTO_TEXT_MAX + 1], wb[PROTO_NAME_WHY_MAX];
+
+	if (ctl->allow != NULL && !relay_allow_has(ctl->allow, p->key)) {
+		if (proto_key_names_raw(p->key, &kn) != 0)
+			snprintf(kn.short_fpr, sizeof kn.short_fpr, "?");
+		snprintf(msg, sizeof msg, "this relay admits only the keys on "
+		    "its list, and yours (fingerprint %s) is not on it: send "
+		    "the first line of `ferry id` to the relay's operator",
+		    kn.short_fpr);
+		relay_ctl_fail(ctl, p, PROTO_E_NOT_ALLOWED, msg);
+		return -1;
+	}
+	if (*room != '\0' &&
+	    (why = proto_peer_name_problem(room, wb, sizeof wb)) != NULL) {
+		snprintf(msg, sizeof msg, "hello: the room %s", why);
+		relay_ctl_fail(ctl, p, PROTO_E_BAD_MESSAGE, msg);
+		return -1;
+	}
+	if (*room == '\0' && ctl->cfg.require_room) {
+		relay_ctl_fail(ctl, p, PROTO_E_ROOM_REQUIRED, "this relay admits "
+		    "only clients in a room, so strangers never see each "
+		    "other: agree on one (`ferry room new` makes one) and "
+		    "use --room NAME");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m)
 {
@@ -167,12 +203,15 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 		relay_ctl_fail(ctl, p, PROTO_E_VERSION, msg);
 		return;
 	}
+	if (ctl_admit(ctl, p, m->room) != 0)
+		return;
 	if ((why = proto_peer_name_problem(m->name, wb, sizeof wb)) != NULL) {
 		snprintf(msg, sizeof msg, "hello: the name %s", why);
 		relay_ctl_fail(ctl, p, PROTO_E_BAD_MESSAGE, msg);
 		return;
 	}
-	if ((q = relay_registry_by_name(&ctl->reg, m->name)) != NULL &&
+	/* Names are unique per room, and taken back per room. */
+	if ((q = relay_registry_find(&ctl->reg, m->room, m->name)) != NULL &&
 	    !ctl_reclaim(ctl, p, q)) {
 		snprintf(msg, sizeof msg, "the name \"%s\" is taken", m->name);
 		relay_ctl_fail(ctl, p, PROTO_E_NAME_TAKEN, msg);
@@ -186,7 +225,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	}
 	memcpy(p->name, m->name, sizeof p->name);
 	p->id = ctl->last_peer_id + 1;
-	if ((r = relay_registry_add(&ctl->reg, p)) != 0) {
+	if ((r = relay_registry_add_in(&ctl->reg, p, m->room)) != 0) {
 		p->id = 0;
 		relay_ctl_fail(ctl, p, -r, NULL);
 		return;
@@ -198,7 +237,7 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	ctl->nfresh--;
 	p->state = RELAY_PEER_CONTROL;
 	TAILQ_INSERT_TAIL(&ctl->live, p, link);
-	TAILQ_INSERT_TAIL(&ctl->joins, p, join);
+	relay__ctl_queue_join(ctl, p);
 
 	proto_msg_init(&w, PROTO_MSG_WELCOME);
 	w.id = p->id;
@@ -208,8 +247,31 @@ ctl_hello(struct relay_ctl *ctl, struct relay_peer *p, const struct proto_msg *m
 	relay__ctl_send(ctl, p, &w);
 	if (proto_key_names_raw(p->key, &kn) != 0)
 		snprintf(kn.short_fpr, sizeof kn.short_fpr, "?");
-	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\": id %" PRIu64
-	    ", key %s", p->name, p->id, kn.short_fpr);
+	/* A room's name is its members' secret: the log does not keep it. */
+	relay_log(RELAY_LOG_INFO, p->addr, "hello from \"%s\"%s: id %" PRIu64
+	    ", key %s", p->name, *m->room != '\0' ? " in a room" : "", p->id,
+	    kn.short_fpr);
+}
+
+size_t
+relay_ctl_set_allow(struct relay_ctl *ctl, struct relay_allow *a)
+{
+	struct relay_peer	*p, *next;
+	size_t			 n = 0;
+
+	relay_allow_free(ctl->allow);
+	ctl->allow = a;
+	if (a == NULL)
+		return 0;
+	for (p = TAILQ_FIRST(&ctl->live); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, link);
+		if (relay_allow_has(a, p->key))
+			continue;
+		relay_ctl_fail(ctl, p, PROTO_E_NOT_ALLOWED, "your key was taken "
+		    "off this relay's allow list");
+		n++;
+	}
+	return n;
 }
 
 void
@@ -365,5 +427,4 @@ relay_ctl_shutdown(struct relay_ctl *ctl)
 	while ((t = TAILQ_FIRST(&ctl->xfers.all)) != NULL)
 		relay__ctl_end(ctl, t, "relay shutting down");
 	relay__ctl_tails_expire(ctl, 1);
-	ctl->nleft = 0;
 }

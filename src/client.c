@@ -220,6 +220,12 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 		snprintf(err, errlen, "the name \"%s\" %s", q, why);
 		return UV_EINVAL;
 	}
+	if (opts->room != NULL && *opts->room != '\0' &&
+	    proto_peer_name_problem(opts->room, why, sizeof why) != NULL) {
+		proto_name_show(opts->room, 64, q, sizeof q);
+		snprintf(err, errlen, "the room \"%s\" %s", q, why);
+		return UV_EINVAL;
+	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return UV_ENOMEM;
@@ -236,8 +242,10 @@ client_new(uv_loop_t *loop, const struct client_options *opts,
 	}
 	c->server = strdup(server);
 	c->name = strdup(opts->name);
+	c->room = strdup(opts->room != NULL ? opts->room : "");
 	c->dir = strdup(opts->dir != NULL && *opts->dir != '\0' ? opts->dir : ".");
-	if (c->server == NULL || c->name == NULL || c->dir == NULL) {
+	if (c->server == NULL || c->name == NULL || c->room == NULL ||
+	    c->dir == NULL) {
 		snprintf(err, errlen, "out of memory");
 		client_free(c);
 		return UV_ENOMEM;
@@ -338,6 +346,7 @@ client_free(struct client *c)
 	free(c->host);
 	free(c->port);
 	free(c->name);
+	free(c->room);
 	free(c->dir);
 	proto_tls_ctx_free(c->tls);
 	proto_tls_ctx_free(c->tls_server);
@@ -372,6 +381,12 @@ const char *
 client_self_name(const struct client *c)
 {
 	return c->self_name;
+}
+
+const char *
+client_room(const struct client *c)
+{
+	return c->room;
 }
 
 const char *
@@ -448,8 +463,8 @@ offer_miss(struct client *c, const char *to, enum client_peer_miss why,
 		return;
 	}
 	if (why != CLIENT_PEER_CHANGED) {
-		snprintf(err, errlen, "there is no peer \"%s\" on the relay %s",
-		    to, c->server);
+		snprintf(err, errlen, "there is no peer \"%s\" %son the relay "
+		    "%s", to, *c->room != '\0' ? "in your room " : "", c->server);
 		return;
 	}
 	for (i = 0, p = NULL; i < c->peers.n && p == NULL; i++)

@@ -75,6 +75,7 @@ enum client_transfer_state {
 struct client_options {
 	const char	*server;	/* "HOST:PORT" or "[v6]:PORT"; NULL: CLIENT_DEFAULT_SERVER */
 	const char	*name;		/* our peer name, 1..64 bytes; required */
+	const char	*room;		/* the room we meet peers in (a name's rules); NULL/"": none */
 	const char	*dir;		/* where received files go; NULL: "." */
 	bool		 reconnect;	/* reconnect with backoff (1 s doubling to 30 s) when lost */
 	unsigned	 progress_hz;	/* progress on_transfer calls per second per transfer; 0: CLIENT_PROGRESS_HZ */
@@ -208,6 +209,8 @@ const char	*client_self_name(const struct client *c);
 const char	*client_self_addr(const struct client *c);
 /* Our key's short fingerprint ("K7QF-2MZD-9XW4-TR3B"); NULL without an identity. */
 const char	*client_self_fingerprint(const struct client *c);
+/* The room we said hello in ("" for none). */
+const char	*client_room(const struct client *c);
 /* The relay address we connect to ("127.0.0.1:7117"). */
 const char	*client_server(const struct client *c);
 /* The folder received files go to. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity.h"
 #include "msg.h"
 #include "relays.h"
 #include "tls.h"
@@ -162,6 +163,7 @@ ctl_tls(struct client_conn *conn, int status, void *arg)
 	proto_msg_init(&m, PROTO_MSG_HELLO);
 	m.version = PROTO_VERSION;
 	snprintf(m.name, sizeof m.name, "%s", c->name);
+	snprintf(m.room, sizeof m.room, "%s", c->room);
 	if (client_conn_send_msg(conn, &m) != 0)
 		return;
 	proto_msg_init(&m, PROTO_MSG_PEERS);
@@ -185,6 +187,25 @@ ctl_error(struct client *c, const struct proto_msg *m)
 		c->reconnect = false;
 		snprintf(c->why, sizeof c->why, "another ferry with your key "
 		    "took the name \"%s\" on relay %s", c->name, c->server);
+		break;
+	case PROTO_E_NOT_ALLOWED:
+		/* Not until the operator adds the key: trying again changes nothing. */
+		c->reconnect = false;
+		if (c->id != NULL)
+			snprintf(c->why, sizeof c->why, "relay %s does not admit "
+			    "your key (it is not on the relay's allow list); "
+			    "send its operator this line, the first of `ferry "
+			    "id`: %s %s", c->server, c->id->names.keyline,
+			    c->name);
+		else
+			snprintf(c->why, sizeof c->why, "relay %s does not admit "
+			    "this key: %s", c->server, text);
+		break;
+	case PROTO_E_ROOM_REQUIRED:
+		c->reconnect = false;
+		snprintf(c->why, sizeof c->why, "relay %s admits only clients "
+		    "in a room: agree on a room with your peers (`ferry room "
+		    "new` makes one) and use --room NAME", c->server);
 		break;
 	case PROTO_E_VERSION:
 		snprintf(c->why, sizeof c->why,

@@ -26,6 +26,7 @@ struct client {
 	char			*host;		/* owned: without brackets */
 	char			*port;		/* owned */
 	char			*name;		/* owned: our peer name */
+	char			*room;		/* owned: our room, "" for none */
 	char			*dir;		/* owned: receive folder */
 	bool			 reconnect;
 	struct client_ops	 ops;

@@ -21,6 +21,7 @@
 #include "client.h"
 #include "headless.h"
 #include "identity.h"
+#include "room.h"
 #include "trust.h"
 #include "proto.h"
 #include "text.h"
@@ -33,13 +34,19 @@ static const char usage_text[] =
 "       ferry [options] peers                list the other peers\n"
 "       ferry [options] send --to PEER FILE...\n"
 "       ferry [options] receive [--dir DIR] [--from PEER] [--count N]\n"
-"       ferry [options] id                   show your identity (created on first use)\n"
+"       ferry [options] id                   show your identity (created on first use);\n"
+"                                            its first line is what a relay's\n"
+"                                            --allow-keys file takes\n"
+"       ferry room new                       print a new unguessable room name to share\n"
 "       ferry [options] trust NAME FINGERPRINT  you compared NAME's code or fingerprint:\n"
 "                                            remember that key as NAME's, verified\n"
 "\n"
 "options:\n"
 "  -s, --server HOST:PORT  relay to use (default $FERRY_SERVER, else " CLIENT_DEFAULT_SERVER ")\n"
 "  -n, --name NAME         your name on the relay (default $FERRY_NAME, else user@host)\n"
+"  -R, --room ROOM         meet only the peers in ROOM (default $FERRY_ROOM, else\n"
+"                          none): you see and reach no one else, and no one else\n"
+"                          sees you; `ferry room new` makes a name to share\n"
 "  -d, --dir DIR           where received files go (default: the current folder)\n"
 "  -i, --identity FILE     your key (default $XDG_CONFIG_HOME/ferry/identity.pem,\n"
 "                          else ~/.config/ferry/identity.pem)\n"
@@ -65,6 +72,7 @@ enum { OPT_DECLINE = 256 };
 static const struct option long_opts[] = {
 	{ "server",	required_argument,	NULL, 's' },
 	{ "name",	required_argument,	NULL, 'n' },
+	{ "room",	required_argument,	NULL, 'R' },
 	{ "dir",	required_argument,	NULL, 'd' },
 	{ "identity",	required_argument,	NULL, 'i' },
 	{ "relay-fingerprint", required_argument, NULL, 'r' },
@@ -82,6 +90,7 @@ static const struct option long_opts[] = {
 struct args {
 	const char	*server;
 	const char	*name;
+	const char	*room;
 	const char	*dir;
 	const char	*identity;
 	const char	*relay_fpr;
@@ -111,11 +120,12 @@ parse(int argc, char **argv, struct args *a, bool stop)
 	int	ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:d:i:r:qhVt:f:c:l:" :
-	    ":s:n:d:i:r:qhVt:f:c:l:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:R:d:i:r:qhVt:f:c:l:" :
+	    ":s:n:R:d:i:r:qhVt:f:c:l:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': a->server = optarg; break;
 		case 'n': a->name = optarg; break;
+		case 'R': a->room = optarg; break;
 		case 'd': a->dir = optarg; break;
 		case 'i': a->identity = optarg; break;
 		case 'r': a->relay_fpr = optarg; break;
@@ -255,9 +265,13 @@ identity_path(const struct args *a, char *buf, size_t len, bool *private_dir)
 	return 0;
 }
 
-/* `ferry id`: the key line (what an allow list takes), fingerprints, the file. */
+/*
+ * `ferry id`: the key line (what an allow list takes, as ssh-keygen -y
+ * prints an authorized_keys line: type, key, and our name as the comment),
+ * fingerprints, the file.
+ */
 static int
-show_identity(const char *path, bool private_dir)
+show_identity(const char *path, bool private_dir, const char *name)
 {
 	struct client_identity	*id;
 	char			 err[PATH_MAX + 256];
@@ -270,11 +284,25 @@ show_identity(const char *path, bool private_dir)
 	}
 	if (created)
 		fprintf(stderr, "ferry: created a new identity in %s\n", path);
-	printf("%s\n", id->names.keyline);
+	printf("%s %s\n", id->names.keyline, name);
 	printf("fingerprint %s\n", id->names.short_fpr);
 	printf("full fingerprint %s\n", id->names.fingerprint);
 	printf("key file %s\n", id->path);
 	client_identity_free(id);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* `ferry room new`: one line on stdout (room.h says what it is made of). */
+static int
+new_room(void)
+{
+	char	room[CLIENT_ROOM_LEN + 1];
+
+	if (client_room_new(room) != 0) {
+		fprintf(stderr, "ferry: no random bytes for a room name\n");
+		return 1;
+	}
+	printf("%s\n", room);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -333,6 +361,7 @@ main(int argc, char **argv)
 	o.copts.server = a.server != NULL ? a.server : getenv("FERRY_SERVER");
 	o.copts.name = a.name != NULL ? a.name : default_name(namebuf,
 	    sizeof namebuf);
+	o.copts.room = a.room != NULL ? a.room : getenv("FERRY_ROOM");
 	o.copts.dir = a.dir;
 	o.copts.ping_ms = env_ms("FERRY_PING_AFTER_MS");
 	o.copts.idle_ms = env_ms("FERRY_IDLE_TIMEOUT_MS");
@@ -390,7 +419,12 @@ main(int argc, char **argv)
 		if (optind < argc)
 			return usage_error("id takes no arguments, not \"%s\"",
 			    argv[optind]);
-		return show_identity(o.copts.identity, o.copts.identity_private);
+		return show_identity(o.copts.identity, o.copts.identity_private,
+		    o.copts.name);
+	} else if (strcmp(cmd, "room") == 0) {
+		if (argc - optind != 1 || strcmp(argv[optind], "new") != 0)
+			return usage_error("%s takes one word: new", "room");
+		return new_room();
 	} else if (strcmp(cmd, "trust") == 0) {
 		if (argc - optind != 2)
 			return usage_error("%s needs NAME and FINGERPRINT", "trust");

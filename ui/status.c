@@ -1,5 +1,5 @@
 /*
- * status.c: the header line (relay address, connection state, our name and
+ * status.c: the header line (relay address, connection state and room, our name and
  * key fingerprint, the receive folder) and the footer line (keys for the
  * focused pane, or a message, a confirm question, or the filter being typed).
  */
@@ -59,6 +59,10 @@ ui_header_draw(struct ui *ui)
 	x += ui_put(0, x, COLS - x - 1, buf, ui_theme_attr(c));
 	if (ui->cstate == CLIENT_CONNECTED)
 		x += ui_put(0, x, COLS - x - 1, " connected", ui_theme_attr(UI_C_DIM));
+	if (*client_room(ui->client) != '\0') {
+		snprintf(buf, sizeof buf, " in room %s", client_room(ui->client));
+		x += ui_put(0, x, COLS - x - 1, buf, ui_theme_attr(UI_C_DIM));
+	}
 
 	/* Right side: who we are and where files go; dropped when it does not fit. */
 	ui_fmt_home(dir, sizeof dir, ui->recv_dir, getenv("HOME"));

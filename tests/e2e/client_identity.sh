@@ -19,8 +19,8 @@ t_check "it says it created the key, and where" \
     err_matches "$T_DIR/id1.err" "^ferry: created a new identity in $key\$"
 t_check "the folder is 700" test "$(mode "$cfg/ferry")" = 700
 t_check "the key file is 600" test "$(mode "$key")" = 600
-t_check "line 1 is the public key line" \
-    grep -qE '^ferry-ed25519 [A-Za-z0-9+/]{43}=$' <(sed -n 1p "$T_DIR/id1")
+t_check "line 1 is the public key line, the name its comment" \
+    grep -qE '^ferry-ed25519 [A-Za-z0-9+/]{43}= [^ ].*$' <(sed -n 1p "$T_DIR/id1")
 t_check "line 2 the short fingerprint" \
     grep -qE '^fingerprint [0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$' <(sed -n 2p "$T_DIR/id1")
 t_check "line 3 the whole fingerprint, which it begins" bash -c '

@@ -754,7 +754,8 @@ struct ttype {
 };
 
 static const struct ttype ttypes[] = {
-	{ "hello", { { "version", K_VERSION, 0 }, { "name", K_NAME, 0 } } },
+	{ "hello", { { "version", K_VERSION, 0 }, { "name", K_NAME, 0 },
+	    { "room", K_NAME, 1 } } },
 	{ "welcome", { { "id", K_ID, 0 }, { "name", K_TEXT64, 0 },
 	    { "addr", K_TEXT64, 0 }, { "key", K_KEY, 0 } } },
 	{ "peers", { { NULL, 0, 0 } } },
@@ -1680,6 +1681,67 @@ test_error_frame(void **state)
 	assert_null(out);
 }
 
+/* hello's room (PROTOCOL.md 2.1): optional, absent is "", never sent empty. */
+static void
+test_hello_room(void **state)
+{
+	struct proto_msg	 m, back;
+	uint8_t			*out;
+	size_t			 outlen;
+	char			 err[256], json[256];
+
+	(void)state;
+	assert_int_equal(decode_str("{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\"}", &m, err, sizeof err), 0);
+	assert_string_equal(m.room, "");
+	proto_msg_free(&m);
+	assert_int_equal(decode_str("{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\",\"room\":\"abcde-fghij\"}", &m, err,
+	    sizeof err), 0);
+	assert_string_equal(m.room, "abcde-fghij");
+	/* It goes out as it came, and a roomless hello has no "room" key. */
+	assert_int_equal(proto_msg_frame(&m, &out, &outlen), 0);
+	assert_true(outlen < sizeof json);
+	memcpy(json, out, outlen);
+	json[outlen] = '\0';
+	assert_non_null(strstr(json + PROTO_HEADER_LEN, "\"room\":\"abcde-fghij\""));
+	assert_int_equal(proto_msg_decode(out + PROTO_HEADER_LEN,
+	    outlen - PROTO_HEADER_LEN, &back, err, sizeof err), 0);
+	assert_string_equal(back.room, "abcde-fghij");
+	proto_msg_free(&back);
+	free(out);
+	m.room[0] = '\0';
+	assert_int_equal(proto_msg_frame(&m, &out, &outlen), 0);
+	assert_true(outlen < sizeof json);
+	memcpy(json, out, outlen);
+	json[outlen] = '\0';
+	assert_null(strstr(json + PROTO_HEADER_LEN, "room"));
+	free(out);
+	proto_msg_free(&m);
+
+	assert_int_equal(decode_str("{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\",\"room\":\"\"}", &m, err, sizeof err),
+	    -PROTO_E_BAD_MESSAGE);
+	assert_string_equal(err, "hello: field \"room\" is empty");
+	assert_int_equal(decode_str("{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\",\"room\":\"a\\u0007b\"}", &m, err,
+	    sizeof err), -PROTO_E_BAD_MESSAGE);
+	assert_non_null(strstr(err, "contains a control character"));
+	assert_int_equal(decode_str("{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\",\"room\":7}", &m, err, sizeof err),
+	    -PROTO_E_BAD_MESSAGE);
+	assert_string_equal(err, "hello: field \"room\" must be a string");
+	snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\",\"room\":\"%065d\"}", 0);
+	assert_int_equal(decode_str(json, &m, err, sizeof err),
+	    -PROTO_E_BAD_MESSAGE);
+	assert_string_equal(err, "hello: field \"room\" is longer than 64 bytes");
+	snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":2,"
+	    "\"name\":\"ann\",\"room\":\"%064d\"}", 0);
+	assert_int_equal(decode_str(json, &m, err, sizeof err), 0);
+	proto_msg_free(&m);
+}
+
 int
 main(void)
 {
@@ -1713,6 +1775,7 @@ main(void)
 	T(test_encode_too_large);
 	T(test_receipt_fits);
 	T(test_error_frame);
+	T(test_hello_room);
 #undef T
 	assert_true(n <= sizeof tests / sizeof tests[0]);
 	return _cmocka_run_group_tests("msg", tests, n, NULL, NULL);

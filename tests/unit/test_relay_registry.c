@@ -239,12 +239,81 @@ test_format_v4_mapped(void **state)
 	assert_string_equal(out, "192.0.2.7:50312");
 }
 
+/* Rooms: a name is per room, each room lists its own, and goes with its last. */
+static void
+test_registry_rooms(void **state)
+{
+	struct relay_registry	 r;
+	struct relay_peer	 a, b, c, d, *q;
+	struct relay_room	*ra;
+	char			 name[16];
+	struct relay_peer	 many[300];
+	size_t			 i, n;
+
+	(void)state;
+	assert_int_equal(relay_registry_init(&r), 0);
+	mkpeer(&a, 1, "ann", "10.0.0.1:1");
+	mkpeer(&b, 2, "ann", "10.0.0.2:1");
+	mkpeer(&c, 3, "ann", "10.0.0.3:1");
+	mkpeer(&d, 4, "ann", "10.0.0.4:1");
+	assert_int_equal(relay_registry_add_in(&r, &a, "room-a"), 0);
+	assert_int_equal(relay_registry_add_in(&r, &b, "room-b"), 0);
+	assert_int_equal(relay_registry_add(&r, &c), 0);	/* the lobby */
+	assert_int_equal(relay_registry_add_in(&r, &d, "room-a"),
+	    -PROTO_E_NAME_TAKEN);
+	assert_int_equal(r.count, 3);
+	assert_int_equal(r.nrooms, 2);
+	assert_ptr_equal(relay_registry_find(&r, "room-a", "ann"), &a);
+	assert_ptr_equal(relay_registry_find(&r, "room-b", "ann"), &b);
+	assert_ptr_equal(relay_registry_find(&r, "", "ann"), &c);
+	assert_ptr_equal(relay_registry_by_name(&r, "ann"), &c);
+	assert_null(relay_registry_find(&r, "room-c", "ann"));
+	assert_null(relay_registry_find(&r, "Room-a", "ann"));
+	assert_ptr_equal(a.room, relay_registry_room(&r, "room-a"));
+	assert_ptr_equal(c.room, r.lobby);
+	assert_true(a.room != b.room);
+
+	/* A second member of room-a; the room lists both, in id order. */
+	snprintf(d.name, sizeof d.name, "bob");
+	assert_int_equal(relay_registry_add_in(&r, &d, "room-a"), 0);
+	ra = a.room;
+	assert_int_equal(ra->count, 2);
+	assert_ptr_equal(TAILQ_FIRST(&ra->members), &a);
+	assert_ptr_equal(TAILQ_NEXT(&a, rlink), &d);
+	relay_registry_remove(&r, &a);
+	assert_null(a.room);
+	assert_ptr_equal(relay_registry_room(&r, "room-a"), d.room);
+	relay_registry_remove(&r, &d);
+	assert_null(relay_registry_room(&r, "room-a"));	/* gone with its last */
+	assert_int_equal(r.nrooms, 1);
+	relay_registry_remove(&r, &c);
+	assert_ptr_equal(relay_registry_room(&r, NULL), r.lobby);	/* stays */
+
+	/* Many rooms: the room table grows and finds each. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "r%zu", i);
+		mkpeer(&many[i], 10 + i, "ann", "10.0.1.1:1");
+		assert_int_equal(relay_registry_add_in(&r, &many[i], name), 0);
+	}
+	assert_int_equal(r.nrooms, 301);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "r%zu", i);
+		assert_ptr_equal(relay_registry_find(&r, name, "ann"), &many[i]);
+	}
+	n = 0;
+	TAILQ_FOREACH(q, &r.all, reg)
+		n++;
+	assert_int_equal(n, 301);
+	relay_registry_free(&r);	/* frees the rooms still held */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_lookups),
 		cmocka_unit_test(test_registry_grows_and_keeps_order),
+		cmocka_unit_test(test_registry_rooms),
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_transfer_table),
 		cmocka_unit_test(test_parse_addr),

@@ -404,7 +404,8 @@ wire__cmd_quiet(struct wire *w, struct wconn *c, int ms)
 }
 
 int
-wire__cmd_hello(struct wire *w, struct wconn *c, const char *name)
+wire__cmd_hello(struct wire *w, struct wconn *c, const char *name,
+    const char *room)
 {
 	struct proto_msg	 m;
 	char			 json[256], text[600], var[WIRE_NAME_MAX + 8];
@@ -416,7 +417,9 @@ wire__cmd_hello(struct wire *w, struct wconn *c, const char *name)
 		return wire__fail(w, "hello %s: not a control connection "
 		    "(connect, not connect-plain)", c->name);
 	snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":%d,"
-	    "\"name\":\"%s\"}", PROTO_VERSION, name);
+	    "\"name\":\"%s\"%s%s%s}", PROTO_VERSION, name,
+	    room != NULL ? ",\"room\":\"" : "", room != NULL ? room : "",
+	    room != NULL ? "\"" : "");
 	if (wire__send_json(w, c, json) != 0 ||
 	    expect_msg(w, c, "welcome", &m, text, sizeof text) != 0)
 		return -1;
@@ -454,7 +457,7 @@ pair_conn(struct wire *w, char *word)
 	if ((c = wire__conn_find(w, word)) == NULL) {
 		if (wire__conn_open(w, word, 1, NULL) != 0 ||
 		    (c = wire__conn_find(w, word)) == NULL ||
-		    wire__cmd_hello(w, c, name != NULL ? name : word) != 0)
+		    wire__cmd_hello(w, c, name != NULL ? name : word, NULL) != 0)
 			return NULL;
 		return c;
 	}

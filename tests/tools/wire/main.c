@@ -43,9 +43,10 @@
  *	cork C | uncork C	on a control connection, hold what send and
  *				raw write until uncork, which sends it all
  *				at once (a flood the relay reads in one go)
- *	hello C NAME		send hello {version 2, NAME} and expect welcome
- *				with our own key (on a control connection);
- *				sets ${C.id} and ${C.addr}
+ *	hello C NAME [ROOM]	send hello {version 2, NAME, and ROOM if
+ *				given} and expect welcome with our own key
+ *				(on a control connection); sets ${C.id} and
+ *				${C.addr}
  *	ping C			send ping and expect pong: C is still served
  *	expect C TYPE [K=V | K~V | K>VAR]...
  *				the next control frame on C has this type;
@@ -319,8 +320,8 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 		return nargs < 1 ? wire__fail(w, "raw C HEX") :
 		    wire__cmd_raw(w, c, args[0]);
 	if (strcmp(cmd, "hello") == 0)
-		return nargs < 1 ? wire__fail(w, "hello C NAME") :
-		    wire__cmd_hello(w, c, args[0]);
+		return nargs < 1 ? wire__fail(w, "hello C NAME [ROOM]") :
+		    wire__cmd_hello(w, c, args[0], nargs > 1 ? args[1] : NULL);
 	if (strcmp(cmd, "expect") == 0)
 		return wire__cmd_expect(w, c, args, nargs);
 	if (strcmp(cmd, "ping") == 0) {

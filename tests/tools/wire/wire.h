@@ -101,7 +101,8 @@ void	wire__drop_ignored(struct wconn *);
 int	wire__cmd_expect(struct wire *, struct wconn *, char **, int);
 int	wire__cmd_expect_close(struct wire *, struct wconn *, int);
 int	wire__cmd_quiet(struct wire *, struct wconn *, int);
-int	wire__cmd_hello(struct wire *, struct wconn *, const char *);
+int	wire__cmd_hello(struct wire *, struct wconn *, const char *,
+	    const char *);
 int	wire__cmd_pair(struct wire *, char **, int);
 
 #endif /* WIRE_H */

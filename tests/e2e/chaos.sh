@@ -232,13 +232,25 @@ done
 # Each tick forks dozens of processes, so on a busy 2-core machine (or a
 # sanitizer build) a short run has only a handful of ticks, and the dice
 # may kill no sender at all. Every run must have a failure to check: then
-# the first sender still running is killed now.
+# the first sender still running is killed now, or, when every one has
+# already finished, a new one in the first free slot.
 if [ "$N_TXKILL" -eq 0 ]; then
 	for ((s = 0; s < NTX; s++)); do
 		if [ "${TXP[$s]}" -gt 0 ] && kill -KILL "${TXP[$s]}" 2>/dev/null; then
 			TX_FATE[${TX_CUR[$s]}]=killed; N_TXKILL=$((N_TXKILL + 1))
 			break
 		fi
+	done
+fi
+if [ "$N_TXKILL" -eq 0 ]; then
+	for ((s = 0; s < NTX; s++)); do
+		tx_reap "$s"
+		[ "${TXP[$s]}" -eq 0 ] || continue
+		tx_start "$s"
+		if kill -KILL "${TXP[$s]}" 2>/dev/null; then
+			TX_FATE[${TX_CUR[$s]}]=killed; N_TXKILL=$((N_TXKILL + 1))
+		fi
+		break
 	done
 fi
 

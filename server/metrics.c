@@ -27,10 +27,11 @@ struct mconn {
 	uv_tcp_t		 tcp;		/* first: the handle is the connection */
 	uv_timer_t		 timer;		/* the deadline */
 	uv_write_t		 wr;
+	uv_shutdown_t		 shut;
 	struct relay_metrics	*m;
 	LIST_ENTRY(mconn)	 link;		/* m->conns */
 	int			 nhandles;	/* closing: callbacks still due */
-	int			 state;		/* 0 reading, 1 answering, 2 closing */
+	int			 state;		/* 0 reading, 1 answered, 2 closing */
 	size_t			 len;		/* request bytes in req */
 	char			 req[RELAY_METRICS_REQ_MAX];
 	char			 head[256];	/* the answer's status and headers */
@@ -199,10 +200,27 @@ mconn_timeout_cb(uv_timer_t *t)
 }
 
 static void
+mconn_shutdown_cb(uv_shutdown_t *req, int status)
+{
+	if (status < 0)
+		mconn_close(req->data);
+	/* Else the client's EOF (or the deadline) closes it. */
+}
+
+/*
+ * One answer, then the connection is done: our side sends EOF and what
+ * the client still sends is read and dropped until its EOF, so closing
+ * never resets the connection under an answer not yet read.
+ */
+static void
 mconn_written_cb(uv_write_t *w, int status)
 {
-	(void)status;
-	mconn_close(w->data);	/* one answer, then the connection is done */
+	struct mconn	*c = w->data;
+
+	c->shut.data = c;
+	if (status < 0 || c->state == 2 || uv_shutdown(&c->shut,
+	    (uv_stream_t *)&c->tcp, mconn_shutdown_cb) != 0)
+		mconn_close(c);
 }
 
 /* Sends the status line, headers and body (c->body, blen bytes), then closes. */
@@ -214,7 +232,6 @@ mconn_answer(struct mconn *c, const char *status, const char *extra,
 	int		n;
 
 	c->state = 1;
-	uv_read_stop((uv_stream_t *)&c->tcp);
 	n = snprintf(c->head, sizeof c->head, "HTTP/1.1 %s\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n%s"
 	    "Connection: close\r\n\r\n", status, blen > 0 && extra == NULL ?
@@ -295,6 +312,8 @@ mconn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	struct mconn	*c = h->data;
 
 	(void)hint;
+	if (c->state != 0)	/* answered: what comes now is dropped */
+		c->len = 0;
 	*buf = uv_buf_init(c->req + c->len, (unsigned)(sizeof c->req - c->len));
 }
 
@@ -318,12 +337,12 @@ mconn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct mconn	*c = s->data;
 
 	(void)buf;
-	if (c->state != 0)
-		return;
 	if (nread < 0) {
 		mconn_close(c);
 		return;
 	}
+	if (c->state != 0)
+		return;
 	c->len += (size_t)nread;
 	if (head_done(c->req, c->len))
 		mconn_request(c);

@@ -599,8 +599,14 @@ main(int argc, char **argv)
 	}
 	relay_log(RELAY_LOG_NOTICE, NULL, "%s", keyline);
 	if (metrics != NULL) {
-		if (relay_metrics_start(d.relay, metrics, &d.metrics, &loopback,
-		    err, sizeof err) != 0) {
+		loopback = 1;
+		e = relay_metrics_start(d.relay, metrics, &d.metrics, &loopback,
+		    err, sizeof err);
+		if (!loopback)
+			relay_log(RELAY_LOG_WARN, NULL, "metrics on %s are not "
+			    "authenticated: anyone who reaches it reads them",
+			    metrics);
+		if (e != 0) {
 			fprintf(stderr, "ferryd: --metrics-listen: %s\n", err);
 			if (d.allow_keys != NULL)
 				uv_close((uv_handle_t *)&d.sighup, NULL);
@@ -609,10 +615,6 @@ main(int argc, char **argv)
 			uv_loop_close(&loop);
 			return 1;
 		}
-		if (!loopback)
-			relay_log(RELAY_LOG_WARN, NULL, "metrics on %s are not "
-			    "authenticated: anyone who reaches it reads them",
-			    metrics);
 	}
 	uv_signal_init(&loop, &d.sigint);
 	uv_signal_init(&loop, &d.sigterm);

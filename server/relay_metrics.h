@@ -21,7 +21,8 @@ struct relay_metrics;
 /*
  * Parses addr (HOST:PORT, relay_parse_addr()), binds and listens on r's
  * loop, logs "metrics on HOST:PORT" with the real port. *loopback tells
- * whether the address is a loopback one. The endpoint belongs to the
+ * whether the address is a loopback one (set once it parsed, even when the
+ * bind then fails). The endpoint belongs to the
  * caller until relay_metrics_close(). 0, or a negative libuv error with a
  * line for people in err (nothing is left open then).
  */

@@ -61,6 +61,8 @@ relay__ctl_error(struct relay_ctl *ctl, struct relay_peer *p, int err,
 	}
 	relay_log(RELAY_LOG_DEBUG, p->addr, "error %s sent: %s",
 	    proto_code_name(err), msg);
+	if (err > 0 && err < PROTO_E_COUNT)
+		ctl->stats.errors[err]++;	/* the metrics' ferry_refusals_total */
 	ctl->ops->send(ctl->arg, p, f, n);
 	free(f);
 }

@@ -34,6 +34,7 @@
 #include "proto.h"
 #include "relay.h"
 #include "relay_allow.h"
+#include "relay_metrics.h"
 
 #define FERRYD_VERSION	"0.1.0"
 
@@ -43,6 +44,7 @@ struct ferryd {
 	uv_signal_t	 sigterm;
 	uv_signal_t	 sighup;
 	const char	*allow_keys;	/* --allow-keys FILE, or NULL */
+	struct relay_metrics *metrics;	/* --metrics-listen's endpoint, or NULL */
 };
 
 static void
@@ -52,6 +54,7 @@ usage(FILE *f)
 "usage: ferryd [--listen HOST:PORT] [--max-clients N] [--state-dir DIR]\n"
 "              [--tls-cert FILE --tls-key FILE]\n"
 "              [--allow-keys FILE] [--require-room]\n"
+"              [--metrics-listen HOST:PORT]\n"
 "              [--log-level error|warn|info|debug] [--help] [--version]\n"
 "\n"
 "The ferry relay: clients connect, see each other and stream files to\n"
@@ -76,6 +79,11 @@ usage(FILE *f)
 "                       clients taken off it; others get error{not_allowed}\n"
 "  --require-room       refuse a client without --room (error{room_required}):\n"
 "                       on a public relay, strangers never see each other\n"
+"  --metrics-listen HOST:PORT\n"
+"                       serve Prometheus metrics (text format 0.0.4) at\n"
+"                       http://HOST:PORT/metrics, e.g. 127.0.0.1:9117; port 0\n"
+"                       picks one (the log says \"metrics on\"); no\n"
+"                       authentication: keep it on a loopback address\n"
 "  --log-level LEVEL    error, warn, info (default) or debug\n"
 "  --help               this text\n"
 "  --version            the version and protocol version\n"
@@ -208,6 +216,8 @@ signal_cb(uv_signal_t *s, int signum)
 	relay_log(RELAY_LOG_NOTICE, NULL, "%s received",
 	    signum == SIGINT ? "SIGINT" : "SIGTERM");
 	relay_shutdown(d->relay);
+	relay_metrics_close(d->metrics);
+	d->metrics = NULL;
 	/* A second signal gets the default action: a stuck stop can be forced. */
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
@@ -402,7 +412,7 @@ main(int argc, char **argv)
 		OPT_MAX_CLIENTS = 256, OPT_RATE, OPT_BURST, OPT_LOG_LEVEL,
 		OPT_HELLO, OPT_BIND, OPT_SLOT, OPT_PING, OPT_IDLE,
 		OPT_LINGER, OPT_STATE_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
-		OPT_ALLOW_KEYS, OPT_REQUIRE_ROOM,
+		OPT_ALLOW_KEYS, OPT_REQUIRE_ROOM, OPT_METRICS,
 	};
 	static const struct option	opts[] = {
 		{ "listen",		required_argument, NULL, 'l' },
@@ -414,6 +424,7 @@ main(int argc, char **argv)
 		/* Access and rooms. */
 		{ "allow-keys",		required_argument, NULL, OPT_ALLOW_KEYS },
 		{ "require-room",	no_argument,	   NULL, OPT_REQUIRE_ROOM },
+		{ "metrics-listen",	required_argument, NULL, OPT_METRICS },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ "hello-timeout-ms",	required_argument, NULL, OPT_HELLO },
@@ -437,11 +448,11 @@ main(int argc, char **argv)
 	    &cfg.slot_ms, &cfg.ping_ms, &cfg.idle_ms, &cfg.linger_ms };
 	unsigned long long	 v;
 	const char		*state_dir = NULL, *cert_file = NULL;
-	const char		*key_file = NULL;
+	const char		*key_file = NULL, *metrics = NULL;
 	EVP_PKEY		*host_key = NULL;
 	struct proto_tls_ctx	*tls = NULL;
 	char			 err[PATH_MAX + 256], keyline[PATH_MAX + 64];
-	int			 c, level, e, idx = 0;
+	int			 c, level, e, loopback, idx = 0;
 
 	memset(&d, 0, sizeof d);
 	relay_config_default(&cfg);
@@ -472,6 +483,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_REQUIRE_ROOM:
 			cfg.require_room = 1;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
 			break;
 		case OPT_MAX_CLIENTS:
 		case OPT_RATE:
@@ -584,6 +598,24 @@ main(int argc, char **argv)
 		return 2;
 	}
 	relay_log(RELAY_LOG_NOTICE, NULL, "%s", keyline);
+	if (metrics != NULL) {
+		loopback = 1;
+		e = relay_metrics_start(d.relay, metrics, &d.metrics, &loopback,
+		    err, sizeof err);
+		if (!loopback)
+			relay_log(RELAY_LOG_WARN, NULL, "metrics on %s are not "
+			    "authenticated: anyone who reaches it reads them",
+			    metrics);
+		if (e != 0) {
+			fprintf(stderr, "ferryd: --metrics-listen: %s\n", err);
+			if (d.allow_keys != NULL)
+				uv_close((uv_handle_t *)&d.sighup, NULL);
+			relay_free(d.relay);	/* runs the loop: the closes finish */
+			proto_tls_ctx_free(tls);
+			uv_loop_close(&loop);
+			return 1;
+		}
+	}
 	uv_signal_init(&loop, &d.sigint);
 	uv_signal_init(&loop, &d.sigterm);
 	d.sigint.data = &d;

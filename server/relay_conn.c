@@ -659,6 +659,7 @@ conn_accept(struct relay *r)
 	/* Admission before state: refused ones hear busy in clear. */
 	if ((why = relay__admit(r, c, addr)) != NULL) {
 		relay_log(RELAY_LOG_WARN, addr, "refused: %s", why);
+		r->ctl.stats.errors[PROTO_E_BUSY]++;	/* counted as sent */
 		relay__conn_send(r, &c->peer, r->busy_frame, r->busy_len);
 		conn_drain(c);
 		return;

@@ -51,6 +51,22 @@ struct relay_tail {
 
 TAILQ_HEAD(relay_tail_list, relay_tail);
 
+/* How a finished transfer ended, for the metrics (metrics.c). */
+enum relay_outcome {
+	RELAY_OUT_DONE = 0,		/* bridged, both sides closed, bytes came back */
+	RELAY_OUT_FAILED,		/* anything else: gone, stalled, expired ... */
+	RELAY_OUT_CANCELLED,
+	RELAY_OUT_DECLINED,
+	RELAY_OUT_COUNT
+};
+
+/* Counters since start, read by metrics.c; only ever incremented. */
+struct relay_stats {
+	uint64_t	transfers[RELAY_OUT_COUNT];	/* finished, by outcome */
+	uint64_t	bytes;		/* bridged by finished transfers, both ways */
+	uint64_t	errors[PROTO_E_COUNT];	/* error{code} sent, by PROTO_E_* */
+};
+
 /*
  * Presence is per room (relay_registry.h): a peer lists and hears of its
  * room's members only, each room's joins and leaves batched in the room.
@@ -77,6 +93,7 @@ struct relay_ctl {
 	struct relay_tail_list	 tails;		/* owned, oldest first */
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
 	int			 stopping;	/* shutdown: no more broadcasts */
+	struct relay_stats	 stats;
 };
 
 int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,

@@ -35,6 +35,7 @@ struct relay_transfer {
 	struct relay_peer	*peer[2];	/* control peers by enum relay_side */
 	struct relay_peer	*data[2];	/* their data connections once bound */
 	uint64_t		 deadline;	/* ms, loop clock: both bound by then (READY) */
+	uint64_t		 created;	/* ms: the offer came */
 	uint64_t		 started;	/* ms: bridging began */
 	uint64_t		 bytes[2];	/* bytes the bridge read from each side */
 	uint64_t		 size;		/* bytes offered, all files */

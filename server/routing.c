@@ -13,9 +13,22 @@
 #include "text.h"
 #include "relay_log.h"
 
+/* The metrics' outcome label of relay__ctl_end()'s why. */
+static enum relay_outcome
+ctl_outcome(const char *why)
+{
+	if (strcmp(why, "done") == 0)
+		return RELAY_OUT_DONE;
+	if (strcmp(why, "declined") == 0)
+		return RELAY_OUT_DECLINED;
+	if (strncmp(why, "cancelled", 9) == 0)
+		return RELAY_OUT_CANCELLED;
+	return RELAY_OUT_FAILED;
+}
+
 /*
  * Ends a transfer: detach and close its data connections, release the
- * peers' counts, log, free. The caller has told whoever needs telling.
+ * peers' counts, log, count, free. The caller has told whoever needs telling.
  */
 void
 relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t, const char *why)
@@ -37,8 +50,10 @@ relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t, const char *why)
 	if (t->state == RELAY_XFER_READY &&
 	    t->peer[RELAY_SIDE_RECEIVE]->npending > 0)
 		t->peer[RELAY_SIDE_RECEIVE]->npending--;
+	/* The one line per finished transfer: outcome, bytes both ways, time. */
+	secs = (double)(ctl->now - (t->state == RELAY_XFER_BRIDGING ?
+	    t->started : t->created)) / 1000.0;
 	if (t->state == RELAY_XFER_BRIDGING) {
-		secs = (double)(ctl->now - t->started) / 1000.0;
 		relay_log(RELAY_LOG_INFO, t->peer[RELAY_SIDE_SEND]->addr,
 		    "transfer %" PRIu64 " %s: %" PRIu64 " bytes %s -> %s, %"
 		    PRIu64 " bytes back, %.3f s, %.1f MiB/s", t->id, why,
@@ -48,10 +63,14 @@ relay__ctl_end(struct relay_ctl *ctl, struct relay_transfer *t, const char *why)
 		    (double)t->bytes[RELAY_SIDE_SEND] / secs / 1048576.0 : 0.0);
 	} else {
 		relay_log(RELAY_LOG_INFO, t->peer[RELAY_SIDE_SEND]->addr,
-		    "transfer %" PRIu64 " %s -> %s ended: %s", t->id,
+		    "transfer %" PRIu64 " %s: 0 bytes %s -> %s, 0 bytes back, "
+		    "%.3f s, never bridged", t->id, why,
 		    t->peer[RELAY_SIDE_SEND]->name,
-		    t->peer[RELAY_SIDE_RECEIVE]->name, why);
+		    t->peer[RELAY_SIDE_RECEIVE]->name, secs);
 	}
+	ctl->stats.transfers[ctl_outcome(why)]++;
+	ctl->stats.bytes += t->bytes[RELAY_SIDE_SEND] +
+	    t->bytes[RELAY_SIDE_RECEIVE];
 	relay_transfer_free(&ctl->xfers, t);
 	/* The callbacks never re-enter ctl, so t may be gone by now. */
 	for (s = 0; s < 2; s++) {
@@ -223,6 +242,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 		    "the relay is out of memory");
 		return;
 	}
+	t->created = ctl->now;
 	t->nfiles = m->count;
 	t->size = m->size;
 

@@ -47,7 +47,7 @@ send b {"type":"decline","transfer":${a.transfer},"reason":"x"}
 expect b error code=no_such_transfer
 ping a
 EOF2
-t_log_has 5 'ended: binds expired'
+t_log_has 5 'transfer [0-9]+ binds expired: 0 bytes .*, 0 bytes back, [0-9.]+ s, never bridged'
 t_ok $? "the relay logs the expired binds"
 
 t_wire "a bridge has no answer deadline: it outlives the bind deadline" <<'EOF2'

@@ -352,6 +352,11 @@ test_offer_refusals_keep_connection(void **state)
 	assert_int_equal(m->ref, 6);
 	rfake_silent(h, 1);
 	assert_int_equal(h->f[0].closed, 0);
+	/* The metrics count each code sent, once. */
+	assert_int_equal(h->ctl.stats.errors[PROTO_E_NO_SUCH_PEER], 1);
+	assert_int_equal(h->ctl.stats.errors[PROTO_E_FORBIDDEN], 1);
+	assert_int_equal(h->ctl.stats.errors[PROTO_E_RATE_LIMITED], 1);
+	assert_int_equal(h->ctl.stats.errors[PROTO_E_BAD_STATE], 0);
 }
 
 /*
@@ -458,6 +463,12 @@ test_decline_forwarded(void **state)
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[0].p.ntransfers, 0);
 	assert_int_equal(h->f[1].p.ntransfers, 0);
+	/* Counted for the metrics as one declined transfer, nothing bridged. */
+	assert_int_equal(h->ctl.stats.transfers[RELAY_OUT_DECLINED], 1);
+	assert_int_equal(h->ctl.stats.transfers[RELAY_OUT_DONE], 0);
+	assert_int_equal(h->ctl.stats.transfers[RELAY_OUT_CANCELLED], 0);
+	assert_int_equal(h->ctl.stats.transfers[RELAY_OUT_FAILED], 0);
+	assert_int_equal(h->ctl.stats.bytes, 0);
 	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
 	    "\"reason\":\"x\"}", (unsigned long long)id);
 	rfake_heard_error_on(h, 1, "no_such_transfer", id);

@@ -34,7 +34,7 @@ t_wait_for 10 grep -q 'compare the code' "$T_DIR/bob.err"
 code=$(grep -oE 'the code [0-9]{3} [0-9]{3} [0-9]{3}' "$T_DIR/bob.err" | cut -d' ' -f3-)
 t_check "it is the code bob's ferry printed ($code)" tui_wait_for "code $code:"
 tui_keys v
-t_check "known_peers says so" grep -qE $'^bob\t[0-9A-Z]{52}\tverified$' "$XDG_CONFIG_HOME/ferry/known_peers"
+t_check "known_peers says so" t_wait_for 10 grep -qE $'^bob\t[0-9A-Z]{52}\tverified$' "$XDG_CONFIG_HOME/ferry/known_peers"
 t_check "v: the dialog now says the key is verified" tui_wait_for "bob's key [0-9A-Z-]{19} is verified"
 t_check "and the Peers pane marks bob verified" tui_wait_for '127\.0\.0\.1:[0-9]+ verified'
 

@@ -407,17 +407,30 @@ xfer__send_cancel(struct transfer *t, const char *reason)
 void
 xfer__fail(struct transfer *t, const char *fmt, ...)
 {
-	char	why[sizeof t->pub.reason];
-	va_list	ap;
+	char			why[sizeof t->pub.reason];
+	struct proto_msg	m;
+	va_list			ap;
 
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	/* A receiver whose commit started does not cancel: the commit's result ends it. */
-	if (!(t->flags & TRANSFER_COMMITTING))
-		xfer__send_cancel(t, why);
+	/*
+	 * A receiver whose commit started does not cancel: the commit's result
+	 * ends it. Otherwise the other side hears why inside the session when
+	 * it is up (in order, PROTOCOL.md 3.4), else on the control connection.
+	 */
+	if (!(t->flags & TRANSFER_COMMITTING)) {
+		proto_msg_init(&m, PROTO_MSG_CANCEL);
+		m.transfer = t->pub.relay_id;
+		xfer__text(m.reason, sizeof m.reason, why);
+		if (t->data != NULL && !client_conn_closing(t->data) &&
+		    xfer__send_peer(t, &m) == 0)
+			t->flags |= TRANSFER_FLUSH;
+		else
+			xfer__send_cancel(t, why);
+	}
 	xfer__end(t, CLIENT_TRANSFER_FAILED, "%s", why);
 }
 

@@ -413,23 +413,28 @@ xfer__after_write(struct transfer *t, struct transfer_block *b)
 }
 
 /*
- * FERRY_TEST_COMMIT_DELAY_MS (tests only, README): the receiver waits that
- * long between the last file's verification and deciding the commit, and
- * as long again inside the commit job before the files get their names,
- * so a test can land a cancel on either side of the moment the commit is
- * decided. 0 when unset or not a number of milliseconds up to a minute.
+ * FERRY_TEST_COMMIT_DELAY_MS (tests only, README): "N" or "PRE,IN". The
+ * receiver waits PRE ms between the last file's verification and deciding
+ * the commit, and IN ms inside the commit job before the files get their
+ * names ("N" is both), so a test can land a cancel on either side of the
+ * moment the commit is decided. phase 0 gives PRE, 1 gives IN; 0 when
+ * unset or not milliseconds up to a minute.
  */
 static uint64_t
-commit_test_delay(void)
+commit_test_delay(int phase)
 {
 	const char	*env = getenv("FERRY_TEST_COMMIT_DELAY_MS");
 	char		*end;
-	unsigned long	 ms;
+	unsigned long	 pre, in;
 
 	if (env == NULL || *env < '0' || *env > '9')
 		return 0;
-	ms = strtoul(env, &end, 10);
-	return *end == '\0' && ms <= 60000 ? ms : 0;
+	pre = in = strtoul(env, &end, 10);
+	if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+		in = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || pre > 60000 || in > 60000)
+		return 0;
+	return phase == 0 ? pre : in;
 }
 
 /*
@@ -440,7 +445,7 @@ commit_test_delay(void)
 static void
 commit_now(struct transfer *t)
 {
-	t->job_u64 = commit_test_delay();	/* read by job_commit */
+	t->job_u64 = commit_test_delay(1);	/* read by job_commit */
 	if (xfer__job(t, JOB_COMMIT, 0, NULL) != 0) {
 		xfer__fail(t, "out of memory");
 		return;
@@ -460,7 +465,7 @@ commit_delay_cb(uv_timer_t *tm)
 static void
 start_commit(struct transfer *t)
 {
-	uint64_t	ms = commit_test_delay();
+	uint64_t	ms = commit_test_delay(0);
 
 	if (ms > 0 && xfer__timer_start(t, commit_delay_cb, ms) == 0)
 		return;

@@ -573,7 +573,11 @@ test_cancel(void **state)
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
 	assert_true(run_until(waiting_offer, &b, 5000));
 	assert_int_equal(client_cancel(a.c, pa.id, "changed my mind"), 0);
-	assert_int_equal(client_transfer_find(a.c, pa.id)->state, CLIENT_TRANSFER_CANCELLED);
+	/* The session is up: the receiver's answer to the cancel ends it (PROTOCOL.md 3.4). */
+	assert_true(run_until(ended, &pa, 5000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_string_equal(t->reason, "cancelled: changed my mind; bob removed every file");
 	assert_true(run_until(receiver_ended, &b, 5000));
 	t = client_transfer_find(b.c, b.incoming);
 	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
@@ -596,8 +600,10 @@ test_cancel(void **state)
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
 	assert_true(run_until(bytes_flowing, &pa, 5000));
 	assert_int_equal(client_cancel(a.c, pa.id, NULL), 0);
+	assert_true(run_until(ended, &pa, 5000));
 	t = client_transfer_find(a.c, pa.id);
 	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_string_equal(t->reason, "cancelled; bob removed every file");
 	assert_true(t->bytes_done < t->bytes_total);
 	assert_true(run_until(receiver_ended, &b, 5000));
 	t = client_transfer_find(b.c, b.incoming);
@@ -606,6 +612,131 @@ test_cancel(void **state)
 	close_client(&a);
 	close_client(&b);	/* its cleanup has run once it is closed */
 	assert_int_equal(count_entries(rx), 0);
+}
+
+/* The receiver verified the last file (its digest is out): the commit is decided next. */
+static bool
+rx_verified(void *arg)
+{
+	struct fe			*fe = arg;
+	const struct client_transfer	*t;
+
+	if (fe->incoming == 0)
+		return false;
+	t = client_transfer_find(fe->c, fe->incoming);
+	return t != NULL && t->nfiles > 0 &&
+	    t->files[t->nfiles - 1].sha256[0] != '\0';
+}
+
+/*
+ * One small transfer from a to b that stops once b verified it, with b's
+ * commit held by FERRY_TEST_COMMIT_DELAY_MS=delay ("PRE,IN", transfer_recv.c).
+ */
+static void
+verified_offer(struct fe *a, struct fe *b, struct pair *pa, const char *name,
+    const char *delay)
+{
+	char		 src[PATH_MAX + 16], err[256];
+	const char	*p = src;
+
+	snprintf(src, sizeof src, "%s/%s", dir, name);
+	write_file(src, 3000);
+	assert_int_equal(setenv("FERRY_TEST_COMMIT_DELAY_MS", delay, 1), 0);
+	b->incoming = 0;
+	pa->fe = a;
+	assert_int_equal(client_offer(a->c, "bob", &p, 1, &pa->id, err, sizeof err), 0);
+	assert_true(run_until(rx_verified, b, 5000));
+}
+
+static const struct client_transfer *
+rx_transfer(struct fe *b)
+{
+	return client_transfer_find(b->c, b->incoming);
+}
+
+/*
+ * A cancel against the receiver's commit (PROTOCOL.md 3.4, who wins), each
+ * side of the moment the commit is decided, from either end: both ends
+ * report the same outcome, and it is what the receiver's folder holds.
+ */
+static void
+test_cancel_commit(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct pair			 pa = { &a, 0 }, pb = { &b, 0 };
+	const struct client_transfer	*t;
+	char				 rx[PATH_MAX + 16], path[PATH_MAX + 32];
+	char				 want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
+
+	(void)state;
+	snprintf(rx, sizeof rx, "%s/rx", dir);
+	mkdir(rx, 0755);
+	connect_two(&a, &b, rx);
+	b.answer = 1;
+
+	/* The sender cancels before the commit is decided: nothing is kept. */
+	verified_offer(&a, &b, &pa, "early.bin", "30000,0");
+	assert_int_equal(client_cancel(a.c, pa.id, "stop"), 0);
+	assert_true(run_until(ended, &pa, 5000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_string_equal(t->reason, "cancelled: stop; bob removed every file");
+	assert_true(run_until(receiver_ended, &b, 5000));
+	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_CANCELLED);
+	assert_string_equal(rx_transfer(&b)->reason, "alice cancelled the transfer "
+	    "after 2.9 KiB of 2.9 KiB: stop; nothing was kept");
+
+	/* The sender cancels after it was decided: kept, and both say so. */
+	verified_offer(&a, &b, &pa, "late.bin", "0,1500");
+	assert_int_equal(client_cancel(a.c, pa.id, "stop"), 0);
+	assert_int_equal(client_transfer_find(a.c, pa.id)->state,
+	    CLIENT_TRANSFER_VERIFYING);	/* waits for the receipt */
+	assert_true(run_until(ended, &pa, 10000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_DONE);
+	assert_string_equal(t->reason,
+	    "bob verified and saved every file before the cancel reached it");
+	assert_true(run_until(receiver_ended, &b, 5000));
+	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_DONE);
+	assert_string_equal(rx_transfer(&b)->reason, "saved every file from "
+	    "alice: the cancel came after they were verified, too late to stop");
+	snprintf(path, sizeof path, "%s/late.bin", rx);
+	file_sha(path, got);
+	snprintf(path, sizeof path, "%s/late.bin", dir);
+	file_sha(path, want);
+	assert_string_equal(got, want);
+
+	/* The receiver's person cancels after it was decided: too late, saved. */
+	verified_offer(&a, &b, &pa, "late2.bin", "0,1500");
+	pb.id = b.incoming;
+	assert_int_equal(client_cancel(b.c, pb.id, "stop"), 0);
+	assert_false(CLIENT_TRANSFER_ENDED(rx_transfer(&b)->state));
+	assert_true(run_until(ended, &pb, 10000));
+	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_DONE);
+	assert_non_null(strstr(rx_transfer(&b)->reason, "too late"));
+	assert_true(run_until(ended, &pa, 5000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_DONE);
+	assert_string_equal(t->reason, "bob verified every file");
+
+	/* The receiver cancels before it was decided: removed on both ends. */
+	verified_offer(&a, &b, &pa, "early2.bin", "30000,0");
+	pb.id = b.incoming;
+	assert_int_equal(client_cancel(b.c, pb.id, "stop"), 0);
+	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_CANCELLED);
+	assert_true(run_until(ended, &pa, 5000));
+	t = client_transfer_find(a.c, pa.id);
+	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
+	assert_string_equal(t->reason,
+	    "bob cancelled the transfer after 2.9 KiB of 2.9 KiB: stop");
+
+	unsetenv("FERRY_TEST_COMMIT_DELAY_MS");
+	close_client(&a);
+	close_client(&b);	/* its cleanup has run once it is closed */
+	/* The two kept files, and no part file of the two cancelled ones. */
+	assert_int_equal(count_entries(rx), 2);
+	snprintf(path, sizeof path, "%s/late2.bin", rx);
+	assert_int_equal(access(path, F_OK), 0);
 }
 
 struct many {
@@ -762,6 +893,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_offer_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_offers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	};

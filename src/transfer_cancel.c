@@ -49,10 +49,18 @@ cancel_unknown(struct transfer *t, const char *why)
 	    "kept the files", w, t->pub.peer_name, why, t->pub.peer_name);
 }
 
+/*
+ * No answer in time: the receiver is stuck or gone. The relay hears the
+ * cancel too now, so it stops the transfer (and tells the receiver, should
+ * it wake); what the receiver kept we cannot know.
+ */
 static void
 cancel_late_cb(uv_timer_t *tm)
 {
-	cancel_unknown(tm->data, TRANSFER_CANCEL_MS == 10000 ?
+	struct transfer	*t = tm->data;
+
+	xfer__send_cancel(t, t->cancel_why);
+	cancel_unknown(t, TRANSFER_CANCEL_MS == 10000 ?
 	    "did not confirm it in 10 seconds" : "did not confirm it in time");
 }
 

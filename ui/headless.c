@@ -119,6 +119,9 @@ signal_cb(uv_signal_t *s, int signum)
 	(void)signum;
 	if (h->interrupted) {
 		/* A second signal: stop waiting for the cancel's answer. */
+		if (!h->done && running(h))
+			complain(h, "interrupted again: not waiting for the answer "
+			    "to the cancel; the receiver may have kept the files");
 		finish(h, 1);
 		return;
 	}
@@ -321,8 +324,8 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 {
 	size_t	i;
 
-	if (t->id != h->id)
-		return;
+	if (t->id != h->id || h->done)
+		return;		/* after a second interrupt we said all there is */
 	show_code(h, t);
 	if (!CLIENT_TRANSFER_ENDED(t->state)) {
 		if (h->o->progress && !h->o->quiet &&

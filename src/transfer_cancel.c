@@ -105,8 +105,9 @@ xfer__cancel_answered(struct transfer *t, const struct proto_msg *m)
 		return false;
 	cancel_words(w, sizeof w, t->cancel_why);
 	if (strncmp(m->message, "cancelled", 9) == 0)
-		xfer__end(t, CLIENT_TRANSFER_CANCELLED,
-		    "%s; %s removed every file", w, t->pub.peer_name);
+		xfer__end(t, CLIENT_TRANSFER_CANCELLED, "%s; %s %s", w,
+		    t->pub.peer_name, t->pub.state >= CLIENT_TRANSFER_TRANSFERRING ?
+		    "removed every file" : "had not accepted them and kept nothing");
 	else
 		xfer__end(t, CLIENT_TRANSFER_CANCELLED, "%s; %s kept nothing "
 		    "(%s)", w, t->pub.peer_name, m->message);

@@ -115,7 +115,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		done
 	fi
 done
-t_diag "$ran rounds ($tx_side cancelled by the sender, $rx_side by the receiver; in $late the signal came after the end): $kept kept on both ends, $removed removed on both ends, $bad disagreements"
+t_diag "$ran rounds ($tx_side cancelled by the sender, $rx_side by the receiver): $kept kept on both ends ($((kept - late > 0 ? kept - late : 0)) with the cancel too late, $late done before the signal), $removed removed on both ends, $bad disagreements"
 want=$(( ROUNDS < 10 ? ROUNDS : 10 ))
 t_ok $(( ran < want )) "at least $want rounds ran in the time allowed ($ran)"
 t_ok "$bad" "in every round both ends' reports agree with the disk ($kept kept, $removed removed, $bad disagreements)"

@@ -369,6 +369,20 @@ ended(void *arg)
 	return t != NULL && CLIENT_TRANSFER_ENDED(t->state);
 }
 
+/* p's transfer ends within ms, in state st, with this reason (when not NULL). */
+static void
+ends_as(struct pair *p, enum client_transfer_state st, const char *reason,
+    uint64_t ms)
+{
+	const struct client_transfer	*t;
+
+	assert_true(run_until(ended, p, ms));
+	t = client_transfer_find(p->fe->c, p->id);
+	assert_int_equal(t->state, st);
+	if (reason != NULL)
+		assert_string_equal(t->reason, reason);
+}
+
 static bool
 receiver_ended(void *arg)
 {
@@ -574,10 +588,9 @@ test_cancel(void **state)
 	assert_true(run_until(waiting_offer, &b, 5000));
 	assert_int_equal(client_cancel(a.c, pa.id, "changed my mind"), 0);
 	/* The session is up: the receiver's answer to the cancel ends it (PROTOCOL.md 3.4). */
-	assert_true(run_until(ended, &pa, 5000));
-	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
-	assert_string_equal(t->reason, "cancelled: changed my mind; bob removed every file");
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED,
+	    "cancelled: changed my mind; bob had not accepted them and kept nothing",
+	    5000);
 	assert_true(run_until(receiver_ended, &b, 5000));
 	t = client_transfer_find(b.c, b.incoming);
 	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
@@ -600,10 +613,9 @@ test_cancel(void **state)
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
 	assert_true(run_until(bytes_flowing, &pa, 5000));
 	assert_int_equal(client_cancel(a.c, pa.id, NULL), 0);
-	assert_true(run_until(ended, &pa, 5000));
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED, "cancelled; bob removed every file",
+	    5000);
 	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
-	assert_string_equal(t->reason, "cancelled; bob removed every file");
 	assert_true(t->bytes_done < t->bytes_total);
 	assert_true(run_until(receiver_ended, &b, 5000));
 	t = client_transfer_find(b.c, b.incoming);
@@ -614,16 +626,19 @@ test_cancel(void **state)
 	assert_int_equal(count_entries(rx), 0);
 }
 
+/* The last offer b got, or NULL. */
+static const struct client_transfer *
+rx_transfer(struct fe *b)
+{
+	return b->incoming != 0 ? client_transfer_find(b->c, b->incoming) : NULL;
+}
+
 /* The receiver verified the last file (its digest is out): the commit is decided next. */
 static bool
 rx_verified(void *arg)
 {
-	struct fe			*fe = arg;
-	const struct client_transfer	*t;
+	const struct client_transfer	*t = rx_transfer(arg);
 
-	if (fe->incoming == 0)
-		return false;
-	t = client_transfer_find(fe->c, fe->incoming);
 	return t != NULL && t->nfiles > 0 &&
 	    t->files[t->nfiles - 1].sha256[0] != '\0';
 }
@@ -648,12 +663,6 @@ verified_offer(struct fe *a, struct fe *b, struct pair *pa, const char *name,
 	assert_true(run_until(rx_verified, b, 5000));
 }
 
-static const struct client_transfer *
-rx_transfer(struct fe *b)
-{
-	return client_transfer_find(b->c, b->incoming);
-}
-
 /*
  * A cancel against the receiver's commit (PROTOCOL.md 3.4, who wins), each
  * side of the moment the commit is decided, from either end: both ends
@@ -664,7 +673,6 @@ test_cancel_commit(void **state)
 {
 	struct fe			 a = { 0 }, b = { 0 };
 	struct pair			 pa = { &a, 0 }, pb = { &b, 0 };
-	const struct client_transfer	*t;
 	char				 rx[PATH_MAX + 16], path[PATH_MAX + 32];
 	char				 want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
 
@@ -676,30 +684,23 @@ test_cancel_commit(void **state)
 
 	/* The sender cancels before the commit is decided: nothing is kept. */
 	verified_offer(&a, &b, &pa, "early.bin", "30000,0");
+	pb.id = b.incoming;
 	assert_int_equal(client_cancel(a.c, pa.id, "stop"), 0);
-	assert_true(run_until(ended, &pa, 5000));
-	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
-	assert_string_equal(t->reason, "cancelled: stop; bob removed every file");
-	assert_true(run_until(receiver_ended, &b, 5000));
-	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_CANCELLED);
-	assert_string_equal(rx_transfer(&b)->reason, "alice cancelled the transfer "
-	    "after 2.9 KiB of 2.9 KiB: stop; nothing was kept");
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED,
+	    "cancelled: stop; bob removed every file", 5000);
+	ends_as(&pb, CLIENT_TRANSFER_CANCELLED, "alice cancelled the transfer "
+	    "after 2.9 KiB of 2.9 KiB: stop; nothing was kept", 5000);
 
 	/* The sender cancels after it was decided: kept, and both say so. */
 	verified_offer(&a, &b, &pa, "late.bin", "0,1500");
+	pb.id = b.incoming;
 	assert_int_equal(client_cancel(a.c, pa.id, "stop"), 0);
 	assert_int_equal(client_transfer_find(a.c, pa.id)->state,
 	    CLIENT_TRANSFER_VERIFYING);	/* waits for the receipt */
-	assert_true(run_until(ended, &pa, 10000));
-	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_DONE);
-	assert_string_equal(t->reason,
-	    "bob verified and saved every file before the cancel reached it");
-	assert_true(run_until(receiver_ended, &b, 5000));
-	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_DONE);
-	assert_string_equal(rx_transfer(&b)->reason, "saved every file from "
-	    "alice: the cancel came after they were verified, too late to stop");
+	ends_as(&pa, CLIENT_TRANSFER_DONE,
+	    "bob verified and saved every file before the cancel reached it", 10000);
+	ends_as(&pb, CLIENT_TRANSFER_DONE, "saved every file from alice: the "
+	    "cancel came after they were verified, too late to stop", 5000);
 	snprintf(path, sizeof path, "%s/late.bin", rx);
 	file_sha(path, got);
 	snprintf(path, sizeof path, "%s/late.bin", dir);
@@ -711,24 +712,17 @@ test_cancel_commit(void **state)
 	pb.id = b.incoming;
 	assert_int_equal(client_cancel(b.c, pb.id, "stop"), 0);
 	assert_false(CLIENT_TRANSFER_ENDED(rx_transfer(&b)->state));
-	assert_true(run_until(ended, &pb, 10000));
-	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_DONE);
+	ends_as(&pb, CLIENT_TRANSFER_DONE, NULL, 10000);
 	assert_non_null(strstr(rx_transfer(&b)->reason, "too late"));
-	assert_true(run_until(ended, &pa, 5000));
-	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_DONE);
-	assert_string_equal(t->reason, "bob verified every file");
+	ends_as(&pa, CLIENT_TRANSFER_DONE, "bob verified every file", 5000);
 
 	/* The receiver cancels before it was decided: removed on both ends. */
 	verified_offer(&a, &b, &pa, "early2.bin", "30000,0");
 	pb.id = b.incoming;
 	assert_int_equal(client_cancel(b.c, pb.id, "stop"), 0);
 	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_CANCELLED);
-	assert_true(run_until(ended, &pa, 5000));
-	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
-	assert_string_equal(t->reason,
-	    "bob cancelled the transfer after 2.9 KiB of 2.9 KiB: stop");
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED,
+	    "bob cancelled the transfer after 2.9 KiB of 2.9 KiB: stop", 5000);
 
 	unsetenv("FERRY_TEST_COMMIT_DELAY_MS");
 	close_client(&a);

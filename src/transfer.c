@@ -310,6 +310,18 @@ vend(struct transfer *t, enum client_transfer_state s,
 
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return;
+	if ((t->flags & TRANSFER_COMMITTING) && s != CLIENT_TRANSFER_DONE) {
+		/*
+		 * The commit was decided (PROTOCOL.md 3.4, who wins): only its
+		 * result ends the transfer, so what we report is what the disk
+		 * holds. A connection that broke or a peer that misbehaved
+		 * only means the receipt may not get through.
+		 */
+		t->flags |= TRANSFER_STOP_LATE;
+		if (t->data != NULL)
+			client_conn_close(t->data);
+		return;
+	}
 	unhide(t);	/* an offer that failed before its list is still news */
 	t->pub.state = s;
 	vsnprintf(t->pub.reason, sizeof t->pub.reason, fmt, ap);
@@ -323,7 +335,8 @@ vend(struct transfer *t, enum client_transfer_state s,
 	xfer__timer_stop(t);
 	if (t->data != NULL) {
 		/* What we said last (a receipt, a decline) goes out before we close. */
-		if (s == CLIENT_TRANSFER_DONE || s == CLIENT_TRANSFER_DECLINED)
+		if (s == CLIENT_TRANSFER_DONE || s == CLIENT_TRANSFER_DECLINED ||
+		    (t->flags & TRANSFER_FLUSH))
 			client_conn_finish(t->data);
 		else
 			client_conn_close(t->data);
@@ -345,8 +358,8 @@ xfer__end(struct transfer *t, enum client_transfer_state s,
 }
 
 /* Tells the relay (and so the other side) that we stop, with our reason. */
-static void
-send_cancel(struct transfer *t, const char *reason)
+void
+xfer__send_cancel(struct transfer *t, const char *reason)
 {
 	struct proto_msg	m;
 
@@ -366,15 +379,30 @@ send_cancel(struct transfer *t, const char *reason)
 void
 xfer__fail(struct transfer *t, const char *fmt, ...)
 {
-	char	why[sizeof t->pub.reason];
-	va_list	ap;
+	char			why[sizeof t->pub.reason];
+	struct proto_msg	m;
+	va_list			ap;
 
 	if (CLIENT_TRANSFER_ENDED(t->pub.state))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	send_cancel(t, why);
+	/*
+	 * A receiver whose commit started does not cancel: the commit's result
+	 * ends it. Otherwise the other side hears why inside the session when
+	 * it is up (in order, PROTOCOL.md 3.4), else on the control connection.
+	 */
+	if (!(t->flags & TRANSFER_COMMITTING)) {
+		proto_msg_init(&m, PROTO_MSG_CANCEL);
+		m.transfer = t->pub.relay_id;
+		xfer__text(m.reason, sizeof m.reason, why);
+		if (t->data != NULL && !client_conn_closing(t->data) &&
+		    xfer__send_peer(t, &m) == 0)
+			t->flags |= TRANSFER_FLUSH;
+		else
+			xfer__send_cancel(t, why);
+	}
 	xfer__end(t, CLIENT_TRANSFER_FAILED, "%s", why);
 }
 
@@ -414,7 +442,8 @@ client__xfer_peers_left(struct transfer_engine *e, const uint64_t *ids,
 
 	for (t = TAILQ_FIRST(&e->list); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, entry);
-		if (CLIENT_TRANSFER_ENDED(t->pub.state) || t->pub.peer_id == 0)
+		if (CLIENT_TRANSFER_ENDED(t->pub.state) || t->pub.peer_id == 0 ||
+		    xfer__session_decides(t))
 			continue;
 		for (i = 0; i < n; i++) {
 			if (ids[i] == t->pub.peer_id) {
@@ -532,9 +561,9 @@ client__xfer_control(struct transfer_engine *e, const struct proto_msg *m)
 			    "declined", m->reason);
 		return 1;
 	case PROTO_MSG_CANCEL:
-		if ((t = lookup(e, BY_RELAY, m->transfer)) != NULL)
-			xfer__remote_end(t, CLIENT_TRANSFER_CANCELLED,
-			    "cancelled", m->reason);
+		if ((t = lookup(e, BY_RELAY, m->transfer)) != NULL &&
+		    !CLIENT_TRANSFER_ENDED(t->pub.state))
+			xfer__peer_cancel(t, m, false);
 		return 1;
 	case PROTO_MSG_READY:
 		t = lookup(e, BY_RELAY, m->transfer);
@@ -549,28 +578,13 @@ client__xfer_control(struct transfer_engine *e, const struct proto_msg *m)
 			t = lookup(e, BY_REF, m->ref);
 		else
 			return 0;	/* about the connection */
-		if (t != NULL && !CLIENT_TRANSFER_ENDED(t->pub.state))
+		if (t != NULL && !CLIENT_TRANSFER_ENDED(t->pub.state) &&
+		    !xfer__session_decides(t))
 			error_from_relay(t, m);
 		return 1;
 	default:
 		return 0;
 	}
-}
-
-/* We stop: tell the relay why, remove part files. */
-static int
-cancel(struct transfer *t, const char *reason)
-{
-	if (CLIENT_TRANSFER_ENDED(t->pub.state))
-		return UV_EINVAL;
-	if (reason == NULL || *reason == '\0')
-		reason = "cancelled";
-	send_cancel(t, reason);
-	if (strcmp(reason, "cancelled") == 0)
-		xfer__end(t, CLIENT_TRANSFER_CANCELLED, "cancelled");
-	else
-		xfer__end(t, CLIENT_TRANSFER_CANCELLED, "cancelled: %s", reason);
-	return 0;
 }
 
 void
@@ -678,7 +692,7 @@ client__xfer_cancel(struct transfer_engine *e, uint64_t id,
 {
 	struct transfer	*t = lookup(e, BY_ID, id);
 
-	return t != NULL ? cancel(t, reason) : UV_ENOENT;
+	return t != NULL ? xfer__cancel(t, reason) : UV_ENOENT;
 }
 
 int
@@ -699,6 +713,6 @@ client__xfer_cancel_all(struct transfer_engine *e, const char *reason)
 	for (t = TAILQ_FIRST(&e->list); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, entry);
 		if (!CLIENT_TRANSFER_ENDED(t->pub.state))
-			cancel(t, reason);
+			xfer__cancel(t, reason);
 	}
 }

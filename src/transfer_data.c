@@ -280,6 +280,13 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 			xfer__fail(t, "%s sent an answer to its own offer",
 			    t->pub.peer_name);
 		break;
+	case PROTO_MSG_CANCEL:		/* either way, in order with the rest */
+		if (m.transfer == t->pub.relay_id)
+			xfer__peer_cancel(t, &m, true);
+		else
+			xfer__fail(t, "%s cancelled another transfer",
+			    t->pub.peer_name);
+		break;
 	case PROTO_MSG_FILE_END:	/* sender to receiver */
 	case PROTO_MSG_RECEIPT:		/* receiver to sender */
 		if (m.type == PROTO_MSG_FILE_END && t->pub.dir == CLIENT_RECEIVE)
@@ -331,6 +338,10 @@ data_lost(struct client_conn *conn, int status, void *arg)
 		xfer__fail(t, "the encrypted session with %s broke (%s): the "
 		    "bytes were changed on the way; nothing was saved",
 		    t->pub.peer_name, client_conn_tls_error(conn));
+		return;
+	}
+	if (t->flags & TRANSFER_CANCELLING) {
+		xfer__cancel_unanswered(t);	/* no receipt came: we cannot know */
 		return;
 	}
 	/*

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --- on a worker thread ------------------------------------------------ */
@@ -261,6 +262,14 @@ job_commit(struct transfer *t)
 	size_t		 i, j;
 	int		 r;
 
+	if (t->job_u64 > 0) {
+		/* FERRY_TEST_COMMIT_DELAY_MS (transfer_recv.c): decided, not yet done. */
+		struct timespec ts = { (time_t)(t->job_u64 / 1000),
+		    (long)(t->job_u64 % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
 	for (i = 0; i < t->pub.nfiles; i++) {
 		struct transfer_file *xf = &t->xf[i];
 

@@ -11,6 +11,7 @@
 
 #include <sys/queue.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,8 @@
 #define TRANSFER_LIST_MS	30000	/* receive: the sender's list once bridged */
 #define TRANSFER_GRACE_MS	1000	/* after the data connection breaks, wait this
 					   long for the relay to say why */
+#define TRANSFER_CANCEL_MS	10000	/* send: after our cancel inside the session,
+					   wait this long for the receiver's receipt */
 
 /* Per-file state the front ends do not see. */
 struct transfer_file {
@@ -118,6 +121,14 @@ struct transfer {
 #define TRANSFER_LISTING	0x0400	/* receive: hidden until the sender's list arrives */
 #define TRANSFER_SECURE		0x0800	/* the end-to-end session is up, the peer's key checked */
 #define TRANSFER_KEYED		0x1000	/* peer_key holds the key the relay announced */
+#define TRANSFER_CANCELLING	0x2000	/* send: our cancel went inside the session;
+					   the receiver's receipt says who won */
+#define TRANSFER_COMMITTING	0x4000	/* receive: the last file was verified and the
+					   commit decided: only its result ends us */
+#define TRANSFER_CANCEL_LATE	0x8000	/* receive: a cancel came after the commit started */
+#define TRANSFER_FLUSH		0x10000	/* what we said last goes out before we close */
+#define TRANSFER_STOP_LATE	0x20000	/* receive: something else tried to end us while
+					   committing (the receipt may not reach the sender) */
 
 	/* The one job in flight (TRANSFER_JOB). */
 	uv_work_t		 work;
@@ -136,7 +147,9 @@ struct transfer {
 	unsigned		 nspare;
 	unsigned		 out_blocks;	/* send: blocks the socket still holds */
 
-	uv_timer_t		*timer;		/* owned: throttle or grace timer, NULL when none */
+	uv_timer_t		*timer;		/* owned: throttle, grace, cancel or commit
+						   delay timer, NULL when none */
+	char			 cancel_why[PROTO_TEXT_MAX + 1];	/* send: our cancel's reason while CANCELLING */
 	uint64_t		 emit_ms;	/* last progress callback */
 	uint64_t		 rate_ms;	/* rate sample start */
 	uint64_t		 rate_bytes;
@@ -158,6 +171,24 @@ void	xfer__set_state(struct transfer *t, enum client_transfer_state s);
 void	xfer__progress(struct transfer *t);
 int	xfer__timer_start(struct transfer *t, uv_timer_cb cb, uint64_t ms);
 void	xfer__timer_stop(struct transfer *t);
+/* Sends cancel on the control connection (once the relay named the transfer). */
+void	xfer__send_cancel(struct transfer *t, const char *reason);
+
+/* transfer_cancel.c: cancel against commit (PROTOCOL.md 3.4, who wins). */
+/* client_cancel: 0, or UV_EINVAL when the transfer has ended. */
+int	xfer__cancel(struct transfer *t, const char *reason);
+/* True while a sender's cancel waits for the session's answer. */
+bool	xfer__session_decides(const struct transfer *t);
+/* A receipt while cancelling: true when it ended the transfer (ok:false). */
+bool	xfer__cancel_answered(struct transfer *t, const struct proto_msg *m);
+/* The session ended before our cancel was answered. */
+void	xfer__cancel_unanswered(struct transfer *t);
+/*
+ * A cancel from the peer inside the session (or forwarded by the relay,
+ * in_session false). The receiver honours it unless its commit started.
+ */
+void	xfer__peer_cancel(struct transfer *t, const struct proto_msg *m,
+	    bool in_session);
 /* The other side ended it: "bob declined the transfer: reason". */
 void	xfer__remote_end(struct transfer *t, enum client_transfer_state s,
 	    const char *verb, const char *reason);
@@ -204,6 +235,8 @@ void	xfer__rx_pump(struct transfer *t);
 void	xfer__after_write(struct transfer *t, struct transfer_block *b);
 void	xfer__after_finish(struct transfer *t, const struct transfer_block *b);	/* b: borrowed */
 void	xfer__after_commit(struct transfer *t);
+/* The receiver's answer to a cancel that came before its commit: receipt ok:false, ended. */
+void	xfer__rx_cancelled(struct transfer *t, const char *reason);
 
 /* transfer_data.c: a transfer's own connection to the relay. */
 void	xfer__ready(struct transfer *t, const struct proto_msg *m);

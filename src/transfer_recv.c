@@ -19,6 +19,8 @@
 #include "text.h"
 
 static void	decline_why(struct transfer *, const char *, const char *);
+static void	send_receipt(struct transfer *, bool, const char *);
+static void	start_commit(struct transfer *);
 
 static void
 list_late_cb(uv_timer_t *tm)
@@ -426,6 +428,92 @@ xfer__after_write(struct transfer *t, struct transfer_block *b)
 	xfer__rx_pump(t);
 }
 
+/*
+ * FERRY_TEST_COMMIT_DELAY_MS (tests only, README): "N" or "PRE,IN". The
+ * receiver waits PRE ms between the last file's verification and deciding
+ * the commit, and IN ms inside the commit job before the files get their
+ * names ("N" is both), so a test can land a cancel on either side of the
+ * moment the commit is decided. phase 0 gives PRE, 1 gives IN; 0 when
+ * unset or not milliseconds up to a minute.
+ */
+static uint64_t
+commit_test_delay(int phase)
+{
+	const char	*env = getenv("FERRY_TEST_COMMIT_DELAY_MS");
+	char		*end;
+	unsigned long	 pre, in;
+
+	if (env == NULL || *env < '0' || *env > '9')
+		return 0;
+	pre = in = strtoul(env, &end, 10);
+	if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+		in = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || pre > 60000 || in > 60000)
+		return 0;
+	return phase == 0 ? pre : in;
+}
+
+/*
+ * Every file was verified: the commit is decided here, and from now on
+ * only its result ends the transfer (a cancel that comes later is too
+ * late: PROTOCOL.md 3.4, who wins).
+ */
+static void
+commit_now(struct transfer *t)
+{
+	t->job_u64 = commit_test_delay(1);	/* read by job_commit */
+	if (xfer__job(t, JOB_COMMIT, 0, NULL) != 0) {
+		xfer__fail(t, "out of memory");
+		return;
+	}
+	t->flags |= TRANSFER_COMMITTING;
+}
+
+static void
+commit_delay_cb(uv_timer_t *tm)
+{
+	struct transfer	*t = tm->data;
+
+	xfer__timer_stop(t);
+	commit_now(t);
+}
+
+static void
+start_commit(struct transfer *t)
+{
+	uint64_t	ms = commit_test_delay(0);
+
+	if (ms > 0 && xfer__timer_start(t, commit_delay_cb, ms) == 0)
+		return;
+	commit_now(t);
+}
+
+/*
+ * A cancel that came inside the session before the commit was decided:
+ * nothing is kept (the part files go with the release), and the sender
+ * hears it from the receipt, in order, before we close.
+ */
+void
+xfer__rx_cancelled(struct transfer *t, const char *reason)
+{
+	char	msg[PROTO_TEXT_MAX + 1], amt[80];
+	bool	plain = reason[0] == '\0' || strcmp(reason, "cancelled") == 0;
+
+	snprintf(msg, sizeof msg, "cancelled%s%s", plain ? "" : ": ",
+	    plain ? "" : reason);
+	send_receipt(t, false, msg);
+	t->flags |= TRANSFER_FLUSH;
+	if (t->pub.state >= CLIENT_TRANSFER_TRANSFERRING)
+		xfer__end(t, CLIENT_TRANSFER_CANCELLED, "%s cancelled the transfer "
+		    "after %s%s%s; nothing was kept", t->pub.peer_name,
+		    xfer__amount(t, amt, sizeof amt), plain ? "" : ": ",
+		    plain ? "" : reason);
+	else
+		xfer__end(t, CLIENT_TRANSFER_CANCELLED, "%s cancelled the "
+		    "transfer%s%s", t->pub.peer_name, plain ? "" : ": ",
+		    plain ? "" : reason);
+}
+
 void
 xfer__after_finish(struct transfer *t, const struct transfer_block *b)
 {
@@ -444,8 +532,7 @@ xfer__after_finish(struct transfer *t, const struct transfer_block *b)
 		return;
 	}
 	if (b->file + 1 == t->pub.nfiles) {
-		if (xfer__job(t, JOB_COMMIT, 0, NULL) != 0)
-			xfer__fail(t, "out of memory");
+		start_commit(t);
 		return;
 	}
 	xfer__rx_pump(t);
@@ -457,6 +544,7 @@ xfer__after_commit(struct transfer *t)
 	char	msg[sizeof t->job_msg + 8];
 	size_t	i;
 
+	t->flags &= ~TRANSFER_COMMITTING;	/* the commit's result ends us now */
 	if (t->job_err != 0) {
 		snprintf(msg, sizeof msg, "io: %s", t->job_msg);
 		send_receipt(t, false, msg);
@@ -469,6 +557,15 @@ xfer__after_commit(struct transfer *t)
 		if ((t->pub.files[i].saved_as = strdup(t->xf[i].saved)) == NULL)
 			break;
 	send_receipt(t, true, "");
-	xfer__end(t, CLIENT_TRANSFER_DONE, "saved every file from %s",
-	    t->pub.peer_name);
+	if (t->flags & TRANSFER_CANCEL_LATE)
+		xfer__end(t, CLIENT_TRANSFER_DONE, "saved every file from %s: "
+		    "the cancel came after they were verified, too late to "
+		    "stop", t->pub.peer_name);
+	else if (t->flags & TRANSFER_STOP_LATE)
+		xfer__end(t, CLIENT_TRANSFER_DONE, "saved every file from %s, "
+		    "but the connection to it broke, so it may not know",
+		    t->pub.peer_name);
+	else
+		xfer__end(t, CLIENT_TRANSFER_DONE, "saved every file from %s",
+		    t->pub.peer_name);
 }

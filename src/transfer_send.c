@@ -176,6 +176,13 @@ xfer__answer(struct transfer *t, const struct proto_msg *m)
 		xfer__fail(t, "%s answered another transfer", t->pub.peer_name);
 		return;
 	}
+	if (t->flags & TRANSFER_CANCELLING) {
+		/* Our cancel crossed the answer: a decline ends it, an accept changes nothing. */
+		if (m->type == PROTO_MSG_DECLINE)
+			xfer__remote_end(t, CLIENT_TRANSFER_DECLINED,
+			    "declined", m->reason);
+		return;
+	}
 	xfer__timer_stop(t);
 	if (m->type == PROTO_MSG_DECLINE) {
 		xfer__remote_end(t, CLIENT_TRANSFER_DECLINED, "declined",
@@ -292,7 +299,7 @@ xfer__tx_pump(struct transfer *t)
 
 	for (;;) {
 		if (t->pub.state != CLIENT_TRANSFER_TRANSFERRING ||
-		    (t->flags & TRANSFER_JOB) ||
+		    (t->flags & (TRANSFER_JOB | TRANSFER_CANCELLING)) ||
 		    !(t->flags & TRANSFER_ATTACHED) || t->data == NULL ||
 		    client_conn_closing(t->data))
 			return;
@@ -337,8 +344,9 @@ xfer__after_read(struct transfer *t, struct transfer_block *b)
 	size_t	i = b->file;
 	int	r;
 
-	if (t->data == NULL || client_conn_closing(t->data)) {
-		/* The connection broke while we read: the grace timer says why. */
+	if (t->data == NULL || client_conn_closing(t->data) ||
+	    (t->flags & TRANSFER_CANCELLING)) {
+		/* The connection broke while we read (the grace timer says why), or we cancelled. */
 		xfer__block_put(t, b);
 		return;
 	}
@@ -363,6 +371,8 @@ xfer__receipt(struct transfer *t, const struct proto_msg *m)
 	char	q[128];
 	size_t	i;
 
+	if (xfer__cancel_answered(t, m))
+		return;		/* our cancel won: the receiver kept nothing */
 	if (t->pub.state != CLIENT_TRANSFER_VERIFYING) {
 		xfer__fail(t, "%s sent a receipt before all files were sent",
 		    t->pub.peer_name);
@@ -398,6 +408,10 @@ xfer__receipt(struct transfer *t, const struct proto_msg *m)
 		if (m->files[i].saved_as != NULL)
 			t->pub.files[i].saved_as = strdup(m->files[i].saved_as);
 	}
-	xfer__end(t, CLIENT_TRANSFER_DONE, "%s verified every file",
-	    t->pub.peer_name);
+	if (t->flags & TRANSFER_CANCELLING)
+		xfer__end(t, CLIENT_TRANSFER_DONE, "%s verified and saved every "
+		    "file before the cancel reached it", t->pub.peer_name);
+	else
+		xfer__end(t, CLIENT_TRANSFER_DONE, "%s verified every file",
+		    t->pub.peer_name);
 }

@@ -393,8 +393,9 @@ do_send(struct ui *ui)
 void
 ui_confirm_key(struct ui *ui, int key)
 {
-	bool	yes = false, no = false;
-	int	r;
+	const struct client_transfer	*t;
+	bool				 yes = false, no = false;
+	int				 r;
 
 	switch (key) {
 	case 'y':
@@ -435,6 +436,14 @@ ui_confirm_key(struct ui *ui, int key)
 			    "cancelled by the user")) != 0)
 				ui_message(ui, UI_C_ERROR, "could not cancel: %s",
 				    uv_strerror(r));
+			else if ((t = client_transfer_find(ui->client,
+			    ui->confirm_xfer)) != NULL &&
+			    !CLIENT_TRANSFER_ENDED(t->state))
+				/* PROTOCOL.md 3.4: a commit that started wins. */
+				ui_message(ui, UI_C_WARN, t->dir == CLIENT_SEND ?
+				    "asked %s to stop; files it already saved stay saved" :
+				    "too late to stop: the files from %s are verified "
+				    "and being saved", t->peer_name);
 			break;
 		case UI_CONFIRM_QUIT:
 			ui_confirm_reset(ui);

@@ -35,6 +35,7 @@ struct headless {
 	bool				 done;
 	bool				 declining;	/* inside our own client_decline */
 	bool				 bar;		/* a progress line is on stderr */
+	bool				 interrupted;	/* a signal cancelled what ran */
 	uv_signal_t			 sigint;
 	uv_signal_t			 sigterm;
 	uint64_t			 id;		/* send: our transfer */
@@ -95,6 +96,19 @@ finish(struct headless *h, int status)
 	uv_close((uv_handle_t *)&h->sigterm, signal_close_cb);
 }
 
+/* True while some transfer has not ended. */
+static bool
+running(struct headless *h)
+{
+	const struct client_transfer	*t;
+
+	for (t = client_transfer_next(h->c, NULL); t != NULL;
+	    t = client_transfer_next(h->c, t))
+		if (!CLIENT_TRANSFER_ENDED(t->state))
+			return true;
+	return false;
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -103,6 +117,15 @@ signal_cb(uv_signal_t *s, int signum)
 	bool				 busy = false;
 
 	(void)signum;
+	if (h->interrupted) {
+		/* A second signal: stop waiting for the cancel's answer. */
+		if (!h->done && running(h))
+			complain(h, "interrupted again: not waiting for the answer "
+			    "to the cancel; the receiver may have kept the files");
+		finish(h, 1);
+		return;
+	}
+	h->interrupted = true;
 	for (t = client_transfer_next(h->c, NULL); t != NULL;
 	    t = client_transfer_next(h->c, t)) {
 		if (CLIENT_TRANSFER_ENDED(t->state))
@@ -114,10 +137,25 @@ signal_cb(uv_signal_t *s, int signum)
 		finish(h, h->failed ? 1 : 0);
 		return;
 	}
+	/*
+	 * A cancel inside the session is answered by the other side, and a
+	 * receiver's commit that started wins (PROTOCOL.md 3.4): what really
+	 * happened is reported when the transfer ends.
+	 */
+	if (busy && running(h))
+		return;
 	if (h->cmd != HEADLESS_PEERS)
 		complain(h, "interrupted%s", busy ?
 		    "; the transfer was cancelled" : "");
 	finish(h, 1);
+}
+
+/* After an interrupt, once nothing runs any more: the exit status. */
+static void
+interrupted_done(struct headless *h, int status)
+{
+	if (h->interrupted && !h->done && !running(h))
+		finish(h, status);
 }
 
 /* "[#########.........]  45%  12.5 MiB of 40.0 MiB  35.2 MiB/s  ETA 0:03" */
@@ -286,8 +324,8 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 {
 	size_t	i;
 
-	if (t->id != h->id)
-		return;
+	if (t->id != h->id || h->done)
+		return;		/* after a second interrupt we said all there is */
 	show_code(h, t);
 	if (!CLIENT_TRANSFER_ENDED(t->state)) {
 		if (h->o->progress && !h->o->quiet &&
@@ -308,6 +346,8 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 		finish(h, 1);
 		return;
 	}
+	if (h->interrupted)
+		complain(h, "%s", t->reason);	/* the cancel came too late */
 	if (!h->o->quiet) {
 		for (i = 0; i < t->nfiles; i++)
 			printf("sent %s (%" PRIu64 " bytes, sha256 %s) to %s\n",
@@ -333,15 +373,20 @@ receive_transfer(struct headless *h, const struct client_transfer *t)
 			    t->files[i].name, t->files[i].size,
 			    t->files[i].sha256, t->peer_name);
 		fflush(stdout);
+		if (h->interrupted)
+			complain(h, "%s", t->reason);	/* the cancel came too late */
 	} else {
 		complain(h, "%s", t->reason);
 		/* Offers refused before anyone said yes do not count. */
-		if (t->started_ms == 0 && t->state == CLIENT_TRANSFER_DECLINED)
+		if (t->started_ms == 0 && t->state == CLIENT_TRANSFER_DECLINED) {
+			interrupted_done(h, h->failed ? 1 : 0);
 			return;
+		}
 		h->failed++;
 	}
 	if (!h->done && h->o->count && ++h->finished >= h->o->count)
 		finish(h, h->failed ? 1 : 0);
+	interrupted_done(h, h->failed ? 1 : 0);
 }
 
 static void

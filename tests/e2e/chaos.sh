@@ -295,9 +295,12 @@ for name in "${TX_ALL[@]}"; do
 		grep -qF -- "saved ${f#*:} (" "$rdir.out" && saved=1
 	done
 	if [ "$saved" -eq 1 ]; then
-		# Kept by the receiver, failed at the sender: only a cancel or a
-		# kill racing the receipt may do that.
-		if [ "$fate" = interrupted ] || [ "$fate" = killed ]; then
+		# Kept by the receiver, failed at the sender: only a kill racing
+		# the receipt may do that. An interrupted sender learns from the
+		# receipt whether its cancel won (PROTOCOL.md 3.4), unless it
+		# says it cannot know.
+		if [ "$fate" = killed ] || { [ "$fate" = interrupted ] &&
+		    grep -q 'may have kept the files' "$T_DIR/tx/$name.err" 2>/dev/null; }; then
 			races=$((races + 1))
 		else
 			t_diag "$name failed (exit $rc) but $to saved its files"; bad_fail=$((bad_fail + 1))
@@ -341,7 +344,7 @@ if [ "$san" -gt 0 ]; then
 fi
 t_ok "$san" "no client's stderr has a sanitizer report"
 t_diag "transfers: $N_TX started, $n_done done ($n_files files, $bytes bytes verified), $n_failed failed"
-t_diag "faults: $N_TXKILL senders killed, $N_TXINT senders interrupted, $N_RXKILL receivers killed, $N_RXSTOP receivers stopped; $races cancels raced a receipt"
+t_diag "faults: $N_TXKILL senders killed, $N_TXINT senders interrupted, $N_RXKILL receivers killed, $N_RXSTOP receivers stopped; $races kills (or unanswered cancels) raced a receipt"
 t_ok "$bad_done" "every transfer reported done is byte-identical at its receiver ($n_done transfers, $n_files files)"
 t_ok "$bad_kept" "every file a receiver kept is byte-identical to what was sent ($kept files)"
 t_ok "$bad_fail" "every failed transfer was reported failed on both ends ($n_failed failed)"

@@ -62,10 +62,13 @@ t_diag "fast: $FAST bytes done; slow: its sender read $slow bytes more while its
 [ "$slow" -le "$BUFFERS" ] && [ "$FAST" -gt "$BUFFERS" ]
 t_ok $? "the slow sender read no more than the buffers hold, less than the fast one moved"
 
-# The slow sender is interrupted (it cancels); its receiver, let go, hears
-# it and keeps nothing.
+# The slow sender is interrupted (it cancels inside the session and waits
+# 10 s for the stopped receiver's receipt, then tells the relay and says it
+# cannot know what was kept); its receiver, let go, hears it and keeps nothing.
 kill -INT "$SLOWTX"
 t_check "the slow sender exits 1 when interrupted" exited "$SLOWTX" 1 20
+t_check "and says its receiver did not confirm the cancel" contains "$T_DIR/slowtx.err" \
+    "slowrx did not confirm it in 10 seconds, so slowrx may have kept the files"
 t_check "the relay logs the slow transfer's bytes" \
     t_log_has 10 'transfer [0-9]+ cancelled by sender: [0-9]+ bytes slowtx -> slowrx'
 kill -CONT "$SLOWRX"

@@ -13,8 +13,9 @@
  * offer, and exits 0 only when every offer was declined. With --stream, an
  * accepted offer is followed by lying data: the right bytes with a wrong
  * digest, one byte too few, or ten too many; the tool then prints
- * "receipt: ok|failed: MESSAGE" or "data closed", and "cancel: REASON" if
- * the receiver cancelled.
+ * "receipt: ok|failed: MESSAGE", or "cancel: REASON" if the receiver
+ * cancelled (inside the session, or on the control connection after
+ * "data closed").
  *
  * It speaks protocol 2 (PROTOCOL.md): the control connection is TLS 1.3
  * with an Ed25519 identity, a new one per run unless --identity names a key
@@ -494,6 +495,7 @@ lie(struct conn *data, struct conn *ctl, uint64_t transfer, uint64_t size,
 	uint8_t			 hdr[PROTO_HEADER_LEN], chunk[65536];
 	uint64_t		 bytes = size, sent = 0;
 	size_t			 n;
+	bool			 got;
 
 	if (strcmp(mode, "short") == 0)
 		bytes = size > 0 ? size - 1 : 0;
@@ -513,10 +515,17 @@ lie(struct conn *data, struct conn *ctl, uint64_t transfer, uint64_t size,
 	m.size = size;
 	memset(m.sha256, '0', PROTO_SHA256_LEN);	/* never the real digest */
 	send_msg(data, &m);
-	if (recv_msg(data, &m) == 0 && m.type == PROTO_MSG_RECEIPT) {
+	got = recv_msg(data, &m) == 0;
+	if (got && m.type == PROTO_MSG_RECEIPT) {
 		printf("receipt: %s: %s\n", m.ok ? "ok" : "failed", m.message);
 		proto_msg_free(&m);
 		return;		/* the receipt said it all */
+	}
+	if (got && m.type == PROTO_MSG_CANCEL && m.transfer == transfer) {
+		/* The receiver gave up inside the session (PROTOCOL.md 3.4). */
+		printf("cancel: %s\n", m.reason);
+		proto_msg_free(&m);
+		return;
 	}
 	proto_msg_free(&m);
 	printf("data closed\n");

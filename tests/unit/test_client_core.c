@@ -369,6 +369,20 @@ ended(void *arg)
 	return t != NULL && CLIENT_TRANSFER_ENDED(t->state);
 }
 
+/* p's transfer ends within ms, in state st, with this reason (when not NULL). */
+static void
+ends_as(struct pair *p, enum client_transfer_state st, const char *reason,
+    uint64_t ms)
+{
+	const struct client_transfer	*t;
+
+	assert_true(run_until(ended, p, ms));
+	t = client_transfer_find(p->fe->c, p->id);
+	assert_int_equal(t->state, st);
+	if (reason != NULL)
+		assert_string_equal(t->reason, reason);
+}
+
 static bool
 receiver_ended(void *arg)
 {
@@ -573,7 +587,10 @@ test_cancel(void **state)
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
 	assert_true(run_until(waiting_offer, &b, 5000));
 	assert_int_equal(client_cancel(a.c, pa.id, "changed my mind"), 0);
-	assert_int_equal(client_transfer_find(a.c, pa.id)->state, CLIENT_TRANSFER_CANCELLED);
+	/* The session is up: the receiver's answer to the cancel ends it (PROTOCOL.md 3.4). */
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED,
+	    "cancelled: changed my mind; bob had not accepted them and kept nothing",
+	    5000);
 	assert_true(run_until(receiver_ended, &b, 5000));
 	t = client_transfer_find(b.c, b.incoming);
 	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
@@ -596,8 +613,9 @@ test_cancel(void **state)
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
 	assert_true(run_until(bytes_flowing, &pa, 5000));
 	assert_int_equal(client_cancel(a.c, pa.id, NULL), 0);
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED, "cancelled; bob removed every file",
+	    5000);
 	t = client_transfer_find(a.c, pa.id);
-	assert_int_equal(t->state, CLIENT_TRANSFER_CANCELLED);
 	assert_true(t->bytes_done < t->bytes_total);
 	assert_true(run_until(receiver_ended, &b, 5000));
 	t = client_transfer_find(b.c, b.incoming);
@@ -606,6 +624,113 @@ test_cancel(void **state)
 	close_client(&a);
 	close_client(&b);	/* its cleanup has run once it is closed */
 	assert_int_equal(count_entries(rx), 0);
+}
+
+/* The last offer b got, or NULL. */
+static const struct client_transfer *
+rx_transfer(struct fe *b)
+{
+	return b->incoming != 0 ? client_transfer_find(b->c, b->incoming) : NULL;
+}
+
+/* The receiver verified the last file (its digest is out): the commit is decided next. */
+static bool
+rx_verified(void *arg)
+{
+	const struct client_transfer	*t = rx_transfer(arg);
+
+	return t != NULL && t->nfiles > 0 &&
+	    t->files[t->nfiles - 1].sha256[0] != '\0';
+}
+
+/*
+ * One small transfer from a to b that stops once b verified it, with b's
+ * commit held by FERRY_TEST_COMMIT_DELAY_MS=delay ("PRE,IN", transfer_recv.c).
+ */
+static void
+verified_offer(struct fe *a, struct fe *b, struct pair *pa, const char *name,
+    const char *delay)
+{
+	char		 src[PATH_MAX + 16], err[256];
+	const char	*p = src;
+
+	snprintf(src, sizeof src, "%s/%s", dir, name);
+	write_file(src, 3000);
+	assert_int_equal(setenv("FERRY_TEST_COMMIT_DELAY_MS", delay, 1), 0);
+	b->incoming = 0;
+	pa->fe = a;
+	assert_int_equal(client_offer(a->c, "bob", &p, 1, &pa->id, err, sizeof err), 0);
+	assert_true(run_until(rx_verified, b, 5000));
+}
+
+/*
+ * A cancel against the receiver's commit (PROTOCOL.md 3.4, who wins), each
+ * side of the moment the commit is decided, from either end: both ends
+ * report the same outcome, and it is what the receiver's folder holds.
+ */
+static void
+test_cancel_commit(void **state)
+{
+	struct fe			 a = { 0 }, b = { 0 };
+	struct pair			 pa = { &a, 0 }, pb = { &b, 0 };
+	char				 rx[PATH_MAX + 16], path[PATH_MAX + 32];
+	char				 want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
+
+	(void)state;
+	snprintf(rx, sizeof rx, "%s/rx", dir);
+	mkdir(rx, 0755);
+	connect_two(&a, &b, rx);
+	b.answer = 1;
+
+	/* The sender cancels before the commit is decided: nothing is kept. */
+	verified_offer(&a, &b, &pa, "early.bin", "30000,0");
+	pb.id = b.incoming;
+	assert_int_equal(client_cancel(a.c, pa.id, "stop"), 0);
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED,
+	    "cancelled: stop; bob removed every file", 5000);
+	ends_as(&pb, CLIENT_TRANSFER_CANCELLED, "alice cancelled the transfer "
+	    "after 2.9 KiB of 2.9 KiB: stop; nothing was kept", 5000);
+
+	/* The sender cancels after it was decided: kept, and both say so. */
+	verified_offer(&a, &b, &pa, "late.bin", "0,1500");
+	pb.id = b.incoming;
+	assert_int_equal(client_cancel(a.c, pa.id, "stop"), 0);
+	assert_int_equal(client_transfer_find(a.c, pa.id)->state,
+	    CLIENT_TRANSFER_VERIFYING);	/* waits for the receipt */
+	ends_as(&pa, CLIENT_TRANSFER_DONE,
+	    "bob verified and saved every file before the cancel reached it", 10000);
+	ends_as(&pb, CLIENT_TRANSFER_DONE, "saved every file from alice: the "
+	    "cancel came after they were verified, too late to stop", 5000);
+	snprintf(path, sizeof path, "%s/late.bin", rx);
+	file_sha(path, got);
+	snprintf(path, sizeof path, "%s/late.bin", dir);
+	file_sha(path, want);
+	assert_string_equal(got, want);
+
+	/* The receiver's person cancels after it was decided: too late, saved. */
+	verified_offer(&a, &b, &pa, "late2.bin", "0,1500");
+	pb.id = b.incoming;
+	assert_int_equal(client_cancel(b.c, pb.id, "stop"), 0);
+	assert_false(CLIENT_TRANSFER_ENDED(rx_transfer(&b)->state));
+	ends_as(&pb, CLIENT_TRANSFER_DONE, NULL, 10000);
+	assert_non_null(strstr(rx_transfer(&b)->reason, "too late"));
+	ends_as(&pa, CLIENT_TRANSFER_DONE, "bob verified every file", 5000);
+
+	/* The receiver cancels before it was decided: removed on both ends. */
+	verified_offer(&a, &b, &pa, "early2.bin", "30000,0");
+	pb.id = b.incoming;
+	assert_int_equal(client_cancel(b.c, pb.id, "stop"), 0);
+	assert_int_equal(rx_transfer(&b)->state, CLIENT_TRANSFER_CANCELLED);
+	ends_as(&pa, CLIENT_TRANSFER_CANCELLED,
+	    "bob cancelled the transfer after 2.9 KiB of 2.9 KiB: stop", 5000);
+
+	unsetenv("FERRY_TEST_COMMIT_DELAY_MS");
+	close_client(&a);
+	close_client(&b);	/* its cleanup has run once it is closed */
+	/* The two kept files, and no part file of the two cancelled ones. */
+	assert_int_equal(count_entries(rx), 2);
+	snprintf(path, sizeof path, "%s/late2.bin", rx);
+	assert_int_equal(access(path, F_OK), 0);
 }
 
 struct many {
@@ -762,6 +887,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_offer_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_offers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	};

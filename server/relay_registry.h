@@ -24,7 +24,7 @@ struct relay_transfer;
 struct relay_room;
 
 TAILQ_HEAD(relay_peer_list, relay_peer);
-TAILQ_HEAD(relay_peer_xfers, relay_transfer);	/* by plink[side] */
+TAILQ_HEAD(relay_peer_xfers, relay_transfer);	/* xfers[side], by plink[side] */
 
 /* A token bucket: rate a second, up to burst at once (session.c, limits.c). */
 struct relay_bucket {
@@ -63,7 +63,12 @@ struct relay_peer {
 	unsigned		 npending;	/* control peers: READY transfers it receives */
 	struct relay_bucket	 rl;		/* control peers: peers and offer */
 	struct relay_bucket	 ml;		/* control peers: every other message */
-	struct relay_peer_xfers	 xfers;		/* control peers: its transfers (either side) */
+	/*
+	 * Control peers: the transfers it sends (xfers[RELAY_SIDE_SEND]) and
+	 * receives, each list linked by its own plink[side]: one list linked
+	 * by two fields would corrupt itself when p both sends and receives.
+	 */
+	struct relay_peer_xfers	 xfers[2];
 	int			 side;		/* data peers: enum relay_side */
 	struct relay_transfer	*xfer;		/* data peers: their transfer, or NULL */
 	struct relay_peer	*id_next;	/* registry hash chains */

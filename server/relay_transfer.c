@@ -78,8 +78,10 @@ relay_transfer_new(struct relay_transfers *x, struct relay_peer *from,
 	x->by_id[i] = t;
 	TAILQ_INSERT_TAIL(&x->all, t, link);
 	TAILQ_INSERT_TAIL(&x->ready, t, qlink);
-	TAILQ_INSERT_TAIL(&from->xfers, t, plink[RELAY_SIDE_SEND]);
-	TAILQ_INSERT_TAIL(&to->xfers, t, plink[RELAY_SIDE_RECEIVE]);
+	TAILQ_INSERT_TAIL(&from->xfers[RELAY_SIDE_SEND], t,
+	    plink[RELAY_SIDE_SEND]);
+	TAILQ_INSERT_TAIL(&to->xfers[RELAY_SIDE_RECEIVE], t,
+	    plink[RELAY_SIDE_RECEIVE]);
 	x->count++;
 	return t;
 }
@@ -113,10 +115,10 @@ relay_transfer_free(struct relay_transfers *x, struct relay_transfer *t)
 	TAILQ_REMOVE(&x->all, t, link);
 	TAILQ_REMOVE(t->state == RELAY_XFER_READY ? &x->ready : &x->bridging,
 	    t, qlink);
-	TAILQ_REMOVE(&t->peer[RELAY_SIDE_SEND]->xfers, t,
+	TAILQ_REMOVE(&t->peer[RELAY_SIDE_SEND]->xfers[RELAY_SIDE_SEND], t,
 	    plink[RELAY_SIDE_SEND]);
-	TAILQ_REMOVE(&t->peer[RELAY_SIDE_RECEIVE]->xfers, t,
-	    plink[RELAY_SIDE_RECEIVE]);
+	TAILQ_REMOVE(&t->peer[RELAY_SIDE_RECEIVE]->xfers[RELAY_SIDE_RECEIVE],
+	    t, plink[RELAY_SIDE_RECEIVE]);
 	x->count--;
 	free(t);
 }

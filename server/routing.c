@@ -85,16 +85,19 @@ relay__ctl_drop_transfers(struct relay_ctl *ctl, struct relay_peer *p)
 {
 	struct relay_transfer	*t;
 	struct relay_peer	*other;
+	int			 s;
 
-	/* Only p's own: relay__ctl_end() takes t off p->xfers. */
-	while ((t = TAILQ_FIRST(&p->xfers)) != NULL) {
-		other = t->peer[0] == p ? t->peer[1] : t->peer[0];
-		if (!ctl->stopping) {
-			relay__ctl_error(ctl, other, PROTO_E_PEER_GONE, t->id,
-			    0, "%s disconnected", p->name);
+	/* Only p's own: relay__ctl_end() takes t off p->xfers[s]. */
+	for (s = 0; s < 2; s++) {
+		while ((t = TAILQ_FIRST(&p->xfers[s])) != NULL) {
+			other = t->peer[0] == p ? t->peer[1] : t->peer[0];
+			if (!ctl->stopping) {
+				relay__ctl_error(ctl, other, PROTO_E_PEER_GONE,
+				    t->id, 0, "%s disconnected", p->name);
+			}
+			relay__ctl_end(ctl, t, "peer gone");
+			/* It frees only t and closes data peers. */
 		}
-		relay__ctl_end(ctl, t, "peer gone");
-		/* relay__ctl_end() frees only t and closes data peers. */
 	}
 }
 

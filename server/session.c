@@ -111,7 +111,8 @@ relay_ctl_accept(struct relay_ctl *ctl, struct relay_peer *p, const char *addr,
 	snprintf(p->addr, sizeof p->addr, "%s", addr);
 	p->reg.tqe_prev = NULL;		/* on neither list yet */
 	p->join.tqe_prev = NULL;
-	TAILQ_INIT(&p->xfers);
+	TAILQ_INIT(&p->xfers[0]);
+	TAILQ_INIT(&p->xfers[1]);
 	TAILQ_INSERT_TAIL(&ctl->fresh, p, link);
 	ctl->nfresh++;
 }

@@ -207,6 +207,34 @@ test_pending_per_receiver(void **state)
 	assert_int_equal(h->f[1].p.npending, 3);
 }
 
+/*
+ * A client that both sends and receives: ending one of its transfers, then
+ * losing it, leaves the other lists whole (its sent and received ones are
+ * kept apart; one list linked by two fields corrupted itself, found by ASan).
+ */
+static void
+test_sender_and_receiver_at_once(void **state)
+{
+	struct rfake_harness	*h = *state;
+	uint64_t		 sent;
+
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
+	rfake_join(h, 2, "carol");
+	offer_to(h, 0, 1, 1);		/* alice -> bob */
+	sent = h->f[1].transfer;
+	offer_to(h, 2, 0, 2);		/* carol -> alice */
+	offer_to(h, 0, 1, 3);		/* alice -> bob again */
+	assert_int_equal(h->ctl.xfers.count, 3);
+	rfake_sayf(h, 1, "{\"type\":\"decline\",\"transfer\":%llu,"
+	    "\"reason\":\"no\"}", (unsigned long long)sent);
+	assert_int_equal(h->ctl.xfers.count, 2);
+	relay_ctl_lost(&h->ctl, &h->f[0].p, h->now);
+	assert_int_equal(h->ctl.xfers.count, 0);
+	assert_true(TAILQ_EMPTY(&h->f[1].p.xfers[RELAY_SIDE_RECEIVE]));
+	assert_true(TAILQ_EMPTY(&h->f[2].p.xfers[RELAY_SIDE_SEND]));
+}
+
 /* Every other message has a bucket too: pings, cancels, binds. */
 static void
 test_message_bucket(void **state)
@@ -356,7 +384,8 @@ test_many_transfers(void **state)
 	assert_int_equal(h->ctl.xfers.count, 0);
 	assert_int_equal(h->f[1].p.npending, 0);
 	assert_int_equal(h->f[1].p.ntransfers, 0);
-	assert_true(TAILQ_EMPTY(&h->f[1].p.xfers));
+	assert_true(TAILQ_EMPTY(&h->f[1].p.xfers[RELAY_SIDE_SEND]));
+	assert_true(TAILQ_EMPTY(&h->f[1].p.xfers[RELAY_SIDE_RECEIVE]));
 }
 
 static void
@@ -434,6 +463,7 @@ main(void)
 		T(test_tail_expires),
 		T(test_tail_freed_with_ctl),
 		T(test_pending_per_receiver),
+		T(test_sender_and_receiver_at_once),
 		T(test_message_bucket),
 		T(test_bridge_idle_closes),
 		T(test_bridge_min_rate),

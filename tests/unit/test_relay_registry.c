@@ -27,7 +27,8 @@ mkpeer(struct relay_peer *p, uint64_t id, const char *name, const char *addr)
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->addr, sizeof p->addr, "%s", addr);
 	p->reg.tqe_prev = NULL;		/* on no registry (memset did it too) */
-	TAILQ_INIT(&p->xfers);		/* what relay_ctl_accept() does */
+	TAILQ_INIT(&p->xfers[0]);		/* what relay_ctl_accept() does */
+	TAILQ_INIT(&p->xfers[1]);
 }
 
 static void

@@ -58,10 +58,12 @@ static void
 cancel_late_cb(uv_timer_t *tm)
 {
 	struct transfer	*t = tm->data;
+	char		 why[48];
 
 	xfer__send_cancel(t, t->cancel_why);
-	cancel_unknown(t, TRANSFER_CANCEL_MS == 10000 ?
-	    "did not confirm it in 10 seconds" : "did not confirm it in time");
+	snprintf(why, sizeof why, "did not confirm it in %u seconds",
+	    (unsigned)(TRANSFER_CANCEL_MS / 1000));
+	cancel_unknown(t, why);
 }
 
 /*

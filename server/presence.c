@@ -14,9 +14,6 @@
 #include "text.h"
 #include "relay_log.h"
 
-/* JSON bytes aimed at per peer_list/peer_joined, under PROTO_CONTROL_MAX. */
-#define PEERS_BUDGET	60000
-
 /* One peer object as it goes on the wire. */
 void
 relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p)
@@ -25,17 +22,6 @@ relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p)
 	memcpy(o->name, p->name, sizeof o->name);
 	memcpy(o->addr, p->addr, sizeof o->addr);
 	proto_fmt_hex(p->key, sizeof p->key, o->key);
-}
-
-/*
- * An upper bound of the JSON one peer object takes (quotes may double):
- * the frame of one with empty strings, the strings, and ,"key":"" with its
- * 64 digits.
- */
-static size_t
-ctl_peer_weight(const struct relay_peer *p)
-{
-	return 48 + 2 * strlen(p->name) + strlen(p->addr) + 9 + PROTO_KEY_HEX;
 }
 
 /* rm has news for the next flush. */
@@ -80,90 +66,69 @@ relay__ctl_queue_left(struct relay_ctl *ctl, const struct relay_peer *p)
 	ctl_room_dirty(ctl, rm);
 }
 
-/* peer_list: every peer of p's room but p, in id order, in chunks. */
+/*
+ * peer_list: every peer of p's room but p, in id order, in frames cut
+ * from the objects the registry encoded once (msg_peers.h): a list costs
+ * a copy of each object, not an encoding.
+ */
 int
 relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p)
 {
-	struct proto_msg	 m;
+	struct proto_peers_buf	 b;
 	struct relay_peer	*q;
-	size_t			 est = 0, w;
+	size_t			 n;
 
-	proto_msg_init(&m, PROTO_MSG_PEER_LIST);
-	/* Owned by m until proto_msg_free() below. */
-	if ((m.peers = calloc(PROTO_PEERS_MAX, sizeof *m.peers)) == NULL)
-		return -PROTO_E_NOMEM;
+	proto_peers_begin(&b, &ctl->reg.enc, PROTO_MSG_PEER_LIST, ctl->pbuf);
 	TAILQ_FOREACH(q, &p->room->members, rlink) {
 		if (q == p)
 			continue;
-		w = ctl_peer_weight(q);
-		if (m.npeers == PROTO_PEERS_MAX ||
-		    (m.npeers > 0 && est + w > PEERS_BUDGET)) {
-			m.more = true;
-			relay__ctl_send(ctl, p, &m);
-			m.npeers = 0;
-			est = 0;
+		if (b.n > 0 && !proto_peers_room(&b, q->jlen)) {
+			n = proto_peers_end(&b, true);
+			ctl->ops->send(ctl->arg, p, b.buf, n);
+			proto_peers_begin(&b, &ctl->reg.enc, PROTO_MSG_PEER_LIST,
+			    ctl->pbuf);
 		}
-		relay__ctl_peer_obj(&m.peers[m.npeers++], q);
-		est += w;
+		proto_peers_add(&b, q->json, q->jlen);
 	}
-	m.more = false;
-	relay__ctl_send(ctl, p, &m);
-	proto_msg_free(&m);
+	n = proto_peers_end(&b, false);
+	ctl->ops->send(ctl->arg, p, b.buf, n);
 	p->listed = ctl->last_peer_id;	/* later pushes bring only the rest */
 	p->lseq = ++ctl->evseq;
 	return 0;
 }
 
 /*
- * peer_joined for one chunk of newly registered peers (in id order).
- * Whoever has not listed any of them gets one shared frame; a member, or a
- * peer whose peer_list already showed some, gets only the others.
+ * peer_joined for one chunk of newly registered peers (in id order),
+ * framed in f. Whoever has not listed any of them gets that one shared
+ * frame; a member, or a peer whose peer_list already showed some, gets
+ * only the others, in a frame of its own.
  */
 static void
 ctl_send_joined(struct relay_ctl *ctl, struct relay_room *rm,
-    struct relay_peer **chunk, size_t n)
+    struct relay_peer **chunk, size_t n, const uint8_t *f, size_t flen)
 {
-	struct proto_msg	 m, mine;
+	struct proto_peers_buf	 mine;
 	struct relay_peer	*q;
-	uint8_t			*f = NULL;
-	size_t			 flen = 0, i;
+	size_t			 i, len;
 
-	proto_msg_init(&m, PROTO_MSG_PEER_JOINED);
-	proto_msg_init(&mine, PROTO_MSG_PEER_JOINED);
-	/* Both owned here, freed below. */
-	m.peers = calloc(n, sizeof *m.peers);
-	mine.peers = calloc(n, sizeof *mine.peers);
-	if (m.peers == NULL || mine.peers == NULL) {
-		relay_log(RELAY_LOG_ERROR, NULL, "out of memory: %zu joins "
-		    "unannounced", n);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		relay__ctl_peer_obj(&m.peers[i], chunk[i]);
-	m.npeers = n;
-	if (proto_msg_frame(&m, &f, &flen) != 0) {
-		relay_log(RELAY_LOG_ERROR, NULL, "cannot encode peer_joined");
-		goto out;
-	}
 	TAILQ_FOREACH(q, &rm->members, rlink) {
 		if (!(q->flags & RELAY_PEER_MARK) && q->listed < chunk[0]->id) {
 			ctl->ops->send(ctl->arg, q, f, flen);
 			continue;
 		}
-		mine.npeers = 0;
+		proto_peers_begin(&mine, &ctl->reg.enc, PROTO_MSG_PEER_JOINED,
+		    ctl->pbuf + PROTO_PEERS_BUF);
 		for (i = 0; i < n; i++) {
 			if (chunk[i] != q && chunk[i]->id > q->listed)
-				mine.peers[mine.npeers++] = m.peers[i];
+				proto_peers_add(&mine, chunk[i]->json,
+				    chunk[i]->jlen);
 		}
-		if (mine.npeers > 0)
-			relay__ctl_send(ctl, q, &mine);
+		/* A subset of the shared frame: it fits. */
+		if ((len = proto_peers_end(&mine, false)) > 0)
+			ctl->ops->send(ctl->arg, q, mine.buf, len);
 	}
-out:
 	for (i = 0; i < n; i++)
 		chunk[i]->flags &= ~RELAY_PEER_MARK;
-	free(f);
-	proto_msg_free(&m);
-	proto_msg_free(&mine);
 }
 
 /* Did q hear of the peer that left? From a list, or from a push. */
@@ -265,24 +230,24 @@ static void
 ctl_flush_joins(struct relay_ctl *ctl, struct relay_room *rm,
     struct relay_peer **chunk)
 {
+	struct proto_peers_buf	 b;
 	struct relay_peer	*q;
-	size_t			 n, est, w;
+	size_t			 n, flen;
 
 	while (!TAILQ_EMPTY(&rm->joins)) {
 		n = 0;
-		est = 0;
+		proto_peers_begin(&b, &ctl->reg.enc, PROTO_MSG_PEER_JOINED,
+		    ctl->pbuf);
 		while ((q = TAILQ_FIRST(&rm->joins)) != NULL &&
-		    n < PROTO_PEERS_MAX) {
-			w = ctl_peer_weight(q);
-			if (n > 0 && est + w > PEERS_BUDGET)
-				break;
+		    (n == 0 || proto_peers_room(&b, q->jlen))) {
 			TAILQ_REMOVE(&rm->joins, q, join);
 			q->join.tqe_prev = NULL;
 			q->aseq = ctl->flush_seq;
 			q->flags |= RELAY_PEER_MARK;
+			proto_peers_add(&b, q->json, q->jlen);
 			chunk[n++] = q;
-			est += w;
 		}
-		ctl_send_joined(ctl, rm, chunk, n);
+		flen = proto_peers_end(&b, false);
+		ctl_send_joined(ctl, rm, chunk, n, b.buf, flen);
 	}
 }

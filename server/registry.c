@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "relay_registry.h"
+#include "text.h"
 
 #define RELAY_REGISTRY_MIN_BUCKETS	64
 
@@ -76,6 +77,8 @@ room_free(struct relay_registry *r, struct relay_room *rm)
 int
 relay_registry_init(struct relay_registry *r)
 {
+	int	e;
+
 	memset(r, 0, sizeof *r);
 	TAILQ_INIT(&r->all);
 	TAILQ_INIT(&r->dirty);
@@ -86,6 +89,10 @@ relay_registry_init(struct relay_registry *r)
 	r->by_name = calloc(r->nbuckets, sizeof *r->by_name);
 	r->by_room = calloc(r->rbuckets, sizeof *r->by_room);
 	r->lobby = room_new("");
+	if ((e = proto_peers_enc_init(&r->enc)) != 0) {
+		relay_registry_free(r);
+		return e;
+	}
 	if (r->by_id == NULL || r->by_name == NULL || r->by_room == NULL ||
 	    r->lobby == NULL) {
 		relay_registry_free(r);
@@ -98,8 +105,14 @@ void
 relay_registry_free(struct relay_registry *r)
 {
 	struct relay_room	*rm, *next;
+	struct relay_peer	*p;
 	size_t			 i;
 
+	TAILQ_FOREACH(p, &r->all, reg) {
+		free(p->json);
+		p->json = NULL;
+		p->jlen = 0;
+	}
 	for (i = 0; r->by_room != NULL && i < r->rbuckets; i++) {
 		for (rm = r->by_room[i]; rm != NULL; rm = next) {
 			next = rm->next;
@@ -247,14 +260,26 @@ relay_registry_add_in(struct relay_registry *r, struct relay_peer *p,
     const char *room)
 {
 	struct relay_room	*rm;
+	struct proto_peer	 o;
+	int			 e;
 
 	if (relay_registry_find(r, room, p->name) != NULL)
 		return -PROTO_E_NAME_TAKEN;
 	if (r->count >= r->nbuckets && registry_grow(r) != 0 &&
 	    r->count >= 4 * r->nbuckets)
 		return -PROTO_E_NOMEM;	/* chains would get long; refuse instead */
-	if ((rm = room_get(r, room)) == NULL)
+	o.id = p->id;
+	memcpy(o.name, p->name, sizeof o.name);
+	memcpy(o.addr, p->addr, sizeof o.addr);
+	proto_fmt_hex(p->key, sizeof p->key, o.key);
+	/* Owned by the registry: freed by relay_registry_remove() or _free(). */
+	if ((e = proto_peer_json(&r->enc, &o, &p->json, &p->jlen)) != 0)
+		return e;
+	if ((rm = room_get(r, room)) == NULL) {
+		free(p->json);
+		p->json = NULL;
 		return -PROTO_E_NOMEM;
+	}
 	p->room = rm;
 	registry_link(r, p);
 	TAILQ_INSERT_TAIL(&r->all, p, reg);
@@ -300,6 +325,9 @@ relay_registry_remove(struct relay_registry *r, struct relay_peer *p)
 	p->room->count--;
 	room_put(r, p->room);
 	p->room = NULL;
+	free(p->json);
+	p->json = NULL;
+	p->jlen = 0;
 	r->count--;
 }
 

@@ -241,18 +241,42 @@ conn_put(struct relay_conn *c, const uint8_t *p, size_t len)
 	return relay__admit_queued(c, len - done);
 }
 
-/* What TLS has for the peer (records, alerts, close_notify) to the socket. */
+/*
+ * What TLS has for the peer (records, alerts, close_notify) into the
+ * shared ciphertext buffer after the *have bytes already there, written to
+ * the socket whenever less than a record's room is left in it (with last,
+ * all of it). 0, or -1 when c was closed.
+ */
 static int
-conn_tls_flush(struct relay_conn *c)
+conn_tls_gather(struct relay_conn *c, size_t *have, int last)
 {
 	uint8_t	*buf = c->relay->cbuf;
 	size_t	 n;
 
-	while ((n = proto_tls_take(c->tls, buf, RELAY_CBUF_SIZE)) > 0) {
-		if (conn_put(c, buf, n) != 0)
-			return -1;
+	while ((n = proto_tls_take(c->tls, buf + *have,
+	    RELAY_CBUF_SIZE - *have)) > 0) {
+		*have += n;
+		if (RELAY_CBUF_SIZE - *have < RELAY_TLS_STEP + 1024) {
+			n = *have;
+			*have = 0;
+			if (conn_put(c, buf, n) != 0)
+				return -1;
+		}
+	}
+	if (last && *have > 0) {
+		n = *have;
+		*have = 0;
+		return conn_put(c, buf, n);
 	}
 	return 0;
+}
+
+static int
+conn_tls_flush(struct relay_conn *c)
+{
+	size_t	have = 0;
+
+	return conn_tls_gather(c, &have, 1);
 }
 
 /*
@@ -265,7 +289,7 @@ relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
     size_t len)
 {
 	struct relay_conn	*c = p->owner;
-	size_t			 off, n;
+	size_t			 off, n, have = 0;
 
 	(void)arg;
 	if ((c->flags & (RELAY_CONN_CLOSING | RELAY_CONN_WR_SHUT)) ||
@@ -288,7 +312,7 @@ relay__conn_send(void *arg, struct relay_peer *p, const uint8_t *frame,
 			relay__conn_close(c);
 			return;
 		}
-		if (conn_tls_flush(c) != 0)
+		if (conn_tls_gather(c, &have, off + n == len) != 0)
 			return;
 	}
 }

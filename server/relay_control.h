@@ -94,6 +94,7 @@ struct relay_ctl {
 	uint64_t		 now;		/* ms: the clock at the last call that gave one */
 	int			 stopping;	/* shutdown: no more broadcasts */
 	struct relay_stats	 stats;
+	uint8_t			*pbuf;		/* owned: two PROTO_PEERS_BUF frames of peers */
 };
 
 int	relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,

@@ -25,7 +25,8 @@
 #define RELAY_RBUF_SIZE		65536		/* the shared control read buffer */
 #define RELAY_PBUF_SIZE		16384		/* shared plaintext: one TLS record */
 #define RELAY_TLS_STEP		4096		/* bytes into or out of TLS at once */
-#define RELAY_CBUF_SIZE		(RELAY_TLS_STEP + 1024)	/* shared ciphertext */
+/* Shared ciphertext: records gather here so that a long list is few writes. */
+#define RELAY_CBUF_SIZE		(16 * (RELAY_TLS_STEP + 1024))
 #define RELAY_HIGH_WATER	(1024 * 1024)	/* far side's unwritten bytes: stop reading */
 #define RELAY_LOW_WATER		(256 * 1024)	/* ... and below this, read again */
 #define RELAY_INFLIGHT_MAX	8		/* chunks queued to one side, at most */

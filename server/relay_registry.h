@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "msg_peers.h"
 
 #define RELAY_SLOT_RAW	(PROTO_SLOT_LEN / 2)	/* bytes of a slot: 128 bits */
 #define RELAY_KEY_RAW	(PROTO_KEY_HEX / 2)	/* bytes of a raw Ed25519 key */
@@ -74,6 +75,8 @@ struct relay_peer {
 	struct relay_peer	*id_next;	/* registry hash chains */
 	struct relay_peer	*name_next;
 	struct relay_room	*room;		/* registered: its room (the lobby: none) */
+	char			*json;		/* registered: its peer object (msg_peers.h), owned by the registry */
+	size_t			 jlen;
 	TAILQ_ENTRY(relay_peer)	 rlink;		/* room->members */
 	struct relay_peer	*slot_next;	/* slot table hash chain */
 	/* On a list or not: tqe_prev is NULL when off reg and join. */
@@ -127,6 +130,7 @@ struct relay_registry {
 	size_t			  rbuckets;	/* a power of two */
 	size_t			  nrooms;	/* rooms in by_room */
 	struct relay_room_list	  dirty;	/* rooms with joins or leaves to send */
+	struct proto_peers_enc	  enc;		/* how peer lists are cut */
 };
 
 /* A hash of a string (FNV-1a), for the tables here and relay_admit.c. */
@@ -134,16 +138,18 @@ size_t	relay_hash_name(const char *s);
 
 /* Sets up an empty registry; -PROTO_E_NOMEM when the tables cannot be had. */
 int	relay_registry_init(struct relay_registry *r);
-/* Frees the tables; the peers belong to their connections and stay. */
+/* Frees the tables and the peers' objects; the peers belong to their connections and stay. */
 void	relay_registry_free(struct relay_registry *r);
 
 /*
  * Adds p, whose id and name are set and whose id is above every id added
  * before (so `all` and each room's members stay in id order), to room
- * (""/NULL: the lobby), made when it has no member yet. Returns
- * -PROTO_E_NAME_TAKEN when the name is in use in that room,
- * -PROTO_E_NOMEM when growing the tables or making the room failed (p is
- * not added then), else 0.
+ * (""/NULL: the lobby), made when it has no member yet, and encodes its
+ * peer object once into p->json for every list it will be in (its addr
+ * and key are set too). Returns -PROTO_E_NAME_TAKEN when the name is in
+ * use in that room, -PROTO_E_BAD_MESSAGE when the object cannot be
+ * encoded, -PROTO_E_NOMEM when growing the tables, making the room or the
+ * object failed (p is not added then), else 0.
  */
 int	relay_registry_add_in(struct relay_registry *r, struct relay_peer *p,
 	    const char *room);
@@ -151,7 +157,7 @@ int	relay_registry_add_in(struct relay_registry *r, struct relay_peer *p,
 int	relay_registry_add(struct relay_registry *r, struct relay_peer *p);
 /*
  * Takes p out if it is in (p->reg.tqe_prev is NULL after); its room goes
- * with its last member (the lobby stays), and p->room is NULL.
+ * with its last member (the lobby stays), p->room and p->json are NULL.
  */
 void	relay_registry_remove(struct relay_registry *r, struct relay_peer *p);
 

@@ -22,6 +22,8 @@ int
 relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
     const struct relay_ops *ops, void *arg)
 {
+	int	r;
+
 	memset(ctl, 0, sizeof *ctl);
 	ctl->cfg = *cfg;
 	ctl->ops = ops;
@@ -30,11 +32,17 @@ relay_ctl_init(struct relay_ctl *ctl, const struct relay_config *cfg,
 	TAILQ_INIT(&ctl->live);
 	TAILQ_INIT(&ctl->tails);
 	relay_transfers_init(&ctl->xfers);
-	if (relay_slots_init(&ctl->slots) != 0)
+	/* Owned by ctl, freed in relay_ctl_free(). */
+	if ((ctl->pbuf = malloc(2 * PROTO_PEERS_BUF)) == NULL)
 		return -PROTO_E_NOMEM;
-	if (relay_registry_init(&ctl->reg) != 0) {
+	if (relay_slots_init(&ctl->slots) != 0) {
+		free(ctl->pbuf);
+		return -PROTO_E_NOMEM;
+	}
+	if ((r = relay_registry_init(&ctl->reg)) != 0) {
 		relay_slots_free(&ctl->slots);
-		return -PROTO_E_NOMEM;
+		free(ctl->pbuf);
+		return r;
 	}
 	return 0;
 }
@@ -48,6 +56,8 @@ relay_ctl_free(struct relay_ctl *ctl)
 	relay_slots_free(&ctl->slots);
 	relay_allow_free(ctl->allow);
 	ctl->allow = NULL;
+	free(ctl->pbuf);
+	ctl->pbuf = NULL;
 }
 
 void

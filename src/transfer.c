@@ -166,29 +166,47 @@ xfer__free_blocks(struct transfer *t)
 
 /* --- lifecycle and the list --------------------------------------------- */
 
+/*
+ * The per-file state of a transfer that has none yet: t->pub.files and
+ * t->xf, owned by t and freed with it. 0 or UV_ENOMEM (t unchanged).
+ */
+int
+xfer__files(struct transfer *t, size_t nfiles)
+{
+	struct client_file	*f;
+	struct transfer_file	*x;
+	size_t			 i;
+
+	f = calloc(nfiles, sizeof *f);
+	x = calloc(nfiles, sizeof *x);
+	if (f == NULL || x == NULL) {
+		free(f);
+		free(x);
+		return UV_ENOMEM;
+	}
+	for (i = 0; i < nfiles; i++)
+		x[i].fd = -1;
+	t->pub.files = f;
+	t->xf = x;
+	t->pub.nfiles = nfiles;
+	return 0;
+}
+
 /* A new transfer at the end of the list; NULL when out of memory. */
 struct transfer *
 xfer__new(struct transfer_engine *e, enum client_dir dir, size_t nfiles)
 {
 	struct transfer	*t;
-	size_t		 i;
 
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
-	t->pub.files = calloc(nfiles, sizeof *t->pub.files);
-	t->xf = calloc(nfiles, sizeof *t->xf);
-	if (t->pub.files == NULL || t->xf == NULL) {
-		free(t->pub.files);
-		free(t->xf);
+	if (nfiles > 0 && xfer__files(t, nfiles) != 0) {
 		free(t);
 		return NULL;
 	}
-	for (i = 0; i < nfiles; i++)
-		t->xf[i].fd = -1;
 	t->e = e;
 	t->pub.id = ++e->next_id;
 	t->pub.dir = dir;
-	t->pub.nfiles = nfiles;
 	t->pub.eta = -1;
 	TAILQ_INSERT_TAIL(&e->list, t, entry);
 	e->n++;

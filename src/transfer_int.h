@@ -40,6 +40,9 @@
 #define TRANSFER_SPARE_MAX	6	/* chunk buffers kept for reuse per transfer */
 #define TRANSFER_ANSWER_MS	120000	/* send: the receiver's answer inside the session */
 #define TRANSFER_LIST_MS	30000	/* receive: the sender's list once bridged */
+#define TRANSFER_MAX_WAITING	16	/* receive: offers not answered yet; more are
+					   declined at once, with no data connection */
+#define TRANSFER_MAX_RECEIVING	32	/* receive: open transfers in all */
 #define TRANSFER_GRACE_MS	1000	/* after the data connection breaks, wait this
 					   long for the relay to say why */
 #define TRANSFER_CANCEL_MS	10000	/* send: after our cancel inside the session,
@@ -105,6 +108,8 @@ struct transfer {
 	struct transfer_engine	*e;		/* the engine whose list holds it */
 	uint64_t		 ref;		/* send: our offer's ref */
 	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
+	size_t			 offered;	/* receive: files the offer counts; pub.files
+						   and xf are made when the list comes */
 	struct client_conn	*data;		/* data connection; NULL when none */
 	uint8_t			 peer_key[32];	/* TRANSFER_KEYED: who must be at the other end */
 	int			 flags;
@@ -158,6 +163,7 @@ struct transfer {
 /* transfer.c: lifecycle, the list, what front ends and the relay see. */
 struct transfer *xfer__new(struct transfer_engine *e, enum client_dir dir,
 	    size_t nfiles);
+int	xfer__files(struct transfer *t, size_t nfiles);
 int	xfer__forget(struct transfer *t);
 void	xfer__maybe_free(struct transfer *t);
 /* Ends the transfer with a reason: drops the data connection, releases files, reports. */

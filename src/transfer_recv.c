@@ -31,35 +31,65 @@ list_late_cb(uv_timer_t *tm)
 }
 
 /*
+ * Whether another offer may open a transfer here: at most
+ * TRANSFER_MAX_WAITING unanswered and TRANSFER_MAX_RECEIVING open, so an
+ * offer flood (through a relay that lets it, or from a lying relay) costs
+ * this client a bounded number of data connections and bytes. NULL, or
+ * the decline's reason into buf.
+ */
+static const char *
+incoming_busy(const struct transfer_engine *e, char *buf, size_t len)
+{
+	const struct transfer	*t;
+	size_t			 waiting = 0, open = 0;
+
+	TAILQ_FOREACH(t, &e->list, entry) {
+		if (t->pub.dir != CLIENT_RECEIVE ||
+		    CLIENT_TRANSFER_ENDED(t->pub.state))
+			continue;
+		open++;
+		waiting += t->pub.state == CLIENT_TRANSFER_WAITING;
+	}
+	if (waiting >= TRANSFER_MAX_WAITING)
+		snprintf(buf, len, "busy: %zu offers already wait here for an "
+		    "answer; try again later", waiting);
+	else if (open >= TRANSFER_MAX_RECEIVING)
+		snprintf(buf, len, "busy: %zu transfers to this client are "
+		    "open; try again later", open);
+	else
+		return NULL;
+	return buf;
+}
+
+/*
  * An offer arrived: count and size only. It stays out of sight (there is
- * no name to show) while its data connection opens and the list comes.
+ * no name to show) while its data connection opens and the list comes,
+ * and holds no per-file state until then: a few hundred bytes, whatever
+ * count it claims.
  */
 void
 xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 {
 	struct proto_msg	 d;
 	struct transfer		*t;
-	size_t			 i;
+	const char		*busy;
 
-	if ((t = xfer__new(e, CLIENT_RECEIVE, m->count)) == NULL) {
-		proto_msg_init(&d, PROTO_MSG_DECLINE);
-		d.transfer = m->transfer;
-		snprintf(d.reason, sizeof d.reason, "nomem: out of memory");
+	proto_msg_init(&d, PROTO_MSG_DECLINE);
+	d.transfer = m->transfer;
+	if ((busy = incoming_busy(e, d.reason, sizeof d.reason)) != NULL ||
+	    (t = xfer__new(e, CLIENT_RECEIVE, 0)) == NULL) {
+		if (busy == NULL)
+			snprintf(d.reason, sizeof d.reason, "nomem: out of memory");
 		(void)client__send(e->c, &d);
 		return;
 	}
 	t->flags |= TRANSFER_LISTING;
 	e->nhidden++;
+	t->offered = m->count;
 	t->pub.relay_id = m->transfer;
 	xfer__peer(t, &m->peer);
 	t->pub.state = CLIENT_TRANSFER_WAITING;
 	t->pub.bytes_total = m->size;
-	for (i = 0; i < t->pub.nfiles; i++) {
-		if ((t->pub.files[i].name = strdup("")) == NULL) {
-			xfer__fail(t, "out of memory");
-			return;
-		}
-	}
 	if (xfer__timer_start(t, list_late_cb, TRANSFER_LIST_MS) != 0)
 		xfer__fail(t, "out of memory");
 }
@@ -82,16 +112,19 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 	xfer__timer_stop(t);
 	for (i = 0; i < m->nfiles; i++)
 		total += m->files[i].size;	/* 1000 sizes of 2^53 fit in 64 bits */
-	if (m->transfer != t->pub.relay_id || m->nfiles != t->pub.nfiles ||
-	    total != t->pub.bytes_total) {
+	if (m->transfer != t->pub.relay_id || m->nfiles != t->offered ||
+	    total != t->pub.bytes_total || t->pub.nfiles != 0) {
 		xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes) are "
 		    "not the ones it offered (%zu, %" PRIu64 " bytes)",
-		    t->pub.peer_name, m->nfiles, total, t->pub.nfiles,
+		    t->pub.peer_name, m->nfiles, total, t->offered,
 		    t->pub.bytes_total);
 		return;
 	}
+	if (xfer__files(t, m->nfiles) != 0) {
+		xfer__fail(t, "out of memory");
+		return;
+	}
 	for (i = 0; i < m->nfiles; i++) {
-		free(t->pub.files[i].name);
 		t->pub.files[i].size = m->files[i].size;
 		if ((t->pub.files[i].name = strdup(m->files[i].name)) == NULL) {
 			xfer__fail(t, "out of memory");

@@ -64,7 +64,8 @@ static const char usage_text[] =
 "                          exits 0 only when the receiver has verified every file\n"
 "receive:\n"
 "  -f, --from PEER         only take files from PEER (others are declined)\n"
-"  -c, --count N           exit after N transfers (default: run until interrupted)\n"
+"  -c, --count N           exit after N transfers saved (failed ones do not\n"
+"                          count; default: run until interrupted)\n"
 "                          prints `saved NAME (SIZE bytes, sha256 HEX) from PEER` per file\n";
 
 enum { OPT_DECLINE = 256 };

@@ -377,15 +377,20 @@ receive_transfer(struct headless *h, const struct client_transfer *t)
 			complain(h, "%s", t->reason);	/* the cancel came too late */
 	} else {
 		complain(h, "%s", t->reason);
-		/* Offers refused before anyone said yes do not count. */
-		if (t->started_ms == 0 && t->state == CLIENT_TRANSFER_DECLINED) {
-			interrupted_done(h, h->failed ? 1 : 0);
-			return;
-		}
-		h->failed++;
+		/*
+		 * Offers refused before anyone said yes are no failure; a
+		 * transfer that failed is, but only saved ones count for
+		 * --count, so a sender whose transfers break (or a hostile
+		 * one) cannot make the receiver stop waiting for the real one.
+		 */
+		if (t->started_ms != 0 || t->state != CLIENT_TRANSFER_DECLINED)
+			h->failed++;
+		interrupted_done(h, h->failed ? 1 : 0);
+		return;
 	}
+	/* N saved: done, whatever failed on the way (it was said on stderr). */
 	if (!h->done && h->o->count && ++h->finished >= h->o->count)
-		finish(h, h->failed ? 1 : 0);
+		finish(h, 0);
 	interrupted_done(h, h->failed ? 1 : 0);
 }
 

@@ -58,6 +58,8 @@ ui_xfer_name(const struct client_transfer *t, int cols, char *buf, size_t len)
 {
 	if (t->nfiles == 1)
 		ui_text_fit(t->files[0].name, cols, buf, len);
+	else if (t->nfiles == 0)	/* an offer that ended before its list */
+		snprintf(buf, len, "an offer");
 	else
 		snprintf(buf, len, "%zu files", t->nfiles);
 }

@@ -14,7 +14,9 @@
 #    neither said "cancelled";
 #  - it is not: no part file is left, both exited 1, both said
 #    "cancelled", nobody printed "sent" or "saved", and the sender did
-#    not fall back to "may have kept the files".
+#    not fall back to "may have kept the files". A receiver whose sender
+#    cancelled waits on for another transfer (--count counts only saved
+#    ones) and exits 1 when it is interrupted in turn.
 # Where the signal lands is random on purpose (the jitter is not a wait:
 # every check holds whichever side wins); the tally says how the rounds
 # fell. CANCEL_ROUNDS (40) and CANCEL_SECONDS (150) bound the run;
@@ -30,6 +32,11 @@ SIZE=4096
 # has_file DIR: the receiver began writing (a part file) or already saved.
 has_file() {
 	[ -n "$(find "$1" -type f 2>/dev/null | head -n1)" ]
+}
+
+# rx_settled PID ERR: the receiver exited, or said the transfer was cancelled.
+rx_settled() {
+	t_gone "$1" || grep -q cancelled "$2"
 }
 
 t_start_relay || { t_ok 1 "relay starts"; t_done; exit; }
@@ -72,7 +79,7 @@ verdict() {
 	return 1
 }
 
-kept=0 removed=0 bad=0 ran=0 tx_side=0 rx_side=0 late=0
+kept=0 removed=0 bad=0 ran=0 tx_side=0 rx_side=0 late=0 waited=0
 start=$(t_now_ms)
 for r in $(seq 1 "$ROUNDS"); do
 	[ $(( $(t_now_ms) - start )) -lt $((BUDGET * 1000 * T_SLOW)) ] || break
@@ -100,12 +107,26 @@ for r in $(seq 1 "$ROUNDS"); do
 	fi
 	kill -INT "$pid" 2>/dev/null || late=$((late + 1))	# it had already finished
 	t_wait_exit "$TX" 20; TX_RC=$T_STATUS
+	rx_waited=0
+	if [ "$side" = sender ]; then
+		# A transfer the sender cancelled does not count for --count 1:
+		# the receiver says so and waits for another, until interrupted.
+		t_poll 20 20 rx_settled "$RX" "$T_DIR/bob$r.err"
+		if kill -0 "$RX" 2>/dev/null; then
+			waited=$((waited + 1)) rx_waited=1
+			kill -INT "$RX"
+		fi
+	fi
 	t_wait_exit "$RX" 20; RX_RC=$T_STATUS
 	t_stop "$TX" 1; t_stop "$RX" 1
 	ran=$((ran + 1))
 	case $(verdict "$r" "$side" | tee "$T_DIR/verdict$r" | head -n1) in
 	kept)		kept=$((kept + 1)) ;;
-	removed)	removed=$((removed + 1)) ;;
+	removed)	removed=$((removed + 1))
+		if [ "$side" = sender ] && [ "$rx_waited" -eq 0 ]; then
+			t_diag "round $r: the receiver stopped after a cancelled transfer, as if it counted"
+			bad=$((bad + 1))
+		fi ;;
 	*)		bad=$((bad + 1)); tail -n +2 "$T_DIR/verdict$r" ;;
 	esac
 	if [ -n "${CANCEL_SHOW:-}" ]; then	# what each end said, round by round
@@ -115,7 +136,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		done
 	fi
 done
-t_diag "$ran rounds ($tx_side cancelled by the sender, $rx_side by the receiver): $kept kept on both ends ($((kept - late > 0 ? kept - late : 0)) with the cancel too late, $late done before the signal), $removed removed on both ends, $bad disagreements"
+t_diag "$ran rounds ($tx_side cancelled by the sender, $rx_side by the receiver): $kept kept on both ends ($((kept - late > 0 ? kept - late : 0)) with the cancel too late, $late done before the signal), $removed removed on both ends ($waited receivers waited on for another transfer after the sender's cancel, as --count counts only saved ones), $bad disagreements"
 want=$(( ROUNDS < 10 ? ROUNDS : 10 ))
 t_ok $(( ran < want )) "at least $want rounds ran in the time allowed ($ran)"
 t_ok "$bad" "in every round both ends' reports agree with the disk ($kept kept, $removed removed, $bad disagreements)"

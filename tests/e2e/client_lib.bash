@@ -121,6 +121,15 @@ contains() {
 	grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1"; return 1; }
 }
 
+# waits_on RX NAME SENDER WHAT: receiver NAME (PID RX, --count 1, its
+# output in $T_DIR/NAME.*) saw its transfer fail and keeps waiting, since
+# only saved transfers count: a real one from SENDER lands, and then NAME
+# exits 0. Call it after the checks of what the failure left behind.
+waits_on() {
+	send_saved "$3" "$2" 4096 "$T_DIR/$2" "$4: $2 waited on and saves a real transfer from $3"
+	t_check "$4: $2 exits 0 once one transfer is saved" exited "$1" 0 10
+}
+
 # exited PID STATUS SECONDS: the process exits within SECONDS with STATUS.
 exited() {
 	t_wait_exit "$1" "$3" || { echo "# pid $1 still running"; return 1; }

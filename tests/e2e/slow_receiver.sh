@@ -72,7 +72,11 @@ t_check "and says its receiver did not confirm the cancel" contains "$T_DIR/slow
 t_check "the relay logs the slow transfer's bytes" \
     t_log_has 10 'transfer [0-9]+ cancelled by sender: [0-9]+ bytes slowtx -> slowrx'
 kill -CONT "$SLOWRX"
-t_check "the slow receiver fails the transfer once let go (exit 1)" exited "$SLOWRX" 1 20
-t_check "and keeps no part file" no_part_files "$T_DIR/slowrx"
+t_check "the slow receiver fails the transfer once let go" \
+    t_wait_for 20 contains "$T_DIR/slowrx.err" cancelled
+t_check "and keeps no part file" t_wait_for 10 no_part_files "$T_DIR/slowrx"
+# A failed transfer does not count for --count 1: it waits on until stopped.
+kill -TERM "$SLOWRX"
+t_check "it exits 1 when stopped, having saved nothing" exited "$SLOWRX" 1 10
 t_stop_relay "slow"
 t_done

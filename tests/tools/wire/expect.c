@@ -71,6 +71,16 @@ field(const struct proto_msg *m, const char *k, char *out, size_t len)
 			    i ? "," : "", m->peers[i].key);
 		return 0;
 	}
+	/* id_of:NAME: the id of the listed peer named NAME. */
+	if (strncmp(k, "id_of:", 6) == 0) {
+		for (i = 0; i < m->npeers; i++) {
+			if (strcmp(m->peers[i].name, k + 6) == 0) {
+				snprintf(out, len, "%" PRIu64, m->peers[i].id);
+				return 0;
+			}
+		}
+		return -1;
+	}
 	if (strcmp(k, "ids") == 0) {
 		out[0] = '\0';
 		for (i = 0; i < m->nids && o < len; i++)

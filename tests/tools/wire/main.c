@@ -97,7 +97,8 @@
  * Fields for expect: type code message reason slot role name addr key id
  * ref transfer version more ok index size count sha256, peer (the peer's
  * name), peer.id, peer.addr, peer.key, peers (names joined by ","), keys
- * (the peers' keys joined by ","), npeers, ids (joined by ","), nids, files
+ * (the peers' keys joined by ","), id_of:NAME (the id of the peer
+ * named NAME among them), npeers, ids (joined by ","), nids, files
  * (names joined by ","), nfiles. Absent numbers are 0.
  *
  * The files: main.c the flags and the script runner (variables, ${NAME},

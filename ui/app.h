@@ -63,6 +63,7 @@ struct ui {
 	int			 handles_open;	/* ui handles not yet closed */
 	bool			 curses_on;
 	bool			 dirty;		/* something changed since the last frame */
+	bool			 prune;		/* an offer ended unanswered: ui_xfers_prune() at the next frame */
 	bool			 quitting;	/* client_close called, waiting for CLIENT_CLOSED */
 	bool			 closed;	/* our handles are closing */
 	unsigned		 empty_wakeups;	/* stdin readable but no key, in a row */
@@ -150,6 +151,12 @@ void	ui_files_send(struct ui *ui);
 void	ui_xfers_draw(struct ui *ui, const struct ui_rect *r, bool focused);
 int	ui_xfers_key(struct ui *ui, enum ui_action a);
 void	ui_xfers_click(struct ui *ui, int row);
+/*
+ * Forgets the offers that ended before anyone accepted them (withdrawn,
+ * expired, declined) but the last few, whose rows stay: a flood of them
+ * leaves no more behind. Not from inside a client callback.
+ */
+void	ui_xfers_prune(struct ui *ui);
 /* What t carries, for a sentence: its one file's name cut to cols, or "3 files". */
 void	ui_xfer_name(const struct client_transfer *t, int cols, char *buf,
 	    size_t len);

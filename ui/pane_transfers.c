@@ -19,6 +19,7 @@
 #define ETA_COLS	7	/* "1:02:03" */
 
 #define MAX_ROWS	4096	/* transfers shown; older finished ones beyond are rare */
+#define UI_UNANSWERED_KEEP 8	/* rows kept of offers that ended unaccepted */
 
 /* The core's transfers in order, as collect() last saw them (read in place, not copied). */
 static const struct client_transfer	*rows[MAX_ROWS];
@@ -252,6 +253,24 @@ clear_finished(struct ui *ui)
 		ui_message(ui, UI_C_NORMAL, "nothing to clear: no transfer has finished");
 	ui->xfer_top = 0;
 	ui_peers_update(ui);
+}
+
+void
+ui_xfers_prune(struct ui *ui)
+{
+	static uint64_t			 ids[MAX_ROWS];
+	const struct client_transfer	*t = NULL;
+	size_t				 k = 0, i;
+
+	ui->prune = false;
+	/* Oldest first: all but the newest UI_UNANSWERED_KEEP go. */
+	while ((t = client_transfer_next(ui->client, t)) != NULL && k < MAX_ROWS) {
+		if (t->dir == CLIENT_RECEIVE && CLIENT_TRANSFER_ENDED(t->state) &&
+		    t->state != CLIENT_TRANSFER_DONE && t->started_ms == 0)
+			ids[k++] = t->id;
+	}
+	for (i = 0; i + UI_UNANSWERED_KEEP < k; i++)
+		client_transfer_forget(ui->client, ids[i]);
 }
 
 /* Asks before cancelling the selected transfer. */

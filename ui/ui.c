@@ -94,6 +94,8 @@ frame_cb(uv_timer_t *t)
 	if (!ui->dirty || !ui->curses_on || ui->closed)
 		return;
 	ui->dirty = false;
+	if (ui->prune)
+		ui_xfers_prune(ui);
 	draw(ui);
 	ui->last_frame_ms = uv_now(ui->loop);
 }
@@ -449,6 +451,8 @@ on_transfer(struct client *c, const struct client_transfer *t, void *arg)
 			    t->peer_name);
 		else if (t->state == CLIENT_TRANSFER_DECLINED && t->dir == CLIENT_SEND)
 			ui_message(ui, UI_C_WARN, "%s declined %s", t->peer_name, name);
+		else if (t->dir == CLIENT_RECEIVE && t->started_ms == 0)
+			ui->prune = true;	/* never accepted: its row may go */
 	}
 	ui_peers_update(ui);
 }

@@ -46,7 +46,8 @@
  *	hello C NAME [ROOM]	send hello {version 2, NAME, and ROOM if
  *				given} and expect welcome with our own key
  *				(on a control connection); sets ${C.id} and
- *				${C.addr}
+ *				${C.addr}. NAME* is NAME followed by C's own
+ *				name (so hello P* x* names each apart)
  *	ping C			send ping and expect pong: C is still served
  *	expect C TYPE [K=V | K~V | K>VAR]...
  *				the next control frame on C has this type;
@@ -291,7 +292,7 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
     int nargs, const char *rest)
 {
 	uint64_t	n, ms, seed = 1;
-	char		*pong[1];
+	char		*pong[1], hname[256];
 	int		i, t;
 
 	if (strcmp(cmd, "close") == 0) {
@@ -320,9 +321,19 @@ per_conn(struct wire *w, const char *cmd, struct wconn *c, char **args,
 	if (strcmp(cmd, "raw") == 0)
 		return nargs < 1 ? wire__fail(w, "raw C HEX") :
 		    wire__cmd_raw(w, c, args[0]);
-	if (strcmp(cmd, "hello") == 0)
-		return nargs < 1 ? wire__fail(w, "hello C NAME [ROOM]") :
-		    wire__cmd_hello(w, c, args[0], nargs > 1 ? args[1] : NULL);
+	if (strcmp(cmd, "hello") == 0) {
+		if (nargs < 1)
+			return wire__fail(w, "hello C NAME [ROOM]");
+		/* NAME*: NAME and the connection's name, for hello P*. */
+		t = (int)strlen(args[0]);
+		if (t > 0 && args[0][t - 1] == '*') {
+			snprintf(hname, sizeof hname, "%.*s%s", t - 1, args[0],
+			    c->name);
+			return wire__cmd_hello(w, c, hname, nargs > 1 ?
+			    args[1] : NULL);
+		}
+		return wire__cmd_hello(w, c, args[0], nargs > 1 ? args[1] : NULL);
+	}
 	if (strcmp(cmd, "expect") == 0)
 		return wire__cmd_expect(w, c, args, nargs);
 	if (strcmp(cmd, "ping") == 0) {

@@ -4,7 +4,9 @@
 # parked at one receiver (receiver_busy), the bucket of every other control
 # message (rate_limited), bridges that carry no bytes or too few (stalled,
 # told on both control connections), connections per source address and
-# the descriptor reserve (busy in clear, never a silent drop). After each,
+# the descriptor reserve (busy in clear, never a silent drop), open
+# transfers per client (rate_limited) and connections that have not said
+# hello (busy in clear). After each,
 # the relay's RSS and descriptors are printed, a bystander's ping is
 # answered and a bystander's real ferry transfer completes. The hostiles
 # come from 127.0.0.1, the bystanders from [::1], so a cap on one address
@@ -133,6 +135,54 @@ unaffected "per-address cap (8 held from 127.0.0.1)"
 t_check "bob got it and exits 0" exited "$BOB" 0 20
 t_check "the hog's script ran to its end" wire_end hog
 t_stop_relay "per-address"
+
+# --- open transfers per client --------------------------------------------------
+start_dual --max-transfers 4 --max-pending 100
+t_ok $? "ferryd starts with --max-transfers 4"
+BOBDIR=$T_DIR/bob4
+start_receiver bob "$BOBDIR" --count 1; t_ok $? "bob is listening"
+BOB=$RX_PID
+t_wire "8 offers from one client: 4 open, then rate_limited by ref, its connection open" < <(
+	echo "connect v"; echo "hello v victim"
+	echo "ignore v peer_joined peer_left ready"
+	echo "connect h"; echo "hello h hoarder"
+	echo "ignore h peer_joined peer_left ready"
+	echo "cork h"
+	for i in $(seq 8); do
+		echo 'send h {"type":"offer","ref":'"$i"',"to":${v.id},"count":1,"size":1}'
+	done
+	echo "uncork h"
+	for i in $(seq 4); do echo "expect h offered ref=$i peer=victim"; done
+	for i in $(seq 5 8); do echo "expect h error code=rate_limited ref=$i message~transfers"; done
+	for _ in $(seq 4); do echo "expect v incoming peer=hoarder"; done
+	echo "ping h"
+)
+unaffected "open transfers per client (4 held by one)"
+t_check "bob got it and exits 0" exited "$BOB" 0 20
+t_stop_relay "transfers"
+
+# --- connections that have not said hello ----------------------------------------
+start_dual --max-unhello 10 --max-per-addr 1000 --hello-timeout-ms 3000
+t_ok $? "ferryd starts with --max-unhello 10"
+BOBDIR=$T_DIR/bob5
+start_receiver bob "$BOBDIR" --count 1; t_ok $? "bob is listening"
+BOB=$RX_PID
+fds0=$(fd_count "$RELAY_PID")
+wire_open mute
+wire_say mute "connect-many q 10 plain" "connect-plain late" \
+    "expect late error code=busy" "expect-close late" "echo @mute"
+t_check "the 11th connection without hello hears busy in clear" wire_reached mute @mute 20
+t_diag "relay holds $(fd_count "$RELAY_PID") descriptors (was $fds0) for 10 silent connections"
+t_check "the relay logged why" grep -q 'refused: 10 connections have not said hello' "$RELAY_LOG"
+# The cap holds the relay's memory; it is the per-address cap (64) that
+# keeps one source from filling it, lifted here. The silent ones time out
+# (3 s here), and then the relay is open again to everybody.
+t_check "the silent ones are closed at their deadline" \
+    t_wait_for 20 eval '[ "$(fd_count "$RELAY_PID")" -le "$fds0" ]'
+unaffected "connections without hello (10 silent, timed out)"
+t_check "bob got it and exits 0" exited "$BOB" 0 20
+t_check "the silent flood's script ran to its end" wire_end mute
+t_stop_relay "unhello"
 
 # --- the descriptor reserve --------------------------------------------------------
 # Under a limit of 128 descriptors with 16 in reserve, 105 silent connections

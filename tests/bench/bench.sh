@@ -5,7 +5,7 @@
 # `ferry receive` against socat clients with openssl and tee; 8 transfers at
 # once; 10,000 clients that said hello; as many idle TLS connections;
 # 1,000 clients joining at once.
-# Prints a table, the ratios, PASS/MISS for each target of issues 7 and 11 and a
+# Prints a table, the ratios, PASS/MISS for each target of issues 7, 11 and 12 and a
 # summary. Every figure is a median of BENCH_RUNS runs (3) unless it says
 # otherwise. Asserts nothing: exits 0 when it ran, whatever it measured.
 #
@@ -412,11 +412,16 @@ line=$("$FB" idle -t -w 32 -p "$TPID" "$TADDR" "$CLIENTS") || exit 1
 stop "$TPID"
 log "  $line"
 TR_PER=$(kv per_conn_b "$line")
-log "joins: $RUNS rounds of $JOINS clients joining at once"
+log "joins: $JOINS clients joining at once, every frame decoded too (a check, not timed)"
+start_ferryd
+line=$("$FB" clients -p "$FPID" "$FADDR" "$JOINS") || exit 1
+stop "$FPID"
+log "  $line"
+log "joins: $RUNS rounds of $JOINS clients joining at once (timed: frames scanned only)"
 J=""
 for r in $(seq "$RUNS"); do
 	start_ferryd
-	line=$("$FB" clients -p "$FPID" "$FADDR" "$JOINS") || exit 1
+	line=$("$FB" clients -x -p "$FPID" "$FADDR" "$JOINS") || exit 1
 	stop "$FPID"
 	log "  $line"
 	J+=" $(kv secs "$line")"
@@ -444,7 +449,7 @@ target() {	# target OK TEXT
 	fi
 }
 ok() { awk "BEGIN { print ($1) ? 1 : 0 }"; }
-echo "Targets (issues 7 and 11)"
+echo "Targets (issues 7, 11 and 12)"
 target "$(ok "$B_MBPS_ferryd >= 0.9 * $B_MBPS_direct")" \
     "bridge >= 0.9x the direct pipe: ${R_DIRECT}x ($(calc '%.0f' "$B_MBPS_ferryd") vs $(calc '%.0f' "$B_MBPS_direct") MB/s)"
 target "$(ok "$B_MBPS_ferryd > $B_MBPS_socat")" \
@@ -463,8 +468,17 @@ target "$(ok "$E2E_FERRY >= 2 * $E2E_TLS")" \
 # is about 19 KB (PROTOCOL.md 1.1; issue 11), so 2 KiB in clear became 32.
 target "$(ok "$SC_PER <= 32768")" \
     "$CLIENTS clients with <= 32 KiB of relay RSS each (a TLS session each): $(calc '%.0f' "$SC_PER") bytes"
-target "$(ok "$JOIN_SECS <= 5")" \
-    "$JOINS simultaneous joins converged within 5 s: $(calc '%.2f' "$JOIN_SECS") s"
+# Issue 12's roster targets date from before TLS: every client now costs
+# the relay a TLS session (above) and a handshake (~1 ms of relay CPU),
+# and each of N clients is sent N - 1 peer objects of ~125 bytes.
+target "$(ok "$SC_SECS <= 5")" \
+    "$CLIENTS clients in one room all know each other within 5 s: $(calc '%.1f' "$SC_SECS") s ($(calc '%.0f' "$SC_BYTES / 1e6") MB of peer lists)"
+target "$(ok "$JOIN_SECS <= 0.5")" \
+    "$JOINS simultaneous joins converged within 0.5 s: $(calc '%.2f' "$JOIN_SECS") s"
+target "$(ok "$SC_PER <= 2048")" \
+    "$CLIENTS idle clients with <= 2 KiB of relay RSS each: $(calc '%.0f' "$SC_PER") bytes, of which the TLS session $(calc '%.0f' "$TLS_PER")"
+target "$(ok "$SC_PER - $TLS_PER <= 2048")" \
+    "the relay's own state per client, beyond its TLS session, <= 2 KiB: $(calc '%.0f' "$SC_PER - $TLS_PER") bytes"
 echo
 echo "Summary: $pass of $total targets met; load average $load0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 for m in "${missed[@]}"; do echo "  missed: $m"; done

@@ -19,6 +19,73 @@
 
 /* --- on a worker thread ------------------------------------------------ */
 
+/* What a path that is not a regular file or a folder is, for a sentence. */
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO (named pipe)";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Opens path to read without ever waiting: O_NONBLOCK, so that a FIFO
+ * with no writer (or a device) cannot hang the thread, and a file that is
+ * not regular is refused once open, whatever stood at path before. The
+ * descriptor in *fd; 0 or a uv error with the reason in t->job_msg.
+ */
+static int
+open_regular(struct transfer *t, const char *path, int *fd, struct stat *st)
+{
+	int	flags, e;
+
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		e = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
+		    path, uv_strerror(e));
+		return e;
+	}
+	if (fstat(*fd, st) != 0) {
+		e = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
+		    path, uv_strerror(e));
+	} else if (S_ISDIR(st->st_mode)) {
+		e = UV_EISDIR;
+		snprintf(t->job_msg, sizeof t->job_msg,
+		    "%s is a folder; ferry sends files", path);
+	} else if (!S_ISREG(st->st_mode)) {
+		e = UV_EINVAL;
+		snprintf(t->job_msg, sizeof t->job_msg,
+		    "%s is %s; ferry sends regular files", path,
+		    file_kind(st->st_mode));
+	} else if ((flags = fcntl(*fd, F_GETFL)) < 0 ||
+	    fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+		e = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
+		    path, uv_strerror(e));
+	} else
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return e;
+}
+
+/* Whether the file behind fd is still what the stat job found. */
+static bool
+same_file(int fd, const struct transfer_file *xf, uint64_t size)
+{
+	struct stat	st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size == size &&
+	    st.st_mtim.tv_sec == xf->st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == xf->st_mtim.tv_nsec;
+}
+
 static void
 job_stat(struct transfer *t)
 {
@@ -29,32 +96,9 @@ job_stat(struct transfer *t)
 
 	for (i = 0; i < t->pub.nfiles; i++) {
 		path = t->pub.files[i].path;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-			t->job_err = UV__ERR(errno);
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "cannot read %s: %s", path, uv_strerror(t->job_err));
+		if ((t->job_err = open_regular(t, path, &fd, &st)) != 0)
 			return;
-		}
-		if (fstat(fd, &st) != 0) {
-			t->job_err = UV__ERR(errno);
-			close(fd);
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "cannot read %s: %s", path, uv_strerror(t->job_err));
-			return;
-		}
 		close(fd);
-		if (S_ISDIR(st.st_mode)) {
-			t->job_err = UV_EISDIR;
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "%s is a folder; ferry sends files", path);
-			return;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			t->job_err = UV_EINVAL;
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "%s is not a regular file", path);
-			return;
-		}
 		if ((uint64_t)st.st_size > PROTO_INT_MAX) {
 			t->job_err = UV_EFBIG;
 			snprintf(t->job_msg, sizeof t->job_msg,
@@ -62,6 +106,7 @@ job_stat(struct transfer *t)
 			return;
 		}
 		t->xf[i].st_size = (uint64_t)st.st_size;
+		t->xf[i].st_mtim = st.st_mtim;
 	}
 }
 
@@ -74,17 +119,12 @@ job_open_read(struct transfer *t)
 	struct stat		 st;
 	int			 r;
 
-	if ((xf->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		t->job_err = UV__ERR(errno);
-		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
-		    path, uv_strerror(t->job_err));
+	if ((t->job_err = open_regular(t, path, &xf->fd, &st)) != 0)
 		return;
-	}
-	if (fstat(xf->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != t->pub.files[i].size) {
+	if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
 		t->job_err = UV_EINVAL;
 		snprintf(t->job_msg, sizeof t->job_msg,
-		    "%s changed after it was offered", path);
+		    "%s changed after it was offered; nothing of it is sent", path);
 		goto fail;
 	}
 	if ((r = client_digest_init(&xf->dg)) != 0) {
@@ -149,6 +189,17 @@ job_read(struct transfer *t)
 	b->len = got;
 	xf->offset += got;
 	if (xf->offset == t->pub.files[i].size) {
+		/*
+		 * Written to while it was read (its size or time moved): what
+		 * was read is neither version, so it must not be delivered.
+		 */
+		if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
+			t->job_err = UV_EINVAL;
+			snprintf(t->job_msg, sizeof t->job_msg, "%s changed "
+			    "while it was being sent, so it was not delivered",
+			    path);
+			return;
+		}
 		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
 			t->job_err = r;
 			snprintf(t->job_msg, sizeof t->job_msg,

@@ -55,6 +55,7 @@ struct transfer_file {
 	uint64_t	 offset;	/* bytes read (send) or written (receive) */
 	uint64_t	 got;		/* receive: bytes that arrived */
 	uint64_t	 st_size;	/* send: size found by the stat job */
+	struct timespec	 st_mtim;	/* send: its modification time then */
 	char		 sha256[DIGEST_HEX_LEN + 1];	/* our digest once final, else "" */
 	char		 part[STORE_NAME_MAX + 1];	/* receive: part file in dir, "" when none */
 	char		 saved[STORE_NAME_MAX + 1];	/* receive: final name once committed */

@@ -91,6 +91,16 @@ t_check "a missing file is explained" err_is "$T_DIR/e" \
 "$FERRY" send --name alice --to bob "$T_DIR" >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "a folder exits 1"
 t_check "a folder is explained" err_is "$T_DIR/e" "ferry: $T_DIR is a folder; ferry sends files"
+# A FIFO with no writer would block open(2) forever: refused at once.
+mkfifo "$T_DIR/pipe"
+timeout 20 "$FERRY" send --name alice --to bob "$T_DIR/pipe" >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "a FIFO exits 1 at once instead of hanging"
+t_check "a FIFO is explained" err_is "$T_DIR/e" \
+    "ferry: $T_DIR/pipe is a FIFO (named pipe); ferry sends regular files"
+timeout 20 "$FERRY" send --name alice --to bob /dev/null >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "a device exits 1"
+t_check "a device is explained" err_is "$T_DIR/e" \
+    "ferry: /dev/null is a device; ferry sends regular files"
 
 "$FERRY" receive --name dave --dir "$T_DIR/nope" >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "receive into a missing folder exits 1"

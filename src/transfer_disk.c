@@ -36,37 +36,43 @@ file_kind(mode_t m)
  * Opens path to read without ever waiting: O_NONBLOCK, so that a FIFO
  * with no writer (or a device) cannot hang the thread, and a file that is
  * not regular is refused once open, whatever stood at path before. The
- * descriptor in *fd; 0 or a uv error with the reason in t->job_msg.
+ * descriptor in *fd; 0, or a uv error with the whole reason in msg and a
+ * short one ("a folder", "no such file or directory") in *why.
  */
 static int
-open_regular(struct transfer *t, const char *path, int *fd, struct stat *st)
+open_regular(const char *path, int *fd, struct stat *st, char *msg,
+    size_t msglen, const char **why)
 {
 	int	flags, e;
 
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		e = UV__ERR(errno);
-		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
-		    path, uv_strerror(e));
+		*why = uv_strerror(e);
+		snprintf(msg, msglen, "cannot read %s: %s", path, *why);
 		return e;
 	}
 	if (fstat(*fd, st) != 0) {
 		e = UV__ERR(errno);
-		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
-		    path, uv_strerror(e));
+		*why = uv_strerror(e);
+		snprintf(msg, msglen, "cannot read %s: %s", path, *why);
 	} else if (S_ISDIR(st->st_mode)) {
 		e = UV_EISDIR;
-		snprintf(t->job_msg, sizeof t->job_msg,
-		    "%s is a folder; ferry sends files", path);
+		*why = "a folder";
+		snprintf(msg, msglen, "%s is a folder; ferry sends files", path);
 	} else if (!S_ISREG(st->st_mode)) {
 		e = UV_EINVAL;
-		snprintf(t->job_msg, sizeof t->job_msg,
-		    "%s is %s; ferry sends regular files", path,
-		    file_kind(st->st_mode));
+		*why = file_kind(st->st_mode);
+		snprintf(msg, msglen, "%s is %s; ferry sends regular files", path,
+		    *why);
+	} else if ((uint64_t)st->st_size > PROTO_INT_MAX) {
+		e = UV_EFBIG;
+		*why = "too large";
+		snprintf(msg, msglen, "%s is too large to send", path);
 	} else if ((flags = fcntl(*fd, F_GETFL)) < 0 ||
 	    fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
 		e = UV__ERR(errno);
-		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
-		    path, uv_strerror(e));
+		*why = uv_strerror(e);
+		snprintf(msg, msglen, "cannot read %s: %s", path, *why);
 	} else
 		return 0;
 	close(*fd);
@@ -86,28 +92,51 @@ same_file(int fd, const struct transfer_file *xf, uint64_t size)
 	    st.st_mtim.tv_nsec == xf->st_mtim.tv_nsec;
 }
 
+/*
+ * Every file checked before the offer, and every problem told at once, so
+ * that a batch can be fixed in one go: one problem in its own words, more
+ * as "N of the M files cannot be sent: PATH (WHY), ..." as far as the
+ * message holds.
+ */
 static void
 job_stat(struct transfer *t)
 {
 	struct stat	 st;
-	size_t		 i;
-	const char	*path;
-	int		 fd;
+	char		 one[sizeof t->job_msg], list[sizeof t->job_msg];
+	const char	*path, *why;
+	size_t		 i, nbad = 0, shown = 0, len = 0;
+	int		 fd, e, n;
 
+	list[0] = '\0';
 	for (i = 0; i < t->pub.nfiles; i++) {
 		path = t->pub.files[i].path;
-		if ((t->job_err = open_regular(t, path, &fd, &st)) != 0)
-			return;
-		close(fd);
-		if ((uint64_t)st.st_size > PROTO_INT_MAX) {
-			t->job_err = UV_EFBIG;
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "%s is too large to send", path);
-			return;
+		if ((e = open_regular(path, &fd, &st, one, sizeof one,
+		    &why)) != 0) {
+			if (nbad++ == 0) {
+				t->job_err = e;
+				memcpy(t->job_msg, one, sizeof t->job_msg);
+			}
+			/* Room for ", and 999 more" kept at the end. */
+			n = snprintf(list + len, sizeof list - len, "%s%s (%s)",
+			    shown > 0 ? ", " : "", path, why);
+			if (n > 0 && (size_t)n < sizeof list - len - 16) {
+				len += (size_t)n;
+				shown++;
+			} else
+				list[len] = '\0';
+			continue;
 		}
+		close(fd);
 		t->xf[i].st_size = (uint64_t)st.st_size;
 		t->xf[i].st_mtim = st.st_mtim;
 	}
+	if (nbad <= 1)
+		return;
+	if (shown < nbad)
+		snprintf(list + len, sizeof list - len, ", and %zu more",
+		    nbad - shown);
+	snprintf(t->job_msg, sizeof t->job_msg, "%zu of the %zu files cannot "
+	    "be sent: %s", nbad, t->pub.nfiles, list);
 }
 
 static void
@@ -117,9 +146,11 @@ job_open_read(struct transfer *t)
 	struct transfer_file	*xf = &t->xf[i];
 	const char		*path = t->pub.files[i].path;
 	struct stat		 st;
+	const char		*why;
 	int			 r;
 
-	if ((t->job_err = open_regular(t, path, &xf->fd, &st)) != 0)
+	if ((t->job_err = open_regular(path, &xf->fd, &st, t->job_msg,
+	    sizeof t->job_msg, &why)) != 0)
 		return;
 	if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
 		t->job_err = UV_EINVAL;

@@ -101,6 +101,13 @@ timeout 20 "$FERRY" send --name alice --to bob /dev/null >"$T_DIR/o" 2>"$T_DIR/e
 t_ok $(( $? == 1 ? 0 : 1 )) "a device exits 1"
 t_check "a device is explained" err_is "$T_DIR/e" \
     "ferry: /dev/null is a device; ferry sends regular files"
+# Every problem of a batch at once, so it can be fixed in one go.
+printf 'fine\n' >"$T_DIR/good.txt"
+timeout 20 "$FERRY" send --name alice --to bob "$T_DIR/good.txt" "$T_DIR/missing" \
+    "$T_DIR/pipe" "$T_DIR" >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 1 ? 0 : 1 )) "a batch with three bad paths exits 1"
+t_check "and names all three in one line" err_is "$T_DIR/e" \
+    "ferry: 3 of the 4 files cannot be sent: $T_DIR/missing (no such file or directory), $T_DIR/pipe (a FIFO (named pipe)), $T_DIR (a folder)"
 
 "$FERRY" receive --name dave --dir "$T_DIR/nope" >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "receive into a missing folder exits 1"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "proto.h"
 #include "fmt.h"
 #include "text.h"
 #include "widget.h"
@@ -147,6 +148,13 @@ ui_files_send(struct ui *ui)
 		}
 		if (ui_picker_path(p, p->cursor, one, sizeof one) != 0)
 			return;
+	}
+	/* Before asking, not after the yes. */
+	if (p->nmarks > PROTO_FILES_MAX) {
+		ui_message(ui, UI_C_ERROR, "%zu files are marked; one send takes "
+		    "at most %d (unmark %zu)", p->nmarks, PROTO_FILES_MAX,
+		    p->nmarks - PROTO_FILES_MAX);
+		return;
 	}
 	ui_confirm_reset(ui);
 	n = p->nmarks > 0 ? p->nmarks : 1;

@@ -101,8 +101,13 @@ timeout 20 "$FERRY" send --name alice --to bob /dev/null >"$T_DIR/o" 2>"$T_DIR/e
 t_ok $(( $? == 1 ? 0 : 1 )) "a device exits 1"
 t_check "a device is explained" err_is "$T_DIR/e" \
     "ferry: /dev/null is a device; ferry sends regular files"
-# Every problem of a batch at once, so it can be fixed in one go.
 printf 'fine\n' >"$T_DIR/good.txt"
+# More files than an offer holds: the count is the fault, not a file.
+manyfiles=$(for i in $(seq 1001); do printf '%s ' "$T_DIR/good.txt"; done)
+"$FERRY" send --name alice --to bob $manyfiles >"$T_DIR/o" 2>"$T_DIR/e"
+t_ok $(( $? == 2 ? 0 : 1 )) "1001 files in one send is a usage error (exit 2)"
+t_check "that says the count" contains "$T_DIR/e" "ferry: one send takes at most 1000 files, not 1001"
+# Every problem of a batch at once, so it can be fixed in one go.
 timeout 20 "$FERRY" send --name alice --to bob "$T_DIR/good.txt" "$T_DIR/missing" \
     "$T_DIR/pipe" "$T_DIR" >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "a batch with three bad paths exits 1"

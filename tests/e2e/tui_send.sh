@@ -69,4 +69,19 @@ tui_keys q
 t_check "q quits" tui_wait_exit
 t_ok "$([ "${TUI_RC:-1}" = 0 ]; echo $?)" "the TUI exits with status 0 (got ${TUI_RC:-none})"
 t_check "the TUI wrote nothing to stderr" tui_err_empty
+
+# 1001 marked files: refused with the count before any question.
+mkdir -p "$T_DIR/many"
+(cd "$T_DIR/many" && for i in $(seq 1001); do : >"f$i"; done)
+tui_use many
+tui_start "$T_DIR/many" --server "$RELAY_ADDR" --name dora --dir "$T_DIR/inbox"
+t_check "a TUI in a folder of 1001 files sees bob" tui_wait_for 'Peers 1'
+tui_keys a
+t_check "a marks all 1001" tui_wait_for '1001 marked'
+tui_keys s
+t_check "s says one send takes at most 1000, before asking" \
+	tui_wait_for '1001 files are marked; one send takes at most 1000 \(unmark 1\)'
+t_check "and asks nothing" tui_wait_gone 'Send 1001 files'
+tui_keys q
+t_check "q quits" tui_wait_exit
 t_done

@@ -12,6 +12,9 @@ source "$(dirname "$0")/hostile_lib.bash"
 source "$(dirname "$0")/tui.bash"
 
 N=40 WAIT=16 KEEP=8	# TRANSFER_MAX_WAITING; UI_UNANSWERED_KEEP
+# ASan's quarantine (and valgrind) keep freed memory: RSS is no bound there.
+GROW_KB=4096
+[ "${SANITIZE:-}" = 1 ] && GROW_KB=100000000
 
 t_start_relay --max-pending 1000; t_ok $? "ferryd starts, letting 1000 offers wait at one receiver"
 mkdir -p "$T_DIR/b" "$T_DIR/bin" "$T_DIR/a"
@@ -45,7 +48,7 @@ t_check "it holds a data connection for each of the other $WAIT" \
 FD1=$(fd_count "$TUI") RSS1=$(rss_kb "$TUI")
 t_diag "bob's TUI: $FD0 descriptors and $RSS0 kB before, $FD1 and $RSS1 kB holding $WAIT offers of 1000 files each"
 t_ok "$(tui_fds_at_most $((FD0 + WAIT)) && echo 0 || echo 1)" "no more than $WAIT more descriptors ($FD0 -> $FD1)"
-t_ok "$(( RSS1 - RSS0 < 4096 ? 0 : 1 ))" "the TUI grew by less than 4 MiB ($((RSS1 - RSS0)) kB)"
+t_ok "$(( RSS1 - RSS0 < GROW_KB ? 0 : 1 ))" "the TUI grew by less than $GROW_KB kB ($((RSS1 - RSS0)) kB)"
 
 t_check "the flooder's script ran to its end" wire_end h
 t_check "the TUI gives every descriptor back" t_wait_for 20 tui_fds_at_most "$FD0"

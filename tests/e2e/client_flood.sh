@@ -33,18 +33,7 @@ FD0=$(fd_count "$BOB") RSS0=$(rss_kb "$BOB")
 # bob_fds_at_most N: bob holds N descriptors or fewer.
 bob_fds_at_most() { [ "$(fd_count "$BOB")" -le "$1" ]; }
 
-wire_open h
-wire_say h "connect h" "hello h flooder" "ignore h peer_joined peer_left" \
-    'send h {"type":"peers"}' "expect h peer_list id_of:bob>BOB" \
-    "ignore h peer_joined peer_left offered ready" "cork h"
-for i in $(seq "$N"); do
-	wire_say h 'send h {"type":"offer","ref":'"$i"',"to":${BOB},"count":1000,"size":1000000}'
-done
-wire_say h "uncork h"
-for _ in $(seq $((N - WAIT))); do
-	wire_say h "expect h decline reason~busy:"
-done
-wire_say h "echo declined"
+offer_flood bob "$N" "$WAIT"
 t_check "$N offers at once, each claiming 1000 files: bob declines $((N - WAIT)) at once with busy" \
     wire_reached h declined 30
 # The 16 it took open their data connections; poll until they are all up.

@@ -71,3 +71,33 @@ frame_hex() {
 	printf '%08x01' $((${#1} + 1))
 	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
 }
+
+# corked_offers FROM TO N: wire lines in which the open connection FROM
+# writes N one-byte offers to ${TO.id} in one write, refs 1..N.
+corked_offers() {
+	local i
+	echo "cork $1"
+	for i in $(seq "$3"); do
+		echo 'send '"$1"' {"type":"offer","ref":'"$i"',"to":${'"$2"'.id},"count":1,"size":1}'
+	done
+	echo "uncork $1"
+}
+
+# offer_flood PEER N KEEP: a wire named h looks up PEER's id and writes N
+# offers to it in one write, each claiming 1000 files, then waits until
+# N - KEEP of them are declined with busy and says "# declined".
+offer_flood() {
+	local i
+	wire_open h
+	wire_say h "connect h" "hello h flooder" "ignore h peer_joined peer_left" \
+	    'send h {"type":"peers"}' "expect h peer_list id_of:$1>TARGET" \
+	    "ignore h peer_joined peer_left offered ready" "cork h"
+	for i in $(seq "$2"); do
+		wire_say h 'send h {"type":"offer","ref":'"$i"',"to":${TARGET},"count":1000,"size":1000000}'
+	done
+	wire_say h "uncork h"
+	for i in $(seq $(($2 - $3))); do
+		wire_say h "expect h decline reason~busy:"
+	done
+	wire_say h "echo declined"
+}

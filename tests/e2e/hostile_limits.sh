@@ -51,11 +51,7 @@ t_wire "10 offers at one receiver: 4 wait, 6 get receiver_busy by ref; another r
 	echo "ignore v peer_joined peer_left ready"
 	echo "connect h"; echo "hello h parker"
 	echo "ignore h peer_joined peer_left ready"
-	echo "cork h"
-	for i in $(seq 10); do
-		echo 'send h {"type":"offer","ref":'"$i"',"to":${v.id},"count":1,"size":1}'
-	done
-	echo "uncork h"
+	corked_offers h v 10
 	for i in $(seq 4); do echo "expect h offered ref=$i peer=victim"; done
 	for i in $(seq 5 10); do echo "expect h error code=receiver_busy ref=$i message~wait"; done
 	for _ in $(seq 4); do echo "expect v incoming peer=parker"; done
@@ -147,11 +143,7 @@ t_wire "8 offers from one client: 4 open, then rate_limited by ref, its connecti
 	echo "ignore v peer_joined peer_left ready"
 	echo "connect h"; echo "hello h hoarder"
 	echo "ignore h peer_joined peer_left ready"
-	echo "cork h"
-	for i in $(seq 8); do
-		echo 'send h {"type":"offer","ref":'"$i"',"to":${v.id},"count":1,"size":1}'
-	done
-	echo "uncork h"
+	corked_offers h v 8
 	for i in $(seq 4); do echo "expect h offered ref=$i peer=victim"; done
 	for i in $(seq 5 8); do echo "expect h error code=rate_limited ref=$i message~transfers"; done
 	for _ in $(seq 4); do echo "expect v incoming peer=hoarder"; done

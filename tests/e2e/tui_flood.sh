@@ -29,18 +29,7 @@ t_check "the TUI is idle" tui_wait_stable
 FD0=$(fd_count "$TUI") RSS0=$(rss_kb "$TUI")
 tui_fds_at_most() { [ "$(fd_count "$TUI")" -le "$1" ]; }
 
-wire_open h
-wire_say h "connect h" "hello h flooder" "ignore h peer_joined peer_left" \
-    'send h {"type":"peers"}' "expect h peer_list id_of:bob>BOB" \
-    "ignore h peer_joined peer_left offered ready" "cork h"
-for i in $(seq "$N"); do
-	wire_say h 'send h {"type":"offer","ref":'"$i"',"to":${BOB},"count":1000,"size":1000000}'
-done
-wire_say h "uncork h"
-for _ in $(seq $((N - WAIT))); do
-	wire_say h "expect h decline reason~busy:"
-done
-wire_say h "echo declined"
+offer_flood bob "$N" "$WAIT"
 t_check "$N offers at once: the TUI declines $((N - WAIT)) at once with busy" \
     wire_reached h declined 30
 t_check "it holds a data connection for each of the other $WAIT" \

@@ -289,3 +289,52 @@ rfake_join(struct rfake_harness *h, int i, const char *name)
 	assert_true(m->id > 0);
 	assert_int_equal(h->f[i].closed, 0);
 }
+
+/* Two joined peers (0 alice, 1 bob) whose joins were pushed and heard. */
+void
+rfake_two(struct rfake_harness *h)
+{
+	rfake_join(h, 0, "alice");
+	rfake_join(h, 1, "bob");
+	relay_ctl_flush(&h->ctl);
+	rfake_heard(h, 0, PROTO_MSG_PEER_JOINED);
+	rfake_heard(h, 1, PROTO_MSG_PEER_JOINED);
+}
+
+/*
+ * alice (0) offers bob (1) two files of 8 bytes in all: offered, incoming
+ * with the count and size, and ready to both at once (PROTOCOL.md 3.2: the
+ * answer travels end to end). Returns the transfer id.
+ */
+uint64_t
+rfake_offer(struct rfake_harness *h)
+{
+	struct proto_msg	*m;
+	uint64_t		 id;
+
+	rfake_sayf(h, 0, "{\"type\":\"offer\",\"ref\":9,\"to\":%llu,"
+	    "\"count\":2,\"size\":8}", (unsigned long long)h->f[1].p.id);
+	m = rfake_heard(h, 0, PROTO_MSG_OFFERED);
+	assert_int_equal(m->ref, 9);
+	assert_string_equal(m->peer.name, "bob");
+	id = m->transfer;
+	m = rfake_heard_on(h, 1, PROTO_MSG_INCOMING, id);
+	assert_string_equal(m->peer.name, "alice");
+	assert_int_equal(m->peer.id, h->f[0].p.id);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->size, 8);
+	assert_int_equal(m->nfiles, 0);
+	m = rfake_heard_on(h, 0, PROTO_MSG_READY, id);
+	assert_int_equal(m->role, PROTO_ROLE_SEND);
+	m = rfake_heard_on(h, 1, PROTO_MSG_READY, id);
+	assert_int_equal(m->role, PROTO_ROLE_RECEIVE);
+	return id;
+}
+
+/* Data connection d attaches and control connection c binds it to id. */
+void
+rfake_pair(struct rfake_harness *h, int c, int d, uint64_t id)
+{
+	rfake_attach(h, d);
+	rfake_bind(h, c, d, id);
+}

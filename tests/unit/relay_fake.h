@@ -86,4 +86,14 @@ void	rfake_silent(struct rfake_harness *h, int i);
 /* Connection i arrives, says hello as name and hears welcome. */
 void	rfake_join(struct rfake_harness *h, int i, const char *name);
 
+/* Two joined peers (0 alice, 1 bob) whose joins were pushed and heard. */
+void	rfake_two(struct rfake_harness *h);
+/*
+ * alice (0) offers bob (1) two files of 8 bytes in all, and both hear
+ * what follows (offered, incoming, ready), each checked. The transfer id.
+ */
+uint64_t rfake_offer(struct rfake_harness *h);
+/* Data connection d attaches and control connection c binds it to id. */
+void	rfake_pair(struct rfake_harness *h, int c, int d, uint64_t id);
+
 #endif /* FERRY_TEST_RELAY_FAKE_H */

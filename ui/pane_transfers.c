@@ -166,7 +166,15 @@ draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
 	cx = x + 3;
 	ui_put(y, cx, peerw, t->peer_name, a != A_NORMAL ? a : A_BOLD);
 	cx += peerw + 1;
-	ui_xfer_name(t, namew, name, sizeof name);
+	if (t->nfiles > 1 && t->current < t->nfiles &&
+	    (t->state == CLIENT_TRANSFER_TRANSFERRING ||
+	    t->state == CLIENT_TRANSFER_VERIFYING)) {
+		/* Which file is on its way: "file 2/5 photo.jpg". */
+		snprintf(buf, sizeof buf, "file %zu/%zu %s", t->current + 1,
+		    t->nfiles, t->files[t->current].name);
+		ui_text_fit(buf, namew, name, sizeof name);
+	} else
+		ui_xfer_name(t, namew, name, sizeof name);
 	ui_put(y, cx, namew, name, a);
 	cx += namew + 1;
 

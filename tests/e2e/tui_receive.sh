@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tui_receive.sh: offers from headless senders open the dialog in the TUI:
 # y accepts (the row reaches done, the file is on disk with the same
-# SHA-256), n declines (the sender exits non-zero saying so), and several
-# offers at once queue up behind each other.
+# SHA-256), n declines (the sender exits non-zero saying so), several
+# offers at once queue up behind each other, and a multi-file transfer's
+# row says which file is on its way ("file 2/3 m2.bin").
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui.bash"
 
@@ -63,6 +64,19 @@ t_check "dave's sender exits" t_wait_exit "$DAVE" "$TUI_WAIT"
 t_check "erin's sender exits" t_wait_exit "$ERIN" "$TUI_WAIT"
 t_ok "$(cmp -s "$T_DIR/inbox/one.txt" "$T_DIR/out/one.txt" && cmp -s "$T_DIR/inbox/two.txt" "$T_DIR/out/two.txt"; echo $?)" \
 	"both queued files arrived intact"
+
+# 4. A multi-file transfer's row says which file is on its way.
+for f in m1 m2 m3; do head -c 1500000 /dev/urandom >"$T_DIR/out/$f.bin"; done
+t_bg "$FERRY" send --server "$RELAY_ADDR" --name gus --to alice --quiet \
+	--limit-rate 1M "$T_DIR/out/m1.bin" "$T_DIR/out/m2.bin" "$T_DIR/out/m3.bin"
+GUS=$T_LAST
+t_check "a three-file offer opens the dialog" tui_wait_for 'gus .* wants to send you 3 files'
+tui_keys y
+t_check "its row names the first file: file 1/3" tui_wait_for 'gus +file 1/3 m1\.bin'
+t_check "then the second: file 2/3" tui_wait_for 'gus +file 2/3 m2\.bin'
+t_check "gus's sender exits" t_wait_exit "$GUS" 30
+t_check "and the row says done, with the count again" tui_wait_for 'gus +3 files +done'
+t_ok "$(cmp -s "$T_DIR/inbox/m3.bin" "$T_DIR/out/m3.bin"; echo $?)" "the third file arrived intact"
 
 # c clears the finished rows.
 tui_keys 3

@@ -6,11 +6,8 @@
  * forget and close behave, and a client with reconnect on keeps retrying
  * with backoff until a relay appears.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -32,276 +29,7 @@
 #include "tls.h"
 #include "relay_log.h"
 #include "scratch.h"
-
-#define MAXSEEN	64
-
-/* What one front end saw through its callbacks. */
-struct fe {
-	const char		*name;
-	struct client		*c;
-	enum client_state	 state;
-	char			 reason[600];
-	unsigned		 retry;
-	unsigned		 nstates;
-	unsigned		 npeers_cb;
-	unsigned		 nincoming;
-	uint64_t		 incoming;	/* id of the last offer */
-	int			 answer;	/* 1 accept, -1 decline, 0 leave it */
-	const char		*decline_reason;
-	unsigned		 ntransfer_cb;
-	unsigned		 nprogress;	/* TRANSFERRING callbacks */
-	enum client_transfer_state seen[MAXSEEN];	/* distinct states in order */
-	unsigned		 nseen;
-	unsigned		 max_active;	/* highest peer.active seen */
-	bool			 closed;
-};
-
-static uv_loop_t	 loop;
-static struct relay	*relay;
-static struct proto_tls_ctx *relay_tls;	/* the relay's side: a key for this run */
-static char		 server[64];
-static char		 dir[PATH_MAX];
-
-static void
-on_state(struct client *c, enum client_state s, const char *reason,
-    unsigned retry, void *arg)
-{
-	struct fe	*fe = arg;
-
-	(void)c;
-	fe->state = s;
-	fe->retry = retry;
-	fe->nstates++;
-	snprintf(fe->reason, sizeof fe->reason, "%s", reason);
-	if (s == CLIENT_CLOSED)
-		fe->closed = true;
-}
-
-static void
-on_peers(struct client *c, void *arg)
-{
-	struct fe			*fe = arg;
-	const struct client_peer	*p;
-	size_t				 n, i;
-
-	fe->npeers_cb++;
-	p = client_peers(c, &n);
-	for (i = 0; i < n; i++) {
-		if (p[i].active > fe->max_active)
-			fe->max_active = p[i].active;
-	}
-}
-
-static void
-on_incoming(struct client *c, const struct client_transfer *t, void *arg)
-{
-	struct fe	*fe = arg;
-
-	fe->nincoming++;
-	fe->incoming = t->id;
-	assert_int_equal(t->state, CLIENT_TRANSFER_WAITING);
-	assert_int_equal(t->dir, CLIENT_RECEIVE);
-	if (fe->answer > 0)
-		assert_int_equal(client_accept(c, t->id), 0);
-	else if (fe->answer < 0)
-		assert_int_equal(client_decline(c, t->id, fe->decline_reason), 0);
-}
-
-static void
-on_transfer(struct client *c, const struct client_transfer *t, void *arg)
-{
-	struct fe	*fe = arg;
-
-	(void)c;
-	fe->ntransfer_cb++;
-	if (t->state == CLIENT_TRANSFER_TRANSFERRING)
-		fe->nprogress++;
-	if ((fe->nseen == 0 || fe->seen[fe->nseen - 1] != t->state) &&
-	    fe->nseen < MAXSEEN)
-		fe->seen[fe->nseen++] = t->state;
-	assert_true(t->bytes_done <= t->bytes_total);
-}
-
-static void
-on_message(struct client *c, const char *line, void *arg)
-{
-	(void)c;
-	(void)arg;
-	fprintf(stderr, "# message: %s\n", line);
-}
-
-static const struct client_ops ops = {
-	on_state, on_peers, on_incoming, on_transfer, on_message
-};
-
-static void
-deadline_cb(uv_timer_t *t)
-{
-	*(bool *)t->data = true;
-}
-
-/* Runs the loop until cond(arg) holds; false after ms milliseconds. */
-static bool
-run_until(bool (*cond)(void *), void *arg, uint64_t ms)
-{
-	uv_timer_t	tm;
-	bool		late = false, ok;
-
-	uv_timer_init(&loop, &tm);
-	tm.data = &late;
-	uv_timer_start(&tm, deadline_cb, ms, 0);
-	while (!(ok = cond(arg)) && !late)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&tm, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	return ok;
-}
-
-static bool
-is_connected(void *arg)
-{
-	return ((struct fe *)arg)->state == CLIENT_CONNECTED;
-}
-
-static bool
-is_closed(void *arg)
-{
-	return ((struct fe *)arg)->closed;
-}
-
-/* A free port on 127.0.0.1 (closed again: the relay binds it next). */
-static int
-free_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof sa;
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-static void
-start_relay(void)
-{
-	struct relay_config	cfg;
-	char			err[256];
-
-	relay_config_default(&cfg);
-	cfg.listen = server;
-	cfg.tls = relay_tls;
-	assert_int_equal(relay_new(&loop, &cfg, &relay), 0);
-	assert_int_equal(relay_listen(relay, err, sizeof err), 0);
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	relay_log_set_level(RELAY_LOG_ERROR);
-	assert_int_equal(uv_loop_init(&loop), 0);
-	snprintf(server, sizeof server, "127.0.0.1:%d", free_port());
-	assert_int_equal(scratch_make(dir, sizeof dir, "core"), 0);
-	relay = NULL;
-	if (relay_tls == NULL) {
-		EVP_PKEY	*key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-		char		 err[256];
-
-		assert_non_null(key);
-		assert_int_equal(proto_tls_ctx_new(true, key, &relay_tls, err,
-		    sizeof err), 0);
-		EVP_PKEY_free(key);
-	}
-	return 0;
-}
-
-static void
-walk_close_cb(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (relay != NULL) {
-		relay_shutdown(relay);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		relay_free(relay);
-		relay = NULL;
-	}
-	uv_walk(&loop, walk_close_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
-	return scratch_remove(dir);
-}
-
-static void
-new_client(struct fe *fe, const char *name, const char *rxdir, bool reconnect)
-{
-	struct client_options	o;
-	char			err[256];
-
-	memset(&o, 0, sizeof o);
-	o.server = server;
-	o.name = name;
-	o.dir = rxdir;
-	o.reconnect = reconnect;
-	o.progress_hz = 5;
-	fe->name = name;
-	assert_int_equal(client_new(&loop, &o, &ops, fe, &fe->c, err, sizeof err), 0);
-	assert_int_equal(client_state(fe->c), CLIENT_IDLE);
-	assert_int_equal(client_start(fe->c), 0);
-}
-
-static void
-close_client(struct fe *fe)
-{
-	client_close(fe->c);
-	client_close(fe->c);		/* idempotent */
-	assert_true(run_until(is_closed, fe, 5000));
-	assert_int_equal(client_state(fe->c), CLIENT_CLOSED);
-	client_free(fe->c);
-	fe->c = NULL;
-}
-
-static void
-write_file(const char *path, size_t size)
-{
-	FILE	*f = fopen(path, "w");
-	size_t	 i;
-
-	assert_non_null(f);
-	for (i = 0; i < size; i++)
-		fputc((int)((i * 2654435761u) >> 13) & 0xff, f);
-	fclose(f);
-}
-
-static void
-file_sha(const char *path, char *hex)
-{
-	struct client_digest	d;
-	char			buf[65536];
-	size_t			n;
-	FILE			*f = fopen(path, "r");
-
-	assert_non_null(f);
-	assert_int_equal(client_digest_init(&d), 0);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		client_digest_update(&d, buf, n);
-	fclose(f);
-	assert_int_equal(client_digest_final(&d, hex), 0);
-}
+#include "client_fe.h"
 
 struct two {
 	struct fe	*a, *b;
@@ -330,8 +58,8 @@ test_peers_live(void **state)
 
 	(void)state;
 	start_relay();
-	new_client(&a, "alice", dir, false);
-	new_client(&b, "bob 🚢", dir, false);
+	new_client(&a, "alice", core_dir, false);
+	new_client(&b, "bob 🚢", core_dir, false);
 	assert_true(run_until(both_see_each_other, &w, 5000));
 	assert_true(client_peers_loaded(a.c));
 	p = client_peers(a.c, &n);
@@ -343,8 +71,8 @@ test_peers_live(void **state)
 	assert_ptr_equal(client_peer_find(a.c, "bob 🚢"), p);
 	assert_ptr_equal(client_peer_find(a.c, p[0].addr), p);
 	assert_null(client_peer_find(a.c, "carol"));
-	assert_string_equal(client_server(a.c), server);
-	assert_string_equal(client_dir(a.c), dir);
+	assert_string_equal(client_server(a.c), core_server);
+	assert_string_equal(client_dir(a.c), core_dir);
 
 	/* bob leaves: alice's list follows. */
 	close_client(&b);
@@ -401,7 +129,7 @@ connect_two(struct fe *a, struct fe *b, const char *bdir)
 	struct two	w = { a, b };
 
 	start_relay();
-	new_client(a, "alice", dir, false);
+	new_client(a, "alice", core_dir, false);
 	new_client(b, "bob", bdir, false);
 	assert_true(run_until(both_see_each_other, &w, 5000));
 }
@@ -421,10 +149,10 @@ test_offer_accept(void **state)
 	unsigned			 i;
 
 	(void)state;
-	snprintf(rx, sizeof rx, "%s/rx", dir);
+	snprintf(rx, sizeof rx, "%s/rx", core_dir);
 	mkdir(rx, 0755);
-	snprintf(src1, sizeof src1, "%s/empty", dir);
-	snprintf(src2, sizeof src2, "%s/big.bin", dir);
+	snprintf(src1, sizeof src1, "%s/empty", core_dir);
+	snprintf(src2, sizeof src2, "%s/big.bin", core_dir);
 	write_file(src1, 0);
 	write_file(src2, big);
 	b.answer = 1;
@@ -510,11 +238,11 @@ test_decline(void **state)
 	const char			*p = src;
 
 	(void)state;
-	snprintf(src, sizeof src, "%s/x.txt", dir);
+	snprintf(src, sizeof src, "%s/x.txt", core_dir);
 	write_file(src, 10);
 	b.answer = -1;
 	b.decline_reason = "not now";
-	connect_two(&a, &b, dir);
+	connect_two(&a, &b, core_dir);
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &pa.id, err, sizeof err), 0);
 	assert_true(run_until(ended, &pa, 5000));
 	t = client_transfer_find(a.c, pa.id);
@@ -577,8 +305,8 @@ test_cancel(void **state)
 	const char			*p = src;
 
 	(void)state;
-	snprintf(src, sizeof src, "%s/slow.bin", dir);
-	snprintf(rx, sizeof rx, "%s/rx", dir);
+	snprintf(src, sizeof src, "%s/slow.bin", core_dir);
+	snprintf(rx, sizeof rx, "%s/rx", core_dir);
 	mkdir(rx, 0755);
 	write_file(src, 8 * CLIENT_CHUNK_SIZE);
 	connect_two(&a, &b, rx);
@@ -600,11 +328,11 @@ test_cancel(void **state)
 	/* Cancel mid-stream (a slow sender): the receiver's part file goes. */
 	memset(&o, 0, sizeof o);
 	memset(&a, 0, sizeof a);
-	o.server = server;
+	o.server = core_server;
 	o.name = "slow alice";
 	o.rate_limit = 2 * CLIENT_CHUNK_SIZE;
 	a.name = o.name;
-	assert_int_equal(client_new(&loop, &o, &ops, &a, &a.c, err, sizeof err), 0);
+	assert_int_equal(client_new(&core_loop, &o, &core_ops, &a, &a.c, err, sizeof err), 0);
 	assert_int_equal(client_start(a.c), 0);
 	assert_true(run_until(is_connected, &a, 5000));
 	b.answer = 1;
@@ -654,7 +382,7 @@ verified_offer(struct fe *a, struct fe *b, struct pair *pa, const char *name,
 	char		 src[PATH_MAX + 16], err[256];
 	const char	*p = src;
 
-	snprintf(src, sizeof src, "%s/%s", dir, name);
+	snprintf(src, sizeof src, "%s/%s", core_dir, name);
 	write_file(src, 3000);
 	assert_int_equal(setenv("FERRY_TEST_COMMIT_DELAY_MS", delay, 1), 0);
 	b->incoming = 0;
@@ -677,7 +405,7 @@ test_cancel_commit(void **state)
 	char				 want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
 
 	(void)state;
-	snprintf(rx, sizeof rx, "%s/rx", dir);
+	snprintf(rx, sizeof rx, "%s/rx", core_dir);
 	mkdir(rx, 0755);
 	connect_two(&a, &b, rx);
 	b.answer = 1;
@@ -703,7 +431,7 @@ test_cancel_commit(void **state)
 	    "cancel came after they were verified, too late to stop", 5000);
 	snprintf(path, sizeof path, "%s/late.bin", rx);
 	file_sha(path, got);
-	snprintf(path, sizeof path, "%s/late.bin", dir);
+	snprintf(path, sizeof path, "%s/late.bin", core_dir);
 	file_sha(path, want);
 	assert_string_equal(got, want);
 
@@ -766,10 +494,10 @@ test_concurrent_offers(void **state)
 	int				 i, n;
 
 	(void)state;
-	snprintf(rx, sizeof rx, "%s/rx", dir);
+	snprintf(rx, sizeof rx, "%s/rx", core_dir);
 	mkdir(rx, 0755);
-	snprintf(s1, sizeof s1, "%s/same.bin", dir);
-	snprintf(s2, sizeof s2, "%s/other.bin", dir);
+	snprintf(s1, sizeof s1, "%s/same.bin", core_dir);
+	snprintf(s2, sizeof s2, "%s/other.bin", core_dir);
 	write_file(s1, 2 * CLIENT_CHUNK_SIZE + 1);
 	write_file(s2, CLIENT_CHUNK_SIZE - 1);
 	b.answer = 1;
@@ -810,10 +538,10 @@ test_reconnect(void **state)
 	char		want[128];
 
 	(void)state;
-	new_client(&a, "alice", dir, true);
+	new_client(&a, "alice", core_dir, true);
 	assert_true(run_until(retried_twice, &a, 5000));
 	snprintf(want, sizeof want, "cannot reach relay %s: connection refused",
-	    server);
+	    core_server);
 	assert_string_equal(a.reason, want);
 	start_relay();
 	assert_true(run_until(is_connected, &a, 5000));
@@ -833,24 +561,24 @@ test_api_errors(void **state)
 	(void)state;
 	memset(&o, 0, sizeof o);
 	o.name = "";
-	assert_int_equal(client_new(&loop, &o, &ops, NULL, &c, err, sizeof err),
+	assert_int_equal(client_new(&core_loop, &o, &core_ops, NULL, &c, err, sizeof err),
 	    UV_EINVAL);
 	o.name = "x";
 	o.server = "no-port";
-	assert_int_equal(client_new(&loop, &o, &ops, NULL, &c, err, sizeof err),
+	assert_int_equal(client_new(&core_loop, &o, &core_ops, NULL, &c, err, sizeof err),
 	    UV_EINVAL);
 	assert_non_null(strstr(err, "no-port"));
 	o.server = "[::1]:7117";
-	assert_int_equal(client_new(&loop, &o, NULL, NULL, &c, err, sizeof err), 0);
+	assert_int_equal(client_new(&core_loop, &o, NULL, NULL, &c, err, sizeof err), 0);
 	/* Never started: it holds no handle and may be freed right away. */
 	client_free(c);
-	assert_int_equal(client_new(&loop, &o, &ops, &a, &c, err, sizeof err), 0);
+	assert_int_equal(client_new(&core_loop, &o, &core_ops, &a, &c, err, sizeof err), 0);
 	client_close(c);
 	assert_true(a.closed);
 	client_free(c);
 	memset(&a, 0, sizeof a);
 
-	new_client(&a, "alice", dir, false);
+	new_client(&a, "alice", core_dir, false);
 	/* Not connected yet. */
 	assert_int_equal(client_offer(a.c, "bob", &p, 1, &id, err, sizeof err),
 	    UV_ENOTCONN);
@@ -894,6 +622,6 @@ main(void)
 
 	int	r = cmocka_run_group_tests(tests, NULL, NULL);
 
-	proto_tls_ctx_free(relay_tls);
+	proto_tls_ctx_free(core_relay_tls);
 	return r;
 }

@@ -179,7 +179,14 @@ t_stop_relay "unhello"
 # --- the descriptor reserve --------------------------------------------------------
 # Under a limit of 128 descriptors with 16 in reserve, 105 silent connections
 # (on top of the relay's own dozen) cannot all be taken: the ones past the reserve hear busy and are closed,
-# and none is dropped unseen.
+# and none is dropped unseen. Not under valgrind (make valgrind sets
+# FERRY_REAL_BIN): memcheck keeps descriptors of its own inside the relay's
+# limit, so how many connections fill it is not the relay's count there.
+if [ -n "${FERRY_REAL_BIN:-}" ]; then
+	t_diag "the descriptor reserve is not tried under valgrind"
+	t_done
+	exit
+fi
 T_RELAY_WRAP=(bash -c 'ulimit -n 128 && exec "$@"' ulimit)
 start_dual --fd-reserve 16 --max-per-addr 1000 --max-unhello 1000 --hello-timeout-ms $((3000 * T_SLOW))
 st=$?

@@ -23,7 +23,7 @@ mkdir -p "$T_DIR/b" "$T_DIR/bin" "$T_DIR/a"
 printf 'the real one\n' > "$T_DIR/a/real.txt"
 tui_use bob
 tui_start "$T_DIR/b" --server "$RELAY_ADDR" --name bob --dir "$T_DIR/bin"
-t_check "bob's TUI is connected" tui_wait_for 'Peers 0'
+t_check "bob's TUI is connected" tui_wait_for "$RELAY_ADDR connected"
 PANE=$(T display -p -t bob '#{pane_pid}')
 # The pane's one child: ferry, or valgrind running it.
 TUI=$(pgrep -P "$PANE" | head -n1)

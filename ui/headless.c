@@ -163,7 +163,7 @@ static void
 draw_bar(struct headless *h, const struct client_transfer *t)
 {
 	char	done[PROTO_SIZE_LEN], total[PROTO_SIZE_LEN], rate[32];
-	char	eta[PROTO_DUR_LEN], bar[BAR_COLS + 1];
+	char	eta[PROTO_DUR_LEN], bar[BAR_COLS + 1], nf[64];
 	int	n;
 	double	frac;
 
@@ -178,8 +178,13 @@ draw_bar(struct headless *h, const struct client_transfer *t)
 	proto_fmt_size(t->bytes_total, total, sizeof total);
 	ui_fmt_rate(rate, sizeof rate, t->rate);
 	proto_fmt_duration(t->rate > 0 ? t->eta : -1, eta, sizeof eta);
-	fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %s  ETA %s%s", bar,
-	    (int)(frac * 100), done, total, rate, eta,
+	/* Several files: which one is on its way. */
+	nf[0] = '\0';
+	if (t->nfiles > 1 && t->current < t->nfiles)
+		snprintf(nf, sizeof nf, "  file %zu/%zu", t->current + 1,
+		    t->nfiles);
+	fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %s  ETA %s%s%s", bar,
+	    (int)(frac * 100), done, total, rate, eta, nf,
 	    t->state == CLIENT_TRANSFER_VERIFYING ? "  verifying" : "");
 	fflush(stderr);
 	h->bar = true;

@@ -29,13 +29,19 @@ tui_use() {
 
 # tui_start DIR [ferry args...]: runs `ferry ARGS` with DIR as its current
 # folder in a detached 100x30 tmux session $TUI_S; its stderr goes to
-# $TUI_ERR and its exit status to $TUI_STATUS.
+# $TUI_ERR (to the terminal with TUI_TTY_STDERR=1) and its exit status to
+# $TUI_STATUS.
 tui_start() {
 	local dir=$1; shift
 	local cmd q a
 	rm -f "$TUI_STATUS" "$TUI_ERR"
 	q=$(printf '%q ' "$FERRY" "$@")
-	cmd="cd $(printf '%q' "$dir") && $q 2>$(printf '%q' "$TUI_ERR"); echo \$? > $(printf '%q' "$TUI_STATUS")"
+	# TUI_TTY_STDERR=1: stderr stays on the terminal (a headless command's bar).
+	if [ -n "${TUI_TTY_STDERR:-}" ]; then
+		cmd="cd $(printf '%q' "$dir") && $q; echo \$? > $(printf '%q' "$TUI_STATUS")"
+	else
+		cmd="cd $(printf '%q' "$dir") && $q 2>$(printf '%q' "$TUI_ERR"); echo \$? > $(printf '%q' "$TUI_STATUS")"
+	fi
 	T new-session -d -x 100 -y 30 -s "$TUI_S" -e LC_ALL=C.UTF-8 -e TERM=tmux-256color \
 	    -e "HOME=$T_DIR" -e "NO_COLOR=${TUI_NO_COLOR:-}" "sh -c $(printf '%q' "$cmd")" \; \
 	    set -w -t "$TUI_S" remain-on-exit on \; set -w -t "$TUI_S" window-size manual \; \

@@ -67,14 +67,20 @@ t_ok "$(cmp -s "$T_DIR/inbox/one.txt" "$T_DIR/out/one.txt" && cmp -s "$T_DIR/inb
 
 # 4. A multi-file transfer's row says which file is on its way.
 for f in m1 m2 m3; do head -c 1500000 /dev/urandom >"$T_DIR/out/$f.bin"; done
-t_bg "$FERRY" send --server "$RELAY_ADDR" --name gus --to alice --quiet \
-	--limit-rate 1M "$T_DIR/out/m1.bin" "$T_DIR/out/m2.bin" "$T_DIR/out/m3.bin"
-GUS=$T_LAST
+# gus sends headless, in a terminal of its own so that it draws its bar.
+tui_use gus
+TUI_TTY_STDERR=1 tui_start "$T_DIR/out" --server "$RELAY_ADDR" --name gus send --to alice \
+	--limit-rate 1M m1.bin m2.bin m3.bin
+tui_use app
 t_check "a three-file offer opens the dialog" tui_wait_for 'gus .* wants to send you 3 files'
 tui_keys y
 t_check "its row names the first file: file 1/3" tui_wait_for 'gus +file 1/3 m1\.bin'
 t_check "then the second: file 2/3" tui_wait_for 'gus +file 2/3 m2\.bin'
-t_check "gus's sender exits" t_wait_exit "$GUS" 30
+tui_use gus
+t_check "gus's own progress bar says which file too" tui_wait_for '\] +[0-9]+%.*ETA .* file [23]/3'
+t_check "gus's send exits" tui_wait_exit 30
+t_ok "$([ "${TUI_RC:-1}" = 0 ]; echo $?)" "with status 0 (got ${TUI_RC:-none})"
+tui_use app
 t_check "and the row says done, with the count again" tui_wait_for 'gus +3 files +done'
 t_ok "$(cmp -s "$T_DIR/inbox/m3.bin" "$T_DIR/out/m3.bin"; echo $?)" "the third file arrived intact"
 

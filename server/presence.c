@@ -14,16 +14,6 @@
 #include "text.h"
 #include "relay_log.h"
 
-/* One peer object as it goes on the wire. */
-void
-relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p)
-{
-	o->id = p->id;
-	memcpy(o->name, p->name, sizeof o->name);
-	memcpy(o->addr, p->addr, sizeof o->addr);
-	proto_fmt_hex(p->key, sizeof p->key, o->key);
-}
-
 /* rm has news for the next flush. */
 static void
 ctl_room_dirty(struct relay_ctl *ctl, struct relay_room *rm)

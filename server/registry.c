@@ -255,6 +255,15 @@ registry_grow(struct relay_registry *r)
 	return 0;
 }
 
+void
+relay_peer_obj(struct proto_peer *o, const struct relay_peer *p)
+{
+	o->id = p->id;
+	memcpy(o->name, p->name, sizeof o->name);
+	memcpy(o->addr, p->addr, sizeof o->addr);
+	proto_fmt_hex(p->key, sizeof p->key, o->key);
+}
+
 int
 relay_registry_add_in(struct relay_registry *r, struct relay_peer *p,
     const char *room)
@@ -268,10 +277,7 @@ relay_registry_add_in(struct relay_registry *r, struct relay_peer *p,
 	if (r->count >= r->nbuckets && registry_grow(r) != 0 &&
 	    r->count >= 4 * r->nbuckets)
 		return -PROTO_E_NOMEM;	/* chains would get long; refuse instead */
-	o.id = p->id;
-	memcpy(o.name, p->name, sizeof o.name);
-	memcpy(o.addr, p->addr, sizeof o.addr);
-	proto_fmt_hex(p->key, sizeof p->key, o.key);
+	relay_peer_obj(&o, p);
 	/* Owned by the registry: freed by relay_registry_remove() or _free(). */
 	if ((e = proto_peer_json(&r->enc, &o, &p->json, &p->jlen)) != 0)
 		return e;

@@ -27,8 +27,6 @@ void	relay__ctl_error(struct relay_ctl *ctl, struct relay_peer *p, int err,
 const char *relay__ctl_dur(char *buf, size_t len, uint64_t ms);
 
 /* presence.c */
-/* One peer object as it goes on the wire. */
-void	relay__ctl_peer_obj(struct proto_peer *o, const struct relay_peer *p);
 /* peer_list: every peer but p, in id order, in chunks; -PROTO_E_NOMEM. */
 int	relay__ctl_peers(struct relay_ctl *ctl, struct relay_peer *p);
 /* p registered: announce it to its room at the next flush. */

@@ -141,6 +141,9 @@ int	relay_registry_init(struct relay_registry *r);
 /* Frees the tables and the peers' objects; the peers belong to their connections and stay. */
 void	relay_registry_free(struct relay_registry *r);
 
+/* p as a peer object goes on the wire (and into p->json). */
+void	relay_peer_obj(struct proto_peer *o, const struct relay_peer *p);
+
 /*
  * Adds p, whose id and name are set and whose id is above every id added
  * before (so `all` and each room's members stay in id order), to room

@@ -252,7 +252,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	/* Encode incoming first: with the sender's peer object it may not fit. */
 	proto_msg_init(&in, PROTO_MSG_INCOMING);
 	in.transfer = t->id;
-	relay__ctl_peer_obj(&in.peer, p);
+	relay_peer_obj(&in.peer, p);
 	in.count = m->count;
 	in.size = m->size;
 	r = proto_msg_frame(&in, &f, &flen);
@@ -270,7 +270,7 @@ ctl_offer(struct relay_ctl *ctl, struct relay_peer *p,
 	proto_msg_init(&out, PROTO_MSG_OFFERED);
 	out.ref = m->ref;
 	out.transfer = t->id;
-	relay__ctl_peer_obj(&out.peer, q);
+	relay_peer_obj(&out.peer, q);
 	relay__ctl_send(ctl, p, &out);
 	ctl->ops->send(ctl->arg, q, f, flen);
 	free(f);

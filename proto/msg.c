@@ -305,49 +305,48 @@ proto_error_frame(int err, const char *message, uint64_t transfer,
 	return proto_msg_frame(&m, out, outlen);
 }
 
-int
-proto_receipt_fits(const struct proto_file *files, size_t nfiles)
+/* Bytes a string takes in cJSON's output, quotes included. */
+static size_t
+json_str_len(const char *p)
 {
-	static const char	 suffix[] = " (99999)";
-	struct proto_msg	 m;
-	struct proto_file	*rf;
-	uint8_t			*out;
-	size_t			 outlen, i, len;
-	int			 r = 0;
+	size_t	n = 2;
 
-	if (nfiles > PROTO_FILES_MAX || (nfiles > 0 && files == NULL))
-		return -PROTO_E_BAD_MESSAGE;
-	proto_msg_init(&m, PROTO_MSG_RECEIPT);
-	m.transfer = PROTO_INT_MAX;
-	m.ok = true;
-	memset(m.message, 'x', PROTO_TEXT_MAX);
-	/* Entries borrow the offered names; only saved_as is ours to free. */
-	if ((rf = calloc(nfiles + 1, sizeof *rf)) == NULL)
-		return -PROTO_E_NOMEM;
-	for (i = 0; i < nfiles; i++) {
-		if (files[i].name == NULL) {
-			r = -PROTO_E_BAD_MESSAGE;
-			goto out;
-		}
-		rf[i].name = files[i].name;
-		rf[i].size = PROTO_INT_MAX;
-		memset(rf[i].sha256, 'f', PROTO_SHA256_LEN);
-		len = strlen(files[i].name);
-		if ((rf[i].saved_as = malloc(len + sizeof suffix)) == NULL) {
-			r = -PROTO_E_NOMEM;
-			goto out;
-		}
-		memcpy(rf[i].saved_as, files[i].name, len + 1);
-		if (len + sizeof suffix - 1 <= PROTO_FILE_NAME_MAX)
-			memcpy(rf[i].saved_as + len, suffix, sizeof suffix);
+	for (; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"' || ch == '\\' || ch == '\b' || ch == '\f' ||
+		    ch == '\n' || ch == '\r' || ch == '\t')
+			n += 2;
+		else if (ch < 0x20)
+			n += 6;		/* \u00XX */
+		else
+			n++;
 	}
-	m.files = rf;
-	m.nfiles = nfiles;
-	if ((r = proto_msg_frame(&m, &out, &outlen)) == 0)
-		free(out);
-out:
-	for (i = 0; i < nfiles; i++)
-		free(rf[i].saved_as);
-	free(rf);
-	return r;
+	return n;
+}
+
+/*
+ * The longest the other members of an entry and of the message can be:
+ * {"name":,"size":2^53-1,"mtime":2^53-1,"exec":true,"dir":true}, with
+ * ,"sha256":"<64>","saved_as": in a receipt; and the message around the
+ * array (type, transfer, more, a message of 512 bytes escaped at 6 each).
+ */
+#define PAGE_ENTRY_MAX		96
+#define PAGE_RECEIPT_MAX	96
+#define PAGE_FRAME_MAX		(64 + 6 * PROTO_TEXT_MAX)
+
+size_t
+proto_files_page(const struct proto_file *files, size_t n, bool receipt)
+{
+	size_t	i, used = PAGE_FRAME_MAX, len;
+
+	for (i = 0; i < n && i < PROTO_FILES_MAX; i++) {
+		len = PAGE_ENTRY_MAX + json_str_len(files[i].name);
+		if (receipt)
+			len += PAGE_RECEIPT_MAX + json_str_len(files[i].saved_as);
+		if (i > 0 && used + len > PROTO_CONTROL_MAX)
+			break;
+		used += len;
+	}
+	return i;
 }

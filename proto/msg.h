@@ -66,6 +66,9 @@ struct proto_file {
 	uint64_t	 size;		/* bytes, 0..PROTO_INT_MAX */
 	char		 sha256[PROTO_SHA256_LEN + 1];	/* receipt only; "" elsewhere */
 	char		*saved_as;	/* owned (malloc), receipt only; NULL elsewhere */
+	uint64_t	 mtime;		/* files: modification time, seconds since 1970; 0: not sent */
+	bool		 exec;		/* files: the executable bit */
+	bool		 dir;		/* files: a folder (size 0, no data, no receipt entry) */
 };
 
 /*
@@ -87,12 +90,12 @@ struct proto_msg {
 	struct proto_peer	 peer;		/* offered: the receiver; incoming: the sender */
 	struct proto_peer	*peers;		/* owned: peer_list, peer_joined */
 	size_t			 npeers;
-	bool			 more;		/* peer_list: another peer_list follows */
+	bool			 more;		/* peer_list, files, receipt: another page follows */
 	uint64_t		*ids;		/* owned: peer_left */
 	size_t			 nids;
 	struct proto_file	*files;		/* owned: files, receipt */
 	size_t			 nfiles;
-	uint64_t		 count;		/* offer, incoming: how many files */
+	uint64_t		 count;		/* offer, incoming: how many entries (files and folders) */
 	char			 reason[PROTO_TEXT_MAX + 1];	/* decline, cancel */
 	char			 slot[PROTO_SLOT_LEN + 1];	/* slot, bind */
 	enum proto_role		 role;		/* ready */
@@ -135,15 +138,14 @@ int	proto_msg_frame_err(const struct proto_msg *m, uint8_t **out,
 	    size_t *outlen, char *err, size_t errlen);
 
 /*
- * Whether the receipt for an offer of these files can be framed at all: a
- * receipt entry is much longer than an offer entry (digest, saved_as), so
- * an offer that fits in PROTO_CONTROL_MAX may have a receipt that does not.
- * Judges the worst case (largest sizes, saved_as = name + " (99999)", a
- * 512-byte message). Returns 0, -PROTO_E_TOO_LARGE, -PROTO_E_BAD_MESSAGE
- * (a name that could not be sent at all) or -PROTO_E_NOMEM. A sender calls
- * it before offering (PROTOCOL.md section 5).
+ * How many of the n entries from files[0] one page holds: a files message
+ * (receipt false) or a receipt (true) with at most PROTO_FILES_MAX entries
+ * whose JSON, at its longest, fits PROTO_CONTROL_MAX with room for the
+ * rest of the message. Judged from the names' escaped lengths, without
+ * encoding. At least 1 when n > 0 (any wire name fits a page alone); the
+ * names and saved_as of the entries counted must not be NULL.
  */
-int	proto_receipt_fits(const struct proto_file *files, size_t nfiles);
+size_t	proto_files_page(const struct proto_file *files, size_t n, bool receipt);
 
 /* Convenience: frame an error message {code, message, transfer, ref}. */
 int	proto_error_frame(int err, const char *message, uint64_t transfer,

@@ -416,8 +416,10 @@ enc_field(cJSON *parent, const struct msg__field *f, const char *base)
 			return 0;	/* zero means absent */
 		return enc_add(parent, f->key, enc_int(v));
 	case MSG__BOOL:
-		return enc_add(parent, f->key,
-		    cJSON_CreateBool(get_uint(p, f->size) != 0));
+		v = get_uint(p, f->size);
+		if (f->optional && v == 0)
+			return 0;	/* false means absent */
+		return enc_add(parent, f->key, cJSON_CreateBool(v != 0));
 	case MSG__ENUM:
 		v = get_uint(p, f->size);
 		for (n = 1; f->names[n] != NULL; n++)

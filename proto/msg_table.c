@@ -24,6 +24,9 @@
 	{ .key = k, .kind = MSG__TEXT, AT(st, mb), .min = lo, \
 	  .max = SIZEOF(st, mb) - 1, .optional = true }
 #define BOOL(k, st, mb)	{ .key = k, .kind = MSG__BOOL, AT(st, mb) }
+/* May be absent (false then); the encoder leaves it out when it is false. */
+#define OPT_BOOL(k, st, mb) \
+	{ .key = k, .kind = MSG__BOOL, AT(st, mb), .optional = true }
 /* text(N) is as long as its array allows: N is sizeof - 1. */
 #define TEXT(k, st, mb, lo) \
 	{ .key = k, .kind = MSG__TEXT, AT(st, mb), .min = lo, \
@@ -60,10 +63,13 @@ static const struct msg__field peer_fields[] = {
 	END
 };
 
-/* files: {name, size} */
+/* files: {name, size, mtime?, exec?, dir?}; name is a path ("a/b") */
 static const struct msg__field file_fields[] = {
 	FNAME("name", struct proto_file, name),
 	U53("size", struct proto_file, size),
+	OPT_INT("mtime", struct proto_file, mtime, 0, PROTO_INT_MAX),
+	OPT_BOOL("exec", struct proto_file, exec),
+	OPT_BOOL("dir", struct proto_file, dir),
 	END
 };
 
@@ -120,7 +126,7 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_OFFER] = FIELDS(
 	    U53("ref", M, ref),
 	    ID("to", M, to),
-	    INT("count", M, count, 1, PROTO_FILES_MAX),
+	    INT("count", M, count, 1, PROTO_OFFER_MAX),
 	    U53("size", M, size)),
 	[PROTO_MSG_OFFERED] = FIELDS(
 	    U53("ref", M, ref),
@@ -129,12 +135,13 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	[PROTO_MSG_INCOMING] = FIELDS(
 	    ID("transfer", M, transfer),
 	    OBJECT("peer", M, peer, peer_fields),
-	    INT("count", M, count, 1, PROTO_FILES_MAX),
+	    INT("count", M, count, 1, PROTO_OFFER_MAX),
 	    U53("size", M, size)),
 	[PROTO_MSG_FILES] = FIELDS(
 	    ID("transfer", M, transfer),
 	    ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
-		"file objects")),
+		"file objects"),
+	    OPT_BOOL("more", M, more)),
 	[PROTO_MSG_ACCEPT] = FIELDS(ID("transfer", M, transfer)),
 	[PROTO_MSG_DECLINE] = FIELDS(
 	    ID("transfer", M, transfer),
@@ -160,7 +167,8 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	    BOOL("ok", M, ok),
 	    ARRAY("files", files, nfiles, rfile_elem, 0, PROTO_FILES_MAX,
 		"receipt file objects"),
-	    TEXT("message", M, message, 0)),
+	    TEXT("message", M, message, 0),
+	    OPT_BOOL("more", M, more)),
 	[PROTO_MSG_PING] = NO_FIELDS,
 	[PROTO_MSG_PONG] = NO_FIELDS,
 	/* transfer and ref may be absent: ids start at 1, ref 0 names no offer. */

@@ -27,9 +27,11 @@ enum proto_kind {
 #define PROTO_PEER_NAME_MAX	64	/* hello.name, peer.name */
 #define PROTO_ROOM_MAX		64	/* hello.room: the rules of a peer name */
 #define PROTO_ADDR_MAX		64	/* "HOST:PORT" or "[v6]:PORT" */
-#define PROTO_FILE_NAME_MAX	1024	/* on the wire; the receiver allows 255 */
+#define PROTO_FILE_NAME_MAX	1024	/* a path on the wire; the receiver allows
+					   255 in each component */
 #define PROTO_TEXT_MAX		512	/* reason, message */
-#define PROTO_FILES_MAX		1000	/* files per offer */
+#define PROTO_FILES_MAX		1000	/* file objects per files or receipt page */
+#define PROTO_OFFER_MAX		1000000	/* entries (files and folders) per offer */
 #define PROTO_PEERS_MAX		1000	/* peers per peer_list/peer_joined/peer_left */
 #define PROTO_CODE_MAX		32	/* error.code */
 #define PROTO_SLOT_LEN		32	/* lowercase hex of 128 random bits */

@@ -488,9 +488,9 @@ client_offer(struct client *c, const char *to, const char *const *paths,
 		snprintf(err, errlen, "the client is closing");
 		return UV_ENOTCONN;
 	}
-	if (n == 0 || n > PROTO_FILES_MAX) {
-		snprintf(err, errlen, "an offer holds 1 to %d files",
-		    PROTO_FILES_MAX);
+	if (n == 0 || n > PROTO_OFFER_MAX) {
+		snprintf(err, errlen, "one send takes 1 to %d files and folders",
+		    PROTO_OFFER_MAX);
 		return UV_EINVAL;
 	}
 	if (client__xfer_check_names(paths, n, err, errlen) != 0)

@@ -115,13 +115,17 @@ struct client_peer {
 
 /* One file of a transfer. */
 struct client_file {
-	char		*name;		/* the name on the wire (owned by the core) */
+	char		*name;		/* the name on the wire (owned by the core): a
+					   path inside a sent folder ("photos/a.jpg") */
 	char		*path;		/* sending: the local path; receiving: NULL */
 	uint64_t	 size;		/* offered bytes */
 	uint64_t	 done;		/* bytes sent or received so far */
 	char		 sha256[65];	/* lowercase hex once known, else "" */
 	char		*saved_as;	/* receiving: final name in dir once saved;
 					   sending: the name the receiver reported; else NULL */
+	uint64_t	 mtime;		/* modification time, seconds since 1970; 0: unknown */
+	bool		 dir;		/* a folder of a sent tree: no bytes of its own */
+	bool		 exec;		/* the executable bit */
 };
 
 /*
@@ -147,6 +151,13 @@ struct client_transfer {
 	uint64_t	 started_ms;	/* uv_now() when bytes started to flow; 0 before */
 	uint64_t	 ended_ms;	/* uv_now() when it ended; 0 before */
 	char		 reason[600];	/* a person's words for DECLINED, CANCELLED, FAILED */
+	char		 skipped[600];	/* sending: what the folders held that is not
+					   sent ("2 skipped: a/l (a symbolic link), ..."),
+					   set before OFFERED; "" when nothing */
+	size_t		 nfolders;	/* of nfiles, folders (dir) */
+	size_t		 ntop;		/* of nfiles, top-level entries ("photos", not "photos/a") */
+	size_t		 current_no;	/* 1-based number of files[current] among the
+					   files (not folders); 0 before any */
 	/* Once the end-to-end session is up (auth_code[0] != '\0'): */
 	char		 peer_fpr[20];	/* the peer's short fingerprint, "K7QF-2MZD-9XW4-TR3B" */
 	enum client_trust trust;	/* what known_peers said (UNKNOWN: a first contact, now SEEN) */
@@ -234,14 +245,15 @@ const struct client_transfer *client_transfer_find(const struct client *c, uint6
 size_t	client_transfer_count(const struct client *c);
 
 /*
- * Offers paths[0..n) (regular files; each is offered under its base name) to
+ * Offers paths[0..n) (regular files and folders, each offered under its base
+ * name; a folder with everything in it, see transfer_walk.c) to
  * `to` as client_peers_resolve (peers.h) reads it: a "HOST:PORT" address, a
  * name whose key is not known to have changed, or a fingerprint's first 8
  * or more characters. The files are examined off the loop; problems found
  * then end the transfer as FAILED with a reason. Returns 0 and the local
  * handle in *id, or UV_ENOTCONN (not connected, or the peer list has not
  * arrived yet), UV_ENOENT (nobody is `to`, or the name's key changed),
- * UV_EINVAL (n is 0 or over 1000, or a name client_offer_check refuses)
+ * UV_EINVAL (n is 0 or over PROTO_OFFER_MAX, or a name client_offer_check refuses)
  * or UV_ENOMEM, with a reason in err.
  */
 int	client_offer(struct client *c, const char *to, const char *const *paths,

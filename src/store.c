@@ -68,17 +68,17 @@ client_store_ext_offset(const char *name)
 }
 
 
-int
-client_store_candidate(const char *name, unsigned n, const char *suffix, char *out,
-    size_t outlen)
+/* The n-th candidate with the number put at byte ext of name. */
+static int
+candidate_at(const char *name, size_t ext, unsigned n, const char *suffix,
+    char *out, size_t outlen)
 {
 	char	num[16], why[PROTO_NAME_WHY_MAX];
-	size_t	len, ext, stem, room, numlen, sufflen, total;
+	size_t	len, stem, room, numlen, sufflen, total;
 
 	if (client_store_name_problem(name, why, sizeof why) != NULL)
 		return UV_EINVAL;
 	len = strlen(name);
-	ext = client_store_ext_offset(name);
 	numlen = 0;
 	num[0] = '\0';
 	if (n > 0)
@@ -99,6 +99,21 @@ client_store_candidate(const char *name, unsigned n, const char *suffix, char *o
 	memcpy(out + stem + numlen + (len - ext), suffix, sufflen);
 	out[total] = '\0';
 	return 0;
+}
+
+int
+client_store_candidate(const char *name, unsigned n, const char *suffix,
+    char *out, size_t outlen)
+{
+	return candidate_at(name, client_store_ext_offset(name), n, suffix, out,
+	    outlen);
+}
+
+int
+client_store_candidate_folder(const char *name, unsigned n, const char *suffix,
+    char *out, size_t outlen)
+{
+	return candidate_at(name, strlen(name), n, suffix, out, outlen);
 }
 
 /* dir + "/" + file into path[PATH_MAX]. */
@@ -148,44 +163,44 @@ client_store_open_part(const char *dir, const char *name, char *part, size_t par
 	return UV_EEXIST;
 }
 
-/*
- * Moves from -> to unless to exists. 0, UV_EEXIST when to exists, or
- * another error. Tries the atomic ways first; file systems without
- * renameat2 flags or hard links get an O_EXCL placeholder that rename()
- * then replaces (it is our own empty file, never someone else's).
- */
-static int
-store_move_noreplace(const char *from, const char *to)
+int
+client_store_move_noreplace(int d, const char *from, const char *to,
+    bool folder)
 {
-	int	fd;
+	int	fd, e;
 
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+	if (renameat2(d, from, d, to, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno == EEXIST)
 		return UV_EEXIST;
 	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
 		return UV__ERR(errno);
-	if (link(from, to) == 0) {
-		if (unlink(from) != 0) {
-			int e = errno;
-			unlink(to);
+	if (!folder && linkat(d, from, d, to, 0) == 0) {
+		if (unlinkat(d, from, 0) != 0) {
+			e = errno;
+			unlinkat(d, to, 0);
 			return UV__ERR(e);
 		}
 		return 0;
 	}
-	if (errno == EEXIST)
+	if (!folder && errno == EEXIST)
 		return UV_EEXIST;
-	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP &&
-	    errno != EXDEV && errno != EMLINK)
+	if (!folder && errno != EPERM && errno != ENOTSUP &&
+	    errno != EOPNOTSUPP && errno != EXDEV && errno != EMLINK)
 		return UV__ERR(errno);
-	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
+	/* Our own empty placeholder, which rename() may then replace. */
+	if (folder)
+		fd = mkdirat(d, to, 0700);
+	else
+		fd = openat(d, to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno == EEXIST ? UV_EEXIST : UV__ERR(errno);
-	close(fd);
-	if (rename(from, to) != 0) {
-		int e = errno;
-		unlink(to);
+	if (!folder)
+		close(fd);
+	if (renameat(d, from, d, to) != 0) {
+		e = errno;
+		unlinkat(d, to, folder ? AT_REMOVEDIR : 0);
 		return UV__ERR(e);
 	}
 	return 0;
@@ -195,28 +210,32 @@ int
 client_store_commit(const char *dir, const char *part, const char *name, char *saved,
     size_t savedlen)
 {
-	char		cand[STORE_NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX];
+	char		cand[STORE_NAME_MAX + 1], path[PATH_MAX];
 	unsigned	n;
-	int		r;
+	int		d, r;
 
-	if ((r = store_join(dir, part, from)) != 0)
+	if ((r = store_join(dir, part, path)) != 0)
 		return r;
+	if ((d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return UV__ERR(errno);
 	for (n = 0; n < STORE_TRIES; n++) {
 		if ((r = client_store_candidate(name, n, "", cand, sizeof cand)) != 0)
-			return r;
-		if ((r = store_join(dir, cand, to)) != 0)
-			return r;
-		if (strlen(cand) + 1 > savedlen)
-			return UV_ENOBUFS;
-		r = store_move_noreplace(from, to);
+			break;
+		if ((r = store_join(dir, cand, path)) != 0)
+			break;
+		if (strlen(cand) + 1 > savedlen) {
+			r = UV_ENOBUFS;
+			break;
+		}
+		r = client_store_move_noreplace(d, part, cand, false);
 		if (r == UV_EEXIST)
 			continue;
-		if (r != 0)
-			return r;
-		memcpy(saved, cand, strlen(cand) + 1);
-		return 0;
+		if (r == 0)
+			memcpy(saved, cand, strlen(cand) + 1);
+		break;
 	}
-	return UV_EEXIST;
+	close(d);
+	return n == STORE_TRIES ? UV_EEXIST : r;
 }
 
 int

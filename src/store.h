@@ -10,6 +10,7 @@
 #ifndef FERRY_STORE_H
 #define FERRY_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,19 @@ size_t	client_store_ext_offset(const char *name);
 int	client_store_candidate(const char *name, unsigned n, const char *suffix,
 	    char *out, size_t outlen);
 
+/* The same for a folder: the number goes at the end ("photos.2024 (1)"). */
+int	client_store_candidate_folder(const char *name, unsigned n,
+	    const char *suffix, char *out, size_t outlen);
+
+/*
+ * Renames from to to, both names in the folder open as d, unless to exists:
+ * renameat2 RENAME_NOREPLACE, else (a file) link + unlink, else an O_EXCL
+ * placeholder (an empty folder for a folder) that rename then replaces,
+ * our own and never someone else's. 0, UV_EEXIST or another error.
+ */
+int	client_store_move_noreplace(int d, const char *from, const char *to,
+	    bool folder);
+
 /*
  * Creates a new, empty part file for name in dir with O_CREAT|O_EXCL|
  * O_NOFOLLOW ("NAME.part", then "stem (1).ext.part", ... when one exists),
@@ -69,5 +83,53 @@ int	client_store_free_space(const char *dir, uint64_t *avail);
 
 /* 0 when dir is an existing folder we may write into, else a negative libuv error. */
 int	client_store_check_dir(const char *dir);
+
+/* --- folders (store_tree.c) ------------------------------------------- */
+
+/* Entry i of a list: its path, and in *dir whether it is a folder. */
+typedef const char	*(*store_entry_fn)(void *arg, size_t i, bool *dir);
+/* Called for each refused entry with its reason ("is listed twice"). */
+typedef void		 (*store_bad_fn)(void *arg, size_t i, const char *why);
+
+/*
+ * Judges n entries as a tree: every path relative, each of its parts a
+ * name (client_store_name_problem), every folder on the way an entry of
+ * its own listed before it, no path twice (top-level files excepted: they
+ * are saved side by side). top[i] gets the index of entry i's top-level
+ * entry. Calls bad for each refused entry; returns how many, or UV_ENOMEM.
+ * No disk is touched.
+ */
+long	client_store_tree_check(size_t n, store_entry_fn at, void *arg,
+	    size_t *top, store_bad_fn bad, void *bad_arg);
+
+/*
+ * Creates the staging folder of top-level folder name in dir: "NAME.part",
+ * else "stem (1).part", ..., mode 0700 while it fills. stage[] its name.
+ */
+int	client_store_stage_open(const char *dir, const char *name, char *stage,
+	    size_t stagelen);
+/* Creates folder rel ("2024/trip": a path below the top) in the stage. */
+int	client_store_stage_mkdir(const char *dir, const char *stage,
+	    const char *rel);
+/* Creates file rel in the stage with O_CREAT|O_EXCL|O_NOFOLLOW, opened to write. */
+int	client_store_stage_create(const char *dir, const char *stage,
+	    const char *rel, int *fd);
+/* Sets the modification time of folder rel in the stage ("" the stage itself). */
+int	client_store_stage_mtime(const char *dir, const char *stage,
+	    const char *rel, uint64_t mtime);
+/*
+ * Gives the stage the mode of a new folder and its time (mtime 0: leaves
+ * it), then its final name: name, else "name (1)", ... (never replacing
+ * anything). saved[] gets it.
+ */
+int	client_store_stage_commit(const char *dir, const char *stage,
+	    const char *name, uint64_t mtime, char *saved, size_t savedlen);
+/* Takes a committed folder back to its stage name (the commit is undone). */
+int	client_store_stage_undo(const char *dir, const char *saved,
+	    const char *stage);
+/* Removes the stage and everything in it, following no symbolic link. */
+int	client_store_stage_remove(const char *dir, const char *stage);
+/* A received file gets the executable bit (where readable) and its time (mtime 0: leaves it). */
+int	client_store_file_finish(int fd, bool exec, uint64_t mtime);
 
 #endif /* FERRY_STORE_H */

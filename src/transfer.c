@@ -167,29 +167,82 @@ xfer__free_blocks(struct transfer *t)
 /* --- lifecycle and the list --------------------------------------------- */
 
 /*
- * The per-file state of a transfer that has none yet: t->pub.files and
- * t->xf, owned by t and freed with it. 0 or UV_ENOMEM (t unchanged).
+ * The per-file state of a transfer: t->pub.files and t->xf, owned by t
+ * and freed with it, grown to nfiles entries. 0 or UV_ENOMEM (the entries
+ * already there unchanged).
  */
 int
 xfer__files(struct transfer *t, size_t nfiles)
 {
 	struct client_file	*f;
 	struct transfer_file	*x;
-	size_t			 i;
+	size_t			 i, old = t->pub.nfiles, cap = t->files_cap;
 
-	f = calloc(nfiles, sizeof *f);
-	x = calloc(nfiles, sizeof *x);
-	if (f == NULL || x == NULL) {
-		free(f);
-		free(x);
-		return UV_ENOMEM;
+	if (nfiles <= old)
+		return 0;
+	if (nfiles > cap) {
+		/* Doubling, so a list that comes in pages is copied O(n) times in all. */
+		cap = cap * 2 > nfiles ? cap * 2 : nfiles;
+		/* Each realloc keeps what it moved, so a failure loses nothing. */
+		if ((f = realloc(t->pub.files, cap * sizeof *f)) == NULL)
+			return UV_ENOMEM;
+		t->pub.files = f;
+		if ((x = realloc(t->xf, cap * sizeof *x)) == NULL)
+			return UV_ENOMEM;
+		t->xf = x;
+		t->files_cap = cap;
 	}
-	for (i = 0; i < nfiles; i++)
+	f = t->pub.files;
+	x = t->xf;
+	memset(f + old, 0, (nfiles - old) * sizeof *f);
+	memset(x + old, 0, (nfiles - old) * sizeof *x);
+	for (i = old; i < nfiles; i++)
 		x[i].fd = -1;
-	t->pub.files = f;
-	t->xf = x;
 	t->pub.nfiles = nfiles;
 	return 0;
+}
+
+void
+xfer__files_free(struct client_file *f, struct transfer_file *x, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(f[i].name);
+		free(f[i].path);
+		free(f[i].saved_as);
+		free(x[i].part);
+		free(x[i].saved);
+		client_digest_free(&x[i].dg);
+		if (x[i].fd >= 0)
+			close(x[i].fd);	/* only if a close raced an error path */
+	}
+	free(f);
+	free(x);
+}
+
+void
+xfer__index_files(struct transfer *t)
+{
+	size_t	i, n = 0;
+
+	t->pub.nfolders = t->pub.ntop = 0;
+	for (i = 0; i < t->pub.nfiles; i++) {
+		t->xf[i].ord = n;
+		if (t->pub.files[i].dir)
+			t->pub.nfolders++;
+		else
+			n++;
+		t->pub.ntop += strchr(t->pub.files[i].name, '/') == NULL;
+	}
+}
+
+size_t
+xfer__next_file(const struct transfer *t, size_t i)
+{
+	while (i < t->pub.nfiles && t->pub.files[i].dir)
+		i++;
+	return i;
 }
 
 /* A new transfer at the end of the list; NULL when out of memory. */
@@ -216,20 +269,13 @@ xfer__new(struct transfer_engine *e, enum client_dir dir, size_t nfiles)
 static void
 free_transfer(struct transfer *t)
 {
-	size_t	i;
-
-	for (i = 0; i < t->pub.nfiles; i++) {
-		free(t->pub.files[i].name);
-		free(t->pub.files[i].path);
-		free(t->pub.files[i].saved_as);
-		client_digest_free(&t->xf[i].dg);
-		if (t->xf[i].fd >= 0)
-			close(t->xf[i].fd);	/* only if a close raced an error path */
-	}
+	xfer__files_free(t->pub.files, t->xf, t->pub.nfiles);
+	if (t->job_walk != NULL)
+		xfer__files_free(t->job_walk->files, t->job_walk->xf,
+		    t->job_walk->n);
+	free(t->job_walk);
 	xfer__free_blocks(t);
 	free(t->job_block);
-	free(t->pub.files);
-	free(t->xf);
 	free(t);
 }
 

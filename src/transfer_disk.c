@@ -5,6 +5,7 @@
  * touch only t->xf, t->job_* and fields the loop does not change while a
  * job runs; after_work_cb hands each result back to the sender or receiver.
  */
+#define _GNU_SOURCE		/* syncfs */
 #include "transfer_int.h"
 
 #include <sys/stat.h>
@@ -19,67 +20,6 @@
 
 /* --- on a worker thread ------------------------------------------------ */
 
-/* What a path that is not a regular file or a folder is, for a sentence. */
-static const char *
-file_kind(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "a FIFO (named pipe)";
-	if (S_ISCHR(m) || S_ISBLK(m))
-		return "a device";
-	if (S_ISSOCK(m))
-		return "a socket";
-	return "not a regular file";
-}
-
-/*
- * Opens path to read without ever waiting: O_NONBLOCK, so that a FIFO
- * with no writer (or a device) cannot hang the thread, and a file that is
- * not regular is refused once open, whatever stood at path before. The
- * descriptor in *fd; 0, or a uv error with the whole reason in msg and a
- * short one ("a folder", "no such file or directory") in *why.
- */
-static int
-open_regular(const char *path, int *fd, struct stat *st, char *msg,
-    size_t msglen, const char **why)
-{
-	int	flags, e;
-
-	if ((*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
-		e = UV__ERR(errno);
-		*why = uv_strerror(e);
-		snprintf(msg, msglen, "cannot read %s: %s", path, *why);
-		return e;
-	}
-	if (fstat(*fd, st) != 0) {
-		e = UV__ERR(errno);
-		*why = uv_strerror(e);
-		snprintf(msg, msglen, "cannot read %s: %s", path, *why);
-	} else if (S_ISDIR(st->st_mode)) {
-		e = UV_EISDIR;
-		*why = "a folder";
-		snprintf(msg, msglen, "%s is a folder; ferry sends files", path);
-	} else if (!S_ISREG(st->st_mode)) {
-		e = UV_EINVAL;
-		*why = file_kind(st->st_mode);
-		snprintf(msg, msglen, "%s is %s; ferry sends regular files", path,
-		    *why);
-	} else if ((uint64_t)st->st_size > PROTO_INT_MAX) {
-		e = UV_EFBIG;
-		*why = "too large";
-		snprintf(msg, msglen, "%s is too large to send", path);
-	} else if ((flags = fcntl(*fd, F_GETFL)) < 0 ||
-	    fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-		e = UV__ERR(errno);
-		*why = uv_strerror(e);
-		snprintf(msg, msglen, "cannot read %s: %s", path, *why);
-	} else
-		return 0;
-	close(*fd);
-	*fd = -1;
-	return e;
-}
-
 /* Whether the file behind fd is still what the stat job found. */
 static bool
 same_file(int fd, const struct transfer_file *xf, uint64_t size)
@@ -92,53 +32,6 @@ same_file(int fd, const struct transfer_file *xf, uint64_t size)
 	    st.st_mtim.tv_nsec == xf->st_mtim.tv_nsec;
 }
 
-/*
- * Every file checked before the offer, and every problem told at once, so
- * that a batch can be fixed in one go: one problem in its own words, more
- * as "N of the M files cannot be sent: PATH (WHY), ..." as far as the
- * message holds.
- */
-static void
-job_stat(struct transfer *t)
-{
-	struct stat	 st;
-	char		 one[sizeof t->job_msg], list[sizeof t->job_msg];
-	const char	*path, *why;
-	size_t		 i, nbad = 0, shown = 0, len = 0;
-	int		 fd, e, n;
-
-	list[0] = '\0';
-	for (i = 0; i < t->pub.nfiles; i++) {
-		path = t->pub.files[i].path;
-		if ((e = open_regular(path, &fd, &st, one, sizeof one,
-		    &why)) != 0) {
-			if (nbad++ == 0) {
-				t->job_err = e;
-				memcpy(t->job_msg, one, sizeof t->job_msg);
-			}
-			/* Room for ", and 999 more" kept at the end. */
-			n = snprintf(list + len, sizeof list - len, "%s%s (%s)",
-			    shown > 0 ? ", " : "", path, why);
-			if (n > 0 && (size_t)n < sizeof list - len - 16) {
-				len += (size_t)n;
-				shown++;
-			} else
-				list[len] = '\0';
-			continue;
-		}
-		close(fd);
-		t->xf[i].st_size = (uint64_t)st.st_size;
-		t->xf[i].st_mtim = st.st_mtim;
-	}
-	if (nbad <= 1)
-		return;
-	if (shown < nbad)
-		snprintf(list + len, sizeof list - len, ", and %zu more",
-		    nbad - shown);
-	snprintf(t->job_msg, sizeof t->job_msg, "%zu of the %zu files cannot "
-	    "be sent: %s", nbad, t->pub.nfiles, list);
-}
-
 static void
 job_open_read(struct transfer *t)
 {
@@ -149,7 +42,7 @@ job_open_read(struct transfer *t)
 	const char		*why;
 	int			 r;
 
-	if ((t->job_err = open_regular(path, &xf->fd, &st, t->job_msg,
+	if ((t->job_err = xfer__open_regular(path, &xf->fd, &st, t->job_msg,
 	    sizeof t->job_msg, &why)) != 0)
 		return;
 	if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
@@ -241,17 +134,57 @@ job_read(struct transfer *t)
 	}
 }
 
+/* The path of entry i below its top-level folder ("photos/a/b" -> "a/b"). */
+static const char *
+below_top(const struct transfer *t, size_t i)
+{
+	return t->pub.files[i].name + strlen(t->pub.files[t->xf[i].top].name) + 1;
+}
+
+/*
+ * Free space first; when the files fit, every top-level folder gets its
+ * staging folder and every folder of the list is made in it, in order
+ * (each after its parent), so that empty ones arrive too.
+ */
 static void
 job_space(struct transfer *t)
 {
-	const char	*dir = t->e->set.dir;
-	int		 r;
+	const char		*dir = t->e->set.dir;
+	char			 stage[STORE_NAME_MAX + 1];
+	struct transfer_file	*xf;
+	size_t			 i;
+	int			 r;
 
 	if ((r = client_store_check_dir(dir)) != 0 ||
 	    (r = client_store_free_space(dir, &t->job_u64)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg,
 		    "cannot save files into %s: %s", dir, uv_strerror(r));
+		return;
+	}
+	if (t->job_u64 < t->pub.bytes_total)
+		return;		/* after_space declines */
+	for (i = 0; i < t->pub.nfiles; i++) {
+		xf = &t->xf[i];
+		if (!t->pub.files[i].dir)
+			continue;
+		if (xf->top == i) {
+			r = client_store_stage_open(dir, t->pub.files[i].name,
+			    stage, sizeof stage);
+			if (r == 0 && (xf->part = strdup(stage)) == NULL) {
+				client_store_stage_remove(dir, stage);
+				r = UV_ENOMEM;
+			}
+		} else
+			r = client_store_stage_mkdir(dir, t->xf[xf->top].part,
+			    below_top(t, i));
+		if (r != 0) {
+			t->job_err = r;
+			snprintf(t->job_msg, sizeof t->job_msg, "cannot create "
+			    "the folder %s in %s: %s", t->pub.files[i].name,
+			    dir, uv_strerror(r));
+			return;
+		}
 	}
 }
 
@@ -260,22 +193,35 @@ job_open_part(struct transfer *t)
 {
 	size_t			 i = t->job_file;
 	struct transfer_file	*xf = &t->xf[i];
+	char			 part[STORE_NAME_MAX + 1];
 	int			 r;
 
-	r = client_store_open_part(t->e->set.dir, t->pub.files[i].name, xf->part,
-	    sizeof xf->part, &xf->fd);
-	if (r == 0 && (r = client_digest_init(&xf->dg)) != 0) {
-		close(xf->fd);
-		xf->fd = -1;
-		client_store_remove(t->e->set.dir, xf->part);
-		xf->part[0] = '\0';
+	if (xf->top != i) {
+		/* Inside a staging folder that is ours: the file itself. */
+		r = client_store_stage_create(t->e->set.dir,
+		    t->xf[xf->top].part, below_top(t, i), &xf->fd);
+	} else {
+		r = client_store_open_part(t->e->set.dir, t->pub.files[i].name,
+		    part, sizeof part, &xf->fd);
+		if (r == 0 && (xf->part = strdup(part)) == NULL) {
+			close(xf->fd);
+			client_store_remove(t->e->set.dir, part);
+			r = UV_ENOMEM;
+		}
+	}
+	if (r == 0) {
+		xf->created = true;
+		if ((r = client_digest_init(&xf->dg)) != 0) {
+			close(xf->fd);
+			xf->fd = -1;	/* the cleanup removes it */
+		}
 	}
 	if (r != 0) {
 		xf->fd = -1;
-		xf->part[0] = '\0';
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg,
-		    "cannot create a file in %s: %s", t->e->set.dir, uv_strerror(r));
+		    "cannot create %s in %s: %s", t->pub.files[i].name,
+		    t->e->set.dir, uv_strerror(r));
 	}
 }
 
@@ -296,8 +242,8 @@ job_write(struct transfer *t)
 		if (n <= 0) {
 			t->job_err = n < 0 ? UV__ERR(errno) : UV_EIO;
 			snprintf(t->job_msg, sizeof t->job_msg,
-			    "cannot write %s/%s: %s", t->e->set.dir, xf->part,
-			    uv_strerror(t->job_err));
+			    "cannot write %s in %s: %s", t->pub.files[b->file].name,
+			    t->e->set.dir, uv_strerror(t->job_err));
 			return;
 		}
 		done += (size_t)n;
@@ -305,35 +251,82 @@ job_write(struct transfer *t)
 	if ((r = client_digest_update(&xf->dg, b->data, b->len)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
-		    xf->part);
+		    t->pub.files[b->file].name);
 		return;
 	}
 	xf->offset += b->len;
 }
 
+/* The file is whole: its time and mode, closed, its digest final. The commit syncs. */
 static void
 job_finish(struct transfer *t)
 {
 	size_t			 i = t->job_file;
 	struct transfer_file	*xf = &t->xf[i];
+	const struct client_file *f = &t->pub.files[i];
 	int			 r;
 
-	/* The bytes reach the disk before the file gets its final name. */
-	if (fdatasync(xf->fd) != 0 && errno != EINVAL && errno != EROFS) {
-		t->job_err = UV__ERR(errno);
-		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s/%s: %s",
-		    t->e->set.dir, xf->part, uv_strerror(t->job_err));
+	if ((r = client_store_file_finish(xf->fd, f->exec, f->mtime)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot set the time "
+		    "or mode of %s in %s: %s", f->name, t->e->set.dir,
+		    uv_strerror(r));
 	}
 	if (close(xf->fd) != 0 && t->job_err == 0) {
 		t->job_err = UV__ERR(errno);
-		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s/%s: %s",
-		    t->e->set.dir, xf->part, uv_strerror(t->job_err));
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s in %s: %s",
+		    f->name, t->e->set.dir, uv_strerror(t->job_err));
 	}
 	xf->fd = -1;
 	if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0 && t->job_err == 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
-		    xf->part);
+		    f->name);
+	}
+}
+
+/* Gives top-level entry i its final name; a folder's inner folders get their times first. */
+static int
+commit_one(struct transfer *t, size_t i, char *saved, size_t savedlen)
+{
+	const char	*dir = t->e->set.dir;
+	size_t		 j;
+	int		 r;
+
+	if (!t->pub.files[i].dir)
+		return client_store_commit(dir, t->xf[i].part,
+		    t->pub.files[i].name, saved, savedlen);
+	/* Deepest first (the list has parents first), so no later change moves a time. */
+	for (j = t->pub.nfiles; j-- > i + 1;) {
+		if (!t->pub.files[j].dir || t->xf[j].top != i ||
+		    t->pub.files[j].mtime == 0)
+			continue;
+		if ((r = client_store_stage_mtime(dir, t->xf[i].part,
+		    below_top(t, j), t->pub.files[j].mtime)) != 0)
+			return r;
+	}
+	return client_store_stage_commit(dir, t->xf[i].part,
+	    t->pub.files[i].name, t->pub.files[i].mtime, saved, savedlen);
+}
+
+/* Takes back a committed top-level entry: the commit is all or nothing. */
+static void
+uncommit_one(struct transfer *t, size_t i)
+{
+	struct transfer_file	*xf = &t->xf[i];
+	const char		*dir = t->e->set.dir;
+
+	if (t->pub.files[i].dir) {
+		if (client_store_stage_undo(dir, xf->saved, xf->part) != 0)
+			client_store_stage_remove(dir, xf->saved);
+	} else
+		client_store_remove(dir, xf->saved);
+	xf->committed = false;
+	free(xf->saved);
+	xf->saved = NULL;
+	if (!t->pub.files[i].dir) {
+		free(xf->part);		/* the file itself is gone */
+		xf->part = NULL;
 	}
 }
 
@@ -341,8 +334,9 @@ static void
 job_commit(struct transfer *t)
 {
 	const char	*dir = t->e->set.dir;
+	char		 saved[STORE_NAME_MAX + 1];
 	size_t		 i, j;
-	int		 r;
+	int		 r, d;
 
 	if (t->job_u64 > 0) {
 		/* FERRY_TEST_COMMIT_DELAY_MS (transfer_recv.c): decided, not yet done. */
@@ -352,25 +346,43 @@ job_commit(struct transfer *t)
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 	}
+	/* Every byte on the disk before any name changes: one sync for all the files. */
+	if ((d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (syncfs(d) != 0 && errno != EROFS)) {
+		t->job_err = UV__ERR(errno);
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot write into %s: %s",
+		    dir, uv_strerror(t->job_err));
+		if (d >= 0)
+			close(d);
+		return;
+	}
+	close(d);
 	for (i = 0; i < t->pub.nfiles; i++) {
 		struct transfer_file *xf = &t->xf[i];
 
-		r = client_store_commit(dir, xf->part, t->pub.files[i].name,
-		    xf->saved, sizeof xf->saved);
+		if (xf->top != i)
+			continue;
+		r = commit_one(t, i, saved, sizeof saved);
+		if (r == 0 && (xf->saved = strdup(saved)) == NULL) {
+			xf->saved = NULL;
+			r = UV_ENOMEM;
+			/* Named, but we cannot say so: undo by that name. */
+			if (t->pub.files[i].dir)
+				(void)client_store_stage_undo(dir, saved, xf->part);
+			else
+				(void)client_store_remove(dir, saved);
+		}
 		if (r == 0) {
 			xf->committed = true;
-			xf->part[0] = '\0';
 			continue;
 		}
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot save %s in %s: %s",
-		    xf->part, dir, uv_strerror(r));
+		    t->pub.files[i].name, dir, uv_strerror(r));
 		/* Nothing is kept unless everything is: take back the saved ones. */
-		for (j = 0; j < i; j++) {
-			client_store_remove(dir, t->xf[j].saved);
-			t->xf[j].committed = false;
-			t->xf[j].saved[0] = '\0';
-		}
+		for (j = 0; j < i; j++)
+			if (t->xf[j].committed)
+				uncommit_one(t, j);
 		return;
 	}
 }
@@ -387,17 +399,22 @@ job_cleanup(struct transfer *t)
 			close(xf->fd);
 		xf->fd = -1;
 		client_digest_free(&xf->dg);
-		if (t->pub.dir == CLIENT_RECEIVE && xf->part[0] != '\0' &&
+		if (t->pub.dir == CLIENT_RECEIVE && xf->part != NULL &&
 		    !xf->committed) {
-			client_store_remove(t->e->set.dir, xf->part);
-			xf->part[0] = '\0';
+			if (t->pub.files[i].dir)
+				client_store_stage_remove(t->e->set.dir, xf->part);
+			else
+				client_store_remove(t->e->set.dir, xf->part);
+			free(xf->part);
+			xf->part = NULL;
 		}
 	}
 }
 
 /* Each job's work, by job_op; it reads job_file and job_block itself. */
 static void (*const jobs[])(struct transfer *) = {
-	[JOB_STAT] = job_stat,
+	[JOB_STAT] = xfer__job_walk,
+	[JOB_CHECK_LIST] = xfer__job_check_list,
 	[JOB_OPEN_READ] = job_open_read,
 	[JOB_READ] = job_read,
 	[JOB_SPACE] = job_space,
@@ -425,7 +442,7 @@ needs_cleanup(const struct transfer *t)
 
 	for (i = 0; i < t->pub.nfiles; i++) {
 		if (t->xf[i].fd >= 0 || t->xf[i].dg.ctx != NULL ||
-		    (t->xf[i].part[0] != '\0' && !t->xf[i].committed))
+		    (t->xf[i].part != NULL && !t->xf[i].committed))
 			return 1;
 	}
 	return 0;
@@ -509,7 +526,10 @@ after_work_cb(uv_work_t *w, int status)
 	}
 	switch (op) {
 	case JOB_STAT:
-		xfer__send_offer(t);
+		xfer__walk_done(t);
+		break;
+	case JOB_CHECK_LIST:
+		xfer__after_check_list(t);
 		break;
 	case JOB_OPEN_READ:
 		xfer__tx_pump(t);

@@ -10,6 +10,7 @@
 #define FERRY_TRANSFER_INT_H
 
 #include <sys/queue.h>
+#include <sys/stat.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +44,8 @@
 #define TRANSFER_MAX_WAITING	16	/* receive: offers not answered yet; more are
 					   declined at once, with no data connection */
 #define TRANSFER_MAX_RECEIVING	32	/* receive: open transfers in all */
+#define TRANSFER_MAX_ENTRIES	2000000	/* receive: entries the open offers count
+					   together (about 300 bytes each once listed) */
 #define TRANSFER_GRACE_MS	1000	/* after the data connection breaks, wait this
 					   long for the relay to say why */
 #define TRANSFER_CANCEL_MS	10000	/* send: after our cancel inside the session,
@@ -57,9 +60,25 @@ struct transfer_file {
 	uint64_t	 st_size;	/* send: size found by the stat job */
 	struct timespec	 st_mtim;	/* send: its modification time then */
 	char		 sha256[DIGEST_HEX_LEN + 1];	/* our digest once final, else "" */
-	char		 part[STORE_NAME_MAX + 1];	/* receive: part file in dir, "" when none */
-	char		 saved[STORE_NAME_MAX + 1];	/* receive: final name once committed */
+	char		*part;		/* receive, owned: a top-level entry's part file
+					   or staging folder in dir; NULL when none */
+	char		*saved;		/* receive, owned: a top-level entry's final
+					   name once committed, else NULL */
+	size_t		 top;		/* receive: the top-level entry it lies under
+					   (its own index at the top) */
+	size_t		 ord;		/* its number among the files (folders not
+					   counted), from 0 */
+	bool		 created;	/* receive: its file exists on the disk */
 	bool		 committed;
+};
+
+/* send: what the walk of the offered paths found (transfer_walk.c), owned by the job. */
+struct transfer_walk {
+	struct client_file	*files;		/* owned: n entries, names and paths too */
+	struct transfer_file	*xf;		/* owned: n entries */
+	size_t			 n, cap;
+	size_t			 nfolders;
+	char			 skipped[sizeof ((struct client_transfer *)0)->skipped];
 };
 
 /* A chunk of file bytes on its way to the socket or the disk, or (receive) a file's end. */
@@ -92,10 +111,12 @@ struct transfer_engine {
 
 /* The one disk job a transfer may have on the thread pool (transfer_disk.c). */
 enum {
-	JOB_STAT = 1,		/* send: check every path before the offer */
+	JOB_STAT = 1,		/* send: walk and check every path before the offer */
 	JOB_OPEN_READ,		/* send: open file job_file */
 	JOB_READ,		/* send: read and hash the next block of job_file */
-	JOB_SPACE,		/* receive: folder writable, free space */
+	JOB_CHECK_LIST,		/* receive: the sender's list judged as a tree */
+	JOB_SPACE,		/* receive: folder writable, free space, then the
+				   staging folders and every folder in them */
 	JOB_OPEN_PART,		/* receive: create job_file's part file */
 	JOB_WRITE,		/* receive: write and hash job_block */
 	JOB_FINISH,		/* receive: sync, close, final digest of job_file */
@@ -109,8 +130,13 @@ struct transfer {
 	struct transfer_engine	*e;		/* the engine whose list holds it */
 	uint64_t		 ref;		/* send: our offer's ref */
 	struct transfer_file	*xf;		/* owned: pub.nfiles entries */
-	size_t			 offered;	/* receive: files the offer counts; pub.files
-						   and xf are made when the list comes */
+	size_t			 offered;	/* receive: entries the offer counts; pub.files
+						   and xf grow as the list's pages come */
+	size_t			 listed;	/* receive: entries of the list so far */
+	size_t			 files_cap;	/* entries pub.files and xf have room for */
+	uint64_t		 listed_bytes;	/* receive: their sizes */
+	size_t			 rcpt_next;	/* send: entry the next receipt page starts
+						   at; receive: next receipt entry to send */
 	struct client_conn	*data;		/* data connection; NULL when none */
 	uint8_t			 peer_key[32];	/* TRANSFER_KEYED: who must be at the other end */
 	int			 flags;
@@ -141,6 +167,7 @@ struct transfer {
 	int			 job_op;
 	size_t			 job_file;
 	struct transfer_block	*job_block;	/* owned by the job while it runs */
+	struct transfer_walk	*job_walk;	/* owned: JOB_STAT's result until taken */
 	int			 job_err;	/* 0 or a libuv error */
 	uint64_t		 job_u64;	/* SPACE: free bytes */
 	char			 job_msg[PROTO_TEXT_MAX + 1];	/* the job's words for a failure */
@@ -164,7 +191,15 @@ struct transfer {
 /* transfer.c: lifecycle, the list, what front ends and the relay see. */
 struct transfer *xfer__new(struct transfer_engine *e, enum client_dir dir,
 	    size_t nfiles);
+/* Grows pub.files and xf to nfiles entries (new ones zero, fd -1). 0 or UV_ENOMEM. */
 int	xfer__files(struct transfer *t, size_t nfiles);
+/* Frees what n entries own (names, paths, part and saved names, digests). */
+void	xfer__files_free(struct client_file *f, struct transfer_file *x,
+	    size_t n);
+/* Once the list is whole: each file's ord, pub.nfolders and pub.ntop. */
+void	xfer__index_files(struct transfer *t);
+/* The next entry from i on that has bytes of its own (not a folder); nfiles when none. */
+size_t	xfer__next_file(const struct transfer *t, size_t i);
 int	xfer__forget(struct transfer *t);
 void	xfer__maybe_free(struct transfer *t);
 /* Ends the transfer with a reason: drops the data connection, releases files, reports. */
@@ -210,6 +245,16 @@ void	xfer__quote(const char *name, char *out, size_t outlen);
 void	xfer__text(char *dst, size_t dstlen, const char *src);
 const char *xfer__amount(const struct transfer *t, char *buf, size_t len);
 
+/* transfer_walk.c: the sender's JOB_STAT, on a worker thread, and its result back on the loop. */
+void	xfer__job_walk(struct transfer *t);
+void	xfer__walk_done(struct transfer *t);
+/*
+ * Opens path to read without ever waiting (O_NONBLOCK, then a regular file
+ * required). 0, or a uv error with the reason in msg and a short one in *why.
+ */
+int	xfer__open_regular(const char *path, int *fd, struct stat *st,
+	    char *msg, size_t msglen, const char **why);
+
 /* transfer_disk.c: the jobs on the thread pool. */
 /* Queues job op; on 0, b belongs to the job, else it stays the caller's. */
 int	xfer__job(struct transfer *t, int op, size_t file,
@@ -231,6 +276,9 @@ void	xfer__receipt(struct transfer *t, const struct proto_msg *m);
 void	xfer__incoming(struct transfer_engine *e, const struct proto_msg *m);
 /* The sender's list of files, inside the session. */
 void	xfer__rx_files(struct transfer *t, const struct proto_msg *m);
+/* JOB_CHECK_LIST's work and its result. */
+void	xfer__job_check_list(struct transfer *t);
+void	xfer__after_check_list(struct transfer *t);
 int	xfer__accept(struct transfer *t);
 int	xfer__decline(struct transfer *t, const char *reason);
 void	xfer__after_space(struct transfer *t);

@@ -1,7 +1,8 @@
 /*
  * transfer_recv.c: the receiving side of the transfer engine. An offer
  * opens its data connection at once, unseen; its list of files arrives
- * inside the end-to-end session, is checked against the offer and shown,
+ * inside the end-to-end session in pages, is checked against the offer and
+ * as a tree (store_tree.c) on the pool, and shown,
  * and is accepted (after a free-space check) or declined there; arriving
  * bytes are queued in blocks, written and hashed on the thread pool into
  * part files, each file verified against its file_end, and only then do
@@ -38,10 +39,11 @@ list_late_cb(uv_timer_t *tm)
  * the decline's reason into buf.
  */
 static const char *
-incoming_busy(const struct transfer_engine *e, char *buf, size_t len)
+incoming_busy(const struct transfer_engine *e, size_t count, char *buf,
+    size_t len)
 {
 	const struct transfer	*t;
-	size_t			 waiting = 0, open = 0;
+	size_t			 waiting = 0, open = 0, entries = 0;
 
 	TAILQ_FOREACH(t, &e->list, entry) {
 		if (t->pub.dir != CLIENT_RECEIVE ||
@@ -49,6 +51,7 @@ incoming_busy(const struct transfer_engine *e, char *buf, size_t len)
 			continue;
 		open++;
 		waiting += t->pub.state == CLIENT_TRANSFER_WAITING;
+		entries += t->offered;
 	}
 	if (waiting >= TRANSFER_MAX_WAITING)
 		snprintf(buf, len, "busy: %zu offers already wait here for an "
@@ -56,6 +59,9 @@ incoming_busy(const struct transfer_engine *e, char *buf, size_t len)
 	else if (open >= TRANSFER_MAX_RECEIVING)
 		snprintf(buf, len, "busy: %zu transfers to this client are "
 		    "open; try again later", open);
+	else if (entries + count > TRANSFER_MAX_ENTRIES)
+		snprintf(buf, len, "busy: the transfers open here hold %zu "
+		    "files; try again later", entries);
 	else
 		return NULL;
 	return buf;
@@ -76,7 +82,8 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 
 	proto_msg_init(&d, PROTO_MSG_DECLINE);
 	d.transfer = m->transfer;
-	if ((busy = incoming_busy(e, d.reason, sizeof d.reason)) != NULL ||
+	if ((busy = incoming_busy(e, m->count, d.reason,
+	    sizeof d.reason)) != NULL ||
 	    (t = xfer__new(e, CLIENT_RECEIVE, 0)) == NULL) {
 		if (busy == NULL)
 			snprintf(d.reason, sizeof d.reason, "nomem: out of memory");
@@ -95,68 +102,150 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 }
 
 /*
- * The sender's list, inside the session: it must be the offer the relay
- * routed (the same count and bytes), and every name a name. Then the
- * front end decides.
+ * A page of the sender's list, inside the session. Together the pages
+ * must be the offer the relay routed (the same count and bytes); then the
+ * list is judged as a tree on the pool, and the front end decides.
  */
 void
 xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 {
-	struct proto_name_list	 bad;
-	char			 wire[PROTO_TEXT_MAX + 1], wb[PROTO_NAME_WHY_MAX];
-	char			 local[sizeof t->pub.reason];
-	uint64_t		 total = 0;
-	size_t			 i, nbad;
-	int			 n;
+	const struct proto_file	*p;
+	struct client_file	*f;
+	size_t			 i, base = t->listed;
 
 	xfer__timer_stop(t);
-	for (i = 0; i < m->nfiles; i++)
-		total += m->files[i].size;	/* 1000 sizes of 2^53 fit in 64 bits */
-	if (m->transfer != t->pub.relay_id || m->nfiles != t->offered ||
-	    total != t->pub.bytes_total || t->pub.nfiles != 0) {
-		xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes) are "
-		    "not the ones it offered (%zu, %" PRIu64 " bytes)",
-		    t->pub.peer_name, m->nfiles, total, t->offered,
-		    t->pub.bytes_total);
-		return;
+	if (m->transfer != t->pub.relay_id || t->listed == t->offered ||
+	    m->nfiles > t->offered - t->listed ||
+	    (!m->more && t->listed + m->nfiles != t->offered))
+		goto mismatch;
+	for (i = 0; i < m->nfiles; i++) {
+		p = &m->files[i];
+		if (p->size > t->pub.bytes_total - t->listed_bytes)
+			goto mismatch;
+		if (p->dir && (p->size != 0 || p->exec)) {
+			xfer__fail(t, "%s listed a folder with bytes of its own",
+			    t->pub.peer_name);
+			return;
+		}
+		t->listed_bytes += p->size;
 	}
-	if (xfer__files(t, m->nfiles) != 0) {
+	if (xfer__files(t, base + m->nfiles) != 0) {
 		xfer__fail(t, "out of memory");
 		return;
 	}
+	t->listed += m->nfiles;
 	for (i = 0; i < m->nfiles; i++) {
-		t->pub.files[i].size = m->files[i].size;
-		if ((t->pub.files[i].name = strdup(m->files[i].name)) == NULL) {
-			xfer__fail(t, "out of memory");
-			return;
-		}
+		p = &m->files[i];
+		f = &t->pub.files[base + i];
+		f->size = p->size;
+		f->mtime = p->mtime;
+		f->exec = p->exec;
+		f->dir = p->dir;
+		/* The message's own copy moves over: it frees what it still holds. */
+		f->name = p->name;
+		m->files[i].name = NULL;
 	}
-	/*
-	 * A name is a name, never a path, and cannot fool a person: refuse the
-	 * whole offer, and say which and why for every bad one, as many as fit.
-	 */
-	for (i = 0, nbad = 0; i < m->nfiles; i++)
-		if (client_store_name_problem(m->files[i].name, wb,
-		    sizeof wb) != NULL)
-			nbad++;
-	if (nbad > 0) {
-		/* The words first, then as many names as the rest of the reason holds. */
-		if (nbad == 1)
-			n = snprintf(wire, sizeof wire, "bad_name: the file name ");
-		else
-			n = snprintf(wire, sizeof wire, "bad_name: %zu file names "
-			    "are refused: ", nbad);
-		proto_name_list_init(&bad, wire + n, sizeof wire - (size_t)n);
-		for (i = 0; i < m->nfiles; i++)
-			if (client_store_name_problem(m->files[i].name, wb,
-			    sizeof wb) != NULL)
-				proto_name_list_add(&bad, m->files[i].name, wb);
-		proto_name_list_end(&bad);
-		snprintf(local, sizeof local, "refused the files from %s: %s",
-		    t->pub.peer_name, wire + strlen("bad_name: "));
-		decline_why(t, wire, local);
+	if (m->more) {
+		if (xfer__timer_start(t, list_late_cb, TRANSFER_LIST_MS) != 0)
+			xfer__fail(t, "out of memory");
 		return;
 	}
+	if (t->listed_bytes != t->pub.bytes_total)
+		goto mismatch;
+	if (xfer__job(t, JOB_CHECK_LIST, 0, NULL) != 0)
+		xfer__fail(t, "out of memory");
+	return;
+mismatch:
+	xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes so far) "
+	    "are not the ones it offered (%zu, %" PRIu64 " bytes)",
+	    t->pub.peer_name, t->listed + m->nfiles, t->listed_bytes,
+	    t->offered, t->pub.bytes_total);
+}
+
+static const char *
+entry_at(void *arg, size_t i, bool *dir)
+{
+	const struct transfer	*t = arg;
+
+	*dir = t->pub.files[i].dir;
+	return t->pub.files[i].name;
+}
+
+struct check_ctx {
+	struct transfer		*t;
+	struct proto_name_list	 bad;
+};
+
+static void
+entry_bad(void *arg, size_t i, const char *why)
+{
+	struct check_ctx	*c = arg;
+
+	proto_name_list_add(&c->bad, c->t->pub.files[i].name, why);
+}
+
+/*
+ * JOB_CHECK_LIST, on a worker thread: every path a path inside the receive
+ * folder, each part a name that cannot fool a person, every folder listed
+ * before what it holds. job_u64 gets how many entries are refused, job_msg
+ * the decline's reason naming as many as it holds.
+ */
+void
+xfer__job_check_list(struct transfer *t)
+{
+	struct check_ctx	 c;
+	char			 none[1];
+	size_t			*top, i;
+	long			 nbad;
+	int			 n;
+
+	if ((top = calloc(t->pub.nfiles, sizeof *top)) == NULL) {
+		t->job_err = UV_ENOMEM;
+		snprintf(t->job_msg, sizeof t->job_msg, "out of memory");
+		return;
+	}
+	c.t = t;
+	proto_name_list_init(&c.bad, none, sizeof none);
+	nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top,
+	    entry_bad, &c);
+	for (i = 0; i < t->pub.nfiles; i++)
+		t->xf[i].top = top[i];
+	if (nbad > 0) {
+		/* Refused (rare): once more, to name as many as the reason holds after its words. */
+		if (nbad == 1)
+			n = snprintf(t->job_msg, sizeof t->job_msg,
+			    "bad_name: the file name ");
+		else
+			n = snprintf(t->job_msg, sizeof t->job_msg, "bad_name: "
+			    "%ld file names are refused: ", nbad);
+		proto_name_list_init(&c.bad, t->job_msg + n,
+		    sizeof t->job_msg - (size_t)n);
+		nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top,
+		    entry_bad, &c);
+		proto_name_list_end(&c.bad);
+	}
+	free(top);
+	if (nbad < 0) {
+		t->job_err = (int)nbad;
+		snprintf(t->job_msg, sizeof t->job_msg, "out of memory");
+		return;
+	}
+	t->job_u64 = (uint64_t)nbad;
+}
+
+/* Back on the loop: refuse the whole offer, or show it. */
+void
+xfer__after_check_list(struct transfer *t)
+{
+	char	local[sizeof t->pub.reason];
+
+	if (t->job_u64 > 0) {
+		snprintf(local, sizeof local, "refused the files from %s: %s",
+		    t->pub.peer_name, t->job_msg + strlen("bad_name: "));
+		decline_why(t, t->job_msg, local);
+		return;
+	}
+	xfer__index_files(t);
 	t->flags &= ~TRANSFER_LISTING;
 	t->e->nhidden--;
 	client__update_active(t->e->c);
@@ -242,6 +331,12 @@ xfer__after_space(struct transfer *t)
 		return;
 	}
 	xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
+	t->rx_file = xfer__next_file(t, 0);
+	if (t->rx_file == t->pub.nfiles) {
+		/* Folders only: they are made already, nothing else comes. */
+		xfer__set_state(t, CLIENT_TRANSFER_VERIFYING);
+		start_commit(t);
+	}
 }
 
 static int
@@ -382,7 +477,7 @@ xfer__rx_file_end(struct transfer *t, const struct proto_msg *m)
 	b->size = m->size;
 	memcpy(b->sha256, m->sha256, sizeof b->sha256);
 	rx_enqueue(t, b);
-	t->rx_file++;
+	t->rx_file = xfer__next_file(t, t->rx_file + 1);
 	if (t->rx_file == t->pub.nfiles)
 		xfer__set_state(t, CLIENT_TRANSFER_VERIFYING);
 	xfer__rx_pump(t);
@@ -402,7 +497,8 @@ xfer__rx_pump(struct transfer *t)
 		return;
 	xf = &t->xf[b->file];
 	t->pub.current = b->file;
-	if (xf->part[0] == '\0') {
+	t->pub.current_no = xf->ord + 1;
+	if (!xf->created) {
 		r = xfer__job(t, JOB_OPEN_PART, b->file, NULL);
 	} else {
 		t->q_head = b->next;
@@ -418,35 +514,76 @@ xfer__rx_pump(struct transfer *t)
 		xfer__fail(t, "out of memory");
 }
 
+/* Where entry i was saved, relative to the receive folder (malloc'd), or NULL. */
+static char *
+saved_path(const struct transfer *t, size_t i)
+{
+	const struct transfer_file	*top = &t->xf[t->xf[i].top];
+	const char			*name = t->pub.files[i].name;
+	char				*s;
+	size_t				 tl, rest;
+
+	if (top->saved == NULL)
+		return NULL;
+	if (t->xf[i].top == i)
+		return strdup(top->saved);
+	tl = strlen(top->saved);
+	rest = strlen(name + strlen(t->pub.files[t->xf[i].top].name));
+	if ((s = malloc(tl + rest + 1)) == NULL)
+		return NULL;
+	memcpy(s, top->saved, tl);
+	memcpy(s + tl, name + strlen(t->pub.files[t->xf[i].top].name), rest + 1);
+	return s;
+}
+
+/*
+ * The receipt: ok false in one message; ok true in pages of the files (not
+ * the folders), each with its digest and where it was saved, all queued
+ * at once (some 150 bytes a file).
+ */
 static void
 send_receipt(struct transfer *t, bool ok, const char *message)
 {
 	struct proto_msg	 m;
 	struct proto_file	*files = NULL;
-	size_t			 i;
-	int			 r;
+	size_t			*idx = NULL, i = 0, n, k;
 
 	proto_msg_init(&m, PROTO_MSG_RECEIPT);
 	m.transfer = t->pub.relay_id;
 	m.ok = ok;
 	xfer__text(m.message, sizeof m.message, message);
-	if (ok) {
-		if ((files = calloc(t->pub.nfiles, sizeof *files)) == NULL)
-			return;
-		for (i = 0; i < t->pub.nfiles; i++) {
-			files[i].name = t->pub.files[i].name;	/* borrowed */
-			files[i].size = t->pub.files[i].size;
-			memcpy(files[i].sha256, t->xf[i].sha256,
-			    sizeof files[i].sha256);
-			files[i].saved_as = t->xf[i].saved;	/* borrowed */
+	if (!ok || t->data == NULL) {
+		if (t->data != NULL)
+			(void)client_conn_send_msg(t->data, &m);	/* a loss shows in on_lost */
+		return;
+	}
+	files = calloc(PROTO_FILES_MAX, sizeof *files);
+	idx = calloc(PROTO_FILES_MAX, sizeof *idx);
+	if (files == NULL || idx == NULL)
+		goto out;	/* the sender hears nothing and gives up: not saved there */
+	do {
+		for (n = 0; n < PROTO_FILES_MAX &&
+		    (i = xfer__next_file(t, i)) < t->pub.nfiles; i++, n++) {
+			idx[n] = i;
+			files[n].name = t->pub.files[i].name;	/* borrowed */
+			files[n].size = t->pub.files[i].size;
+			memcpy(files[n].sha256, t->xf[i].sha256,
+			    sizeof files[n].sha256);
+			files[n].saved_as = t->pub.files[i].saved_as;	/* borrowed */
+			if (files[n].saved_as == NULL)
+				files[n].saved_as = t->pub.files[i].name;
 		}
+		k = proto_files_page(files, n, true);
+		if (k < n)
+			i = idx[k];	/* what did not fit starts the next page */
 		m.files = files;
-		m.nfiles = t->pub.nfiles;
-	}
-	if (t->data != NULL) {
-		r = client_conn_send_msg(t->data, &m);
-		(void)r;	/* a lost connection shows up in on_lost */
-	}
+		m.nfiles = k;
+		m.more = xfer__next_file(t, i) < t->pub.nfiles;
+		if (client_conn_send_msg(t->data, &m) != 0)
+			break;
+	} while (m.more);
+out:
+	free(idx);
 	free(files);
 }
 
@@ -564,7 +701,7 @@ xfer__after_finish(struct transfer *t, const struct transfer_block *b)
 		    q, t->pub.peer_name);
 		return;
 	}
-	if (b->file + 1 == t->pub.nfiles) {
+	if (xfer__next_file(t, b->file + 1) == t->pub.nfiles) {
 		start_commit(t);
 		return;
 	}
@@ -587,8 +724,7 @@ xfer__after_commit(struct transfer *t)
 	}
 	/* Out of memory only loses the name shown here: the files are saved. */
 	for (i = 0; i < t->pub.nfiles; i++)
-		if ((t->pub.files[i].saved_as = strdup(t->xf[i].saved)) == NULL)
-			break;
+		t->pub.files[i].saved_as = saved_path(t, i);
 	send_receipt(t, true, "");
 	if (t->flags & TRANSFER_CANCEL_LATE)
 		xfer__end(t, CLIENT_TRANSFER_DONE, "saved every file from %s: "

@@ -1,7 +1,8 @@
 /*
  * transfer_send.c: the sending side of the transfer engine. An offer's
- * files are examined on the thread pool and offered to the relay by count
- * and size; their names go to the receiver inside the end-to-end session.
+ * files and folders are examined on the thread pool (transfer_walk.c) and
+ * offered to the relay by count and size; their names go to the receiver
+ * inside the end-to-end session, in pages.
  * Once it accepts they are read and hashed in CLIENT_CHUNK_SIZE blocks
  * (one data frame each, under the socket's backpressure and the rate
  * limit) with a file_end per file, until the receiver's receipt says every
@@ -18,18 +19,19 @@
 #include "name.h"
 #include "text.h"
 
-/* The name a path is offered under: its last component. */
+/* The name a path is offered under: its last component, without trailing slashes, in buf. */
 static const char *
-base_name(const char *path)
+base_name(const char *path, char *buf, size_t len)
 {
 	const char	*s;
-	size_t		 len = strlen(path);
+	size_t		 n = strlen(path);
 
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	for (s = path + len; s > path && s[-1] != '/'; s--)
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (s = path + n; s > path && s[-1] != '/'; s--)
 		;
-	return s;
+	snprintf(buf, len, "%.*s", (int)(path + n - s), s);
+	return buf;
 }
 
 int
@@ -38,15 +40,21 @@ client__xfer_check_names(const char *const *paths, size_t n, char *err,
 {
 	struct proto_name_list	 bad;
 	char			 wb[PROTO_NAME_WHY_MAX], list[1024];
+	char			 name[PROTO_FILE_NAME_MAX + 1];
 	size_t			 i;
 
 	/* The list fits err with room for the words before it. */
 	proto_name_list_init(&bad, list, errlen > 64 && errlen - 64 < sizeof list ?
 	    errlen - 64 : sizeof list);
-	for (i = 0; i < n; i++)
-		if (proto_file_name_problem(base_name(paths[i]), wb,
-		    sizeof wb) != NULL)
-			proto_name_list_add(&bad, base_name(paths[i]), wb);
+	for (i = 0; i < n; i++) {
+		const char *b = base_name(paths[i], name, sizeof name);
+
+		/* "." and "dir/.." are folders: the walk names them. */
+		if (strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
+			continue;
+		if (proto_file_name_problem(b, wb, sizeof wb) != NULL)
+			proto_name_list_add(&bad, b, wb);
+	}
 	if (bad.bad == 0)
 		return 0;
 	proto_name_list_end(&bad);
@@ -56,35 +64,30 @@ client__xfer_check_names(const char *const *paths, size_t n, char *err,
 }
 
 /*
- * The files as the wire lists them, in *out (the array is the caller's to
- * free; the names are borrowed). 0, or -1 after ending the transfer: out
- * of memory, or more files than a receipt can carry.
+ * Entries from i on as one page of the wire's list, in files[] (names
+ * borrowed); the count. With receipt set, only files (folders have no
+ * receipt entry), and saved_as borrowed too.
  */
-static int
-offered_files(struct transfer *t, struct proto_file **out)
+static size_t
+page_at(const struct transfer *t, size_t i, struct proto_file *files,
+    bool receipt, size_t *next)
 {
-	struct proto_file	*files;
-	size_t			 i;
-	int			 r;
+	size_t	n = 0;
 
-	if ((*out = files = calloc(t->pub.nfiles, sizeof *files)) == NULL) {
-		xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
-		return -1;
+	for (; i < t->pub.nfiles && n < PROTO_FILES_MAX; i++) {
+		const struct client_file *f = &t->pub.files[i];
+
+		if (receipt && f->dir)
+			continue;
+		files[n].name = f->name;
+		files[n].size = f->size;
+		files[n].mtime = f->mtime;
+		files[n].exec = f->exec;
+		files[n].dir = f->dir;
+		n++;
 	}
-	for (i = 0; i < t->pub.nfiles; i++) {
-		files[i].name = t->pub.files[i].name;	/* borrowed */
-		files[i].size = t->pub.files[i].size;
-	}
-	if ((r = proto_receipt_fits(files, t->pub.nfiles)) != 0) {
-		if (r == -PROTO_E_NOMEM)
-			xfer__end(t, CLIENT_TRANSFER_FAILED, "out of memory");
-		else
-			xfer__end(t, CLIENT_TRANSFER_FAILED,
-			    "%zu files are too many for one offer; send them in smaller groups",
-			    t->pub.nfiles);
-		return -1;
-	}
-	return 0;
+	*next = i;
+	return n;
 }
 
 /* The stat job found every file: offer them. */
@@ -92,7 +95,6 @@ void
 xfer__send_offer(struct transfer *t)
 {
 	struct proto_msg	 m;
-	struct proto_file	*files;
 	size_t			 i;
 	int			 r;
 
@@ -108,11 +110,6 @@ xfer__send_offer(struct transfer *t)
 		t->pub.files[i].size = t->xf[i].st_size;
 		t->pub.bytes_total += t->xf[i].st_size;
 	}
-	/* The receipt must fit in one frame too (PROTOCOL.md 5). */
-	r = offered_files(t, &files);
-	free(files);
-	if (r != 0)
-		return;
 	proto_msg_init(&m, PROTO_MSG_OFFER);
 	m.ref = t->ref;
 	m.to = t->pub.peer_id;
@@ -139,26 +136,35 @@ answer_late_cb(uv_timer_t *tm)
 	    TRANSFER_ANSWER_MS == 120000 ? "2 minutes" : "time");
 }
 
+/* Every page of the list goes out now: about 100 bytes a file, queued once. */
 void
 xfer__send_files(struct transfer *t)
 {
 	struct proto_msg	 m;
 	struct proto_file	*files;
-	int			 r;
+	size_t			 i = 0, n, k, next;
+	int			 r = 0;
 
-	if (offered_files(t, &files) != 0) {
-		free(files);
+	if ((files = calloc(PROTO_FILES_MAX, sizeof *files)) == NULL) {
+		xfer__fail(t, "out of memory");
 		return;
 	}
-	proto_msg_init(&m, PROTO_MSG_FILES);
-	m.transfer = t->pub.relay_id;
-	m.files = files;
-	m.nfiles = t->pub.nfiles;
-	r = xfer__send_peer(t, &m);
-	free(files);		/* m.files was borrowed: do not proto_msg_free */
+	while (i < t->pub.nfiles && r == 0) {
+		n = page_at(t, i, files, false, &next);
+		k = proto_files_page(files, n, false);
+		proto_msg_init(&m, PROTO_MSG_FILES);
+		m.transfer = t->pub.relay_id;
+		m.files = files;
+		m.nfiles = k;
+		m.more = i + k < t->pub.nfiles;
+		r = xfer__send_peer(t, &m);	/* m.files is borrowed: no proto_msg_free */
+		i += k;
+	}
+	free(files);
 	if (r != 0) {
 		xfer__fail(t, "cannot send the list of files to %s: %s",
-		    t->pub.peer_name, uv_strerror(r));
+		    t->pub.peer_name, r < 0 && r > -PROTO_E_COUNT ?
+		    proto_strerror(-r) : uv_strerror(r));
 		return;
 	}
 	if (xfer__timer_start(t, answer_late_cb, TRANSFER_ANSWER_MS) != 0)
@@ -198,6 +204,7 @@ client__xfer_offer(struct transfer_engine *e, uint64_t to, const char *name,
     const char *const *paths, size_t n, uint64_t *id, char *err, size_t errlen)
 {
 	struct transfer	*t;
+	char		 nb[PROTO_FILE_NAME_MAX + 1];
 	size_t		 i;
 
 	if ((t = xfer__new(e, CLIENT_SEND, n)) == NULL)
@@ -207,7 +214,8 @@ client__xfer_offer(struct transfer_engine *e, uint64_t to, const char *name,
 	t->ref = ++e->next_ref;
 	for (i = 0; i < n; i++) {
 		t->pub.files[i].path = strdup(paths[i]);
-		t->pub.files[i].name = strdup(base_name(paths[i]));
+		t->pub.files[i].name = strdup(base_name(paths[i], nb,
+		    sizeof nb));
 		if (t->pub.files[i].path == NULL || t->pub.files[i].name == NULL)
 			goto fail;
 	}
@@ -303,19 +311,19 @@ xfer__tx_pump(struct transfer *t)
 		    !(t->flags & TRANSFER_ATTACHED) || t->data == NULL ||
 		    client_conn_closing(t->data))
 			return;
-		i = t->pub.current;
-		if (i >= t->pub.nfiles)
+		i = t->pub.current = xfer__next_file(t, t->pub.current);
+		if (i >= t->pub.nfiles) {
+			/* Only folders, or every file sent: the receipt decides. */
+			xfer__set_state(t, CLIENT_TRANSFER_VERIFYING);
 			return;
+		}
 		xf = &t->xf[i];
+		t->pub.current_no = xf->ord + 1;
 		if (xf->sha256[0] != '\0') {
 			/* Every byte of file i is queued: its digest follows. */
 			send_file_end(t, i);
 			if (CLIENT_TRANSFER_ENDED(t->pub.state))
 				return;
-			if (i + 1 == t->pub.nfiles) {
-				xfer__set_state(t, CLIENT_TRANSFER_VERIFYING);
-				return;
-			}
 			t->pub.current++;
 			continue;
 		}
@@ -364,12 +372,16 @@ xfer__after_read(struct transfer *t, struct transfer_block *b)
 	xfer__tx_pump(t);
 }
 
-/* The receipt is the only word that makes a transfer a success. */
+/*
+ * The receipt is the only word that makes a transfer a success. It comes
+ * in pages, one entry per file in the order of the list; each page is
+ * checked as it comes, and only the last (more false) can end it DONE.
+ */
 void
 xfer__receipt(struct transfer *t, const struct proto_msg *m)
 {
 	char	q[128];
-	size_t	i;
+	size_t	i, k;
 
 	if (xfer__cancel_answered(t, m))
 		return;		/* our cancel won: the receiver kept nothing */
@@ -384,34 +396,39 @@ xfer__receipt(struct transfer *t, const struct proto_msg *m)
 		    t->pub.peer_name, m->message[0] ? ": " : "", m->message);
 		return;
 	}
-	if (m->transfer != t->pub.relay_id || m->nfiles != t->pub.nfiles) {
-		xfer__end(t, CLIENT_TRANSFER_FAILED,
-		    "the receipt from %s does not match the transfer",
-		    t->pub.peer_name);
-		return;
-	}
-	for (i = 0; i < m->nfiles; i++) {
-		if (strcmp(m->files[i].name, t->pub.files[i].name) != 0 ||
-		    m->files[i].size != t->pub.files[i].size ||
-		    strcmp(m->files[i].sha256, t->xf[i].sha256) != 0) {
+	if (m->transfer != t->pub.relay_id)
+		goto mismatch;
+	for (k = 0, i = t->rcpt_next; k < m->nfiles; k++, i++) {
+		i = xfer__next_file(t, i);
+		if (i >= t->pub.nfiles)
+			goto mismatch;
+		if (strcmp(m->files[k].name, t->pub.files[i].name) != 0 ||
+		    m->files[k].size != t->pub.files[i].size ||
+		    strcmp(m->files[k].sha256, t->xf[i].sha256) != 0) {
 			xfer__quote(t->pub.files[i].name, q, sizeof q);
 			xfer__end(t, CLIENT_TRANSFER_FAILED,
 			    "%s received %s with a different checksum",
 			    t->pub.peer_name, q);
 			return;
 		}
-	}
-	for (i = 0; i < m->nfiles; i++) {
 		free(t->pub.files[i].saved_as);
-		t->pub.files[i].saved_as = NULL;
 		/* Out of memory only loses the receiver's name for the file: still DONE. */
-		if (m->files[i].saved_as != NULL)
-			t->pub.files[i].saved_as = strdup(m->files[i].saved_as);
+		t->pub.files[i].saved_as = m->files[k].saved_as != NULL ?
+		    strdup(m->files[k].saved_as) : NULL;
 	}
+	t->rcpt_next = i;
+	if (m->more)
+		return;
+	if (xfer__next_file(t, t->rcpt_next) < t->pub.nfiles)
+		goto mismatch;
 	if (t->flags & TRANSFER_CANCELLING)
 		xfer__end(t, CLIENT_TRANSFER_DONE, "%s verified and saved every "
 		    "file before the cancel reached it", t->pub.peer_name);
 	else
 		xfer__end(t, CLIENT_TRANSFER_DONE, "%s verified every file",
 		    t->pub.peer_name);
+	return;
+mismatch:
+	xfer__end(t, CLIENT_TRANSFER_FAILED,
+	    "the receipt from %s does not match the transfer", t->pub.peer_name);
 }

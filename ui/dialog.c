@@ -106,6 +106,10 @@ ui_offer_draw(struct ui *ui)
 	}
 	if (t->nfiles == 1)
 		snprintf(line, sizeof line, " wants to send you a file:");
+	else if (t->nfolders > 0)
+		snprintf(line, sizeof line, " wants to send you %zu files in %zu "
+		    "folder%s:", t->nfiles - t->nfolders, t->nfolders,
+		    t->nfolders == 1 ? "" : "s");
 	else
 		snprintf(line, sizeof line, " wants to send you %zu files:", t->nfiles);
 	ui_put(y, bx, x + iw - bx, line, A_NORMAL);
@@ -123,6 +127,12 @@ ui_offer_draw(struct ui *ui)
 	y += 2;
 
 	for (i = 0; i < shown; i++, y++) {
+		if (t->files[i].dir) {
+			snprintf(line, sizeof line, "%s/", t->files[i].name);
+			ui_put(y, x + 2, iw - 2 - 12, line, A_BOLD);
+			ui_put_right(y, x + iw, 11, "folder", ui_theme_attr(UI_C_DIM));
+			continue;
+		}
 		ui_put(y, x + 2, iw - 2 - 12, t->files[i].name, A_NORMAL);
 		proto_fmt_size(t->files[i].size, size, sizeof size);
 		ui_put_right(y, x + iw, 11, size, ui_theme_attr(UI_C_DIM));

@@ -328,7 +328,7 @@ main(int argc, char **argv)
 	struct stat		 st;
 	const char		*cmd = NULL;
 	char			 namebuf[512], idpath[PATH_MAX], relays[PATH_MAX];
-	char			 peers[PATH_MAX], msg[PATH_MAX + 256], nbuf[24];
+	char			 peers[PATH_MAX], msg[PATH_MAX + 256];
 	char			*end;
 	uv_loop_t		 loop;
 	int			 r, status;
@@ -413,11 +413,6 @@ main(int argc, char **argv)
 			return usage_error("%s needs at least one FILE", "send");
 		o.paths = (const char *const *)&argv[optind];
 		o.npaths = (size_t)(argc - optind);
-		if (o.npaths > PROTO_FILES_MAX) {
-			snprintf(nbuf, sizeof nbuf, "%zu", o.npaths);
-			return usage_error("one send takes at most 1000 files, "
-			    "not %s", nbuf);
-		}
 	} else if (strcmp(cmd, "id") == 0) {
 		if (optind < argc)
 			return usage_error("id takes no arguments, not \"%s\"",

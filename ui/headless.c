@@ -36,6 +36,7 @@ struct headless {
 	bool				 declining;	/* inside our own client_decline */
 	bool				 bar;		/* a progress line is on stderr */
 	bool				 interrupted;	/* a signal cancelled what ran */
+	bool				 skipped;	/* send: what the folders held and is not sent was said */
 	uv_signal_t			 sigint;
 	uv_signal_t			 sigterm;
 	uint64_t			 id;		/* send: our transfer */
@@ -180,9 +181,9 @@ draw_bar(struct headless *h, const struct client_transfer *t)
 	proto_fmt_duration(t->rate > 0 ? t->eta : -1, eta, sizeof eta);
 	/* Several files: which one is on its way. */
 	nf[0] = '\0';
-	if (t->nfiles > 1 && t->current < t->nfiles)
-		snprintf(nf, sizeof nf, "  file %zu/%zu", t->current + 1,
-		    t->nfiles);
+	if (t->nfiles - t->nfolders > 1 && t->current_no > 0)
+		snprintf(nf, sizeof nf, "  file %zu/%zu", t->current_no,
+		    t->nfiles - t->nfolders);
 	fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %s  ETA %s%s%s", bar,
 	    (int)(frac * 100), done, total, rate, eta, nf,
 	    t->state == CLIENT_TRANSFER_VERIFYING ? "  verifying" : "");
@@ -331,6 +332,12 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 
 	if (t->id != h->id || h->done)
 		return;		/* after a second interrupt we said all there is */
+	if (t->skipped[0] != '\0' && !h->skipped) {
+		/* Not an error: links and special files are never sent. */
+		h->skipped = true;
+		complain(h, "not sent (only files and folders are): %s",
+		    t->skipped);
+	}
 	show_code(h, t);
 	if (!CLIENT_TRANSFER_ENDED(t->state)) {
 		if (h->o->progress && !h->o->quiet &&
@@ -355,9 +362,11 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 		complain(h, "%s", t->reason);	/* the cancel came too late */
 	if (!h->o->quiet) {
 		for (i = 0; i < t->nfiles; i++)
-			printf("sent %s (%" PRIu64 " bytes, sha256 %s) to %s\n",
-			    t->files[i].name, t->files[i].size,
-			    t->files[i].sha256, t->peer_name);
+			if (!t->files[i].dir)
+				printf("sent %s (%" PRIu64 " bytes, sha256 %s) "
+				    "to %s\n", t->files[i].name,
+				    t->files[i].size, t->files[i].sha256,
+				    t->peer_name);
 		fflush(stdout);
 	}
 	finish(h, 0);
@@ -373,10 +382,12 @@ receive_transfer(struct headless *h, const struct client_transfer *t)
 		return;
 	if (t->state == CLIENT_TRANSFER_DONE) {
 		for (i = 0; i < t->nfiles; i++)
-			printf("saved %s (%" PRIu64 " bytes, sha256 %s) from %s\n",
-			    t->files[i].saved_as != NULL ? t->files[i].saved_as :
-			    t->files[i].name, t->files[i].size,
-			    t->files[i].sha256, t->peer_name);
+			if (!t->files[i].dir)
+				printf("saved %s (%" PRIu64 " bytes, sha256 %s) "
+				    "from %s\n", t->files[i].saved_as != NULL ?
+				    t->files[i].saved_as : t->files[i].name,
+				    t->files[i].size, t->files[i].sha256,
+				    t->peer_name);
 		fflush(stdout);
 		if (h->interrupted)
 			complain(h, "%s", t->reason);	/* the cancel came too late */

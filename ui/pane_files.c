@@ -104,7 +104,7 @@ ui_files_draw(struct ui *ui, const struct ui_rect *r, bool focused)
 	}
 }
 
-/* Marks every regular file in the view that is not marked yet. */
+/* Marks every regular file in the view that is not marked yet (folders are marked one by one). */
 static void
 mark_all(struct ui *ui)
 {
@@ -113,6 +113,9 @@ mark_all(struct ui *ui)
 
 	for (i = 0; i < p->nview; i++) {
 		p->cursor = i;
+		if (ui_picker_current(p) != NULL &&
+		    (ui_picker_current(p)->flags & UI_ENTRY_DIR))
+			continue;
 		if (!ui_picker_is_marked(p, i) && ui_picker_toggle(p) == 0)
 			n++;
 	}
@@ -130,7 +133,7 @@ ui_files_send(struct ui *ui)
 	char				 text[512], name[256];
 	const char			*base;
 	uint64_t			 total;
-	size_t				 i, n;
+	size_t				 i, n, dirs;
 
 	if (ui->cstate != CLIENT_CONNECTED) {
 		ui_message(ui, UI_C_ERROR, "not connected to the relay yet");
@@ -141,19 +144,19 @@ ui_files_send(struct ui *ui)
 		return;
 	}
 	if (p->nmarks == 0) {
-		if (e == NULL || (e->flags & (UI_ENTRY_DIR | UI_ENTRY_OTHER | UI_ENTRY_UP))) {
-			ui_message(ui, UI_C_ERROR,
-			    "mark files with Space (or put the cursor on a file) first");
+		if (e == NULL || (e->flags & (UI_ENTRY_OTHER | UI_ENTRY_UP))) {
+			ui_message(ui, UI_C_ERROR, "mark files or folders with "
+			    "Space (or put the cursor on one) first");
 			return;
 		}
 		if (ui_picker_path(p, p->cursor, one, sizeof one) != 0)
 			return;
 	}
-	/* Before asking, not after the yes. */
-	if (p->nmarks > PROTO_FILES_MAX) {
+	/* Before asking, not after the yes (the folders' contents count when they are walked). */
+	if (p->nmarks > PROTO_OFFER_MAX) {
 		ui_message(ui, UI_C_ERROR, "%zu files are marked; one send takes "
-		    "at most %d (unmark %zu)", p->nmarks, PROTO_FILES_MAX,
-		    p->nmarks - PROTO_FILES_MAX);
+		    "at most %d (unmark %zu)", p->nmarks, PROTO_OFFER_MAX,
+		    p->nmarks - PROTO_OFFER_MAX);
 		return;
 	}
 	ui_confirm_reset(ui);
@@ -179,16 +182,29 @@ ui_files_send(struct ui *ui)
 		return;
 	}
 	total = p->nmarks > 0 ? p->marks_total : e->size;
+	dirs = p->nmarks > 0 ? p->nmark_dirs : (e->flags & UI_ENTRY_DIR) != 0;
 	proto_fmt_size(total, size, sizeof size);
 	snprintf(ui->confirm_to, sizeof ui->confirm_to, "%s", peer->name);
 	if (n == 1) {
 		base = strrchr(ui->send_paths[0], '/');
 		ui_text_fit(base != NULL ? base + 1 : ui->send_paths[0], 32, name,
 		    sizeof name);
-		snprintf(text, sizeof text, "Send %s (%s) to %s?", name, size, peer->name);
-	} else
+		if (dirs == 1)
+			snprintf(text, sizeof text, "Send the folder %s with "
+			    "everything in it to %s?", name, peer->name);
+		else
+			snprintf(text, sizeof text, "Send %s (%s) to %s?", name,
+			    size, peer->name);
+	} else if (dirs == 0)
 		snprintf(text, sizeof text, "Send %zu files (%s) to %s?", n, size,
 		    peer->name);
+	else if (dirs == n)
+		snprintf(text, sizeof text, "Send %zu folders with everything in "
+		    "them to %s?", n, peer->name);
+	else
+		snprintf(text, sizeof text, "Send %zu file%s (%s) and %zu "
+		    "folder%s to %s?", n - dirs, n - dirs == 1 ? "" : "s", size,
+		    dirs, dirs == 1 ? "" : "s", peer->name);
 	ui_confirm_start(ui, UI_CONFIRM_SEND, text);
 }
 
@@ -240,11 +256,12 @@ ui_files_key(struct ui *ui, enum ui_action a)
 		r = ui_picker_toggle(p);
 		if (r == 1) {
 			if (ui_picker_current(p) != NULL &&
-			    (ui_picker_current(p)->flags & UI_ENTRY_DIR))
-				ui_message(ui, UI_C_WARN,
-				    "folders cannot be sent: open it and mark the files inside");
+			    (ui_picker_current(p)->flags & UI_ENTRY_UP))
+				ui_message(ui, UI_C_WARN, "the parent folder cannot "
+				    "be marked here: go up and mark it there");
 			else if (ui_picker_current(p) != NULL)
-				ui_message(ui, UI_C_WARN, "only regular files can be sent");
+				ui_message(ui, UI_C_WARN, "only files and folders "
+				    "can be sent");
 		} else if (r < 0)
 			ui_message(ui, UI_C_ERROR, "out of memory");
 		else

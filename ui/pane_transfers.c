@@ -4,6 +4,7 @@
  * bytes, rate and ETA while it runs, and its end state once it is over.
  * The rows are the core's transfers, read in place; nothing is copied.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,10 +58,20 @@ selected(struct ui *ui)
 void
 ui_xfer_name(const struct client_transfer *t, int cols, char *buf, size_t len)
 {
+	size_t	files = t->nfiles - t->nfolders;
+	char	one[PATH_MAX];
+
 	if (t->nfiles == 1)
 		ui_text_fit(t->files[0].name, cols, buf, len);
 	else if (t->nfiles == 0)	/* an offer that ended before its list */
 		snprintf(buf, len, "an offer");
+	else if (t->ntop == 1 && t->files[0].dir) {
+		/* One folder: "photos/ (40 files)". */
+		snprintf(one, sizeof one, "%s/ (%zu file%s)", t->files[0].name,
+		    files, files == 1 ? "" : "s");
+		ui_text_fit(one, cols, buf, len);
+	} else if (t->nfolders > 0)
+		snprintf(buf, len, "%zu files in %zu folders", files, t->nfolders);
 	else
 		snprintf(buf, len, "%zu files", t->nfiles);
 }
@@ -166,12 +177,12 @@ draw_row(struct ui *ui, const struct client_transfer *t, int y, int x, int w,
 	cx = x + 3;
 	ui_put(y, cx, peerw, t->peer_name, a != A_NORMAL ? a : A_BOLD);
 	cx += peerw + 1;
-	if (t->nfiles > 1 && t->current < t->nfiles &&
-	    (t->state == CLIENT_TRANSFER_TRANSFERRING ||
+	if (t->nfiles - t->nfolders > 1 && t->current < t->nfiles &&
+	    t->current_no > 0 && (t->state == CLIENT_TRANSFER_TRANSFERRING ||
 	    t->state == CLIENT_TRANSFER_VERIFYING)) {
 		/* Which file is on its way: "file 2/5 photo.jpg". */
-		snprintf(buf, sizeof buf, "file %zu/%zu %s", t->current + 1,
-		    t->nfiles, t->files[t->current].name);
+		snprintf(buf, sizeof buf, "file %zu/%zu %s", t->current_no,
+		    t->nfiles - t->nfolders, t->files[t->current].name);
 		ui_text_fit(buf, namew, name, sizeof name);
 	} else
 		ui_xfer_name(t, namew, name, sizeof name);

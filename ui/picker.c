@@ -408,12 +408,13 @@ ui_picker_toggle(struct ui_picker *p)
 	char			 path[PATH_MAX], *dup;
 	size_t			 at;
 
-	if (e == NULL || (e->flags & (UI_ENTRY_DIR | UI_ENTRY_OTHER | UI_ENTRY_UP)))
+	if (e == NULL || (e->flags & (UI_ENTRY_OTHER | UI_ENTRY_UP)))
 		return 1;
 	if (ui_picker_path(p, p->cursor, path, sizeof path) != 0)
 		return 1;
 	if (mark_find(p, path, &at)) {
 		p->marks_total -= p->marks[at].size;
+		p->nmark_dirs -= p->marks[at].dir;
 		free(p->marks[at].path);
 		memmove(&p->marks[at], &p->marks[at + 1],
 		    (p->nmarks - at - 1) * sizeof *p->marks);
@@ -429,9 +430,12 @@ ui_picker_toggle(struct ui_picker *p)
 	p->marks = m;
 	memmove(&m[at + 1], &m[at], (p->nmarks - at) * sizeof *m);
 	m[at].path = dup;
-	m[at].size = e->size;
+	m[at].dir = (e->flags & UI_ENTRY_DIR) != 0;
+	/* A folder's size is known once it is walked, when it is sent. */
+	m[at].size = m[at].dir ? 0 : e->size;
 	p->nmarks++;
-	p->marks_total += e->size;
+	p->nmark_dirs += m[at].dir;
+	p->marks_total += m[at].size;
 	return 0;
 }
 
@@ -445,5 +449,6 @@ ui_picker_clear_marks(struct ui_picker *p)
 	free(p->marks);
 	p->marks = NULL;
 	p->nmarks = 0;
+	p->nmark_dirs = 0;
 	p->marks_total = 0;
 }

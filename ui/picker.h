@@ -26,7 +26,8 @@ struct ui_entry {
 /* A marked file: where it is and how big it was when marked. */
 struct ui_mark {
 	char		*path;		/* owned (malloc): absolute */
-	uint64_t	 size;		/* bytes */
+	uint64_t	 size;		/* bytes; 0 for a folder */
+	bool		 dir;		/* a folder: sent with everything in it */
 };
 
 struct ui_picker {
@@ -40,9 +41,10 @@ struct ui_picker {
 	char		  filter[256];	/* typed filter text, "" for none */
 	int		  error;	/* errno of the last listing that failed, 0 if it worked */
 
-	struct ui_mark	 *marks;	/* owned: the marked files, sorted by path */
+	struct ui_mark	 *marks;	/* owned: the marked files and folders, sorted by path */
 	size_t		  nmarks;
-	uint64_t	  marks_total;	/* bytes */
+	size_t		  nmark_dirs;	/* of them, folders */
+	uint64_t	  marks_total;	/* bytes of the marked files */
 };
 
 /* Opens dir (relative paths are made absolute). Returns 0 or -errno; on error the picker is empty. */
@@ -70,9 +72,9 @@ void	ui_picker_move(struct ui_picker *p, long delta);
 /* True when the entry of view row i is marked. */
 bool	ui_picker_is_marked(const struct ui_picker *p, size_t i);
 /*
- * Toggles the mark on the entry under the cursor. Only regular files can be
- * marked: returns 0 when toggled, 1 when the entry cannot be sent (folder,
- * "..", fifo), -ENOMEM.
+ * Toggles the mark on the entry under the cursor. Regular files and folders
+ * can be marked: returns 0 when toggled, 1 when the entry cannot be sent
+ * ("..", a fifo, a dangling link), -ENOMEM.
  */
 int	ui_picker_toggle(struct ui_picker *p);
 void	ui_picker_clear_marks(struct ui_picker *p);

@@ -88,31 +88,23 @@ t_check "an unknown peer is explained" err_is "$T_DIR/e" \
 t_ok $(( $? == 1 ? 0 : 1 )) "a missing file exits 1"
 t_check "a missing file is explained" err_is "$T_DIR/e" \
     "ferry: cannot read $T_DIR/missing: no such file or directory"
-"$FERRY" send --name alice --to bob "$T_DIR" >"$T_DIR/o" 2>"$T_DIR/e"
-t_ok $(( $? == 1 ? 0 : 1 )) "a folder exits 1"
-t_check "a folder is explained" err_is "$T_DIR/e" "ferry: $T_DIR is a folder; ferry sends files"
 # A FIFO with no writer would block open(2) forever: refused at once.
 mkfifo "$T_DIR/pipe"
 timeout 20 "$FERRY" send --name alice --to bob "$T_DIR/pipe" >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "a FIFO exits 1 at once instead of hanging"
 t_check "a FIFO is explained" err_is "$T_DIR/e" \
-    "ferry: $T_DIR/pipe is a FIFO (named pipe); ferry sends regular files"
+    "ferry: $T_DIR/pipe is a FIFO (named pipe); ferry sends regular files and folders"
 timeout 20 "$FERRY" send --name alice --to bob /dev/null >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "a device exits 1"
 t_check "a device is explained" err_is "$T_DIR/e" \
-    "ferry: /dev/null is a device; ferry sends regular files"
+    "ferry: /dev/null is a device; ferry sends regular files and folders"
 printf 'fine\n' >"$T_DIR/good.txt"
-# More files than an offer holds: the count is the fault, not a file.
-manyfiles=$(for i in $(seq 1001); do printf '%s ' "$T_DIR/good.txt"; done)
-"$FERRY" send --name alice --to bob $manyfiles >"$T_DIR/o" 2>"$T_DIR/e"
-t_ok $(( $? == 2 ? 0 : 1 )) "1001 files in one send is a usage error (exit 2)"
-t_check "that says the count" contains "$T_DIR/e" "ferry: one send takes at most 1000 files, not 1001"
 # Every problem of a batch at once, so it can be fixed in one go.
 timeout 20 "$FERRY" send --name alice --to bob "$T_DIR/good.txt" "$T_DIR/missing" \
-    "$T_DIR/pipe" "$T_DIR" >"$T_DIR/o" 2>"$T_DIR/e"
+    "$T_DIR/pipe" /dev/null >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "a batch with three bad paths exits 1"
 t_check "and names all three in one line" err_is "$T_DIR/e" \
-    "ferry: 3 of the 4 files cannot be sent: $T_DIR/missing (no such file or directory), $T_DIR/pipe (a FIFO (named pipe)), $T_DIR (a folder)"
+    "ferry: 3 of the 4 files cannot be sent: $T_DIR/missing (no such file or directory), $T_DIR/pipe (a FIFO (named pipe)), /dev/null (a device)"
 
 "$FERRY" receive --name dave --dir "$T_DIR/nope" >"$T_DIR/o" 2>"$T_DIR/e"
 t_ok $(( $? == 1 ? 0 : 1 )) "receive into a missing folder exits 1"

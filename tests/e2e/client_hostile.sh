@@ -31,7 +31,9 @@ for i in "${!NAMES[@]}"; do
 	*) echo "# got: $line"; t_ok 1 "declined with bad_name: ${WHAT[$i]}" ;;
 	esac
 done
-t_check "the reasons say what is wrong" grep -q 'contains a slash' "$T_DIR/h.out"
+t_check "the reasons say what is wrong" grep -q '"a/b" is in a folder that the list does not give before it' "$T_DIR/h.out"
+t_check "a path out of the folder is refused for its part" grep -q '"../x" in its part 1: is' "$T_DIR/h.out"
+t_check "an absolute path is refused as one" grep -q '"/etc/passwd" is not a relative path' "$T_DIR/h.out"
 t_check "a long name is refused for its length" grep -q 'is longer than 255 bytes' "$T_DIR/h.out"
 t_check "a control character is refused" grep -q 'contains a control character' "$T_DIR/h.out"
 

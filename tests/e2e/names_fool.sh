@@ -94,14 +94,14 @@ t_check "nothing was offered: bob saw no offer" quiet "$T_DIR/bob.err"
 # --- the receiver: a hostile sender's batch, every bad name in the decline ----
 before=$(ls -A "$IN" | wc -l)
 offer_raw h mallory bob --together -- $'invoice\u202efdp.exe' 'trailing ' $'\ufeffbom.txt' \
-    '../up' $'rlm\u200f.txt' $'soft\u00adhyphen' $'tag\U000e0041' ok.txt
+    '..' $'rlm\u200f.txt' $'soft\u00adhyphen' $'tag\U000e0041' ok.txt
 t_ok $? "the hostile offer was declined"
 line=$(head -n1 "$T_DIR/h.out")
 t_check "declined with bad_name and the count" \
     bash -c "[[ \$1 == 'declined: bad_name: 7 file names are refused: '* ]]" _ "$line"
 for w in '"invoice?fdp.exe" contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 7 (character 8)' \
     '"trailing " ends with a space' \
-    '"?bom.txt" contains U+FEFF' '"../up" contains a slash' \
+    '"?bom.txt" contains U+FEFF' '".." is ".."' \
     '"rlm?.txt" contains U+200F RIGHT-TO-LEFT MARK' '"soft?hyphen" contains U+00AD SOFT HYPHEN' \
     '"tag?" contains U+E0041 (a TAG character) at byte 3 (character 4)'; do
 	t_check "the reason says: $w" contains "$T_DIR/h.out" "$w"

@@ -70,18 +70,31 @@ t_check "q quits" tui_wait_exit
 t_ok "$([ "${TUI_RC:-1}" = 0 ]; echo $?)" "the TUI exits with status 0 (got ${TUI_RC:-none})"
 t_check "the TUI wrote nothing to stderr" tui_err_empty
 
-# 1001 marked files: refused with the count before any question.
-mkdir -p "$T_DIR/many"
-(cd "$T_DIR/many" && for i in $(seq 1001); do : >"f$i"; done)
+# A marked folder goes whole, and 1001 marked files go in one send.
+mkdir -p "$T_DIR/tree/many/sub/deeper" "$T_DIR/tree/many/empty"
+(cd "$T_DIR/tree/many" && for i in $(seq 1001); do echo "$i" >"f$i"; done)
+echo deep >"$T_DIR/tree/many/sub/deeper/deep.txt"
 tui_use many
-tui_start "$T_DIR/many" --server "$RELAY_ADDR" --name dora --dir "$T_DIR/inbox"
-t_check "a TUI in a folder of 1001 files sees bob" tui_wait_for 'Peers 1'
-tui_keys a
-t_check "a marks all 1001" tui_wait_for '1001 marked'
+tui_start "$T_DIR/tree" --server "$RELAY_ADDR" --name dora --dir "$T_DIR/inbox"
+t_check "a TUI beside a folder of 1001 files sees bob" tui_wait_for 'Peers 1'
+tui_keys Down Space
+t_check "Space marks the folder" tui_wait_for '1 marked'
 tui_keys s
-t_check "s says one send takes at most 1000, before asking" \
-	tui_wait_for '1001 files are marked; one send takes at most 1000 \(unmark 1\)'
-t_check "and asks nothing" tui_wait_gone 'Send 1001 files'
+t_check "s asks to send the folder with everything in it" \
+	tui_wait_for 'Send the folder many with everything in it to bob\?'
+tui_keys s
+t_check "the folder's transfer reaches done" tui_wait_for 'done ✓ verified'
+t_check "bob has the whole tree, empty folder included" \
+	t_wait_for 20 diff -r "$T_DIR/tree/many" "$T_DIR/bob/many"
+tui_keys Enter
+t_check "Enter opens the folder" tui_wait_for 'Files .*/tree/many'
+tui_keys a
+t_check "a marks its 1001 files, not its folders" tui_wait_for '1001 marked'
+tui_keys s
+t_check "s asks about 1001 files, no ceiling" tui_wait_for 'Send 1001 files \(.*\) to bob\?'
+tui_keys s
+t_check "and they arrive" t_wait_for 30 test -f "$T_DIR/bob/f1001"
+t_check "every one of them" test "$(find "$T_DIR/bob" -maxdepth 1 -name 'f*' | wc -l)" -eq 1001
 tui_keys q
 t_check "q quits" tui_wait_exit
 t_done

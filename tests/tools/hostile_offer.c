@@ -7,6 +7,7 @@
  *	hostile_offer --server HOST:PORT --name NAME --to PEER [--size N]
  *	    [--identity FILE] [--with-good] [--together]
  *	    [--stream bad-digest|short|long] NAME...
+ * (a NAME "dir:PATH" is offered as the folder PATH)
  *
  * (--together: all the names in one offer, to see every one judged) and
  * prints "declined: REASON" or "error: CODE: MESSAGE" or "accepted" per
@@ -592,6 +593,21 @@ out:
 	return v;
 }
 
+/* NAME is a file of size bytes; "dir:NAME" a folder. Returns 1 for a folder. */
+static int
+put_entry(struct proto_file *f, char *arg, uint64_t size)
+{
+	if (strncmp(arg, "dir:", 4) == 0) {
+		f->name = arg + 4;
+		f->dir = true;
+		f->size = 0;
+		return 1;
+	}
+	f->name = arg;
+	f->size = size;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -677,23 +693,20 @@ main(int argc, char **argv)
 		goto out;
 
 	for (; i < argc; i++) {
-		size_t	n = 0;
+		size_t	n = 0, nfolders = 0;
 
 		if (with_good) {
 			files[n].name = (char *)"good.txt";
 			files[n++].size = size;
 		}
-		files[n].name = argv[i];
-		files[n++].size = size;
-		while (together && i + 1 < argc) {
-			files[n].name = argv[++i];
-			files[n++].size = size;
-		}
+		nfolders += put_entry(&files[n++], argv[i], size);
+		while (together && i + 1 < argc)
+			nfolders += put_entry(&files[n++], argv[++i], size);
 		proto_msg_init(&m, PROTO_MSG_OFFER);
 		m.ref = (uint64_t)++ref;
 		m.to = to_id;
 		m.count = n;
-		m.size = size * n;
+		m.size = size * (n - nfolders);
 		if (send_msg(&ctl, &m) != 0)
 			goto out;
 		/*

@@ -93,8 +93,8 @@ test_encode_refuses(void **state)
 	fill_msg(&m, PROTO_MSG_OFFER);
 	m.count = 0;
 	REFUSE(-PROTO_E_BAD_MESSAGE, "offer: field \"count\" must be an "
-	    "integer between 1 and 1000");
-	m.count = PROTO_FILES_MAX + 1;
+	    "integer between 1 and 1000000");
+	m.count = PROTO_OFFER_MAX + 1;
 	REFUSE(-PROTO_E_BAD_MESSAGE, "field \"count\"");
 	m.count = 1;
 	m.size = PROTO_INT_MAX + 1;
@@ -173,48 +173,84 @@ test_encode_too_large(void **state)
 	proto_msg_free(&m);
 }
 
-/* The receipt must fit too; proto_receipt_fits() judges the worst case. */
-static void
-test_receipt_fits(void **state)
+/* A page of n entries with every optional member at its longest, framed. */
+static int
+frame_page(struct proto_file *files, size_t n, bool receipt)
 {
-	struct proto_msg	 m, r;
+	struct proto_msg	 m;
 	uint8_t			*out;
-	size_t			 outlen, n, i;
+	size_t			 outlen;
+	int			 r;
+
+	proto_msg_init(&m, receipt ? PROTO_MSG_RECEIPT : PROTO_MSG_FILES);
+	m.transfer = PROTO_INT_MAX;
+	m.more = true;
+	m.ok = true;
+	if (receipt)
+		memset(m.message, '"', PROTO_TEXT_MAX);	/* 2 bytes each in JSON */
+	m.files = files;
+	m.nfiles = n;
+	r = proto_msg_frame(&m, &out, &outlen);
+	if (r == 0) {
+		assert_true(outlen - PROTO_HEADER_LEN <= PROTO_CONTROL_MAX);
+		free(out);
+	}
+	return r;
+}
+
+/*
+ * proto_files_page() cuts the list and the receipt into pages that can
+ * always be framed, whatever the names (the worst escape in JSON is 6
+ * bytes for 1), and that are not needlessly small.
+ */
+static void
+test_files_page(void **state)
+{
+	static const char	 fill[] = { 'n', '"', '\x01', '\\' };
+	struct proto_file	*files;
+	size_t			 n = 2 * PROTO_FILES_MAX, i, k, at, pages;
+	unsigned		 f;
+	bool			 receipt;
 
 	(void)state;
-	proto_msg_init(&m, PROTO_MSG_FILES);
-	fill_files(&m, PROTO_FILES_MAX, false);
-	assert_int_equal(proto_receipt_fits(m.files, 1), 0);
-	assert_int_equal(proto_receipt_fits(m.files, 0), 0);
-	assert_int_equal(proto_receipt_fits(m.files, PROTO_FILES_MAX),
-	    -PROTO_E_TOO_LARGE);
-	assert_int_equal(proto_receipt_fits(m.files, PROTO_FILES_MAX + 1),
-	    -PROTO_E_BAD_MESSAGE);
-	assert_int_equal(proto_receipt_fits(NULL, 1), -PROTO_E_BAD_MESSAGE);
-	/* The largest count that fits, with 12-byte names and one 1024-byte one. */
-	for (n = 1; n <= PROTO_FILES_MAX; n++) {
-		if (proto_receipt_fits(m.files, n) != 0)
-			break;
+	assert_int_equal(proto_files_page(NULL, 0, false), 0);
+	files = xcalloc(n, sizeof *files);
+	for (f = 0; f <= sizeof fill; f++) {
+		for (i = 0; i < n; i++) {
+			size_t len = f == sizeof fill ? 12 : i % 3 == 0 ?
+			    PROTO_FILE_NAME_MAX : 1 + i % 40;
+
+			files[i].name = xmalloc(len + 1);
+			memset(files[i].name, f == sizeof fill ? 'a' : fill[f], len);
+			files[i].name[len] = '\0';
+			files[i].saved_as = xstrdup(files[i].name);
+			files[i].size = PROTO_INT_MAX;
+			files[i].mtime = PROTO_INT_MAX;
+			files[i].exec = files[i].dir = true;
+			memset(files[i].sha256, 'f', PROTO_SHA256_LEN);
+		}
+		for (receipt = false; ; receipt = true) {
+			for (at = 0, pages = 0; at < n; at += k, pages++) {
+				k = proto_files_page(files + at, n - at, receipt);
+				assert_true(k >= 1 && k <= PROTO_FILES_MAX);
+				assert_int_equal(frame_page(files + at, k, receipt), 0);
+			}
+			if (f == sizeof fill) {
+				/* Short names: pages of hundreds, even judged at their longest. */
+				print_message("# %zu short names: %zu %s pages\n", n,
+				    pages, receipt ? "receipt" : "list");
+				assert_true(proto_files_page(files, n, receipt) >=
+				    (receipt ? 250u : 500u));
+			}
+			if (receipt)
+				break;
+		}
+		for (i = 0; i < n; i++) {
+			free(files[i].name);
+			free(files[i].saved_as);
+		}
 	}
-	n--;
-	print_message("# receipts fit %zu files with these names\n", n);
-	assert_true(n >= 300 && n < PROTO_FILES_MAX);
-	/* A real receipt for that many files can indeed be framed. */
-	proto_msg_init(&r, PROTO_MSG_RECEIPT);
-	r.transfer = PROTO_INT_MAX;
-	r.ok = true;
-	memset(r.message, 'm', PROTO_TEXT_MAX);
-	fill_files(&r, n, true);
-	for (i = 0; i < n; i++)
-		r.files[i].size = PROTO_INT_MAX;
-	assert_int_equal(proto_msg_frame(&r, &out, &outlen), 0);
-	free(out);
-	proto_msg_free(&r);
-	/* A name the wire cannot carry is not judged to fit. */
-	free(m.files[5].name);
-	m.files[5].name = xstrdup("bad\xff");
-	assert_int_equal(proto_receipt_fits(m.files, 10), -PROTO_E_BAD_MESSAGE);
-	proto_msg_free(&m);
+	free(files);
 }
 
 static void
@@ -400,7 +436,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_refuses),
 		cmocka_unit_test(test_encode_too_large),
-		cmocka_unit_test(test_receipt_fits),
+		cmocka_unit_test(test_files_page),
 		cmocka_unit_test(test_error_frame),
 		cmocka_unit_test(test_hello_room),
 	};

@@ -172,10 +172,17 @@ test_marks(void **state)
 
 	(void)state;
 	assert_int_equal(ui_picker_init(&p, root), 0);
-	/* Folders, "..", and fifos cannot be marked. */
+	/* ".." and fifos cannot be marked; a folder can, with no size of its own. */
 	assert_int_equal(ui_picker_toggle(&p), 1);
 	ui_picker_move(&p, 1);
-	assert_int_equal(ui_picker_toggle(&p), 1);
+	assert_int_equal(ui_picker_toggle(&p), 0);
+	assert_int_equal(p.nmarks, 1);
+	assert_int_equal(p.nmark_dirs, 1);
+	assert_true(p.marks[0].dir);
+	assert_int_equal(p.marks_total, 0);
+	assert_int_equal(ui_picker_toggle(&p), 0);
+	assert_int_equal(p.nmarks, 0);
+	assert_int_equal(p.nmark_dirs, 0);
 	ui_picker_move(&p, 6);
 	assert_string_equal(ui_picker_current(&p)->name, "fifo");
 	assert_int_equal(ui_picker_toggle(&p), 1);

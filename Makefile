@@ -227,7 +227,7 @@ screenshots: deps
 # `make bench`: ferry against a direct pipe, socat and the magic-wormhole
 # transit relay (tests/bench/bench.sh; figures, ratios, PASS/MISS). Its
 # baselines are installed here (through deps), never needed by `make test`.
-BENCH_PKGS = socat magic-wormhole-transit-relay openssl iproute2 procps coreutils
+BENCH_PKGS = socat magic-wormhole-transit-relay openssl iproute2 procps coreutils tar python3 time
 FBENCH	   = $(BUILD)/bench/fbench
 $(FBENCH): tests/bench/fbench.c $(LIBPROTO)
 	@mkdir -p $(@D)
@@ -238,6 +238,7 @@ bench: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
 	@$(MAKE) --no-print-directory all $(FBENCH)
 	@FERRY_BIN=$(abspath $(BIN)) FBENCH=$(abspath $(FBENCH)) bash tests/bench/bench.sh
+	@FERRY_BIN=$(abspath $(BIN)) FBENCH=$(abspath $(FBENCH)) bash tests/bench/many_files.sh
 
 # Starts a local relay on 127.0.0.1:7117 unless one is listening, opens the
 # TUI against it, and stops the relay it started (by PID) when the TUI exits.

@@ -116,15 +116,22 @@ xfer__progress(struct transfer *t)
 }
 
 struct transfer_block *
-xfer__block_get(struct transfer *t)
+xfer__block_get(struct transfer *t, uint64_t want)
 {
 	struct transfer_block	*b;
+	size_t			 cap = CLIENT_CHUNK_SIZE;
 
-	if ((b = t->spare) != NULL) {
+	/* A small file's bytes in a small block: many of them must not cost a chunk each. */
+	if (want < CLIENT_CHUNK_SIZE / 4) {
+		if ((b = malloc(sizeof *b + (want > 0 ? (size_t)want : 1))) == NULL)
+			return NULL;
+		cap = (size_t)want;
+	} else if ((b = t->spare) != NULL) {
 		t->spare = b->next;
 		t->nspare--;
 	} else if ((b = malloc(sizeof *b + CLIENT_CHUNK_SIZE)) == NULL)
 		return NULL;
+	b->cap = cap;
 	b->next = NULL;
 	b->kind = TRANSFER_BLOCK_DATA;
 	b->len = 0;
@@ -136,8 +143,8 @@ xfer__block_put(struct transfer *t, struct transfer_block *b)
 {
 	if (b == NULL)
 		return;
-	if (b->kind == TRANSFER_BLOCK_DATA && t->nspare < TRANSFER_SPARE_MAX &&
-	    !(t->flags & TRANSFER_RELEASED)) {
+	if (b->kind == TRANSFER_BLOCK_DATA && b->cap == CLIENT_CHUNK_SIZE &&
+	    t->nspare < TRANSFER_SPARE_MAX && !(t->flags & TRANSFER_RELEASED)) {
 		b->next = t->spare;
 		t->spare = b;
 		t->nspare++;
@@ -157,6 +164,7 @@ xfer__free_blocks(struct transfer *t)
 	}
 	t->q_tail = NULL;
 	t->q_bytes = 0;
+	t->q_blocks = 0;
 	while ((b = t->spare) != NULL) {
 		t->spare = b->next;
 		free(b);

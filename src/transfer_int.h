@@ -39,6 +39,9 @@
 #define TRANSFER_RX_HIGH	(8 * CLIENT_CHUNK_SIZE)
 #define TRANSFER_RX_LOW		(4 * CLIENT_CHUNK_SIZE)
 #define TRANSFER_SPARE_MAX	6	/* chunk buffers kept for reuse per transfer */
+#define TRANSFER_BLOCKS_HIGH	256	/* blocks queued at most (small files make
+					   many small ones), either side */
+#define TRANSFER_BLOCKS_LOW	128
 #define TRANSFER_ANSWER_MS	120000	/* send: the receiver's answer inside the session */
 #define TRANSFER_LIST_MS	30000	/* receive: the sender's list once bridged */
 #define TRANSFER_MAX_WAITING	16	/* receive: offers not answered yet; more are
@@ -89,10 +92,12 @@ struct transfer_block {
 #define TRANSFER_BLOCK_END	2
 	size_t			 file;		/* index in the offer */
 	size_t			 len;		/* data bytes used */
+	size_t			 cap;		/* data bytes it holds: CLIENT_CHUNK_SIZE,
+						   less for the end of a file */
 	uint64_t		 size;		/* END: the sender's file size */
 	char			 sha256[PROTO_SHA256_LEN + 1];	/* END: the sender's digest */
 	uint8_t			 hdr[PROTO_HEADER_LEN];	/* send: the data frame's header */
-	uint8_t			 data[];	/* DATA: CLIENT_CHUNK_SIZE bytes */
+	uint8_t			 data[];	/* DATA: cap bytes */
 };
 
 struct transfer;
@@ -175,6 +180,7 @@ struct transfer {
 	struct transfer_block	*q_head;	/* receive: waiting for the disk, in order */
 	struct transfer_block	*q_tail;
 	size_t			 q_bytes;
+	size_t			 q_blocks;	/* receive: blocks queued, END ones too */
 	size_t			 rx_file;	/* receive: file whose bytes arrive now */
 	struct transfer_block	*spare;		/* freelist of DATA blocks */
 	unsigned		 nspare;
@@ -238,7 +244,8 @@ void	xfer__remote_end(struct transfer *t, enum client_transfer_state s,
 void	xfer__peer(struct transfer *t, const struct proto_peer *p);
 /* Sends m to the peer inside the end-to-end session. 0 or an error. */
 int	xfer__send_peer(struct transfer *t, const struct proto_msg *m);
-struct transfer_block *xfer__block_get(struct transfer *t);
+/* A DATA block for want bytes: a whole chunk (recycled) or, under a chunk, just enough. */
+struct transfer_block *xfer__block_get(struct transfer *t, uint64_t want);
 void	xfer__block_put(struct transfer *t, struct transfer_block *b);
 void	xfer__free_blocks(struct transfer *t);
 void	xfer__quote(const char *name, char *out, size_t outlen);

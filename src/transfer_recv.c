@@ -348,6 +348,8 @@ rx_enqueue(struct transfer *t, struct transfer_block *b)
 	else
 		t->q_head = b;
 	t->q_tail = b;
+	if (++t->q_blocks > TRANSFER_BLOCKS_HIGH && t->data != NULL)
+		client_conn_pause(t->data);
 	return 0;
 }
 
@@ -392,8 +394,8 @@ xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room)
 	}
 	b = t->q_tail;
 	if (b == NULL || b->kind != TRANSFER_BLOCK_DATA || b->file != i ||
-	    b->len == CLIENT_CHUNK_SIZE) {
-		if ((b = xfer__block_get(t)) == NULL) {
+	    b->len == b->cap) {
+		if ((b = xfer__block_get(t, t->pub.files[i].size - xf->got)) == NULL) {
 			if (!probe)
 				xfer__fail(t, "out of memory");
 			return NULL;
@@ -401,7 +403,7 @@ xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room)
 		b->file = i;
 		rx_enqueue(t, b);
 	}
-	*room = CLIENT_CHUNK_SIZE - b->len;
+	*room = b->cap - b->len;
 	if (*room > left)
 		*room = left;
 	return b->data + b->len;
@@ -505,6 +507,7 @@ xfer__rx_pump(struct transfer *t)
 		if (t->q_head == NULL)
 			t->q_tail = NULL;
 		b->next = NULL;
+		t->q_blocks--;
 		r = xfer__job(t, b->kind == TRANSFER_BLOCK_DATA ? JOB_WRITE :
 		    JOB_FINISH, b->file, b);
 		if (r != 0)
@@ -587,14 +590,22 @@ out:
 	free(files);
 }
 
-/* A block reached the disk: read the socket again below the low mark. */
+/* Reads the socket again once the queue is below both low marks. */
+static void
+rx_maybe_resume(struct transfer *t)
+{
+	if (t->q_bytes < TRANSFER_RX_LOW && t->q_blocks < TRANSFER_BLOCKS_LOW &&
+	    t->data != NULL)
+		client_conn_resume(t->data);
+}
+
+/* A block reached the disk. */
 void
 xfer__after_write(struct transfer *t, struct transfer_block *b)
 {
 	t->q_bytes -= b->len;
 	xfer__block_put(t, b);
-	if (t->q_bytes < TRANSFER_RX_LOW && t->data != NULL)
-		client_conn_resume(t->data);
+	rx_maybe_resume(t);
 	xfer__rx_pump(t);
 }
 
@@ -705,6 +716,7 @@ xfer__after_finish(struct transfer *t, const struct transfer_block *b)
 		start_commit(t);
 		return;
 	}
+	rx_maybe_resume(t);
 	xfer__rx_pump(t);
 }
 

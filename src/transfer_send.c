@@ -332,11 +332,12 @@ xfer__tx_pump(struct transfer *t)
 				xfer__fail(t, "out of memory");
 			return;
 		}
-		if (client_conn_queued(t->data) > TRANSFER_TX_HIGH)
+		if (client_conn_queued(t->data) > TRANSFER_TX_HIGH ||
+		    t->out_blocks > TRANSFER_BLOCKS_HIGH)
 			return;		/* on_written brings us back */
 		if (throttled(t))
 			return;		/* the throttle timer brings us back */
-		if ((b = xfer__block_get(t)) == NULL ||
+		if ((b = xfer__block_get(t, t->pub.files[i].size - xf->offset)) == NULL ||
 		    xfer__job(t, JOB_READ, i, b) != 0) {
 			free(b);
 			xfer__fail(t, "out of memory");

@@ -55,6 +55,7 @@ proto_msg_free(struct proto_msg *m)
 	free(m->files);
 	free(m->peers);
 	free(m->ids);
+	free(m->skip);
 	memset(m, 0, sizeof *m);
 }
 

@@ -71,6 +71,12 @@ struct proto_file {
 	bool		 dir;		/* files: a folder (size 0, no data, no receipt entry) */
 };
 
+/* accept: entries [from, from + count) of the list are not taken. */
+struct proto_range {
+	uint64_t	 from;		/* 0-based index in the list */
+	uint64_t	 count;		/* 1..PROTO_OFFER_MAX */
+};
+
 /*
  * One control message. Only the fields of its type are meaningful (see
  * PROTO_MSG_TYPES); the others are zero. Arrays and file names are owned by
@@ -90,9 +96,11 @@ struct proto_msg {
 	struct proto_peer	 peer;		/* offered: the receiver; incoming: the sender */
 	struct proto_peer	*peers;		/* owned: peer_list, peer_joined */
 	size_t			 npeers;
-	bool			 more;		/* peer_list, files, receipt: another page follows */
+	bool			 more;		/* peer_list, files, receipt, accept: another page follows */
 	uint64_t		*ids;		/* owned: peer_left */
 	size_t			 nids;
+	struct proto_range	*skip;		/* owned: accept, the entries not taken */
+	size_t			 nskip;
 	struct proto_file	*files;		/* owned: files, receipt */
 	size_t			 nfiles;
 	uint64_t		 count;		/* offer, incoming: how many entries (files and folders) */

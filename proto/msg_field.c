@@ -390,6 +390,8 @@ enc_array(cJSON *parent, const struct msg__field *f, const char *base)
 	memcpy(&n, base + f->count_off, sizeof n);
 	if (n > f->max || (n > 0 && arr == NULL))
 		return -PROTO_E_BAD_MESSAGE;
+	if (f->optional && n == 0)
+		return 0;	/* empty means absent */
 	if ((r = enc_add(parent, f->key, a = cJSON_CreateArray())) != 0)
 		return r;
 	for (i = 0; i < n; i++) {

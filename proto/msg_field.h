@@ -47,7 +47,7 @@ enum msg__kind {
 struct msg__field {
 	const char		*key;
 	enum msg__kind		 kind;
-	bool			 optional;	/* int, bool, text: may be absent, left out if 0, false or "" */
+	bool			 optional;	/* int, bool, text, array: may be absent, left out if 0, false, "" or empty */
 	size_t			 off;
 	size_t			 size;
 	uint64_t		 min, max;	/* value, bytes or count */

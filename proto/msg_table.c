@@ -43,6 +43,11 @@
 	{ .key = k, .kind = MSG__ARRAY, AT(struct proto_msg, ptr), \
 	  .sub = &(elem), .count_off = offsetof(struct proto_msg, count), \
 	  .min = lo, .max = hi, .what = w }
+/* May be absent (none then); the encoder leaves it out when it is empty. */
+#define OPT_ARRAY(k, ptr, count, elem, hi, w) \
+	{ .key = k, .kind = MSG__ARRAY, AT(struct proto_msg, ptr), \
+	  .sub = &(elem), .count_off = offsetof(struct proto_msg, count), \
+	  .min = 0, .max = hi, .what = w, .optional = true }
 #define END	{ .key = NULL }
 
 #define M	struct proto_msg
@@ -82,6 +87,13 @@ static const struct msg__field rfile_fields[] = {
 	END
 };
 
+/* accept: {from, count} */
+static const struct msg__field range_fields[] = {
+	U53("from", struct proto_range, from),
+	INT("count", struct proto_range, count, 1, PROTO_OFFER_MAX),
+	END
+};
+
 /* Array elements: a whole struct, or a whole uint64_t. */
 static const struct msg__field peer_elem = {
 	.kind = MSG__OBJECT, .size = sizeof(struct proto_peer), .sub = peer_fields
@@ -91,6 +103,9 @@ static const struct msg__field file_elem = {
 };
 static const struct msg__field rfile_elem = {
 	.kind = MSG__OBJECT, .size = sizeof(struct proto_file), .sub = rfile_fields
+};
+static const struct msg__field range_elem = {
+	.kind = MSG__OBJECT, .size = sizeof(struct proto_range), .sub = range_fields
 };
 static const struct msg__field id_elem = {
 	.kind = MSG__INT, .size = sizeof(uint64_t), .min = 1, .max = PROTO_INT_MAX
@@ -142,7 +157,12 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	    ARRAY("files", files, nfiles, file_elem, 1, PROTO_FILES_MAX,
 		"file objects"),
 	    OPT_BOOL("more", M, more)),
-	[PROTO_MSG_ACCEPT] = FIELDS(ID("transfer", M, transfer)),
+	/* Inside the session the receiver may leave entries out, in pages. */
+	[PROTO_MSG_ACCEPT] = FIELDS(
+	    ID("transfer", M, transfer),
+	    OPT_ARRAY("skip", skip, nskip, range_elem, PROTO_FILES_MAX,
+		"ranges"),
+	    OPT_BOOL("more", M, more)),
 	[PROTO_MSG_DECLINE] = FIELDS(
 	    ID("transfer", M, transfer),
 	    TEXT("reason", M, reason, 0)),

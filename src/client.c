@@ -532,6 +532,12 @@ client_accept(struct client *c, uint64_t id)
 }
 
 int
+client_take(struct client *c, uint64_t id, size_t i, bool take)
+{
+	return client__xfer_take(c->xfers, id, i, take);
+}
+
+int
 client_decline(struct client *c, uint64_t id, const char *reason)
 {
 	return client__xfer_decline(c->xfers, id, reason);

@@ -126,6 +126,7 @@ struct client_file {
 	uint64_t	 mtime;		/* modification time, seconds since 1970; 0: unknown */
 	bool		 dir;		/* a folder of a sent tree: no bytes of its own */
 	bool		 exec;		/* the executable bit */
+	bool		 skip;		/* left out by the receiver (client_take) */
 };
 
 /*
@@ -145,7 +146,8 @@ struct client_transfer {
 	struct client_file *files;	/* nfiles entries */
 	size_t		 current;	/* index of the file being streamed */
 	uint64_t	 bytes_done;	/* all files together */
-	uint64_t	 bytes_total;
+	uint64_t	 bytes_total;	/* of the files taken */
+	uint64_t	 bytes_offered;	/* of every file offered */
 	double		 rate;		/* bytes per second, smoothed; 0 when unknown */
 	double		 eta;		/* seconds left; < 0 when unknown */
 	uint64_t	 started_ms;	/* uv_now() when bytes started to flow; 0 before */
@@ -156,6 +158,7 @@ struct client_transfer {
 					   set before OFFERED; "" when nothing */
 	size_t		 nfolders;	/* of nfiles, folders (dir) */
 	size_t		 ntop;		/* of nfiles, top-level entries ("photos", not "photos/a") */
+	size_t		 nskipped;	/* of nfiles, left out by the receiver (files and folders) */
 	size_t		 current_no;	/* 1-based number of files[current] among the
 					   files (not folders); 0 before any */
 	/* Once the end-to-end session is up (auth_code[0] != '\0'): */
@@ -277,6 +280,14 @@ int	client_offer_check(const char *const *paths, size_t n, char *err,
  * in WAITING).
  */
 int	client_accept(struct client *c, uint64_t id);
+/*
+ * Before client_accept: takes (take true) or leaves out entry i of an
+ * incoming offer in WAITING. Everything is taken to begin with. A folder
+ * takes or leaves out everything in it; taking an entry takes the folders
+ * it lies in. bytes_total and nskipped follow. 0, UV_ENOENT (unknown id),
+ * UV_EINVAL (not an incoming offer in WAITING, or i out of range).
+ */
+int	client_take(struct client *c, uint64_t id, size_t i, bool take);
 /*
  * The person compared transfer id's auth_code with its peer and it
  * matched: the peer's key is remembered as verified for its name. 0, or

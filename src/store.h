@@ -96,11 +96,11 @@ typedef void		 (*store_bad_fn)(void *arg, size_t i, const char *why);
  * name (client_store_name_problem), every folder on the way an entry of
  * its own listed before it, no path twice (top-level files excepted: they
  * are saved side by side). top[i] gets the index of entry i's top-level
- * entry. Calls bad for each refused entry; returns how many, or UV_ENOMEM.
- * No disk is touched.
+ * entry, parent[i] that of its folder (n at the top level). Calls bad for
+ * each refused entry; returns how many, or UV_ENOMEM. No disk is touched.
  */
 long	client_store_tree_check(size_t n, store_entry_fn at, void *arg,
-	    size_t *top, store_bad_fn bad, void *bad_arg);
+	    size_t *top, size_t *parent, store_bad_fn bad, void *bad_arg);
 
 /*
  * Creates the staging folder of top-level folder name in dir: "NAME.part",

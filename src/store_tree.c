@@ -128,13 +128,13 @@ path_problem(const char *path, char *why, size_t whylen)
 
 long
 client_store_tree_check(size_t n, store_entry_fn at, void *arg, size_t *top,
-    store_bad_fn bad, void *bad_arg)
+    size_t *parent, store_bad_fn bad, void *bad_arg)
 {
 	struct tree_ctx	 c = { at, arg };
 	char		 why[PROTO_NAME_WHY_MAX + 32];
 	const char	*name, *slash, *other;
 	size_t		*sorted, i, p, k;
-	bool		 dir, pdir, odir;
+	bool		 dir, pdir = false, odir;
 	long		 nbad = 0;
 
 	if (n == 0)
@@ -147,6 +147,7 @@ client_store_tree_check(size_t n, store_entry_fn at, void *arg, size_t *top,
 	for (i = 0; i < n; i++) {
 		name = name_of(&c, i, &dir);
 		top[i] = i;
+		parent[i] = n;
 		if (path_problem(name, why, sizeof why) != NULL)
 			goto refuse;
 		if ((slash = strrchr(name, '/')) != NULL) {
@@ -160,6 +161,7 @@ client_store_tree_check(size_t n, store_entry_fn at, void *arg, size_t *top,
 				goto refuse;
 			}
 			top[i] = top[p];
+			parent[i] = p;
 		}
 		continue;
 refuse:

@@ -248,7 +248,8 @@ xfer__index_files(struct transfer *t)
 size_t
 xfer__next_file(const struct transfer *t, size_t i)
 {
-	while (i < t->pub.nfiles && t->pub.files[i].dir)
+	while (i < t->pub.nfiles && (t->pub.files[i].dir ||
+	    t->pub.files[i].skip))
 		i++;
 	return i;
 }
@@ -747,6 +748,14 @@ client__xfer_accept(struct transfer_engine *e, uint64_t id)
 	struct transfer	*t = lookup(e, BY_ID, id);
 
 	return t != NULL ? xfer__accept(t) : UV_ENOENT;
+}
+
+int
+client__xfer_take(struct transfer_engine *e, uint64_t id, size_t i, bool take)
+{
+	struct transfer	*t = lookup(e, BY_ID, id);
+
+	return t != NULL ? xfer__take(t, i, take) : UV_ENOENT;
 }
 
 int

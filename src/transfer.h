@@ -88,6 +88,8 @@ int	client__xfer_verify(struct transfer_engine *e, uint64_t id, char *err,
 	    size_t errlen);
 /* client_accept, client_decline, client_cancel, client_transfer_forget: UV_ENOENT for an unknown id. */
 int	client__xfer_accept(struct transfer_engine *e, uint64_t id);
+int	client__xfer_take(struct transfer_engine *e, uint64_t id, size_t i,
+	    bool take);
 int	client__xfer_decline(struct transfer_engine *e, uint64_t id,
 	    const char *reason);
 int	client__xfer_cancel(struct transfer_engine *e, uint64_t id,

@@ -166,7 +166,7 @@ job_space(struct transfer *t)
 		return;		/* after_space declines */
 	for (i = 0; i < t->pub.nfiles; i++) {
 		xf = &t->xf[i];
-		if (!t->pub.files[i].dir)
+		if (!t->pub.files[i].dir || t->pub.files[i].skip)
 			continue;
 		if (xf->top == i) {
 			r = client_store_stage_open(dir, t->pub.files[i].name,
@@ -175,7 +175,9 @@ job_space(struct transfer *t)
 				client_store_stage_remove(dir, stage);
 				r = UV_ENOMEM;
 			}
-		} else
+		} else if (t->xf[xf->top].part == NULL)
+			r = UV_EINVAL;	/* its top was left out: client_take never does that */
+		else
 			r = client_store_stage_mkdir(dir, t->xf[xf->top].part,
 			    below_top(t, i));
 		if (r != 0) {
@@ -299,7 +301,7 @@ commit_one(struct transfer *t, size_t i, char *saved, size_t savedlen)
 	/* Deepest first (the list has parents first), so no later change moves a time. */
 	for (j = t->pub.nfiles; j-- > i + 1;) {
 		if (!t->pub.files[j].dir || t->xf[j].top != i ||
-		    t->pub.files[j].mtime == 0)
+		    t->pub.files[j].skip || t->pub.files[j].mtime == 0)
 			continue;
 		if ((r = client_store_stage_mtime(dir, t->xf[i].part,
 		    below_top(t, j), t->pub.files[j].mtime)) != 0)
@@ -360,7 +362,7 @@ job_commit(struct transfer *t)
 	for (i = 0; i < t->pub.nfiles; i++) {
 		struct transfer_file *xf = &t->xf[i];
 
-		if (xf->top != i)
+		if (xf->top != i || t->pub.files[i].skip)
 			continue;
 		r = commit_one(t, i, saved, sizeof saved);
 		if (r == 0 && (xf->saved = strdup(saved)) == NULL) {

@@ -69,6 +69,7 @@ struct transfer_file {
 					   name once committed, else NULL */
 	size_t		 top;		/* receive: the top-level entry it lies under
 					   (its own index at the top) */
+	size_t		 parent;	/* receive: the folder it lies in; nfiles at the top */
 	size_t		 ord;		/* its number among the files (folders not
 					   counted), from 0 */
 	bool		 created;	/* receive: its file exists on the disk */
@@ -140,8 +141,8 @@ struct transfer {
 	size_t			 listed;	/* receive: entries of the list so far */
 	size_t			 files_cap;	/* entries pub.files and xf have room for */
 	uint64_t		 listed_bytes;	/* receive: their sizes */
-	size_t			 rcpt_next;	/* send: entry the next receipt page starts
-						   at; receive: next receipt entry to send */
+	size_t			 rcpt_next;	/* send: entry the next receipt page starts at */
+	size_t			 skip_end;	/* send: where the accept's last range ended */
 	struct client_conn	*data;		/* data connection; NULL when none */
 	uint8_t			 peer_key[32];	/* TRANSFER_KEYED: who must be at the other end */
 	int			 flags;
@@ -204,7 +205,7 @@ void	xfer__files_free(struct client_file *f, struct transfer_file *x,
 	    size_t n);
 /* Once the list is whole: each file's ord, pub.nfolders and pub.ntop. */
 void	xfer__index_files(struct transfer *t);
-/* The next entry from i on that has bytes of its own (not a folder); nfiles when none. */
+/* The next entry from i on that has bytes of its own (not a folder) and is taken; nfiles when none. */
 size_t	xfer__next_file(const struct transfer *t, size_t i);
 int	xfer__forget(struct transfer *t);
 void	xfer__maybe_free(struct transfer *t);
@@ -287,6 +288,7 @@ void	xfer__rx_files(struct transfer *t, const struct proto_msg *m);
 void	xfer__job_check_list(struct transfer *t);
 void	xfer__after_check_list(struct transfer *t);
 int	xfer__accept(struct transfer *t);
+int	xfer__take(struct transfer *t, size_t i, bool take);
 int	xfer__decline(struct transfer *t, const char *reason);
 void	xfer__after_space(struct transfer *t);
 uint8_t	*xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room);

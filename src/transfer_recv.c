@@ -96,7 +96,7 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 	t->pub.relay_id = m->transfer;
 	xfer__peer(t, &m->peer);
 	t->pub.state = CLIENT_TRANSFER_WAITING;
-	t->pub.bytes_total = m->size;
+	t->pub.bytes_total = t->pub.bytes_offered = m->size;
 	if (xfer__timer_start(t, list_late_cb, TRANSFER_LIST_MS) != 0)
 		xfer__fail(t, "out of memory");
 }
@@ -120,7 +120,7 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 		goto mismatch;
 	for (i = 0; i < m->nfiles; i++) {
 		p = &m->files[i];
-		if (p->size > t->pub.bytes_total - t->listed_bytes)
+		if (p->size > t->pub.bytes_offered - t->listed_bytes)
 			goto mismatch;
 		if (p->dir && (p->size != 0 || p->exec)) {
 			xfer__fail(t, "%s listed a folder with bytes of its own",
@@ -150,7 +150,7 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 			xfer__fail(t, "out of memory");
 		return;
 	}
-	if (t->listed_bytes != t->pub.bytes_total)
+	if (t->listed_bytes != t->pub.bytes_offered)
 		goto mismatch;
 	if (xfer__job(t, JOB_CHECK_LIST, 0, NULL) != 0)
 		xfer__fail(t, "out of memory");
@@ -159,7 +159,7 @@ mismatch:
 	xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes so far) "
 	    "are not the ones it offered (%zu, %" PRIu64 " bytes)",
 	    t->pub.peer_name, t->listed + m->nfiles, t->listed_bytes,
-	    t->offered, t->pub.bytes_total);
+	    t->offered, t->pub.bytes_offered);
 }
 
 static const char *
@@ -195,21 +195,25 @@ xfer__job_check_list(struct transfer *t)
 {
 	struct check_ctx	 c;
 	char			 none[1];
-	size_t			*top, i;
+	size_t			*top, *parent, i;
 	long			 nbad;
 	int			 n;
 
-	if ((top = calloc(t->pub.nfiles, sizeof *top)) == NULL) {
+	/* One allocation for both: top[0..n), parent[n..2n). */
+	if ((top = calloc(t->pub.nfiles, 2 * sizeof *top)) == NULL) {
 		t->job_err = UV_ENOMEM;
 		snprintf(t->job_msg, sizeof t->job_msg, "out of memory");
 		return;
 	}
+	parent = top + t->pub.nfiles;
 	c.t = t;
 	proto_name_list_init(&c.bad, none, sizeof none);
-	nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top,
+	nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top, parent,
 	    entry_bad, &c);
-	for (i = 0; i < t->pub.nfiles; i++)
+	for (i = 0; i < t->pub.nfiles; i++) {
 		t->xf[i].top = top[i];
+		t->xf[i].parent = parent[i];
+	}
 	if (nbad > 0) {
 		/* Refused (rare): once more, to name as many as the reason holds after its words. */
 		if (nbad == 1)
@@ -221,7 +225,7 @@ xfer__job_check_list(struct transfer *t)
 		proto_name_list_init(&c.bad, t->job_msg + n,
 		    sizeof t->job_msg - (size_t)n);
 		nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top,
-		    entry_bad, &c);
+		    parent, entry_bad, &c);
 		proto_name_list_end(&c.bad);
 	}
 	free(top);
@@ -266,6 +270,88 @@ xfer__accept(struct transfer *t)
 	return 0;
 }
 
+static void
+set_skip(struct transfer *t, size_t i, bool skip)
+{
+	struct client_file	*f = &t->pub.files[i];
+
+	if (f->skip == skip)
+		return;
+	f->skip = skip;
+	if (skip) {
+		t->pub.nskipped++;
+		t->pub.bytes_total -= f->size;
+	} else {
+		t->pub.nskipped--;
+		t->pub.bytes_total += f->size;
+	}
+}
+
+int
+xfer__take(struct transfer *t, size_t i, bool take)
+{
+	const char	*name;
+	size_t		 j, len;
+
+	if (t->pub.dir != CLIENT_RECEIVE ||
+	    t->pub.state != CLIENT_TRANSFER_WAITING ||
+	    (t->flags & (TRANSFER_ACCEPTING | TRANSFER_LISTING)) ||
+	    i >= t->pub.nfiles)
+		return UV_EINVAL;
+	set_skip(t, i, !take);
+	if (t->pub.files[i].dir) {
+		/* Everything in it: listed after it, by the tree's rules. */
+		name = t->pub.files[i].name;
+		len = strlen(name);
+		for (j = i + 1; j < t->pub.nfiles; j++)
+			if (strncmp(t->pub.files[j].name, name, len) == 0 &&
+			    t->pub.files[j].name[len] == '/')
+				set_skip(t, j, !take);
+	}
+	if (take)
+		for (j = t->xf[i].parent; j < t->pub.nfiles; j = t->xf[j].parent)
+			set_skip(t, j, false);
+	xfer__emit(t);
+	return 0;
+}
+
+/*
+ * The accept, with the entries left out as ranges, in pages of at most
+ * PROTO_FILES_MAX ranges (the last one without more). 0 or an error.
+ */
+static int
+send_accept(struct transfer *t)
+{
+	struct proto_msg	 m;
+	struct proto_range	*r;
+	size_t			 i = 0, n;
+	int			 e = 0;
+
+	if ((r = calloc(PROTO_FILES_MAX, sizeof *r)) == NULL)
+		return UV_ENOMEM;
+	do {
+		for (n = 0; n < PROTO_FILES_MAX && i < t->pub.nfiles; i++) {
+			if (!t->pub.files[i].skip)
+				continue;
+			r[n].from = i;
+			while (i < t->pub.nfiles && t->pub.files[i].skip)
+				i++;
+			r[n].count = i - r[n].from;
+			n++;
+		}
+		while (i < t->pub.nfiles && !t->pub.files[i].skip)
+			i++;
+		proto_msg_init(&m, PROTO_MSG_ACCEPT);
+		m.transfer = t->pub.relay_id;
+		m.skip = r;		/* borrowed: no proto_msg_free */
+		m.nskip = n;
+		m.more = i < t->pub.nfiles;
+		e = xfer__send_peer(t, &m);
+	} while (e == 0 && m.more);
+	free(r);
+	return e;
+}
+
 /* Sends decline with a wire reason and ends the transfer with a local one. */
 static void
 decline_why(struct transfer *t, const char *wire, const char *local)
@@ -301,7 +387,6 @@ xfer__decline(struct transfer *t, const char *reason)
 void
 xfer__after_space(struct transfer *t)
 {
-	struct proto_msg	m;
 	char			need[32], have[32], wire[PROTO_TEXT_MAX + 1];
 	char			local[sizeof t->pub.reason];
 
@@ -323,9 +408,7 @@ xfer__after_space(struct transfer *t)
 		decline_why(t, wire, local);
 		return;
 	}
-	proto_msg_init(&m, PROTO_MSG_ACCEPT);
-	m.transfer = t->pub.relay_id;
-	if (xfer__send_peer(t, &m) != 0) {
+	if (send_accept(t) != 0) {
 		xfer__end(t, CLIENT_TRANSFER_FAILED,
 		    "lost the connection to %s", t->pub.peer_name);
 		return;

@@ -110,6 +110,7 @@ xfer__send_offer(struct transfer *t)
 		t->pub.files[i].size = t->xf[i].st_size;
 		t->pub.bytes_total += t->xf[i].st_size;
 	}
+	t->pub.bytes_offered = t->pub.bytes_total;
 	proto_msg_init(&m, PROTO_MSG_OFFER);
 	m.ref = t->ref;
 	m.to = t->pub.peer_id;
@@ -171,6 +172,38 @@ xfer__send_files(struct transfer *t)
 		xfer__fail(t, "out of memory");
 }
 
+/*
+ * A page of the accept: the entries the receiver leaves out, as ranges in
+ * order. Each is left out here too; 0, or -1 after failing the transfer
+ * (a range out of the list or out of order).
+ */
+static int
+take_ranges(struct transfer *t, const struct proto_msg *m)
+{
+	const struct proto_range	*r;
+	struct client_file		*f;
+	size_t				 k;
+	uint64_t			 i;
+
+	for (k = 0; k < m->nskip; k++) {
+		r = &m->skip[k];
+		if (r->from < t->skip_end || r->from > t->pub.nfiles ||
+		    r->count > t->pub.nfiles - r->from) {
+			xfer__fail(t, "%s left out files that are not in the "
+			    "list", t->pub.peer_name);
+			return -1;
+		}
+		for (i = r->from; i < r->from + r->count; i++) {
+			f = &t->pub.files[i];
+			f->skip = true;
+			t->pub.nskipped++;
+			t->pub.bytes_total -= f->size;
+		}
+		t->skip_end = (size_t)(r->from + r->count);
+	}
+	return 0;
+}
+
 void
 xfer__answer(struct transfer *t, const struct proto_msg *m)
 {
@@ -189,12 +222,17 @@ xfer__answer(struct transfer *t, const struct proto_msg *m)
 			    "declined", m->reason);
 		return;
 	}
-	xfer__timer_stop(t);
 	if (m->type == PROTO_MSG_DECLINE) {
+		xfer__timer_stop(t);
 		xfer__remote_end(t, CLIENT_TRANSFER_DECLINED, "declined",
 		    m->reason);
 		return;
 	}
+	if (take_ranges(t, m) != 0)
+		return;
+	if (m->more)
+		return;		/* more of the accept follows */
+	xfer__timer_stop(t);
 	xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
 	xfer__tx_pump(t);
 }

@@ -32,8 +32,9 @@
 static const char usage_text[] =
 "usage: ferry [options]                      open the terminal UI\n"
 "       ferry [options] peers                list the other peers\n"
-"       ferry [options] send --to PEER FILE...\n"
+"       ferry [options] send --to PEER FILE|FOLDER...\n"
 "       ferry [options] receive [--dir DIR] [--from PEER] [--count N]\n"
+"                               [--only GLOB]... [--exclude GLOB]...\n"
 "       ferry [options] id                   show your identity (created on first use);\n"
 "                                            its first line is what a relay's\n"
 "                                            --allow-keys file takes\n"
@@ -66,6 +67,10 @@ static const char usage_text[] =
 "  -f, --from PEER         only take files from PEER (others are declined)\n"
 "  -c, --count N           exit after N transfers saved (failed ones do not\n"
 "                          count; default: run until interrupted)\n"
+"  -o, --only GLOB         take only the files GLOB matches (a GLOB with a / matches\n"
+"                          the path in the offer, one without it the last part; a\n"
+"                          folder it matches is taken whole); may be repeated\n"
+"  -x, --exclude GLOB      leave out what GLOB matches (the same way); may be repeated\n"
 "                          prints `saved NAME (SIZE bytes, sha256 HEX) from PEER` per file\n";
 
 enum { OPT_DECLINE = 256 };
@@ -84,6 +89,8 @@ static const struct option long_opts[] = {
 	{ "from",	required_argument,	NULL, 'f' },
 	{ "count",	required_argument,	NULL, 'c' },
 	{ "limit-rate",	required_argument,	NULL, 'l' },
+	{ "only",	required_argument,	NULL, 'o' },
+	{ "exclude",	required_argument,	NULL, 'x' },
 	{ "decline",	no_argument,		NULL, OPT_DECLINE },	/* tests: decline every offer */
 	{ NULL,		0,			NULL, 0 }
 };
@@ -99,6 +106,11 @@ struct args {
 	const char	*from;
 	const char	*count;
 	const char	*limit;
+#define ARGS_GLOBS_MAX	64
+	const char	*only[ARGS_GLOBS_MAX];
+	size_t		 nonly;
+	const char	*exclude[ARGS_GLOBS_MAX];
+	size_t		 nexclude;
 	bool		 quiet;
 	bool		 decline;
 	bool		 help;
@@ -121,8 +133,8 @@ parse(int argc, char **argv, struct args *a, bool stop)
 	int	ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:R:d:i:r:qhVt:f:c:l:" :
-	    ":s:n:R:d:i:r:qhVt:f:c:l:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, stop ? "+:s:n:R:d:i:r:qhVt:f:c:l:o:x:" :
+	    ":s:n:R:d:i:r:qhVt:f:c:l:o:x:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': a->server = optarg; break;
 		case 'n': a->name = optarg; break;
@@ -137,6 +149,16 @@ parse(int argc, char **argv, struct args *a, bool stop)
 		case 'f': a->from = optarg; break;
 		case 'c': a->count = optarg; break;
 		case 'l': a->limit = optarg; break;
+		case 'o':
+		case 'x':
+			if ((ch == 'o' ? a->nonly : a->nexclude) == ARGS_GLOBS_MAX)
+				return usage_error("%s is given more than 64 times",
+				    ch == 'o' ? "--only" : "--exclude");
+			if (ch == 'o')
+				a->only[a->nonly++] = optarg;
+			else
+				a->exclude[a->nexclude++] = optarg;
+			break;
 		case OPT_DECLINE: a->decline = true; break;
 		case ':':
 			return usage_error("%s needs a value", argv[optind - 1]);
@@ -381,6 +403,10 @@ main(int argc, char **argv)
 	o.to = a.to;
 	o.from = a.from;
 	o.decline = a.decline;
+	o.only = a.only;
+	o.nonly = a.nonly;
+	o.exclude = a.exclude;
+	o.nexclude = a.nexclude;
 	if (a.count != NULL) {
 		o.count = strtoul(a.count, &end, 10);
 		if (*a.count < '0' || *a.count > '9' || *end != '\0' ||

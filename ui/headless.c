@@ -6,6 +6,7 @@
  */
 #include "headless.h"
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -262,6 +263,88 @@ is_from(const struct headless *h, const struct client_transfer *t)
 }
 
 static void	show_code(struct headless *, const struct client_transfer *);
+static void	left_out(struct headless *, const struct client_transfer *);
+
+/*
+ * Whether a glob of g hits path: one with a slash matches the whole path
+ * ("photos/ *.jpg" without the space), one without it the last part
+ * ("*.jpg"); and a glob
+ * that hits a folder hits everything in it ("--exclude cache").
+ */
+static bool
+glob_hits(const char *const *g, size_t n, const char *path)
+{
+	char		 pre[PATH_MAX];
+	const char	*base, *slash;
+	size_t		 k, len;
+
+	for (len = strlen(path);; len = (size_t)(slash - path)) {
+		if (len >= sizeof pre)
+			return false;
+		memcpy(pre, path, len);
+		pre[len] = '\0';
+		base = strrchr(pre, '/') != NULL ? strrchr(pre, '/') + 1 : pre;
+		for (k = 0; k < n; k++)
+			if (fnmatch(g[k], strchr(g[k], '/') != NULL ? pre : base,
+			    strchr(g[k], '/') != NULL ? FNM_PATHNAME : 0) == 0)
+				return true;
+		/* The folder it lies in, then that folder's, ... */
+		for (slash = path + len; slash > path && slash[-1] != '/'; slash--)
+			;
+		if (slash == path)
+			return false;
+		slash--;
+	}
+}
+
+/* Whether --only and --exclude take path. */
+static bool
+chosen(const struct headless *h, const char *path)
+{
+	return (h->o->nonly == 0 || glob_hits(h->o->only, h->o->nonly, path)) &&
+	    !glob_hits(h->o->exclude, h->o->nexclude, path);
+}
+
+/*
+ * --only and --exclude: everything is left out, then each file they take
+ * is taken (with the folders it lies in), and each empty folder they take.
+ * Says what was left out. 0, or -1 when nothing is left to take.
+ */
+static int
+choose(struct headless *h, struct client *c, const struct client_transfer *t)
+{
+	const struct client_file	*f;
+	size_t				 i, len, taken = 0, files;
+
+	if (h->o->nonly == 0 && h->o->nexclude == 0)
+		return 0;
+	for (i = 0; i < t->nfiles; i++)
+		if (strchr(t->files[i].name, '/') == NULL)
+			(void)client_take(c, t->id, i, false);
+	for (i = 0; i < t->nfiles; i++) {
+		f = &t->files[i];
+		len = strlen(f->name);
+		/* An empty folder: nothing after it lies in it. */
+		if (f->dir && i + 1 < t->nfiles &&
+		    strncmp(t->files[i + 1].name, f->name, len) == 0 &&
+		    t->files[i + 1].name[len] == '/')
+			continue;
+		if (chosen(h, f->name)) {
+			(void)client_take(c, t->id, i, true);
+			taken += !f->dir;
+		}
+	}
+	files = t->nfiles - t->nfolders;
+	if (taken == 0 && t->nskipped == t->nfiles) {
+		complain(h, "--only/--exclude leave none of the %zu files from %s",
+		    files, t->peer_name);
+		return -1;
+	}
+	if (taken < files)
+		complain(h, "taking %zu of the %zu files from %s (--only/--exclude "
+		    "leave out %zu)", taken, files, t->peer_name, files - taken);
+	return 0;
+}
 
 static void
 incoming_cb(struct client *c, const struct client_transfer *t,
@@ -295,6 +378,12 @@ incoming_cb(struct client *c, const struct client_transfer *t,
 		return;
 	}
 	show_code(h, t);
+	if (choose(h, c, t) != 0) {
+		h->declining = true;
+		client_decline(c, t->id, "the receiver takes none of these files");
+		h->declining = false;
+		return;
+	}
 	if ((r = client_accept(c, t->id)) != 0) {
 		complain(h, "cannot accept the files from %s: %s",
 		    t->peer_name, uv_strerror(r));
@@ -360,9 +449,11 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 	}
 	if (h->interrupted)
 		complain(h, "%s", t->reason);	/* the cancel came too late */
+	if (t->nskipped > 0)
+		left_out(h, t);
 	if (!h->o->quiet) {
 		for (i = 0; i < t->nfiles; i++)
-			if (!t->files[i].dir)
+			if (!t->files[i].dir && !t->files[i].skip)
 				printf("sent %s (%" PRIu64 " bytes, sha256 %s) "
 				    "to %s\n", t->files[i].name,
 				    t->files[i].size, t->files[i].sha256,
@@ -370,6 +461,35 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 		fflush(stdout);
 	}
 	finish(h, 0);
+}
+
+/* The sender hears which files the receiver left out: "bob left out 2 of the 5 files: a, b". */
+static void
+left_out(struct headless *h, const struct client_transfer *t)
+{
+	char	list[1024];
+	size_t	i, len = 0, shown = 0, n = 0, files = t->nfiles - t->nfolders;
+	int	k;
+
+	list[0] = '\0';
+	for (i = 0; i < t->nfiles; i++) {
+		if (!t->files[i].skip || t->files[i].dir)
+			continue;
+		n++;
+		k = snprintf(list + len, sizeof list - len, "%s%s",
+		    shown > 0 ? ", " : "", t->files[i].name);
+		if (k > 0 && (size_t)k < sizeof list - len - 24) {
+			len += (size_t)k;
+			shown++;
+		} else
+			list[len] = '\0';
+	}
+	if (n == 0)
+		return;
+	if (shown < n)
+		snprintf(list + len, sizeof list - len, ", and %zu more", n - shown);
+	complain(h, "%s left out %zu of the %zu files: %s", t->peer_name, n,
+	    files, list);
 }
 
 static void
@@ -382,7 +502,7 @@ receive_transfer(struct headless *h, const struct client_transfer *t)
 		return;
 	if (t->state == CLIENT_TRANSFER_DONE) {
 		for (i = 0; i < t->nfiles; i++)
-			if (!t->files[i].dir)
+			if (!t->files[i].dir && !t->files[i].skip)
 				printf("saved %s (%" PRIu64 " bytes, sha256 %s) "
 				    "from %s\n", t->files[i].saved_as != NULL ?
 				    t->files[i].saved_as : t->files[i].name,

@@ -24,6 +24,10 @@ struct ui_headless_options {
 	bool			 quiet;		/* no progress bar, no "sent" lines */
 	bool			 progress;	/* send: draw a progress bar on stderr */
 	bool			 decline;	/* receive: decline every offer (tests) */
+	const char *const	*only;		/* receive: take only what these globs match */
+	size_t			 nonly;
+	const char *const	*exclude;	/* receive: leave out what these match */
+	size_t			 nexclude;
 };
 
 /* Each returns the exit status: 0, or 1 after printing why. */

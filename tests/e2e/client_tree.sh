@@ -102,6 +102,37 @@ t_ok $? "'ferry send .' in photos/2024"
 t_check "arrives as 2024/" diff -r "$E/2024" "$T_DIR/dave/2024"
 t_check "dave exits 0" exited "$RX" 0 10
 
+# --- the receiver chooses: --only and --exclude; the sender hears ---------
+start_receiver frank "$T_DIR/frank" --count 1 --exclude 2024 --exclude '*.sh'
+RX=$RX_PID
+"$FERRY" send --name alice --to frank "$P" >"$T_DIR/s6.out" 2>"$T_DIR/s6.err"
+t_ok $? "a send to a receiver that leaves some out succeeds"
+t_check "frank took the rest" diff -r -x 2024 -x run.sh "$E" "$T_DIR/frank/photos"
+t_check "and made nothing of what it left out" \
+    test ! -e "$T_DIR/frank/photos/2024" -a ! -e "$T_DIR/frank/photos/run.sh"
+t_check "frank says what it takes" contains "$T_DIR/frank.err" \
+    "ferry: taking 3 of the 6 files from alice (--only/--exclude leave out 3)"
+t_check "the sender hears what was left out" contains "$T_DIR/s6.err" \
+    "ferry: frank left out 3 of the 6 files: photos/2024/trip/b.bin, photos/2024/zero, photos/run.sh"
+t_check "and prints sent lines for the three it sent" \
+    test "$(grep -c '^sent ' "$T_DIR/s6.out")" -eq 3
+t_check "frank exits 0" exited "$RX" 0 10
+start_receiver gina "$T_DIR/gina" --count 1 --only 'photos/2024/*'
+RX=$RX_PID
+"$FERRY" send --name alice --to gina "$P" >/dev/null 2>"$T_DIR/s7.err"
+t_ok $? "--only with a path: a send succeeds"
+t_check "gina has 2024 whole (a folder it matched, with everything in it)" \
+    diff -r "$E/2024" "$T_DIR/gina/photos/2024"
+t_check "and nothing else" test "$(ls -A "$T_DIR/gina/photos")" = 2024
+t_check "gina exits 0" exited "$RX" 0 10
+start_receiver hana "$T_DIR/hana" --only '*.nothing'
+RX=$RX_PID
+"$FERRY" send --name alice --to hana "$P" >/dev/null 2>"$T_DIR/s8.err"
+t_ok $(( $? == 1 ? 0 : 1 )) "a receiver that takes none declines (exit 1)"
+t_check "and says why" contains "$T_DIR/s8.err" "the receiver takes none of these files"
+t_check "hana made nothing" test -z "$(ls -A "$T_DIR/hana")"
+t_stop "$RX"
+
 # --- a lying sender's trees are refused, nothing written ------------------
 H="$T_DIR/erin"
 start_receiver erin "$H"

@@ -42,6 +42,7 @@ struct list {
 	size_t			 bad[16];	/* refused entries, in call order */
 	char			 why[16][160];
 	size_t			 nbad;
+	size_t			 parent2;	/* parent[2] of the last check */
 };
 
 static const char *
@@ -69,12 +70,16 @@ bad(void *arg, size_t i, const char *why)
 static long
 check(const struct entry *e, size_t n, struct list *l, size_t *tops)
 {
-	long	r;
+	size_t	*parent = calloc(n + 1, sizeof *parent);
+	long	 r;
 
+	assert_non_null(parent);
 	memset(l, 0, sizeof *l);
 	l->e = e;
 	l->n = n;
-	r = client_store_tree_check(n, at, l, tops, bad, l);
+	r = client_store_tree_check(n, at, l, tops, parent, bad, l);
+	l->parent2 = n > 2 ? parent[2] : 0;
+	free(parent);
 	assert_int_equal(r, (long)l->nbad);
 	return r;
 }
@@ -100,6 +105,7 @@ test_good_trees(void **state)
 	assert_int_equal(check(tree, N(tree), &l, top), 0);
 	for (i = 0; i < N(tree); i++)
 		assert_int_equal(top[i], want[i]);
+	assert_int_equal(l.parent2, 0);		/* photos/2024 lies in photos */
 	assert_int_equal(check(tree, 0, &l, top), 0);
 }
 

@@ -102,6 +102,10 @@ struct ui {
 	/* Incoming offers waiting for y/n, oldest first (local transfer ids). */
 	uint64_t		*offers;	/* owned (malloc) */
 	size_t			 noffers;
+	uint64_t		 offer_shown;	/* the offer the dialog's list is about */
+	size_t			 offer_cursor;	/* its row under the cursor */
+	size_t			 offer_top;	/* its first row shown */
+	size_t			 offer_rows;	/* rows of the list the last frame had */
 
 	/* The one-line confirm in the status line. */
 	enum ui_confirm		 confirm;

@@ -139,6 +139,22 @@ ui_clear_rect(const struct ui_rect *r)
 		ui_fill(y, r->x, r->w, A_NORMAL);
 }
 
+struct ui_rect
+ui_centered(int w, int h)
+{
+	struct ui_rect	r;
+
+	if (w > COLS)
+		w = COLS;
+	if (h > LINES)
+		h = LINES;
+	r.w = w;
+	r.h = h;
+	r.x = (COLS - w) / 2;
+	r.y = (LINES - h) / 2;
+	return r;
+}
+
 void
 ui_bar(int y, int x, int cols, double frac, attr_t bar, attr_t track)
 {

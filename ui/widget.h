@@ -36,6 +36,8 @@ void	ui_box(const struct ui_rect *r, attr_t border, const char *title,
 	    attr_t title_attr, const char *footer);
 /* Clears the inside of r. */
 void	ui_clear_rect(const struct ui_rect *r);
+/* A rectangle of w x h (at most the screen) in the middle of the screen. */
+struct ui_rect ui_centered(int w, int h);
 
 /* A progress bar of cols cells: eighth blocks for the done part, a dim track for the rest. */
 void	ui_bar(int y, int x, int cols, double frac, attr_t bar, attr_t track);

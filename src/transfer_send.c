@@ -388,7 +388,7 @@ xfer__tx_pump(struct transfer *t)
 void
 xfer__after_read(struct transfer *t, struct transfer_block *b)
 {
-	size_t	i = b->file;
+	size_t	i = b->file, len;
 	int	r;
 
 	if (t->data == NULL || client_conn_closing(t->data) ||
@@ -398,15 +398,16 @@ xfer__after_read(struct transfer *t, struct transfer_block *b)
 		return;
 	}
 	t->out_blocks++;
-	r = client_conn_send_data(t->data, b->hdr, b->data, b->len,
+	len = b->len;	/* b may be released (and freed) before send returns */
+	r = client_conn_send_data(t->data, b->hdr, b->data, len,
 	    block_release_cb, t);
 	if (r != 0) {
 		xfer__fail(t, "cannot send to the relay: %s",
 		    uv_strerror(r));
 		return;
 	}
-	t->pub.files[i].done += b->len;
-	t->pub.bytes_done += b->len;
+	t->pub.files[i].done += len;
+	t->pub.bytes_done += len;
 	xfer__progress(t);
 	xfer__tx_pump(t);
 }

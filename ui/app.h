@@ -34,6 +34,7 @@ enum ui_mode {
 	UI_MODE_HELP,
 	UI_MODE_FILTER,		/* typing into the Files filter */
 	UI_MODE_CONFIRM,	/* a one-line y/n question in the status line */
+	UI_MODE_DETAIL,		/* one transfer's files, over the panes */
 };
 
 enum ui_confirm {
@@ -121,6 +122,9 @@ struct ui {
 	uint64_t		 msg_until_ms;
 
 	int			 help_top;	/* help overlay scroll */
+	uint64_t		 detail_id;	/* UI_MODE_DETAIL: the transfer shown */
+	size_t			 detail_top;	/* its first file row shown */
+	size_t			 detail_rows;	/* file rows the last frame had */
 	int			 help_rows;	/* last drawn: for paging */
 };
 
@@ -173,6 +177,10 @@ void	ui_offer_draw(struct ui *ui);
 void	ui_verify(struct ui *ui, const struct client_transfer *t);
 int	ui_offer_key(struct ui *ui, enum ui_action a);
 void	ui_help_draw(struct ui *ui);
+/* xfer_detail.c: Enter on a transfer: each file's state, size, name, where it went. */
+void	ui_detail_open(struct ui *ui, const struct client_transfer *t);
+void	ui_detail_draw(struct ui *ui);
+int	ui_detail_key(struct ui *ui, enum ui_action a);
 int	ui_help_key(struct ui *ui, enum ui_action a);
 void	ui_confirm_start(struct ui *ui, enum ui_confirm what, const char *text);
 void	ui_confirm_key(struct ui *ui, int key);

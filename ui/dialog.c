@@ -23,6 +23,7 @@ static const struct {
 	{ UI_CTX_XFERS,	0, "Transfers" },
 	{ UI_CTX_FILES,	1, "Files" },
 	{ UI_CTX_OFFER,	1, "Incoming offer" },
+	{ UI_CTX_DETAIL, 0, "A transfer's detail" },
 };
 
 #define HELP_KEY_COLS	11	/* the key column */

@@ -41,6 +41,24 @@ static const struct ui_binding bindings[] = {
 	{ UI_FKEY(KEY_DC),	UI_CTX_XFERS, UI_ACT_CANCEL, NULL,	NULL,	NULL },
 	{ 'v',			UI_CTX_XFERS, UI_ACT_VERIFY, "v",	"verified", "the selected transfer's code matched the peer's: its key is verified" },
 	{ 'c',			UI_CTX_XFERS, UI_ACT_CLEAR, "c",	"clear", "clear finished transfers" },
+	{ '\n',			UI_CTX_XFERS, UI_ACT_OPEN, "Enter",	"detail", "each file of the selected transfer: state, size, where it went, digest" },
+	{ '\r',			UI_CTX_XFERS, UI_ACT_OPEN,	NULL,	NULL,	NULL },
+	{ UI_FKEY(KEY_ENTER),	UI_CTX_XFERS, UI_ACT_OPEN,	NULL,	NULL,	NULL },
+
+	/* A transfer's detail */
+	{ UI_FKEY(KEY_UP),	UI_CTX_DETAIL, UI_ACT_UP, "\xe2\x86\x91\xe2\x86\x93", "scroll", "scroll the list of files" },
+	{ 'k',			UI_CTX_DETAIL, UI_ACT_UP,	NULL,	NULL,	NULL },
+	{ UI_FKEY(KEY_DOWN),	UI_CTX_DETAIL, UI_ACT_DOWN,	NULL,	NULL,	NULL },
+	{ 'j',			UI_CTX_DETAIL, UI_ACT_DOWN,	NULL,	NULL,	NULL },
+	{ UI_FKEY(KEY_PPAGE),	UI_CTX_DETAIL, UI_ACT_PGUP, "PgUp PgDn", "page", "a page up or down" },
+	{ UI_FKEY(KEY_NPAGE),	UI_CTX_DETAIL, UI_ACT_PGDN,	NULL,	NULL,	NULL },
+	{ UI_FKEY(KEY_HOME),	UI_CTX_DETAIL, UI_ACT_HOME, "Home End", NULL, "the first or last page" },
+	{ UI_FKEY(KEY_END),	UI_CTX_DETAIL, UI_ACT_END,	NULL,	NULL,	NULL },
+	{ 27,			UI_CTX_DETAIL, UI_ACT_CLOSE, "Esc q Enter", "close", "back to the panes" },
+	{ 'q',			UI_CTX_DETAIL, UI_ACT_CLOSE,	NULL,	NULL,	NULL },
+	{ '\n',			UI_CTX_DETAIL, UI_ACT_CLOSE,	NULL,	NULL,	NULL },
+	{ '\r',			UI_CTX_DETAIL, UI_ACT_CLOSE,	NULL,	NULL,	NULL },
+	{ UI_CTRL('l'),		UI_CTX_DETAIL, UI_ACT_REDRAW,	NULL,	NULL,	NULL },
 
 	/* Every pane */
 	{ UI_FKEY(KEY_UP),	P, UI_ACT_UP,	"\xe2\x86\x91\xe2\x86\x93 k j", "move", "move up and down" },

@@ -20,6 +20,7 @@
 #define UI_CTX_PANES	(UI_CTX_PEERS | UI_CTX_FILES | UI_CTX_XFERS)
 #define UI_CTX_OFFER	0x08	/* the incoming-offer dialog */
 #define UI_CTX_HELP	0x10	/* the help overlay */
+#define UI_CTX_DETAIL	0x20	/* a transfer's detail overlay */
 
 enum ui_action {
 	UI_ACT_NONE = 0,

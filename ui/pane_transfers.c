@@ -351,6 +351,12 @@ ui_xfers_key(struct ui *ui, enum ui_action a)
 	case UI_ACT_VERIFY:
 		ui_verify(ui, selected(ui));
 		return UI_KEY_HANDLED;
+	case UI_ACT_OPEN:
+		if (selected(ui) == NULL)
+			ui_message(ui, UI_C_WARN, "no transfer selected");
+		else
+			ui_detail_open(ui, selected(ui));
+		return UI_KEY_HANDLED;
 	default:
 		return UI_KEY_IGNORED;
 	}

@@ -155,6 +155,12 @@ ui_footer_draw(struct ui *ui)
 		ui_put(y, x, COLS - x, "? Esc", ui_theme_attr(UI_C_KEY));
 		ui_put(y, x + 6, COLS - x - 6, "close help", A_NORMAL);
 		return;
+	case UI_MODE_DETAIL:
+		if (ui->noffers == 0) {
+			hints(x, COLS - 1, UI_CTX_DETAIL);
+			return;
+		}
+		break;
 	default:
 		break;
 	}

@@ -268,6 +268,8 @@ key(struct ui *ui, int k)
 	/* Whatever owns the keyboard: the help, the size warning, an offer, or the focused pane. */
 	if (ui->mode == UI_MODE_HELP)
 		ctx = UI_CTX_HELP;
+	else if (ui->mode == UI_MODE_DETAIL && ui->noffers == 0)
+		ctx = UI_CTX_DETAIL;
 	else {
 		/* Any key clears a message: the hints come back. */
 		ui->msg_until_ms = 0;
@@ -281,6 +283,10 @@ key(struct ui *ui, int k)
 	}
 	if (ui->mode == UI_MODE_HELP) {
 		ui_help_key(ui, a);
+		return;
+	}
+	if (ctx == UI_CTX_DETAIL) {
+		ui_detail_key(ui, a);
 		return;
 	}
 	/* Nothing is drawn but the size warning: only quit (and redraw) make sense. */
@@ -520,7 +526,8 @@ draw(struct ui *ui)
 	}
 	layout(ui);
 	/* Behind a dialog the panes fade, so the question stands out. */
-	ui_widget_set_dim(ui->mode == UI_MODE_HELP || ui->noffers > 0);
+	ui_widget_set_dim(ui->mode == UI_MODE_HELP ||
+	    ui->mode == UI_MODE_DETAIL || ui->noffers > 0);
 	ui_header_draw(ui);
 	for (i = 0; i < UI_PANE_COUNT; i++)
 		panes[i].draw(ui, &ui->r[i], ui->focus == (enum ui_pane)i);
@@ -530,6 +537,8 @@ draw(struct ui *ui)
 		ui_help_draw(ui);
 	else if (ui->noffers > 0)
 		ui_offer_draw(ui);
+	else if (ui->mode == UI_MODE_DETAIL)
+		ui_detail_draw(ui);
 	refresh();
 }
 

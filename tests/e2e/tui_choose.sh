@@ -44,6 +44,20 @@ t_check "the sender heard what was left out" \
 t_check "and printed sent lines for the two it sent" \
 	test "$(grep -c '^sent ' "$T_DIR/bob.out")" -eq 2
 
+# The detail of that transfer: every entry, how it ended, where it went.
+tui_keys 3 Enter
+t_check "Enter on the row opens its detail" tui_wait_for 'Receiving from bob trip/ \(32 files\)'
+t_check "it says how the transfer stands" tui_wait_for '4\.9 KiB of 4\.9 KiB +\(30 files left out by the receiver\)'
+t_check "and how it ended" tui_wait_for 'saved every file from bob'
+t_check "a saved file, its size and path" tui_wait_for 'saved +4\.9 KiB +trip/edited/best/cover\.jpg'
+t_check "a folder that was made" tui_wait_for 'made +- +trip/edited/'
+t_check "a file left out" tui_wait_for 'left out +2\.0 KiB +trip/raw/img01\.cr2'
+t_check "a long list says where it is" tui_wait_for '1-[0-9]+ of 36'
+tui_keys End
+t_check "End shows the last entries" tui_wait_for 'left out +2\.0 KiB +trip/raw/img30\.cr2'
+tui_keys Escape
+t_check "Esc goes back to the panes" tui_wait_gone 'Receiving from bob'
+
 # Nothing ticked: y is a no.
 t_bg bash -c "exec \"\$0\" send --server '$RELAY_ADDR' --name carol --to alice --quiet '$P' 2>'$T_DIR/carol.err'" "$FERRY"
 CAROL=$T_LAST

@@ -33,10 +33,10 @@ enum fkind {
 	K_CODE,		/* text(32), at least 1 byte */
 	K_TEXT512,	/* text(512) */
 	K_FNAME,
-	K_COUNT,	/* files in an offer: 1 to 1000 */
+	K_COUNT,	/* entries in an offer or a range: 1 to 1000000 */
 	K_SLOT, K_KEY, K_SHA, K_BOOL, K_ROLE,
-	K_PEER, K_FILE, K_RFILE,
-	K_PEERS0, K_PEERS1, K_IDS, K_FILES, K_RFILES,
+	K_PEER, K_FILE, K_RFILE, K_RANGE,
+	K_PEERS0, K_PEERS1, K_IDS, K_FILES, K_RFILES, K_RANGES,
 };
 
 struct tfield {
@@ -47,7 +47,7 @@ struct tfield {
 
 struct ttype {
 	const char	*type;
-	struct tfield	 f[5];
+	struct tfield	 f[6];
 };
 
 static const struct ttype ttypes[] = {
@@ -65,8 +65,10 @@ static const struct ttype ttypes[] = {
 	    { "peer", K_PEER, 0 } } },
 	{ "incoming", { { "transfer", K_ID, 0 }, { "peer", K_PEER, 0 },
 	    { "count", K_COUNT, 0 }, { "size", K_U53, 0 } } },
-	{ "files", { { "transfer", K_ID, 0 }, { "files", K_FILES, 0 } } },
-	{ "accept", { { "transfer", K_ID, 0 } } },
+	{ "files", { { "transfer", K_ID, 0 }, { "files", K_FILES, 0 },
+	    { "more", K_BOOL, 1 } } },
+	{ "accept", { { "transfer", K_ID, 0 }, { "skip", K_RANGES, 1 },
+	    { "more", K_BOOL, 1 } } },
 	{ "decline", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
 	{ "cancel", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
 	{ "ready", { { "transfer", K_ID, 0 }, { "role", K_ROLE, 0 } } },
@@ -77,7 +79,8 @@ static const struct ttype ttypes[] = {
 	{ "file_end", { { "index", K_U53, 0 }, { "size", K_U53, 0 },
 	    { "sha256", K_SHA, 0 } } },
 	{ "receipt", { { "transfer", K_ID, 0 }, { "ok", K_BOOL, 0 },
-	    { "files", K_RFILES, 0 }, { "message", K_TEXT512, 0 } } },
+	    { "files", K_RFILES, 0 }, { "message", K_TEXT512, 0 },
+	    { "more", K_BOOL, 1 } } },
 	{ "ping", { { NULL, 0, 0 } } },
 	{ "pong", { { NULL, 0, 0 } } },
 	{ "error", { { "code", K_CODE, 0 }, { "message", K_TEXT512, 0 },
@@ -89,7 +92,11 @@ static const struct tfield peer_fields[] = {
 	{ "key", K_KEY, 0 }, { NULL, 0, 0 }
 };
 static const struct tfield file_fields[] = {
-	{ "name", K_FNAME, 0 }, { "size", K_U53, 0 }, { NULL, 0, 0 }
+	{ "name", K_FNAME, 0 }, { "size", K_U53, 0 }, { "mtime", K_U53, 1 },
+	{ "exec", K_BOOL, 1 }, { "dir", K_BOOL, 1 }, { NULL, 0, 0 }
+};
+static const struct tfield range_fields[] = {
+	{ "from", K_U53, 0 }, { "count", K_COUNT, 0 }, { NULL, 0, 0 }
 };
 static const struct tfield rfile_fields[] = {
 	{ "name", K_FNAME, 0 }, { "size", K_U53, 0 }, { "sha256", K_SHA, 0 },
@@ -122,8 +129,9 @@ static const char *const u53_good[] = { "0", "-0", "1", "9007199254740991",
     "4503599627370496", NULL };
 static const char *const u53_bad[] = { "-1", "9007199254740992", "1e16",
     "0.5", "-0.5", "\"0\"", "false", "null", "{}", NULL };
-static const char *const count_good[] = { "1", "1000", "2.0", "1e3", NULL };
-static const char *const count_bad[] = { "0", "1001", "-1", "1.5", "\"1\"",
+static const char *const count_good[] = { "1", "1000000", "2.0", "1e6",
+    NULL };
+static const char *const count_bad[] = { "0", "1000001", "-1", "1.5", "\"1\"",
     "null", "9007199254740991", NULL };
 static const char *const ver_good[] = { "1", "65535", NULL };
 static const char *const ver_bad[] = { "0", "65536", "-1", "1.5", "\"1\"",
@@ -150,7 +158,7 @@ static const struct kdesc kinds[] = {
 	[K_ID] = WORDSK("7", C_INT, "1 and " MAXINT_S, id_good, id_bad),
 	[K_U53] = WORDSK("0", C_INT, "0 and " MAXINT_S, u53_good, u53_bad),
 	[K_VERSION] = WORDSK("1", C_INT, "1 and 65535", ver_good, ver_bad),
-	[K_COUNT] = WORDSK("2", C_INT, "1 and 1000", count_good, count_bad),
+	[K_COUNT] = WORDSK("2", C_INT, "1 and 1000000", count_good, count_bad),
 	[K_NAME] = TEXTK("\"bob\"", 1, PROTO_PEER_NAME_MAX, false),
 	[K_TEXT64] = TEXTK("\"127.0.0.1:7117\"", 0, PROTO_ADDR_MAX, false),
 	[K_CODE] = TEXTK("\"busy\"", 1, PROTO_CODE_MAX, false),
@@ -171,12 +179,14 @@ static const struct kdesc kinds[] = {
 	[K_PEER] = { .cases = C_OBJECT, .fields = peer_fields },
 	[K_FILE] = { .cases = C_OBJECT, .fields = file_fields },
 	[K_RFILE] = { .cases = C_OBJECT, .fields = rfile_fields },
+	[K_RANGE] = { .cases = C_OBJECT, .fields = range_fields },
 	[K_PEERS0] = ARRAYK(NULL, K_PEER, 0, PROTO_PEERS_MAX, "peer objects"),
 	[K_PEERS1] = ARRAYK(NULL, K_PEER, 1, PROTO_PEERS_MAX, "peer objects"),
 	[K_IDS] = ARRAYK("[1,2]", K_ID, 1, PROTO_PEERS_MAX, "ids"),
 	[K_FILES] = ARRAYK(NULL, K_FILE, 1, PROTO_FILES_MAX, "file objects"),
 	[K_RFILES] = ARRAYK(NULL, K_RFILE, 0, PROTO_FILES_MAX,
 	    "receipt file objects"),
+	[K_RANGES] = ARRAYK(NULL, K_RANGE, 0, PROTO_FILES_MAX, "ranges"),
 };
 
 #undef WORDSK
@@ -400,7 +410,8 @@ object_cases(tcase_cb cb, void *arg, const struct tfield *f)
 		sb_puts(&sub, ".\"");
 		sb_puts(&sub, f[w.which].key);
 		sb_puts(&sub, "\"");
-		c = (struct tcase){ b.p, false, "is missing", true, sub.p };
+		c = (struct tcase){ b.p, f[w.which].optional, "is missing", true,
+		    sub.p };
 		cb(arg, &c);
 		sb_free(&b);
 		sb_free(&sub);

@@ -288,7 +288,15 @@ void	xfer__rx_files(struct transfer *t, const struct proto_msg *m);
 void	xfer__job_check_list(struct transfer *t);
 void	xfer__after_check_list(struct transfer *t);
 int	xfer__accept(struct transfer *t);
+/* Sends decline with a wire reason and ends the transfer with a local one. */
+void	xfer__decline_why(struct transfer *t, const char *wire,
+	    const char *local);
+
+/* transfer_list.c: the list's pages, the tree check, leaving entries out, the accept. */
+/* The list did not come in time (a timer callback). */
+void	xfer__list_late_cb(uv_timer_t *tm);
 int	xfer__take(struct transfer *t, size_t i, bool take);
+int	xfer__send_accept(struct transfer *t);
 int	xfer__decline(struct transfer *t, const char *reason);
 void	xfer__after_space(struct transfer *t);
 uint8_t	*xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room);

@@ -1,9 +1,8 @@
 /*
  * transfer_recv.c: the receiving side of the transfer engine. An offer
  * opens its data connection at once, unseen; its list of files arrives
- * inside the end-to-end session in pages, is checked against the offer and
- * as a tree (store_tree.c) on the pool, and shown,
- * and is accepted (after a free-space check) or declined there; arriving
+ * inside the end-to-end session (transfer_list.c), and is accepted (after
+ * a free-space check and making its folders) or declined there; arriving
  * bytes are queued in blocks, written and hashed on the thread pool into
  * part files, each file verified against its file_end, and only then do
  * the part files get their final names and the receipt go out.
@@ -19,17 +18,8 @@
 #include "name.h"
 #include "text.h"
 
-static void	decline_why(struct transfer *, const char *, const char *);
 static void	send_receipt(struct transfer *, bool, const char *);
 static void	start_commit(struct transfer *);
-
-static void
-list_late_cb(uv_timer_t *tm)
-{
-	struct transfer	*t = tm->data;
-
-	xfer__fail(t, "%s did not send its list of files", t->pub.peer_name);
-}
 
 /*
  * Whether another offer may open a transfer here: at most
@@ -97,164 +87,8 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 	xfer__peer(t, &m->peer);
 	t->pub.state = CLIENT_TRANSFER_WAITING;
 	t->pub.bytes_total = t->pub.bytes_offered = m->size;
-	if (xfer__timer_start(t, list_late_cb, TRANSFER_LIST_MS) != 0)
+	if (xfer__timer_start(t, xfer__list_late_cb, TRANSFER_LIST_MS) != 0)
 		xfer__fail(t, "out of memory");
-}
-
-/*
- * A page of the sender's list, inside the session. Together the pages
- * must be the offer the relay routed (the same count and bytes); then the
- * list is judged as a tree on the pool, and the front end decides.
- */
-void
-xfer__rx_files(struct transfer *t, const struct proto_msg *m)
-{
-	const struct proto_file	*p;
-	struct client_file	*f;
-	size_t			 i, base = t->listed;
-
-	xfer__timer_stop(t);
-	if (m->transfer != t->pub.relay_id || t->listed == t->offered ||
-	    m->nfiles > t->offered - t->listed ||
-	    (!m->more && t->listed + m->nfiles != t->offered))
-		goto mismatch;
-	for (i = 0; i < m->nfiles; i++) {
-		p = &m->files[i];
-		if (p->size > t->pub.bytes_offered - t->listed_bytes)
-			goto mismatch;
-		if (p->dir && (p->size != 0 || p->exec)) {
-			xfer__fail(t, "%s listed a folder with bytes of its own",
-			    t->pub.peer_name);
-			return;
-		}
-		t->listed_bytes += p->size;
-	}
-	if (xfer__files(t, base + m->nfiles) != 0) {
-		xfer__fail(t, "out of memory");
-		return;
-	}
-	t->listed += m->nfiles;
-	for (i = 0; i < m->nfiles; i++) {
-		p = &m->files[i];
-		f = &t->pub.files[base + i];
-		f->size = p->size;
-		f->mtime = p->mtime;
-		f->exec = p->exec;
-		f->dir = p->dir;
-		/* The message's own copy moves over: it frees what it still holds. */
-		f->name = p->name;
-		m->files[i].name = NULL;
-	}
-	if (m->more) {
-		if (xfer__timer_start(t, list_late_cb, TRANSFER_LIST_MS) != 0)
-			xfer__fail(t, "out of memory");
-		return;
-	}
-	if (t->listed_bytes != t->pub.bytes_offered)
-		goto mismatch;
-	if (xfer__job(t, JOB_CHECK_LIST, 0, NULL) != 0)
-		xfer__fail(t, "out of memory");
-	return;
-mismatch:
-	xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes so far) "
-	    "are not the ones it offered (%zu, %" PRIu64 " bytes)",
-	    t->pub.peer_name, t->listed + m->nfiles, t->listed_bytes,
-	    t->offered, t->pub.bytes_offered);
-}
-
-static const char *
-entry_at(void *arg, size_t i, bool *dir)
-{
-	const struct transfer	*t = arg;
-
-	*dir = t->pub.files[i].dir;
-	return t->pub.files[i].name;
-}
-
-struct check_ctx {
-	struct transfer		*t;
-	struct proto_name_list	 bad;
-};
-
-static void
-entry_bad(void *arg, size_t i, const char *why)
-{
-	struct check_ctx	*c = arg;
-
-	proto_name_list_add(&c->bad, c->t->pub.files[i].name, why);
-}
-
-/*
- * JOB_CHECK_LIST, on a worker thread: every path a path inside the receive
- * folder, each part a name that cannot fool a person, every folder listed
- * before what it holds. job_u64 gets how many entries are refused, job_msg
- * the decline's reason naming as many as it holds.
- */
-void
-xfer__job_check_list(struct transfer *t)
-{
-	struct check_ctx	 c;
-	char			 none[1];
-	size_t			*top, *parent, i;
-	long			 nbad;
-	int			 n;
-
-	/* One allocation for both: top[0..n), parent[n..2n). */
-	if ((top = calloc(t->pub.nfiles, 2 * sizeof *top)) == NULL) {
-		t->job_err = UV_ENOMEM;
-		snprintf(t->job_msg, sizeof t->job_msg, "out of memory");
-		return;
-	}
-	parent = top + t->pub.nfiles;
-	c.t = t;
-	proto_name_list_init(&c.bad, none, sizeof none);
-	nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top, parent,
-	    entry_bad, &c);
-	for (i = 0; i < t->pub.nfiles; i++) {
-		t->xf[i].top = top[i];
-		t->xf[i].parent = parent[i];
-	}
-	if (nbad > 0) {
-		/* Refused (rare): once more, to name as many as the reason holds after its words. */
-		if (nbad == 1)
-			n = snprintf(t->job_msg, sizeof t->job_msg,
-			    "bad_name: the file name ");
-		else
-			n = snprintf(t->job_msg, sizeof t->job_msg, "bad_name: "
-			    "%ld file names are refused: ", nbad);
-		proto_name_list_init(&c.bad, t->job_msg + n,
-		    sizeof t->job_msg - (size_t)n);
-		nbad = client_store_tree_check(t->pub.nfiles, entry_at, t, top,
-		    parent, entry_bad, &c);
-		proto_name_list_end(&c.bad);
-	}
-	free(top);
-	if (nbad < 0) {
-		t->job_err = (int)nbad;
-		snprintf(t->job_msg, sizeof t->job_msg, "out of memory");
-		return;
-	}
-	t->job_u64 = (uint64_t)nbad;
-}
-
-/* Back on the loop: refuse the whole offer, or show it. */
-void
-xfer__after_check_list(struct transfer *t)
-{
-	char	local[sizeof t->pub.reason];
-
-	if (t->job_u64 > 0) {
-		snprintf(local, sizeof local, "refused the files from %s: %s",
-		    t->pub.peer_name, t->job_msg + strlen("bad_name: "));
-		decline_why(t, t->job_msg, local);
-		return;
-	}
-	xfer__index_files(t);
-	t->flags &= ~TRANSFER_LISTING;
-	t->e->nhidden--;
-	client__update_active(t->e->c);
-	if (client__incoming(t->e->c, &t->pub) != 0)
-		xfer__decline(t, "this client does not take files");
 }
 
 int
@@ -270,91 +104,9 @@ xfer__accept(struct transfer *t)
 	return 0;
 }
 
-static void
-set_skip(struct transfer *t, size_t i, bool skip)
-{
-	struct client_file	*f = &t->pub.files[i];
-
-	if (f->skip == skip)
-		return;
-	f->skip = skip;
-	if (skip) {
-		t->pub.nskipped++;
-		t->pub.bytes_total -= f->size;
-	} else {
-		t->pub.nskipped--;
-		t->pub.bytes_total += f->size;
-	}
-}
-
-int
-xfer__take(struct transfer *t, size_t i, bool take)
-{
-	const char	*name;
-	size_t		 j, len;
-
-	if (t->pub.dir != CLIENT_RECEIVE ||
-	    t->pub.state != CLIENT_TRANSFER_WAITING ||
-	    (t->flags & (TRANSFER_ACCEPTING | TRANSFER_LISTING)) ||
-	    i >= t->pub.nfiles)
-		return UV_EINVAL;
-	set_skip(t, i, !take);
-	if (t->pub.files[i].dir) {
-		/* Everything in it: listed after it, by the tree's rules. */
-		name = t->pub.files[i].name;
-		len = strlen(name);
-		for (j = i + 1; j < t->pub.nfiles; j++)
-			if (strncmp(t->pub.files[j].name, name, len) == 0 &&
-			    t->pub.files[j].name[len] == '/')
-				set_skip(t, j, !take);
-	}
-	if (take)
-		for (j = t->xf[i].parent; j < t->pub.nfiles; j = t->xf[j].parent)
-			set_skip(t, j, false);
-	xfer__emit(t);
-	return 0;
-}
-
-/*
- * The accept, with the entries left out as ranges, in pages of at most
- * PROTO_FILES_MAX ranges (the last one without more). 0 or an error.
- */
-static int
-send_accept(struct transfer *t)
-{
-	struct proto_msg	 m;
-	struct proto_range	*r;
-	size_t			 i = 0, n;
-	int			 e = 0;
-
-	if ((r = calloc(PROTO_FILES_MAX, sizeof *r)) == NULL)
-		return UV_ENOMEM;
-	do {
-		for (n = 0; n < PROTO_FILES_MAX && i < t->pub.nfiles; i++) {
-			if (!t->pub.files[i].skip)
-				continue;
-			r[n].from = i;
-			while (i < t->pub.nfiles && t->pub.files[i].skip)
-				i++;
-			r[n].count = i - r[n].from;
-			n++;
-		}
-		while (i < t->pub.nfiles && !t->pub.files[i].skip)
-			i++;
-		proto_msg_init(&m, PROTO_MSG_ACCEPT);
-		m.transfer = t->pub.relay_id;
-		m.skip = r;		/* borrowed: no proto_msg_free */
-		m.nskip = n;
-		m.more = i < t->pub.nfiles;
-		e = xfer__send_peer(t, &m);
-	} while (e == 0 && m.more);
-	free(r);
-	return e;
-}
-
 /* Sends decline with a wire reason and ends the transfer with a local one. */
-static void
-decline_why(struct transfer *t, const char *wire, const char *local)
+void
+xfer__decline_why(struct transfer *t, const char *wire, const char *local)
 {
 	struct proto_msg	m;
 
@@ -380,7 +132,7 @@ xfer__decline(struct transfer *t, const char *reason)
 		reason = "declined";
 	snprintf(local, sizeof local, "declined the files from %s (%s)",
 	    t->pub.peer_name, reason);
-	decline_why(t, reason, local);
+	xfer__decline_why(t, reason, local);
 	return 0;
 }
 
@@ -393,7 +145,7 @@ xfer__after_space(struct transfer *t)
 	t->flags &= ~TRANSFER_ACCEPTING;
 	if (t->job_err != 0) {
 		snprintf(wire, sizeof wire, "io: the receiver cannot save files");
-		decline_why(t, wire, t->job_msg);
+		xfer__decline_why(t, wire, t->job_msg);
 		return;
 	}
 	if (t->job_u64 < t->pub.bytes_total) {
@@ -405,10 +157,10 @@ xfer__after_space(struct transfer *t)
 		snprintf(local, sizeof local,
 		    "declined the files from %s: they need %s and %s has %s free",
 		    t->pub.peer_name, need, t->e->set.dir, have);
-		decline_why(t, wire, local);
+		xfer__decline_why(t, wire, local);
 		return;
 	}
-	if (send_accept(t) != 0) {
+	if (xfer__send_accept(t) != 0) {
 		xfer__end(t, CLIENT_TRANSFER_FAILED,
 		    "lost the connection to %s", t->pub.peer_name);
 		return;

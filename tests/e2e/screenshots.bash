@@ -121,7 +121,7 @@ shot offer-dialog || exit 1
 tui_keys y
 tui_wait_gone 'Incoming files' || exit 1
 tui_keys 3
-tui_wait_for '↓ frank@studio +3 files .* [1-9][0-9]%' || exit 1
+tui_wait_for '↓ frank@studio +file [1-3]/3 .* [1-9][0-9]%' || exit 1
 shot transfer-in-progress || exit 1
 
 # 4. Help.
@@ -134,13 +134,13 @@ tui_wait_gone 'Everywhere' || exit 1
 # 5. A folder offered: its tree, raw/ unticked.
 P="$T_DIR/out/trip-2024"
 mkdir -p "$P/raw" "$P/edited/best" "$P/edited/web"
-for i in $(seq -w 1 30); do head -c $((20000000 + i * 7919)) /dev/urandom >"$P/raw/DSC_04$i.NEF"; done
+for i in $(seq -w 1 30); do truncate -s $((20000000 + 10#$i * 7919)) "$P/raw/DSC_04$i.NEF"; done
 for i in 1 2 3; do head -c $((2400000 + i * 1000)) /dev/urandom >"$P/edited/best/lake-$i.jpg"; done
 for i in 1 2 3 4; do head -c $((310000 + i * 999)) /dev/urandom >"$P/edited/web/lake-$i-small.jpg"; done
 printf 'Day 1: the lake.\n' >"$P/notes.txt"
 t_bg "$FERRY" send --server "$RELAY_ADDR" --name grace --to alice --quiet "$P"
 tui_wait_for 'grace .* wants to send you 38 files in 5 folders' || exit 1
-tui_keys Down Down Down Down Down Down Down Down Down Down
+tui_keys Down Down Down Down Down Down Down Down Down Down Down Down
 tui_wait_for '\[x\]   raw/' || exit 1
 tui_keys Space
 tui_wait_for 'Total, 8 of 38 files ticked' || exit 1
@@ -151,7 +151,7 @@ shot offer-folder || exit 1
 tui_keys y
 tui_wait_gone 'Incoming files' || exit 1
 tui_keys 3
-tui_wait_for '↓ grace +trip-2024/ \(38 files\) +done' || exit 1
+tui_wait_for '↓ grace +trip-2024/ \(38 fi.* +done' || exit 1
 tui_keys Enter
 tui_wait_for 'Receiving from grace' || exit 1
 tui_wait_stable

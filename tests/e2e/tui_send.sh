@@ -95,6 +95,7 @@ t_check "s asks about 1001 files, no ceiling" tui_wait_for 'Send 1001 files \(.*
 tui_keys s
 t_check "and they arrive" t_wait_for 30 test -f "$T_DIR/bob/f1001"
 t_check "every one of them" test "$(find "$T_DIR/bob" -maxdepth 1 -name 'f*' | wc -l)" -eq 1001
+t_check "and their row reaches done, verified" tui_wait_for '1001 files +done ✓ verified'
 tui_keys q
 t_check "q quits" tui_wait_exit
 t_done

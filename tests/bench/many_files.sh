@@ -55,17 +55,18 @@ EOF
 ferry_once() {
 	local src=$1 out=$2 rx t0 t1 rss_rx
 	mkdir -p "$out"
-	t_bg "$FERRY_BIN/ferry" receive --server "$RELAY_ADDR" --name rx$$ --dir "$out" \
-	    --count 1 >"$W/rx.out" 2>"$W/rx.err"
+	rm -f "$W/rx.rss"
+	t_bg /usr/bin/time -f '%M' -o "$W/rx.rss" "$FERRY_BIN/ferry" receive \
+	    --server "$RELAY_ADDR" --name rx$$ --dir "$out" --count 1 >"$W/rx.out" 2>"$W/rx.err"
 	rx=$T_LAST
 	t_wait_for 10 bash -c "'$FERRY_BIN/ferry' peers --server '$RELAY_ADDR' --name probe$$ 2>/dev/null | cut -f1 | grep -qx rx$$"
 	t0=$(now_ns)
 	/usr/bin/time -f '%M' -o "$W/tx.rss" "$FERRY_BIN/ferry" send --server "$RELAY_ADDR" \
 	    --name tx$$ --to rx$$ "$src" >/dev/null 2>"$W/tx.err" || { cat "$W/tx.err" >&2; }
 	t1=$(now_ns)
-	rss_rx=$(awk '/VmHWM/ { print $2 }' "/proc/$rx/status" 2>/dev/null)
 	t_wait_exit "$rx" 60
-	echo "$(( t1 - t0 )) $(cat "$W/tx.rss") ${rss_rx:-0}"
+	rss_rx=$(tail -n1 "$W/rx.rss" 2>/dev/null)
+	echo "$(( t1 - t0 )) $(tail -n1 "$W/tx.rss") ${rss_rx:-0}"
 }
 
 # tar_once SRC OUT: tar -c | socat | socat relay | socat | tar -x; prints NS.

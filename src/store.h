@@ -14,9 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 #define STORE_NAME_MAX		255	/* bytes in one file name (NAME_MAX) */
 #define STORE_PART_SUFFIX	".part"
 #define STORE_TRIES		10000	/* "stem (9999).ext" is the last candidate */
+#define STORE_PATH_MAX		(PROTO_FILE_NAME_MAX - 7)	/* a path in a folder: room
+					   for " (9999)" after its folder's name */
 
 /*
  * The receiver's verdict on a name from an offer: NULL when it may be

@@ -69,23 +69,22 @@ find(const struct tree_ctx *c, const size_t *sorted, size_t n, const char *p,
 	bool		 d;
 	int		 r;
 
+	/* The lower bound: the first in sorted order (the one listed first) not below p. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		s = name_of(c, sorted[mid], &d);
 		r = strncmp(s, p, len);
-		if (r == 0)
-			r = s[len] == '\0' ? 0 : 1;
-		if (r == 0) {
-			/* The first of equal names: the one listed first. */
-			while (mid > 0 && strcmp(name_of(c, sorted[mid - 1], &d),
-			    s) == 0)
-				mid--;
-			return sorted[mid];
-		}
+		if (r == 0 && s[len] != '\0')
+			r = 1;		/* longer than p: above it */
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
+	}
+	if (lo < n) {
+		s = name_of(c, sorted[lo], &d);
+		if (strncmp(s, p, len) == 0 && s[len] == '\0')
+			return sorted[lo];
 	}
 	return n;
 }
@@ -99,6 +98,11 @@ path_problem(const char *path, char *why, size_t whylen)
 	size_t		 len;
 	unsigned	 k = 1;
 
+	if (strchr(path, '/') != NULL && strlen(path) > STORE_PATH_MAX) {
+		/* Its folder may be saved as "name (9999)": the path must still fit the wire. */
+		snprintf(why, whylen, "is longer than %d bytes", STORE_PATH_MAX);
+		return why;
+	}
 	for (;; k++) {
 		slash = strchr(p, '/');
 		len = slash != NULL ? (size_t)(slash - p) : strlen(p);

@@ -319,8 +319,12 @@ uncommit_one(struct transfer *t, size_t i)
 	const char		*dir = t->e->set.dir;
 
 	if (t->pub.files[i].dir) {
-		if (client_store_stage_undo(dir, xf->saved, xf->part) != 0)
+		if (client_store_stage_undo(dir, xf->saved, xf->part) != 0) {
+			/* Its stage name may be another transfer's now: forget it. */
 			client_store_stage_remove(dir, xf->saved);
+			free(xf->part);
+			xf->part = NULL;
+		}
 	} else
 		client_store_remove(dir, xf->saved);
 	xf->committed = false;
@@ -369,9 +373,14 @@ job_commit(struct transfer *t)
 			xf->saved = NULL;
 			r = UV_ENOMEM;
 			/* Named, but we cannot say so: undo by that name. */
-			if (t->pub.files[i].dir)
-				(void)client_store_stage_undo(dir, saved, xf->part);
-			else
+			if (t->pub.files[i].dir) {
+				if (client_store_stage_undo(dir, saved,
+				    xf->part) != 0) {
+					client_store_stage_remove(dir, saved);
+					free(xf->part);
+					xf->part = NULL;
+				}
+			} else
 				(void)client_store_remove(dir, saved);
 		}
 		if (r == 0) {

@@ -43,7 +43,10 @@
 					   many small ones), either side */
 #define TRANSFER_BLOCKS_LOW	128
 #define TRANSFER_ANSWER_MS	120000	/* send: the receiver's answer inside the session */
-#define TRANSFER_LIST_MS	30000	/* receive: the sender's list once bridged */
+#define TRANSFER_LIST_MS	30000	/* receive: the sender's list once offered, */
+#define TRANSFER_LIST_PER	10	/* ... and 1 ms more for each this many entries */
+#define TRANSFER_MAX_NAMES	(64 << 20)	/* receive: bytes of names the lists held
+						   here may take together */
 #define TRANSFER_MAX_WAITING	16	/* receive: offers not answered yet; more are
 					   declined at once, with no data connection */
 #define TRANSFER_MAX_RECEIVING	32	/* receive: open transfers in all */
@@ -139,6 +142,7 @@ struct transfer {
 	size_t			 offered;	/* receive: entries the offer counts; pub.files
 						   and xf grow as the list's pages come */
 	size_t			 listed;	/* receive: entries of the list so far */
+	size_t			 listed_names;	/* receive: their names' bytes */
 	size_t			 files_cap;	/* entries pub.files and xf have room for */
 	uint64_t		 listed_bytes;	/* receive: their sizes */
 	size_t			 rcpt_next;	/* send: entry the next receipt page starts at */

@@ -32,10 +32,12 @@ void
 xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 {
 	const struct proto_file	*p;
+	const struct transfer	*o;
 	struct client_file	*f;
-	size_t			 i, base = t->listed;
+	size_t			 i, base = t->listed, pending = m->nfiles;
+	size_t			 names = 0, all = 0;
 
-	xfer__timer_stop(t);
+	/* The list's one deadline runs from the offer (xfer__incoming), not per page. */
 	if (m->transfer != t->pub.relay_id || t->listed == t->offered ||
 	    m->nfiles > t->offered - t->listed ||
 	    (!m->more && t->listed + m->nfiles != t->offered))
@@ -50,12 +52,24 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 			return;
 		}
 		t->listed_bytes += p->size;
+		names += strlen(p->name) + 1;
 	}
+	/* Names cost bytes too: all the lists held here stay under TRANSFER_MAX_NAMES. */
+	TAILQ_FOREACH(o, &t->e->list, entry)
+		if (o->pub.dir == CLIENT_RECEIVE && !CLIENT_TRANSFER_ENDED(o->pub.state))
+			all += o->listed_names;
+	if (all + names > TRANSFER_MAX_NAMES) {
+		xfer__fail(t, "busy: the lists of files held here would pass "
+		    "%d MiB of names", TRANSFER_MAX_NAMES >> 20);
+		return;
+	}
+	t->listed_names += names;
 	if (xfer__files(t, base + m->nfiles) != 0) {
 		xfer__fail(t, "out of memory");
 		return;
 	}
 	t->listed += m->nfiles;
+	pending = 0;
 	for (i = 0; i < m->nfiles; i++) {
 		p = &m->files[i];
 		f = &t->pub.files[base + i];
@@ -67,11 +81,9 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 		f->name = p->name;
 		m->files[i].name = NULL;
 	}
-	if (m->more) {
-		if (xfer__timer_start(t, xfer__list_late_cb, TRANSFER_LIST_MS) != 0)
-			xfer__fail(t, "out of memory");
+	if (m->more)
 		return;
-	}
+	xfer__timer_stop(t);
 	if (t->listed_bytes != t->pub.bytes_offered)
 		goto mismatch;
 	if (xfer__job(t, JOB_CHECK_LIST, 0, NULL) != 0)
@@ -80,7 +92,7 @@ xfer__rx_files(struct transfer *t, const struct proto_msg *m)
 mismatch:
 	xfer__fail(t, "the files %s listed (%zu, %" PRIu64 " bytes so far) "
 	    "are not the ones it offered (%zu, %" PRIu64 " bytes)",
-	    t->pub.peer_name, t->listed + m->nfiles, t->listed_bytes,
+	    t->pub.peer_name, t->listed + pending, t->listed_bytes,
 	    t->offered, t->pub.bytes_offered);
 }
 

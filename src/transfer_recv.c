@@ -87,7 +87,9 @@ xfer__incoming(struct transfer_engine *e, const struct proto_msg *m)
 	xfer__peer(t, &m->peer);
 	t->pub.state = CLIENT_TRANSFER_WAITING;
 	t->pub.bytes_total = t->pub.bytes_offered = m->size;
-	if (xfer__timer_start(t, xfer__list_late_cb, TRANSFER_LIST_MS) != 0)
+	/* One deadline for the whole list, however it is paged: 30 s, 130 s for a million. */
+	if (xfer__timer_start(t, xfer__list_late_cb, TRANSFER_LIST_MS +
+	    t->offered / TRANSFER_LIST_PER) != 0)
 		xfer__fail(t, "out of memory");
 }
 

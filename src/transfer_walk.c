@@ -279,10 +279,10 @@ walk_folder(struct walk *wk, const char *lpath, const char *wname)
 		}
 		len = snprintf(wn, PROTO_FILE_NAME_MAX + 1, "%s/%s", wname,
 		    names[i]);
-		if (len < 0 || len > PROTO_FILE_NAME_MAX) {
+		if (len < 0 || len > STORE_PATH_MAX) {
 			snprintf(msg, sizeof msg, "cannot send %s: its path in "
 			    "the folder is longer than %d bytes", lp,
-			    PROTO_FILE_NAME_MAX);
+			    STORE_PATH_MAX);
 			problem(wk, UV_ENAMETOOLONG, msg, lp, "too long a path");
 			continue;
 		}

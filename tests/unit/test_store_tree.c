@@ -156,6 +156,18 @@ test_hostile_trees(void **state)
 	    2, 1, "in its part 2");
 	refused((const struct entry[]){ { "d", true }, { "d/.", false } }, 2, 1,
 	    "in its part 2");
+	{
+		/* A path in a folder leaves room for " (9999)" after the folder's name. */
+		static char	 longp[STORE_PATH_MAX + 2];
+		size_t		 k;
+
+		memcpy(longp, "d/", 2);
+		for (k = 2; k < STORE_PATH_MAX + 1; k++)
+			longp[k] = (k % 200 == 0) ? '/' : 'x';
+		longp[STORE_PATH_MAX + 1] = '\0';
+		refused((const struct entry[]){ { "d", true }, { longp, false } },
+		    2, 1, "is longer than 1017 bytes");
+	}
 }
 
 /* Many entries: every one judged, each bad one named once. */

@@ -56,6 +56,7 @@ proto_msg_free(struct proto_msg *m)
 	free(m->peers);
 	free(m->ids);
 	free(m->skip);
+	free(m->resume);
 	memset(m, 0, sizeof *m);
 }
 

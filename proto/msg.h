@@ -34,6 +34,7 @@
 	X(SLOT,		"slot")		/* r->c data conn: slot */		\
 	X(BIND,		"bind")		/* c->r: transfer, slot */		\
 	X(ATTACHED,	"attached")	/* r->c data conn: transfer */		\
+	X(FILE_FROM,	"file_from")	/* data conn: index, offset */		\
 	X(FILE_END,	"file_end")	/* data conn: index, size, sha256 */	\
 	X(RECEIPT,	"receipt")	/* data conn: transfer, ok, files[], message */ \
 	X(PING,		"ping")		/* both: (no fields) */			\
@@ -77,6 +78,13 @@ struct proto_range {
 	uint64_t	 count;		/* 1..PROTO_OFFER_MAX */
 };
 
+/* accept: file `file` is kept from before up to offset; sha256 is that prefix's digest. */
+struct proto_resume {
+	uint64_t	 file;		/* 0-based index in the list */
+	uint64_t	 offset;	/* 1..the file's size */
+	char		 sha256[PROTO_SHA256_LEN + 1];
+};
+
 /*
  * One control message. Only the fields of its type are meaningful (see
  * PROTO_MSG_TYPES); the others are zero. Arrays and file names are owned by
@@ -101,13 +109,16 @@ struct proto_msg {
 	size_t			 nids;
 	struct proto_range	*skip;		/* owned: accept, the entries not taken */
 	size_t			 nskip;
+	struct proto_resume	*resume;	/* owned: accept, the files kept from before */
+	size_t			 nresume;
 	struct proto_file	*files;		/* owned: files, receipt */
 	size_t			 nfiles;
 	uint64_t		 count;		/* offer, incoming: how many entries (files and folders) */
 	char			 reason[PROTO_TEXT_MAX + 1];	/* decline, cancel */
 	char			 slot[PROTO_SLOT_LEN + 1];	/* slot, bind */
 	enum proto_role		 role;		/* ready */
-	uint64_t		 index;		/* file_end: 0-based file index */
+	uint64_t		 index;		/* file_from, file_end: 0-based file index */
+	uint64_t		 offset;	/* file_from: the byte the file's data starts at */
 	uint64_t		 size;		/* file_end: bytes sent for that file; offer, incoming: all files' bytes */
 	char			 sha256[PROTO_SHA256_LEN + 1];	/* file_end */
 	bool			 ok;		/* receipt */

@@ -94,6 +94,14 @@ static const struct msg__field range_fields[] = {
 	END
 };
 
+/* accept: {file, offset, sha256} */
+static const struct msg__field resume_fields[] = {
+	U53("file", struct proto_resume, file),
+	INT("offset", struct proto_resume, offset, 1, PROTO_INT_MAX),
+	HEX("sha256", struct proto_resume, sha256),
+	END
+};
+
 /* Array elements: a whole struct, or a whole uint64_t. */
 static const struct msg__field peer_elem = {
 	.kind = MSG__OBJECT, .size = sizeof(struct proto_peer), .sub = peer_fields
@@ -106,6 +114,9 @@ static const struct msg__field rfile_elem = {
 };
 static const struct msg__field range_elem = {
 	.kind = MSG__OBJECT, .size = sizeof(struct proto_range), .sub = range_fields
+};
+static const struct msg__field resume_elem = {
+	.kind = MSG__OBJECT, .size = sizeof(struct proto_resume), .sub = resume_fields
 };
 static const struct msg__field id_elem = {
 	.kind = MSG__INT, .size = sizeof(uint64_t), .min = 1, .max = PROTO_INT_MAX
@@ -162,6 +173,8 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	    ID("transfer", M, transfer),
 	    OPT_ARRAY("skip", skip, nskip, range_elem, PROTO_FILES_MAX,
 		"ranges"),
+	    OPT_ARRAY("resume", resume, nresume, resume_elem, PROTO_RESUME_MAX,
+		"resume objects"),
 	    OPT_BOOL("more", M, more)),
 	[PROTO_MSG_DECLINE] = FIELDS(
 	    ID("transfer", M, transfer),
@@ -178,6 +191,9 @@ const struct msg__field *const msg__fields[PROTO_MSG_COUNT] = {
 	    ID("transfer", M, transfer),
 	    HEX("slot", M, slot)),
 	[PROTO_MSG_ATTACHED] = FIELDS(ID("transfer", M, transfer)),
+	[PROTO_MSG_FILE_FROM] = FIELDS(
+	    U53("index", M, index),
+	    U53("offset", M, offset)),
 	[PROTO_MSG_FILE_END] = FIELDS(
 	    U53("index", M, index),
 	    U53("size", M, size),

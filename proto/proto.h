@@ -32,6 +32,7 @@ enum proto_kind {
 #define PROTO_TEXT_MAX		512	/* reason, message */
 #define PROTO_FILES_MAX		1000	/* file objects per files or receipt page */
 #define PROTO_OFFER_MAX		1000000	/* entries (files and folders) per offer */
+#define PROTO_RESUME_MAX	256	/* resume objects per accept page */
 #define PROTO_PEERS_MAX		1000	/* peers per peer_list/peer_joined/peer_left */
 #define PROTO_CODE_MAX		32	/* error.code */
 #define PROTO_SLOT_LEN		32	/* lowercase hex of 128 random bits */

@@ -60,6 +60,24 @@ client_digest_final(struct client_digest *d, char *hex)
 	return r;
 }
 
+int
+client_digest_peek(const struct client_digest *d, char *hex)
+{
+	struct client_digest	copy;
+	int			r;
+
+	if (d->ctx == NULL)
+		return UV_EINVAL;
+	if ((copy.ctx = EVP_MD_CTX_new()) == NULL)
+		return UV_ENOMEM;
+	if (EVP_MD_CTX_copy_ex(copy.ctx, d->ctx) != 1) {
+		EVP_MD_CTX_free(copy.ctx);
+		return UV_EIO;
+	}
+	r = client_digest_final(&copy, hex);	/* frees the copy */
+	return r;
+}
+
 void
 client_digest_free(struct client_digest *d)
 {

@@ -30,6 +30,8 @@ int	client_digest_init(struct client_digest *d);
 int	client_digest_update(struct client_digest *d, const void *p, size_t len);
 /* Finishes into hex[DIGEST_HEX_LEN + 1] and releases the context. */
 int	client_digest_final(struct client_digest *d, char *hex);
+/* The digest of what was fed so far into hex[], going on from there afterwards. */
+int	client_digest_peek(const struct client_digest *d, char *hex);
 /* Releases the context without a result. Safe on a digest never started. */
 void	client_digest_free(struct client_digest *d);
 

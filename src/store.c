@@ -167,16 +167,23 @@ int
 client_store_move_noreplace(int d, const char *from, const char *to,
     bool folder)
 {
+	return client_store_move_noreplace_at(d, from, d, to, folder);
+}
+
+int
+client_store_move_noreplace_at(int df, const char *from, int d, const char *to,
+    bool folder)
+{
 	int	fd, e;
 
-	if (renameat2(d, from, d, to, RENAME_NOREPLACE) == 0)
+	if (renameat2(df, from, d, to, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno == EEXIST)
 		return UV_EEXIST;
 	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
 		return UV__ERR(errno);
-	if (!folder && linkat(d, from, d, to, 0) == 0) {
-		if (unlinkat(d, from, 0) != 0) {
+	if (!folder && linkat(df, from, d, to, 0) == 0) {
+		if (unlinkat(df, from, 0) != 0) {
 			e = errno;
 			unlinkat(d, to, 0);
 			return UV__ERR(e);
@@ -198,7 +205,7 @@ client_store_move_noreplace(int d, const char *from, const char *to,
 		return errno == EEXIST ? UV_EEXIST : UV__ERR(errno);
 	if (!folder)
 		close(fd);
-	if (renameat(d, from, d, to) != 0) {
+	if (renameat(df, from, d, to) != 0) {
 		e = errno;
 		unlinkat(d, to, folder ? AT_REMOVEDIR : 0);
 		return UV__ERR(e);
@@ -210,14 +217,27 @@ int
 client_store_commit(const char *dir, const char *part, const char *name, char *saved,
     size_t savedlen)
 {
+	return client_store_commit_from(dir, part, dir, name, saved, savedlen);
+}
+
+int
+client_store_commit_from(const char *from_dir, const char *part,
+    const char *dir, const char *name, char *saved, size_t savedlen)
+{
 	char		cand[STORE_NAME_MAX + 1], path[PATH_MAX];
 	unsigned	n;
-	int		d, r;
+	int		df, d, r;
 
-	if ((r = store_join(dir, part, path)) != 0)
+	if ((r = store_join(from_dir, part, path)) != 0)
 		return r;
 	if ((d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return UV__ERR(errno);
+	if ((df = open(from_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		r = UV__ERR(errno);
+		close(d);
+		return r;
+	}
 	for (n = 0; n < STORE_TRIES; n++) {
 		if ((r = client_store_candidate(name, n, "", cand, sizeof cand)) != 0)
 			break;
@@ -227,13 +247,14 @@ client_store_commit(const char *dir, const char *part, const char *name, char *s
 			r = UV_ENOBUFS;
 			break;
 		}
-		r = client_store_move_noreplace(d, part, cand, false);
+		r = client_store_move_noreplace_at(df, part, d, cand, false);
 		if (r == UV_EEXIST)
 			continue;
 		if (r == 0)
 			memcpy(saved, cand, strlen(cand) + 1);
 		break;
 	}
+	close(df);
 	close(d);
 	return n == STORE_TRIES ? UV_EEXIST : r;
 }

@@ -60,6 +60,9 @@ int	client_store_candidate_folder(const char *name, unsigned n,
  */
 int	client_store_move_noreplace(int d, const char *from, const char *to,
 	    bool folder);
+/* The same from folder df to folder d (one file system). */
+int	client_store_move_noreplace_at(int df, const char *from, int d,
+	    const char *to, bool folder);
 
 /*
  * Creates a new, empty part file for name in dir with O_CREAT|O_EXCL|
@@ -78,6 +81,10 @@ int	client_store_open_part(const char *dir, const char *name, char *part,
  */
 int	client_store_commit(const char *dir, const char *part, const char *name,
 	    char *saved, size_t savedlen);
+
+/* The same for a part file kept in from_dir (the resume folder), committed into dir. */
+int	client_store_commit_from(const char *from_dir, const char *part,
+	    const char *dir, const char *name, char *saved, size_t savedlen);
 
 /* Removes file (a name, not a path) from dir. Returns 0 or a negative libuv error. */
 int	client_store_remove(const char *dir, const char *file);
@@ -135,5 +142,50 @@ int	client_store_stage_undo(const char *dir, const char *saved,
 int	client_store_stage_remove(const char *dir, const char *stage);
 /* A received file gets the executable bit (where readable) and its time (mtime 0: leaves it). */
 int	client_store_file_finish(int fd, bool exec, uint64_t mtime);
+
+/* --- kept parts, to resume (store_resume.c) --------------------------- */
+
+#define STORE_RESUME_DIR	".ferry-resume"	/* in the receive folder, 0700 */
+#define STORE_RESUME_TRIES	10	/* KEY, KEY.1, ... KEY.9 for one file */
+#define STORE_RESUME_KEY_LEN	64	/* hex characters of a key */
+
+/*
+ * The resume folder of dir: creates DIR/.ferry-resume (0700) when missing;
+ * path[] gets its path. Refuses (UV_EPERM, why[] says how to fix it) a
+ * folder that is not ours or that others may use, and a link.
+ */
+int	client_store_resume_dir(const char *dir, char *path, size_t pathlen,
+	    char *why, size_t whylen);
+/* key[STORE_RESUME_KEY_LEN + 1]: what names the part of one file from one sender. */
+int	client_store_resume_key(const uint8_t peer_key[32], const char *name,
+	    uint64_t size, uint64_t mtime, char *key);
+/*
+ * Finds a kept part for key no longer than size, free (not locked by a
+ * running transfer): *fd open to read and write, locked until closed;
+ * *len its length; part[] its name in rdir. 0; UV_EBUSY when every part
+ * for key is held; UV_ENOENT.
+ */
+int	client_store_resume_find(const char *rdir, const char *key,
+	    uint64_t size, char *part, size_t partlen, int *fd, uint64_t *len);
+/* A new empty part for key, locked, with its record beside it (record_fn's text). */
+int	client_store_resume_create(const char *rdir, const char *key,
+	    const char *record, char *part, size_t partlen, int *fd);
+/* The record of a kept part: "ferry-part 1\nSIZE MTIME\nPATH\n". */
+int	client_store_resume_record(const char *name, uint64_t size,
+	    uint64_t mtime, char *out, size_t outlen);
+/* Removes part's record (its part was committed). */
+int	client_store_resume_forget(const char *rdir, const char *part);
+/* Removes part and its record. */
+int	client_store_resume_remove(const char *rdir, const char *part);
+
+/* One kept part the cleanup removed: its path, bytes kept of size, age. */
+typedef void	(*store_pruned_fn)(void *arg, const char *name, uint64_t have,
+		    uint64_t size, uint64_t age_s);
+/*
+ * Removes kept parts of dir last written max_age_s or more ago and not held
+ * by a transfer, calling cb for each. 0, or an error about the folder.
+ */
+int	client_store_resume_prune(const char *dir, uint64_t max_age_s,
+	    store_pruned_fn cb, void *arg);
 
 #endif /* FERRY_STORE_H */

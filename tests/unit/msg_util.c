@@ -251,6 +251,21 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 		fill_files(m, 4, false);
 		break;
 	case PROTO_MSG_ACCEPT:
+		m->transfer = PROTO_INT_MAX;
+		m->skip = xcalloc(1, sizeof *m->skip);
+		m->nskip = 1;
+		m->skip[0].from = 2;
+		m->skip[0].count = 3;
+		m->resume = xcalloc(2, sizeof *m->resume);
+		m->nresume = 2;
+		m->resume[0].file = 0;
+		m->resume[0].offset = 1;
+		set_str(m->resume[0].sha256, sizeof m->resume[0].sha256, SHA_S);
+		m->resume[1].file = 7;
+		m->resume[1].offset = PROTO_INT_MAX;
+		set_str(m->resume[1].sha256, sizeof m->resume[1].sha256, SHA_S);
+		m->more = true;
+		break;
 	case PROTO_MSG_ATTACHED:
 		m->transfer = PROTO_INT_MAX;
 		break;
@@ -272,6 +287,10 @@ fill_msg(struct proto_msg *m, enum proto_msg_type t)
 	case PROTO_MSG_BIND:
 		m->transfer = PROTO_INT_MAX;
 		set_str(m->slot, sizeof m->slot, SLOT_S);
+		break;
+	case PROTO_MSG_FILE_FROM:
+		m->index = 999;
+		m->offset = PROTO_INT_MAX;
 		break;
 	case PROTO_MSG_FILE_END:
 		m->index = 999;

@@ -35,8 +35,8 @@ enum fkind {
 	K_FNAME,
 	K_COUNT,	/* entries in an offer or a range: 1 to 1000000 */
 	K_SLOT, K_KEY, K_SHA, K_BOOL, K_ROLE,
-	K_PEER, K_FILE, K_RFILE, K_RANGE,
-	K_PEERS0, K_PEERS1, K_IDS, K_FILES, K_RFILES, K_RANGES,
+	K_PEER, K_FILE, K_RFILE, K_RANGE, K_RESUME,
+	K_PEERS0, K_PEERS1, K_IDS, K_FILES, K_RFILES, K_RANGES, K_RESUMES,
 };
 
 struct tfield {
@@ -68,7 +68,7 @@ static const struct ttype ttypes[] = {
 	{ "files", { { "transfer", K_ID, 0 }, { "files", K_FILES, 0 },
 	    { "more", K_BOOL, 1 } } },
 	{ "accept", { { "transfer", K_ID, 0 }, { "skip", K_RANGES, 1 },
-	    { "more", K_BOOL, 1 } } },
+	    { "resume", K_RESUMES, 1 }, { "more", K_BOOL, 1 } } },
 	{ "decline", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
 	{ "cancel", { { "transfer", K_ID, 0 }, { "reason", K_TEXT512, 0 } } },
 	{ "ready", { { "transfer", K_ID, 0 }, { "role", K_ROLE, 0 } } },
@@ -76,6 +76,7 @@ static const struct ttype ttypes[] = {
 	{ "slot", { { "slot", K_SLOT, 0 } } },
 	{ "bind", { { "transfer", K_ID, 0 }, { "slot", K_SLOT, 0 } } },
 	{ "attached", { { "transfer", K_ID, 0 } } },
+	{ "file_from", { { "index", K_U53, 0 }, { "offset", K_U53, 0 } } },
 	{ "file_end", { { "index", K_U53, 0 }, { "size", K_U53, 0 },
 	    { "sha256", K_SHA, 0 } } },
 	{ "receipt", { { "transfer", K_ID, 0 }, { "ok", K_BOOL, 0 },
@@ -97,6 +98,10 @@ static const struct tfield file_fields[] = {
 };
 static const struct tfield range_fields[] = {
 	{ "from", K_U53, 0 }, { "count", K_COUNT, 0 }, { NULL, 0, 0 }
+};
+static const struct tfield resume_fields[] = {
+	{ "file", K_U53, 0 }, { "offset", K_ID, 0 }, { "sha256", K_SHA, 0 },
+	{ NULL, 0, 0 }
 };
 static const struct tfield rfile_fields[] = {
 	{ "name", K_FNAME, 0 }, { "size", K_U53, 0 }, { "sha256", K_SHA, 0 },
@@ -180,6 +185,7 @@ static const struct kdesc kinds[] = {
 	[K_FILE] = { .cases = C_OBJECT, .fields = file_fields },
 	[K_RFILE] = { .cases = C_OBJECT, .fields = rfile_fields },
 	[K_RANGE] = { .cases = C_OBJECT, .fields = range_fields },
+	[K_RESUME] = { .cases = C_OBJECT, .fields = resume_fields },
 	[K_PEERS0] = ARRAYK(NULL, K_PEER, 0, PROTO_PEERS_MAX, "peer objects"),
 	[K_PEERS1] = ARRAYK(NULL, K_PEER, 1, PROTO_PEERS_MAX, "peer objects"),
 	[K_IDS] = ARRAYK("[1,2]", K_ID, 1, PROTO_PEERS_MAX, "ids"),
@@ -187,6 +193,8 @@ static const struct kdesc kinds[] = {
 	[K_RFILES] = ARRAYK(NULL, K_RFILE, 0, PROTO_FILES_MAX,
 	    "receipt file objects"),
 	[K_RANGES] = ARRAYK(NULL, K_RANGE, 0, PROTO_FILES_MAX, "ranges"),
+	[K_RESUMES] = ARRAYK(NULL, K_RESUME, 0, PROTO_RESUME_MAX,
+	    "resume objects"),
 };
 
 #undef WORDSK

@@ -21,6 +21,7 @@
 #include "name.h"
 #include "peers.h"
 #include "relays.h"
+#include "store.h"
 #include "trust.h"
 #include "tls.h"
 #include "transfer.h"
@@ -405,6 +406,18 @@ const char *
 client_dir(const struct client *c)
 {
 	return c->dir;
+}
+
+int
+client_prune_parts(struct client *c, uint64_t max_age_s, client_pruned_fn cb,
+    void *arg, char *err, size_t errlen)
+{
+	int	r;
+
+	if ((r = client_store_resume_prune(c->dir, max_age_s, cb, arg)) != 0)
+		snprintf(err, errlen, "cannot clean up the kept parts in %s/%s: %s",
+		    c->dir, STORE_RESUME_DIR, uv_strerror(r));
+	return r;
 }
 
 const struct client_peer *

@@ -127,6 +127,8 @@ struct client_file {
 	bool		 dir;		/* a folder of a sent tree: no bytes of its own */
 	bool		 exec;		/* the executable bit */
 	bool		 skip;		/* left out by the receiver (client_take) */
+	uint64_t	 resumed;	/* bytes a broken transfer had delivered, checked
+					   and not sent again (in done too); 0: none */
 };
 
 /*
@@ -161,6 +163,11 @@ struct client_transfer {
 	size_t		 nskipped;	/* of nfiles, left out by the receiver (files and folders) */
 	size_t		 current_no;	/* 1-based number of files[current] among the
 					   files (not folders); 0 before any */
+	uint64_t	 bytes_resumed;	/* of bytes_done, what was kept from a broken
+					   transfer and not sent again */
+	bool		 broken;	/* FAILED because a connection broke: the
+					   receiver keeps what arrived, so offering
+					   the same files again resumes them */
 	/* Once the end-to-end session is up (auth_code[0] != '\0'): */
 	char		 peer_fpr[20];	/* the peer's short fingerprint, "K7QF-2MZD-9XW4-TR3B" */
 	enum client_trust trust;	/* what known_peers said (UNKNOWN: a first contact, now SEEN) */
@@ -229,6 +236,18 @@ const char	*client_room(const struct client *c);
 const char	*client_server(const struct client *c);
 /* The folder received files go to. */
 const char	*client_dir(const struct client *c);
+
+/* One kept part client_prune_parts removed: its file's name, bytes kept of size, age. */
+typedef void	(*client_pruned_fn)(void *arg, const char *name, uint64_t have,
+		    uint64_t size, uint64_t age_s);
+/*
+ * Removes the parts of broken transfers (kept in DIR/.ferry-resume so the
+ * same files sent again go on from there) that nobody wrote to for max_age_s
+ * seconds, calling cb for each. Blocks on the disk: call it before
+ * client_start. 0, or a libuv error about the resume folder, why in err.
+ */
+int	client_prune_parts(struct client *c, uint64_t max_age_s,
+	    client_pruned_fn cb, void *arg, char *err, size_t errlen);
 
 /*
  * The other peers, sorted by name; *n gets the count. The array is owned by

@@ -68,10 +68,7 @@ struct client {
 	bool			 in_close;	/* inside client_close: no CLOSED report yet */
 };
 
-/* client.c */
-/* Formats a line and passes it to on_message. */
-void	client__message(struct client *c, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* client.c (client__message, which the engine uses too, is in transfer.h) */
 /* The control connection's state changed: tells the front end. */
 void	client__set_state(struct client *c, enum client_state s,
 	    const char *reason, unsigned retry);

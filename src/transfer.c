@@ -83,7 +83,7 @@ xfer__set_state(struct transfer *t, enum client_transfer_state s)
 	if (s == CLIENT_TRANSFER_TRANSFERRING && t->pub.started_ms == 0) {
 		t->pub.started_ms = uv_now(t->e->set.loop);
 		t->rate_ms = t->pub.started_ms;
-		t->rate_bytes = t->pub.bytes_done;
+		t->rate_bytes = t->pub.bytes_done - t->pub.bytes_resumed;
 	}
 	xfer__emit(t);
 }
@@ -93,21 +93,20 @@ void
 xfer__progress(struct transfer *t)
 {
 	uint64_t	now = uv_now(t->e->set.loop), dt;
+	uint64_t	moved = t->pub.bytes_done - t->pub.bytes_resumed;	/* kept ones did not */
 	double		inst;
 
 	dt = now - t->rate_ms;
 	if (dt >= 500) {
-		inst = (double)(t->pub.bytes_done - t->rate_bytes) * 1000.0 /
-		    (double)dt;
+		inst = (double)(moved - t->rate_bytes) * 1000.0 / (double)dt;
 		t->pub.rate = t->pub.rate > 0 ? 0.5 * t->pub.rate + 0.5 * inst :
 		    inst;
 		t->rate_ms = now;
-		t->rate_bytes = t->pub.bytes_done;
+		t->rate_bytes = moved;
 	} else if (t->pub.rate == 0 && t->pub.started_ms != 0 &&
-	    now - t->pub.started_ms >= 100) {
-		t->pub.rate = (double)t->pub.bytes_done * 1000.0 /
+	    now - t->pub.started_ms >= 100)
+		t->pub.rate = (double)moved * 1000.0 /
 		    (double)(now - t->pub.started_ms);
-	}
 	if (t->pub.rate > 0)
 		t->pub.eta = (double)(t->pub.bytes_total - t->pub.bytes_done) /
 		    t->pub.rate;
@@ -278,6 +277,7 @@ xfer__new(struct transfer_engine *e, enum client_dir dir, size_t nfiles)
 static void
 free_transfer(struct transfer *t)
 {
+	free(t->res_dir);
 	xfer__files_free(t->pub.files, t->xf, t->pub.nfiles);
 	if (t->job_walk != NULL)
 		xfer__files_free(t->job_walk->files, t->job_walk->xf,
@@ -490,11 +490,11 @@ peer_gone(struct transfer *t)
 
 	if (t->pub.state >= CLIENT_TRANSFER_ACCEPTED)
 		xfer__end(t, CLIENT_TRANSFER_FAILED,
-		    "%s disconnected after %s; nothing was saved", who,
-		    xfer__amount(t, amt, sizeof amt));
+		    "%s disconnected after %s%s", who,
+		    xfer__amount(t, amt, sizeof amt), xfer__broke(t));
 	else if (t->pub.dir == CLIENT_SEND)
 		xfer__end(t, CLIENT_TRANSFER_FAILED,
-		    "%s disconnected before answering", who);
+		    "%s disconnected before answering%s", who, xfer__broke(t));
 	else
 		xfer__end(t, CLIENT_TRANSFER_CANCELLED,
 		    "%s disconnected; the offer is withdrawn", who);
@@ -672,13 +672,14 @@ client__xfer_relay_lost(struct transfer_engine *e, const char *why)
 			continue;
 		if (t->pub.state >= CLIENT_TRANSFER_ACCEPTED)
 			xfer__end(t, CLIENT_TRANSFER_FAILED,
-			    "lost the connection to the relay %s after %s%s%s; nothing was saved",
+			    "lost the connection to the relay %s after %s%s%s%s",
 			    e->set.server, xfer__amount(t, amt, sizeof amt),
-			    why[0] ? ": " : "", why);
+			    why[0] ? ": " : "", why, xfer__broke(t));
 		else
 			xfer__end(t, CLIENT_TRANSFER_FAILED,
-			    "lost the connection to the relay %s%s%s", e->set.server,
-			    why[0] ? ": " : "", why);
+			    "lost the connection to the relay %s%s%s%s",
+			    e->set.server, why[0] ? ": " : "", why,
+			    xfer__broke(t));
 	}
 }
 

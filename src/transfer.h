@@ -55,6 +55,9 @@ void	client__report(struct client *c, const struct client_transfer *t);
 int	client__incoming(struct client *c, const struct client_transfer *t);
 /* A transfer started or ended with a peer: recounts the peers' active transfers. */
 void	client__update_active(struct client *c);
+/* One line for the user (on_message): "resuming big.iso at ...". */
+void	client__message(struct client *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* --- what the client needs from the engine (transfer*.c) --------------- */
 

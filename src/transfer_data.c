@@ -287,6 +287,13 @@ data_frame(struct client_conn *conn, const struct proto_frame *f, void *arg)
 			xfer__fail(t, "%s cancelled another transfer",
 			    t->pub.peer_name);
 		break;
+	case PROTO_MSG_FILE_FROM:	/* sender to receiver */
+		if (t->pub.dir == CLIENT_RECEIVE)
+			xfer__rx_file_from(t, &m);
+		else
+			xfer__fail(t, "%s sent file_from to the sender",
+			    t->pub.peer_name);
+		break;
 	case PROTO_MSG_FILE_END:	/* sender to receiver */
 	case PROTO_MSG_RECEIPT:		/* receiver to sender */
 		if (m.type == PROTO_MSG_FILE_END && t->pub.dir == CLIENT_RECEIVE)
@@ -315,8 +322,8 @@ grace_cb(uv_timer_t *tm)
 
 	t->flags &= ~TRANSFER_THROTTLED;
 	xfer__end(t, CLIENT_TRANSFER_FAILED,
-	    "the connection to %s broke after %s; nothing was saved",
-	    t->pub.peer_name, xfer__amount(t, amt, sizeof amt));
+	    "the connection to %s broke after %s%s",
+	    t->pub.peer_name, xfer__amount(t, amt, sizeof amt), xfer__broke(t));
 }
 
 static void
@@ -352,8 +359,8 @@ data_lost(struct client_conn *conn, int status, void *arg)
 	if (xfer__timer_start(t, grace_cb, TRANSFER_GRACE_MS) == 0)
 		return;
 	xfer__end(t, CLIENT_TRANSFER_FAILED,
-	    "the connection to %s broke after %s; nothing was saved",
-	    t->pub.peer_name, xfer__amount(t, amt, sizeof amt));
+	    "the connection to %s broke after %s%s",
+	    t->pub.peer_name, xfer__amount(t, amt, sizeof amt), xfer__broke(t));
 }
 
 static void

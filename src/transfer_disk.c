@@ -58,7 +58,21 @@ job_open_read(struct transfer *t)
 		goto fail;
 	}
 	(void)posix_fadvise(xf->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (t->pub.files[i].size == 0) {
+	if (xf->resuming && (r = xfer__resume_check(t, i)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot read %s: %s",
+		    path, uv_strerror(r));
+		goto fail;
+	}
+	if (xf->offset == t->pub.files[i].size) {
+		/* Empty, or every byte kept by the receiver: still this file? */
+		if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
+			t->job_err = UV_EINVAL;
+			snprintf(t->job_msg, sizeof t->job_msg, "%s changed "
+			    "while it was being sent, so it was not delivered",
+			    path);
+			goto fail;
+		}
 		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
 			t->job_err = r;
 			snprintf(t->job_msg, sizeof t->job_msg,
@@ -162,7 +176,8 @@ job_space(struct transfer *t)
 		    "cannot save files into %s: %s", dir, uv_strerror(r));
 		return;
 	}
-	if (t->job_u64 < t->pub.bytes_total)
+	xfer__job_resume_scan(t);
+	if (t->job_u64 < t->pub.bytes_total - xfer__resume_bytes(t))
 		return;		/* after_space declines */
 	for (i = 0; i < t->pub.nfiles; i++) {
 		xf = &t->xf[i];
@@ -202,6 +217,8 @@ job_open_part(struct transfer *t)
 		/* Inside a staging folder that is ours: the file itself. */
 		r = client_store_stage_create(t->e->set.dir,
 		    t->xf[xf->top].part, below_top(t, i), &xf->fd);
+	} else if (t->res_dir != NULL) {
+		r = xfer__resume_open_part(t, i);
 	} else {
 		r = client_store_open_part(t->e->set.dir, t->pub.files[i].name,
 		    part, sizeof part, &xf->fd);
@@ -295,6 +312,13 @@ commit_one(struct transfer *t, size_t i, char *saved, size_t savedlen)
 	size_t		 j;
 	int		 r;
 
+	if (!t->pub.files[i].dir && t->res_dir != NULL) {
+		r = client_store_commit_from(t->res_dir, t->xf[i].part, dir,
+		    t->pub.files[i].name, saved, savedlen);
+		if (r == 0)
+			(void)client_store_resume_forget(t->res_dir, t->xf[i].part);
+		return r;
+	}
 	if (!t->pub.files[i].dir)
 		return client_store_commit(dir, t->xf[i].part,
 		    t->pub.files[i].name, saved, savedlen);
@@ -414,7 +438,10 @@ job_cleanup(struct transfer *t)
 		    !xf->committed) {
 			if (t->pub.files[i].dir)
 				client_store_stage_remove(t->e->set.dir, xf->part);
-			else
+			else if (t->res_dir != NULL && xf->top == i) {
+				xfer__resume_release(t, i);	/* frees part */
+				continue;
+			} else
 				client_store_remove(t->e->set.dir, xf->part);
 			free(xf->part);
 			xf->part = NULL;

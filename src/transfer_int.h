@@ -77,6 +77,12 @@ struct transfer_file {
 					   counted), from 0 */
 	bool		 created;	/* receive: its file exists on the disk */
 	bool		 committed;
+	bool		 resuming;	/* a kept prefix of resume bytes waits for its
+					   check: receive, until file_from; send, until
+					   the open job hashed it (sha256 holds the
+					   receiver's digest of it meanwhile) */
+	bool		 from_due;	/* send: file_from goes out before its bytes */
+	uint64_t	 resume;	/* the kept prefix's length; 0: none */
 };
 
 /* send: what the walk of the offered paths found (transfer_walk.c), owned by the job. */
@@ -147,7 +153,11 @@ struct transfer {
 	uint64_t		 listed_bytes;	/* receive: their sizes */
 	size_t			 rcpt_next;	/* send: entry the next receipt page starts at */
 	size_t			 skip_end;	/* send: where the accept's last range ended */
+	size_t			 resume_end;	/* send: after the accept's last resume entry */
 	struct client_conn	*data;		/* data connection; NULL when none */
+	char			*res_dir;	/* receive, owned: DIR/.ferry-resume, where
+						   top-level files are received and kept
+						   when broken; NULL: beside them, as NAME.part */
 	uint8_t			 peer_key[32];	/* TRANSFER_KEYED: who must be at the other end */
 	int			 flags;
 #define TRANSFER_JOB		0x0001	/* a job is on the thread pool */
@@ -313,6 +323,35 @@ void	xfer__after_finish(struct transfer *t, const struct transfer_block *b);	/* 
 void	xfer__after_commit(struct transfer *t);
 /* The receiver's answer to a cancel that came before its commit: receipt ok:false, ended. */
 void	xfer__rx_cancelled(struct transfer *t, const char *reason);
+
+/* transfer_resume.c: going on from a kept part (PROTOCOL.md, resume). */
+#define TRANSFER_RESUME_MAX	64	/* receive: files of one offer looked up */
+/* JOB_SPACE's first step, on the pool: the resume folder, kept parts found and hashed. */
+void	xfer__job_resume_scan(struct transfer *t);
+/* JOB_OPEN_PART for a top-level file with a resume folder: its kept part. */
+int	xfer__resume_open_part(struct transfer *t, size_t i);
+/* Receive: what was kept, counted once the accept is out. */
+void	xfer__resume_accepted(struct transfer *t);
+/* Receive: the accept's resume pages, after its skip pages. 0 or an error. */
+int	xfer__send_resume(struct transfer *t);
+bool	xfer__has_resume(const struct transfer *t);
+/* Receive: bytes kept from before, which need no room on the disk. */
+uint64_t xfer__resume_bytes(const struct transfer *t);
+/*
+ * A connection broke: marks t broken (a retry resumes) and returns the end
+ * of its message ("; what arrived is kept, ...", "; nothing was saved").
+ */
+const char *xfer__broke(struct transfer *t);
+/* Receive: file_from on the data connection. */
+void	xfer__rx_file_from(struct transfer *t, const struct proto_msg *m);
+/* Send: an accept page's resume entries. 0, or -1 after failing the transfer. */
+int	xfer__take_resume(struct transfer *t, const struct proto_msg *m);
+/* Send, on the pool: checks a resumed file's prefix; sets offset. 0 or an error (job_msg). */
+int	xfer__resume_check(struct transfer *t, size_t i);
+/* Send: file_from for file i, before its bytes. */
+void	xfer__send_file_from(struct transfer *t, size_t i);
+/* Receive, on the pool: parts of a transfer that broke are kept, others removed. */
+void	xfer__resume_release(struct transfer *t, size_t i);
 
 /* transfer_data.c: a transfer's own connection to the relay. */
 void	xfer__ready(struct transfer *t, const struct proto_msg *m);

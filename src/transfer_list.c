@@ -238,7 +238,8 @@ xfer__take(struct transfer *t, size_t i, bool take)
 
 /*
  * The accept, with the entries left out as ranges, in pages of at most
- * PROTO_FILES_MAX ranges (the last one without more). 0 or an error.
+ * PROTO_FILES_MAX ranges, then the files kept from before in pages of
+ * resume entries (the last page without more). 0 or an error.
  */
 int
 xfer__send_accept(struct transfer *t)
@@ -247,6 +248,7 @@ xfer__send_accept(struct transfer *t)
 	struct proto_range	*r;
 	size_t			 i = 0, n;
 	int			 e = 0;
+	bool			 resume = xfer__has_resume(t);
 
 	if ((r = calloc(PROTO_FILES_MAX, sizeof *r)) == NULL)
 		return UV_ENOMEM;
@@ -266,10 +268,12 @@ xfer__send_accept(struct transfer *t)
 		m.transfer = t->pub.relay_id;
 		m.skip = r;		/* borrowed: no proto_msg_free */
 		m.nskip = n;
-		m.more = i < t->pub.nfiles;
+		m.more = i < t->pub.nfiles || resume;
 		e = xfer__send_peer(t, &m);
-	} while (e == 0 && m.more);
+	} while (e == 0 && i < t->pub.nfiles);
 	free(r);
+	if (e == 0 && resume)
+		e = xfer__send_resume(t);	/* then the files kept from before */
 	return e;
 }
 

@@ -150,8 +150,9 @@ xfer__after_space(struct transfer *t)
 		xfer__decline_why(t, wire, t->job_msg);
 		return;
 	}
-	if (t->job_u64 < t->pub.bytes_total) {
-		proto_fmt_size(t->pub.bytes_total, need, sizeof need);
+	if (t->job_u64 < t->pub.bytes_total - xfer__resume_bytes(t)) {
+		proto_fmt_size(t->pub.bytes_total - xfer__resume_bytes(t), need,
+		    sizeof need);
 		proto_fmt_size(t->job_u64, have, sizeof have);
 		snprintf(wire, sizeof wire,
 		    "no_space: the files need %s and the receiver has %s free",
@@ -167,6 +168,7 @@ xfer__after_space(struct transfer *t)
 		    "lost the connection to %s", t->pub.peer_name);
 		return;
 	}
+	xfer__resume_accepted(t);
 	xfer__set_state(t, CLIENT_TRANSFER_TRANSFERRING);
 	t->rx_file = xfer__next_file(t, 0);
 	if (t->rx_file == t->pub.nfiles) {
@@ -221,6 +223,12 @@ xfer__rx_room(struct transfer *t, size_t left, int probe, size_t *room)
 		return NULL;
 	}
 	xf = &t->xf[i];
+	if (xf->resuming) {
+		if (!probe)
+			xfer__fail(t, "%s sent bytes of a kept file before "
+			    "saying where they go", t->pub.peer_name);
+		return NULL;
+	}
 	if (left > t->pub.files[i].size - xf->got) {
 		if (probe)
 			return NULL;
@@ -299,7 +307,8 @@ xfer__rx_file_end(struct transfer *t, const struct proto_msg *m)
 		    t->pub.peer_name);
 		return;
 	}
-	if (m->size != t->pub.files[i].size || t->xf[i].got != m->size) {
+	if (m->size != t->pub.files[i].size || t->xf[i].got != m->size ||
+	    t->xf[i].resuming) {
 		xfer__quote(t->pub.files[i].name, q, sizeof q);
 		xfer__fail(t,
 		    "%s sent %" PRIu64 " bytes of %s, but offered %" PRIu64,

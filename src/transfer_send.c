@@ -228,7 +228,7 @@ xfer__answer(struct transfer *t, const struct proto_msg *m)
 		    m->reason);
 		return;
 	}
-	if (take_ranges(t, m) != 0)
+	if (take_ranges(t, m) != 0 || xfer__take_resume(t, m) != 0)
 		return;
 	if (m->more)
 		return;		/* more of the accept follows */
@@ -322,11 +322,12 @@ throttled(struct transfer *t)
 
 	if (t->flags & TRANSFER_THROTTLED)
 		return true;
-	if (limit == 0 || t->pub.bytes_done == 0)
+	if (limit == 0 || t->pub.bytes_done == t->pub.bytes_resumed)
 		return false;
 	now = uv_now(t->e->set.loop);
 	elapsed = now - t->pub.started_ms;
-	due = t->pub.bytes_done * 1000 / limit;	/* ms at which we may go on */
+	/* ms at which we may go on; what the receiver kept was not sent */
+	due = (t->pub.bytes_done - t->pub.bytes_resumed) * 1000 / limit;
 	if (due <= elapsed)
 		return false;
 	if (xfer__timer_start(t, throttle_cb, due - elapsed) != 0)
@@ -357,7 +358,13 @@ xfer__tx_pump(struct transfer *t)
 		}
 		xf = &t->xf[i];
 		t->pub.current_no = xf->ord + 1;
-		if (xf->sha256[0] != '\0') {
+		if (xf->from_due) {
+			/* Opened and its kept prefix checked: where the bytes go on. */
+			xfer__send_file_from(t, i);
+			if (CLIENT_TRANSFER_ENDED(t->pub.state))
+				return;
+		}
+		if (xf->sha256[0] != '\0' && !xf->resuming) {
 			/* Every byte of file i is queued: its digest follows. */
 			send_file_end(t, i);
 			if (CLIENT_TRANSFER_ENDED(t->pub.state))

@@ -63,6 +63,11 @@ static const char usage_text[] =
 "  -t, --to PEER           the receiver: a name or HOST:PORT as `ferry peers` shows it\n"
 "  -l, --limit-rate RATE   send at most RATE bytes per second (suffixes K, M, G: KiB, MiB, GiB)\n"
 "                          exits 0 only when the receiver has verified every file\n"
+"      --retry-for SECONDS when a connection breaks, offer again (waiting 1, 2, 4\n"
+"                          ... 30 s between tries) for up to SECONDS (default 300);\n"
+"                          the receiver kept what arrived, so the files go on\n"
+"                          from there once both digests of that part agree\n"
+"      --no-retry          give up at once when a connection breaks\n"
 "receive:\n"
 "  -f, --from PEER         only take files from PEER (others are declined)\n"
 "  -c, --count N           exit after N transfers saved (failed ones do not\n"
@@ -71,9 +76,11 @@ static const char usage_text[] =
 "                          the path in the offer, one without it the last part; a\n"
 "                          folder it matches is taken whole); may be repeated\n"
 "  -x, --exclude GLOB      leave out what GLOB matches (the same way); may be repeated\n"
+"      --keep-parts DAYS   remove the parts of broken transfers nobody resumed\n"
+"                          for DAYS days (default 7; 0 removes them all), and say so\n"
 "                          prints `saved NAME (SIZE bytes, sha256 HEX) from PEER` per file\n";
 
-enum { OPT_DECLINE = 256 };
+enum { OPT_DECLINE = 256, OPT_RETRY_FOR, OPT_NO_RETRY, OPT_KEEP_PARTS };
 
 static const struct option long_opts[] = {
 	{ "server",	required_argument,	NULL, 's' },
@@ -91,6 +98,9 @@ static const struct option long_opts[] = {
 	{ "limit-rate",	required_argument,	NULL, 'l' },
 	{ "only",	required_argument,	NULL, 'o' },
 	{ "exclude",	required_argument,	NULL, 'x' },
+	{ "retry-for",	required_argument,	NULL, OPT_RETRY_FOR },
+	{ "no-retry",	no_argument,		NULL, OPT_NO_RETRY },
+	{ "keep-parts",	required_argument,	NULL, OPT_KEEP_PARTS },
 	{ "decline",	no_argument,		NULL, OPT_DECLINE },	/* tests: decline every offer */
 	{ NULL,		0,			NULL, 0 }
 };
@@ -106,12 +116,15 @@ struct args {
 	const char	*from;
 	const char	*count;
 	const char	*limit;
+	const char	*retry_for;
+	const char	*keep_parts;
 #define ARGS_GLOBS_MAX	64
 	const char	*only[ARGS_GLOBS_MAX];
 	size_t		 nonly;
 	const char	*exclude[ARGS_GLOBS_MAX];
 	size_t		 nexclude;
 	bool		 quiet;
+	bool		 no_retry;
 	bool		 decline;
 	bool		 help;
 	bool		 version;
@@ -160,6 +173,9 @@ parse(int argc, char **argv, struct args *a, bool stop)
 				a->exclude[a->nexclude++] = optarg;
 			break;
 		case OPT_DECLINE: a->decline = true; break;
+		case OPT_RETRY_FOR: a->retry_for = optarg; break;
+		case OPT_NO_RETRY: a->no_retry = true; break;
+		case OPT_KEEP_PARTS: a->keep_parts = optarg; break;
 		case ':':
 			return usage_error("%s needs a value", argv[optind - 1]);
 		default:
@@ -415,6 +431,24 @@ main(int argc, char **argv)
 			    a.count);
 	}
 
+	o.retry_s = a.no_retry ? 0 : 300;
+	if (a.retry_for != NULL && !a.no_retry) {
+		o.retry_s = strtoul(a.retry_for, &end, 10);
+		if (*a.retry_for < '0' || *a.retry_for > '9' || *end != '\0' ||
+		    o.retry_s > 7 * 86400)
+			return usage_error("--retry-for needs seconds, up to a "
+			    "week, not \"%s\"", a.retry_for);
+	}
+	o.keep_parts_s = 7 * 86400;
+	if (a.keep_parts != NULL) {
+		unsigned long days = strtoul(a.keep_parts, &end, 10);
+
+		if (*a.keep_parts < '0' || *a.keep_parts > '9' || *end != '\0' ||
+		    days > 36500)
+			return usage_error("--keep-parts needs a number of days, "
+			    "not \"%s\"", a.keep_parts);
+		o.keep_parts_s = (uint64_t)days * 86400;
+	}
 	if (a.limit != NULL &&
 	    (o.copts.rate_limit = parse_rate(a.limit)) == 0)
 		return usage_error("--limit-rate needs a rate like 500K or 4M, not \"%s\"",
@@ -433,6 +467,8 @@ main(int argc, char **argv)
 			return usage_error("peers takes no arguments, not \"%s\"",
 			    argv[optind]);
 	} else if (strcmp(cmd, "send") == 0) {
+		/* After a break, the relay may come back: the retries need it. */
+		o.copts.reconnect = o.retry_s > 0;
 		if (a.to == NULL || *a.to == '\0')
 			return usage_error("%s needs --to PEER", "send");
 		if (optind >= argc)

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "fmt.h"
+#include "name.h"
 #include "relays.h"
 #include "text.h"
 
@@ -41,6 +42,10 @@ struct headless {
 	uv_signal_t			 sigint;
 	uv_signal_t			 sigterm;
 	uint64_t			 id;		/* send: our transfer */
+	uv_timer_t			 retry;		/* send: the next offer after a break */
+	bool				 retrying;	/* send: the retry timer runs */
+	uint64_t			 broke_ms;	/* send: when the breaks began; 0: none */
+	unsigned			 backoff;	/* send: seconds of the last wait */
 	uint64_t			 coded;		/* the last transfer whose code we showed */
 	unsigned long			 finished;	/* receive: transfers that ended */
 	unsigned long			 failed;
@@ -94,6 +99,7 @@ finish(struct headless *h, int status)
 	h->status = status;
 	clear_bar(h);
 	client_close(h->c);
+	uv_close((uv_handle_t *)&h->retry, signal_close_cb);
 	uv_close((uv_handle_t *)&h->sigint, signal_close_cb);
 	uv_close((uv_handle_t *)&h->sigterm, signal_close_cb);
 }
@@ -199,19 +205,27 @@ state_cb(struct client *c, enum client_state state,
 	struct headless	*h = arg;
 
 	(void)c;
-	(void)retry;
 	if (h->done)
 		return;
 	switch (state) {
 	case CLIENT_DISCONNECTED:
+		/* After a break the relay may come back: the retries decide. */
+		if (h->broke_ms != 0 && retry > 0 && !h->interrupted &&
+		    uv_now(h->loop) - h->broke_ms < h->o->retry_s * 1000ULL)
+			break;
 		/* A transfer that was running has already said why it failed. */
 		complain(h, "%s", reason);
+		if (h->broke_ms != 0)
+			complain(h, "gave up after trying again for %lu s",
+			    h->o->retry_s);
 		finish(h, 1);
 		break;
 	default:
 		break;
 	}
 }
+
+static bool	try_again(struct headless *);
 
 static void
 peers_cb(struct client *c, void *arg)
@@ -224,11 +238,13 @@ peers_cb(struct client *c, void *arg)
 	if (h->done || !client_peers_loaded(c))
 		return;
 	/* --to is looked up in the peer list (and known_peers): once it is here. */
-	if (h->cmd == HEADLESS_SEND && h->id == 0) {
+	if (h->cmd == HEADLESS_SEND && h->id == 0 && !h->retrying) {
 		if (client_offer(c, h->o->to, h->o->paths, h->o->npaths, &h->id,
 		    err, sizeof err) != 0) {
 			complain(h, "%s", err);
-			finish(h, 1);
+			/* After a break, the receiver may be on its way back. */
+			if (h->broke_ms == 0 || !try_again(h))
+				finish(h, 1);
 		}
 		return;
 	}
@@ -414,6 +430,49 @@ show_code(struct headless *h, const struct client_transfer *t)
 	    sizeof w), t->peer_fpr);
 }
 
+/* The retry timer: the same files again (offered now, or once the relay's peer list is back). */
+static void
+retry_cb(uv_timer_t *tm)
+{
+	struct headless	*h = tm->data;
+	uint64_t	 old = h->id;
+
+	h->retrying = false;
+	h->id = 0;
+	client_transfer_forget(h->c, old);
+	if (client_peers_loaded(h->c))
+		peers_cb(h->c, h);
+}
+
+/*
+ * After a break: offers again after 1, 2, 4 ... 30 s while --retry-for
+ * allows (the receiver kept what arrived, so it goes on from there). False
+ * when it gives up; the caller finishes.
+ */
+static bool
+try_again(struct headless *h)
+{
+	uint64_t	now = uv_now(h->loop), limit = h->o->retry_s * 1000ULL;
+	unsigned	wait;
+
+	if (h->o->retry_s == 0 || h->interrupted || h->done)
+		return false;
+	if (h->broke_ms == 0)
+		h->broke_ms = now;
+	if (now - h->broke_ms >= limit) {
+		complain(h, "gave up after trying again for %lu s", h->o->retry_s);
+		return false;
+	}
+	h->backoff = h->backoff == 0 ? 1 : h->backoff >= 15 ? 30 : h->backoff * 2;
+	wait = h->backoff;
+	if ((uint64_t)wait * 1000 > limit - (now - h->broke_ms))
+		wait = (unsigned)((limit - (now - h->broke_ms) + 999) / 1000);
+	complain(h, "trying again in %u s (--no-retry gives up at once)", wait);
+	h->retrying = true;
+	uv_timer_start(&h->retry, retry_cb, (uint64_t)wait * 1000, 0);
+	return true;
+}
+
 static void
 send_transfer(struct headless *h, const struct client_transfer *t)
 {
@@ -428,6 +487,12 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 		    t->skipped);
 	}
 	show_code(h, t);
+	if (t->state >= CLIENT_TRANSFER_TRANSFERRING && t->bytes_done >
+	    t->bytes_resumed) {
+		/* Bytes flow again: a later break starts the retries afresh. */
+		h->broke_ms = 0;
+		h->backoff = 0;
+	}
 	if (!CLIENT_TRANSFER_ENDED(t->state)) {
 		if (h->o->progress && !h->o->quiet &&
 		    t->state >= CLIENT_TRANSFER_TRANSFERRING)
@@ -444,7 +509,8 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 	clear_bar(h);
 	if (t->state != CLIENT_TRANSFER_DONE) {
 		complain(h, "%s", t->reason);
-		finish(h, 1);
+		if (!t->broken || !try_again(h))
+			finish(h, 1);
 		return;
 	}
 	if (h->interrupted)
@@ -579,6 +645,21 @@ prepare_cb(uv_prepare_t *p)
 	prune(p->data);
 }
 
+/* The receiver's cleanup of parts nobody resumed: said, one line each. */
+static void
+pruned(void *arg, const char *name, uint64_t have, uint64_t size,
+    uint64_t age_s)
+{
+	char	a[PROTO_SIZE_LEN], b[PROTO_SIZE_LEN], q[128];
+
+	proto_fmt_size(have, a, sizeof a);
+	proto_fmt_size(size, b, sizeof b);
+	proto_name_show(name[0] != '\0' ? name : "(a file)", 80, q, sizeof q);
+	complain(arg, "removed the kept part of %s (%s of %s) from a broken "
+	    "transfer nobody resumed in %" PRIu64 " day%s", q, a, b,
+	    age_s / 86400, age_s / 86400 == 1 ? "" : "s");
+}
+
 static int
 run(uv_loop_t *loop, const struct ui_headless_options *o,
     enum headless_cmd cmd)
@@ -597,6 +678,8 @@ run(uv_loop_t *loop, const struct ui_headless_options *o,
 		fprintf(stderr, "ferry: %s\n", err);
 		return r == UV_EINVAL ? 2 : 1;
 	}
+	uv_timer_init(loop, &h.retry);
+	h.retry.data = &h;
 	uv_signal_init(loop, &h.sigint);
 	uv_signal_init(loop, &h.sigterm);
 	h.sigint.data = h.sigterm.data = &h;
@@ -607,6 +690,9 @@ run(uv_loop_t *loop, const struct ui_headless_options *o,
 	if (cmd == HEADLESS_RECEIVE)
 		uv_prepare_start(&prune, prepare_cb);
 	uv_unref((uv_handle_t *)&prune);
+	if (cmd == HEADLESS_RECEIVE && client_prune_parts(h.c, o->keep_parts_s,
+	    pruned, &h, err, sizeof err) != 0)
+		complain(&h, "%s", err);	/* resuming may not work; receiving does */
 	if ((r = client_start(h.c)) != 0) {
 		fprintf(stderr, "ferry: %s\n", uv_strerror(r));
 		finish(&h, 1);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -28,6 +29,8 @@ struct ui_headless_options {
 	size_t			 nonly;
 	const char *const	*exclude;	/* receive: leave out what these match */
 	size_t			 nexclude;
+	unsigned long		 retry_s;	/* send: after a break, offer again for this long; 0: never */
+	uint64_t		 keep_parts_s;	/* receive: kept parts older than this are removed */
 };
 
 /* Each returns the exit status: 0, or 1 after printing why. */

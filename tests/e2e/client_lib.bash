@@ -77,20 +77,44 @@ send_saved() {
 }
 SENT_N=0
 
-# no_part_files DIR: nothing half-written is left.
+# part_list DIR: every half-written thing in DIR: NAME.part files and
+# folders, and the kept parts (with their records) in DIR/.ferry-resume.
+part_list() {
+	find "$1" -name '*.part'
+	[ -d "$1/.ferry-resume" ] && find "$1/.ferry-resume" -mindepth 1
+}
+
+# no_part_files DIR: nothing half-written is left, not even kept to resume.
 no_part_files() {
 	local n
-	n=$(find "$1" -name '*.part' | wc -l)
-	[ "$n" -eq 0 ] || { echo "# part files left:"; find "$1" -name '*.part' | sed 's/^/#   /'; return 1; }
+	n=$(part_list "$1" | wc -l)
+	[ "$n" -eq 0 ] || { echo "# part files left:"; part_list "$1" | sed 's/^/#   /'; return 1; }
+}
+
+# kept_parts DIR: how many parts DIR keeps to resume (records not counted).
+kept_parts() {
+	[ -d "$1/.ferry-resume" ] || { echo 0; return; }
+	find "$1/.ferry-resume" -mindepth 1 -type f ! -name '*.info' | wc -l
+}
+
+# kept_one DIR: DIR keeps exactly one part to resume, with its record.
+kept_one() {
+	[ "$(kept_parts "$1")" -eq 1 ] && [ "$(find "$1/.ferry-resume" -name '*.info' | wc -l)" -eq 1 ]
+}
+
+# part_size DIR: bytes of the (one) part DIR is writing or keeps; 0 when none.
+part_size() {
+	local f
+	for f in "$1"/*.part "$1"/.ferry-resume/*; do
+		case $f in *.info) continue ;; esac
+		[ -f "$f" ] && { stat -c %s "$f"; return; }
+	done
+	echo 0
 }
 
 # part_bigger_than DIR BYTES: a part file in DIR has grown past BYTES.
 part_bigger_than() {
-	local f
-	for f in "$1"/*.part; do
-		[ -f "$f" ] && [ "$(stat -c %s "$f")" -gt "$2" ] && return 0
-	done
-	return 1
+	[ "$(part_size "$1")" -gt "$2" ]
 }
 
 # said FILE: what a ferry wrote on stderr, without the one-time notes of a

@@ -4,8 +4,10 @@
  * connection to the relay, and writes each direction of each connection to
  * its own file, byte for byte:
  *
- *	tap HOST:PORT DIR
+ *	tap HOST:PORT DIR [LISTEN_PORT]
  *
+ * (LISTEN_PORT: that port instead of an ephemeral one, so a test can kill
+ * the tap, the "network", and bring it back where the clients look)
  * prints "listening on 127.0.0.1:PORT" on stdout once it accepts, then
  * runs until killed. Connection N goes to DIR/N.up (client to relay) and
  * DIR/N.down (relay to client). Each direction is one child process
@@ -105,9 +107,9 @@ main(int argc, char **argv)
 	pid_t			self = getpid();
 	int			lfd, cfd, rfd, one = 1;
 
-	if (argc != 3 || proto_hostport_parse(argv[1], &hp, err, sizeof err)
-	    != 0 || hp.host[0] == '\0') {
-		fprintf(stderr, "usage: tap HOST:PORT DIR\n");
+	if ((argc != 3 && argc != 4) || proto_hostport_parse(argv[1], &hp, err,
+	    sizeof err) != 0 || hp.host[0] == '\0') {
+		fprintf(stderr, "usage: tap HOST:PORT DIR [LISTEN_PORT]\n");
 		return 2;
 	}
 	snprintf(port, sizeof port, "%u", hp.port);
@@ -120,6 +122,8 @@ main(int argc, char **argv)
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (argc == 4)
+		sin.sin_port = htons((uint16_t)strtoul(argv[3], NULL, 10));
 	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
 	    bind(lfd, (struct sockaddr *)&sin, sizeof sin) != 0 ||

@@ -29,6 +29,7 @@
 #include "tls.h"
 #include "relay_log.h"
 #include "scratch.h"
+#include "store.h"
 #include "client_fe.h"
 
 struct two {
@@ -279,17 +280,25 @@ bytes_flowing(void *arg)
 	return t != NULL && t->bytes_done > 0;
 }
 
+/* Entries in path, and in its resume folder (kept parts and their records) instead of it. */
 static int
 count_entries(const char *path)
 {
 	struct dirent	*e;
 	DIR		*d = opendir(path);
+	char		 sub[PATH_MAX * 2];
 	int		 n = 0;
 
 	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.' || (strcmp(e->d_name, ".") != 0 &&
-		    strcmp(e->d_name, "..") != 0);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (strcmp(e->d_name, STORE_RESUME_DIR) == 0) {
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			n += count_entries(sub);
+		} else
+			n++;
+	}
 	closedir(d);
 	return n;
 }

@@ -81,6 +81,107 @@ t_check "alice said where it resumed" grep -qE \
 t_check "bob said it too" grep -q '^ferry: resuming "\?a\.bin"\? from alice at ' "$T_DIR/bob.err"
 t_check "only the rest went up again (+2%)" resent_ok "$BEFORE" "$KEPT"
 t_check "and bob keeps no part now" no_part_files "$T_DIR/bob"
+
+# --- the sender is killed outright, and run again ----------------------------
+mkfile "$T_DIR/b.bin" "$SIZE"
+start_receiver carol "$T_DIR/carol" --count 1
+send_bg dave carol "$T_DIR/b.bin"
+t_check "bytes flow to carol" break_at "$T_DIR/carol"
+kill -KILL "$SX_PID"
+t_check "carol says dave went and what arrived is kept" t_wait_for 15 grep -qE \
+    '^ferry: dave disconnected after [0-9.]+ [KM]iB of 24\.0 MiB; what arrived is kept, so sending it again goes on from there$' \
+    "$T_DIR/carol.err"
+t_check "carol's part is kept" t_wait_for 10 kept_one "$T_DIR/carol"
+KEPT=$(part_size "$T_DIR/carol")
+BEFORE=$(tap_up "$TAP_DIR")
+send_bg dave carol "$T_DIR/b.bin"
+t_check "dave, run again, resumes and exits 0" exited "$SX_PID" 0 60
+t_check "carol exits 0" exited "$RX_PID" 0 10
+t_check "carol saved it whole" check_saved "$T_DIR/carol.out" b.bin "$T_DIR/b.bin" dave "$T_DIR/carol"
+t_check "only the rest went up again (+2%)" resent_ok "$BEFORE" "$KEPT"
+t_check "and carol keeps no part now" no_part_files "$T_DIR/carol"
+
+# --- the relay is killed, and started again on its port ----------------------
+mkfile "$T_DIR/c.bin" "$SIZE"
+start_receiver erin "$T_DIR/erin" --count 1
+send_bg frank erin "$T_DIR/c.bin"
+t_check "bytes flow to erin" break_at "$T_DIR/erin"
+kill -KILL "$RELAY_PID"
+t_check "erin exits 1 (the relay is gone)" exited "$RX_PID" 1 10
+t_check "frank hears the break and tries again" t_wait_for 15 contains \
+    "$T_DIR/frank.s.err" "ferry: trying again in"
+t_check "erin's part is kept" kept_one "$T_DIR/erin"
+KEPT=$(part_size "$T_DIR/erin")
+BEFORE=$(tap_up "$TAP_DIR")
+T_RELAY_LISTEN=127.0.0.1:$RELAY_PORT t_start_relay
+t_ok $? "the relay starts again on port $RELAY_PORT"
+start_receiver erin "$T_DIR/erin" --count 1
+t_check "frank reconnects, resumes and exits 0" exited "$SX_PID" 0 90
+t_check "erin exits 0" exited "$RX_PID" 0 10
+t_check "erin saved it whole" check_saved "$T_DIR/erin.out" c.bin "$T_DIR/c.bin" frank "$T_DIR/erin"
+t_check "only the rest went up again (+2%)" resent_ok "$BEFORE" "$KEPT"
+
+# --- the network goes (the tap is killed) and comes back ----------------------
+mkfile "$T_DIR/d.bin" "$SIZE"
+start_receiver gina "$T_DIR/gina" --count 1
+send_bg hank gina "$T_DIR/d.bin"
+t_check "bytes flow to gina" break_at "$T_DIR/gina"
+TAP_PORT=${TAP_ADDR##*:}
+kill -KILL "$TAP_PID"
+t_check "hank hears the break and tries again" t_wait_for 15 contains \
+    "$T_DIR/hank.s.err" "ferry: trying again in"
+t_check "gina's part is kept" t_wait_for 10 kept_one "$T_DIR/gina"
+KEPT=$(part_size "$T_DIR/gina")
+TAP_DIR="$T_DIR/tap2"		# a new recording: everything in it is after the break
+start_tap "$TAP_DIR" "$TAP_PORT"
+t_ok $? "the network comes back (the tap on port $TAP_PORT)"
+t_check "hank reconnects, resumes and exits 0" exited "$SX_PID" 0 90
+t_check "gina exits 0" exited "$RX_PID" 0 10
+t_check "gina saved it whole" check_saved "$T_DIR/gina.out" d.bin "$T_DIR/d.bin" hank "$T_DIR/gina"
+t_check "only the rest went up again (+2%)" resent_ok 0 "$KEPT"
+
+# --- a kept part corrupted on the receiver's disk -----------------------------
+mkfile "$T_DIR/e.bin" "$SIZE"
+start_receiver ivan "$T_DIR/ivan" --count 1
+send_bg judy ivan "$T_DIR/e.bin"
+t_check "bytes flow to ivan" break_at "$T_DIR/ivan"
+kill -KILL "$RX_PID"
+t_check "judy tries again" t_wait_for 15 contains "$T_DIR/judy.s.err" "ferry: trying again in"
+PART=$(find "$T_DIR/ivan/.ferry-resume" -type f ! -name '*.info')
+printf 'XXXXXXXX' | dd of="$PART" bs=1 seek=4096 conv=notrunc status=none
+BEFORE=$(tap_up "$TAP_DIR")
+start_receiver ivan "$T_DIR/ivan" --count 1
+t_check "judy exits 0" exited "$SX_PID" 0 60
+t_check "ivan saved the right bytes, not the corrupted ones" \
+    check_saved "$T_DIR/ivan.out" e.bin "$T_DIR/e.bin" judy "$T_DIR/ivan"
+t_check "judy said the kept part was not this file" grep -q \
+    '^ferry: what ivan kept of "\?e\.bin"\? is not this file: sending it whole$' "$T_DIR/judy.s.err"
+t_check "ivan said so too" grep -q \
+    '^ferry: the part of "\?e\.bin"\? kept from before is not what judy has: receiving it whole$' "$T_DIR/ivan.err"
+SENT=$(( $(tap_up "$TAP_DIR") - BEFORE ))
+t_diag "after the break: $SENT bytes went up for a $SIZE-byte file"
+t_ok "$([ "$SENT" -ge "$SIZE" ]; echo $?)" "the whole file went up again"
+
+# --- --no-retry gives up at once; --keep-parts removes old parts --------------
+mkfile "$T_DIR/f.bin" "$SIZE"
+start_receiver kim "$T_DIR/kim" --count 1
+t_bg "$FERRY" send --server "$TAP_ADDR" --relay-fingerprint "$RELAY_FPR" \
+    --name lee --to kim --limit-rate "$RATE" --no-retry "$T_DIR/f.bin" \
+    >"$T_DIR/lee.s.out" 2>"$T_DIR/lee.s.err"
+SX_PID=$T_LAST
+t_check "bytes flow to kim" break_at "$T_DIR/kim"
+kill -KILL "$RX_PID"
+t_check "lee exits 1 at once with --no-retry" exited "$SX_PID" 1 10
+t_check "and tries nothing" test -z "$(grep 'trying again' "$T_DIR/lee.s.err")"
+t_check "kim's part is kept" kept_one "$T_DIR/kim"
+find "$T_DIR/kim/.ferry-resume" -type f ! -name '*.info' -exec touch -d '10 days ago' {} +
+start_receiver kim "$T_DIR/kim" --count 1 --keep-parts 7
+t_check "kim says which part it removed, and why" grep -qE \
+    '^ferry: removed the kept part of "?f\.bin"? \([0-9.]+ [KM]iB of 24\.0 MiB\) from a broken transfer nobody resumed in 10 days$' \
+    "$T_DIR/kim.err"
+t_check "and it is gone" no_part_files "$T_DIR/kim"
+kill -TERM "$RX_PID"
+t_check "kim stops on SIGTERM" exited "$RX_PID" 0 10
 kill "$TAP_PID"
 
 t_done

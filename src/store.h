@@ -173,6 +173,8 @@ int	client_store_resume_create(const char *rdir, const char *key,
 /* The record of a kept part: "ferry-part 1\nSIZE MTIME\nPATH\n". */
 int	client_store_resume_record(const char *name, uint64_t size,
 	    uint64_t mtime, char *out, size_t outlen);
+/* Removes the resume folder when it is empty, so a receive folder shows nothing of it. */
+void	client_store_resume_tidy(const char *rdir);
 /* Removes part's record (its part was committed). */
 int	client_store_resume_forget(const char *rdir, const char *part);
 /* Removes part and its record. */

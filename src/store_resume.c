@@ -222,6 +222,12 @@ out:
 	return r;
 }
 
+void
+client_store_resume_tidy(const char *rdir)
+{
+	(void)rmdir(rdir);	/* only when empty: ENOTEMPTY otherwise, which is fine */
+}
+
 int
 client_store_resume_forget(const char *rdir, const char *part)
 {
@@ -311,6 +317,8 @@ client_store_resume_prune(const char *dir, uint64_t max_age_s,
 		return UV__ERR(errno);
 	}
 	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
 		len = strlen(de->d_name);
 		if (de->d_name[0] == '.' ||
 		    (len > sl && strcmp(de->d_name + len - sl, RECORD_SUFFIX) == 0))
@@ -332,5 +340,6 @@ client_store_resume_prune(const char *dir, uint64_t max_age_s,
 		close(f);
 	}
 	closedir(dp);
+	client_store_resume_tidy(rdir);
 	return 0;
 }

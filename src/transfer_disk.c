@@ -420,6 +420,8 @@ job_commit(struct transfer *t)
 				uncommit_one(t, j);
 		return;
 	}
+	if (t->res_dir != NULL)
+		client_store_resume_tidy(t->res_dir);
 }
 
 static void
@@ -447,6 +449,8 @@ job_cleanup(struct transfer *t)
 			xf->part = NULL;
 		}
 	}
+	if (t->pub.dir == CLIENT_RECEIVE && t->res_dir != NULL)
+		client_store_resume_tidy(t->res_dir);
 }
 
 /* Each job's work, by job_op; it reads job_file and job_block itself. */
@@ -478,6 +482,8 @@ needs_cleanup(const struct transfer *t)
 {
 	size_t	i;
 
+	if (t->pub.dir == CLIENT_RECEIVE && t->res_dir != NULL)
+		return 1;	/* at least to tidy the resume folder away */
 	for (i = 0; i < t->pub.nfiles; i++) {
 		if (t->xf[i].fd >= 0 || t->xf[i].dg.ctx != NULL ||
 		    (t->xf[i].part != NULL && !t->xf[i].committed))

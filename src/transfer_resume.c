@@ -126,9 +126,20 @@ xfer__resume_open_part(struct transfer *t, size_t i)
 	if ((r = client_store_resume_key(t->peer_key, f->name, f->size,
 	    (t->flags & TRANSFER_KEYED) ? f->mtime : 0, key)) != 0 ||
 	    (r = client_store_resume_record(f->name, f->size, f->mtime, rec,
-	    sizeof rec)) != 0 ||
-	    (r = client_store_resume_create(t->res_dir, key, rec, part,
-	    sizeof part, &xf->fd)) != 0) {
+	    sizeof rec)) != 0)
+		return r;
+	r = client_store_resume_create(t->res_dir, key, rec, part, sizeof part,
+	    &xf->fd);
+	if (r == UV_ENOENT) {
+		/* Another transfer tidied the folder away as it emptied: again. */
+		char	again[PATH_MAX], why[256];
+
+		if ((r = client_store_resume_dir(t->e->set.dir, again,
+		    sizeof again, why, sizeof why)) == 0)
+			r = client_store_resume_create(t->res_dir, key, rec, part,
+			    sizeof part, &xf->fd);
+	}
+	if (r != 0) {
 		xf->fd = -1;
 		return r;
 	}
@@ -146,9 +157,13 @@ xfer__resume_release(struct transfer *t, size_t i)
 {
 	struct transfer_file	*xf = &t->xf[i];
 
-	/* Broken with bytes to go on from: kept (its lock went with the close). */
+	/*
+	 * Kept (its lock went with the close) when broken with bytes to go on
+	 * from, or found but never used (the offer was declined for space).
+	 * Cancelled, or a digest that did not match: removed.
+	 */
 	if (!(t->pub.state == CLIENT_TRANSFER_FAILED && t->pub.broken &&
-	    xf->offset > 0))
+	    xf->offset > 0) && !(xf->resume > 0 && t->pub.started_ms == 0))
 		(void)client_store_resume_remove(t->res_dir, xf->part);
 	free(xf->part);
 	xf->part = NULL;

@@ -41,6 +41,7 @@ static const struct ui_binding bindings[] = {
 	{ UI_FKEY(KEY_DC),	UI_CTX_XFERS, UI_ACT_CANCEL, NULL,	NULL,	NULL },
 	{ 'v',			UI_CTX_XFERS, UI_ACT_VERIFY, "v",	"verified", "the selected transfer's code matched the peer's: its key is verified" },
 	{ 'c',			UI_CTX_XFERS, UI_ACT_CLEAR, "c",	"clear", "clear finished transfers" },
+	{ 'r',			UI_CTX_XFERS, UI_ACT_RETRY, "r",	"retry", "send a failed transfer again: it goes on from what the receiver kept" },
 	{ '\n',			UI_CTX_XFERS, UI_ACT_OPEN, "Enter",	"detail", "each file of the selected transfer: state, size, where it went, digest" },
 	{ '\r',			UI_CTX_XFERS, UI_ACT_OPEN,	NULL,	NULL,	NULL },
 	{ UI_FKEY(KEY_ENTER),	UI_CTX_XFERS, UI_ACT_OPEN,	NULL,	NULL,	NULL },

@@ -46,6 +46,7 @@ enum ui_action {
 	UI_ACT_SEND,
 	UI_ACT_CANCEL,
 	UI_ACT_CLEAR,
+	UI_ACT_RETRY,		/* send a failed transfer again: what the receiver kept resumes */
 	UI_ACT_ACCEPT,
 	UI_ACT_DECLINE,
 	UI_ACT_VERIFY,		/* the authentication code matched: the peer's key is verified */

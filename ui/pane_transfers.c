@@ -6,6 +6,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -80,7 +81,7 @@ ui_xfer_name(const struct client_transfer *t, int cols, char *buf, size_t len)
 static void
 state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color *c)
 {
-	char	size[PROTO_SIZE_LEN], rate[32], took[16];
+	char	size[PROTO_SIZE_LEN], kept[PROTO_SIZE_LEN], rate[32], took[16];
 	double	secs;
 	size_t	n;
 
@@ -111,9 +112,16 @@ state_text(const struct client_transfer *t, char *buf, size_t len, enum ui_color
 		    (double)(t->ended_ms - t->started_ms) / 1000.0 : 0;
 		if (secs > 0) {
 			proto_fmt_duration(secs, took, sizeof took);
-			ui_fmt_rate(rate, sizeof rate, (double)t->bytes_total / secs);
+			/* What was kept from before did not move: not in the rate. */
+			ui_fmt_rate(rate, sizeof rate, (double)(t->bytes_total -
+			    t->bytes_resumed) / secs);
 			snprintf(buf, len, "done %s verified  %s in %s, %s",
 			    ui_glyph("\xe2\x9c\x93", "+"), size, took, rate);
+			if (t->bytes_resumed > 0) {
+				n = strlen(buf);
+				proto_fmt_size(t->bytes_resumed, kept, sizeof kept);
+				snprintf(buf + n, len - n, ", %s resumed", kept);
+			}
 		} else
 			snprintf(buf, len, "done %s verified  %s",
 			    ui_glyph("\xe2\x9c\x93", "+"), size);
@@ -315,6 +323,44 @@ cancel_selected(struct ui *ui)
 	ui->confirm_xfer = t->id;
 }
 
+/* Offers a failed send's files again to the same peer: what it kept resumes. */
+static void
+retry_selected(struct ui *ui)
+{
+	const struct client_transfer	*t = selected(ui);
+	const char			**paths;
+	char				 name[128], err[512];
+	uint64_t			 id = 0;
+	size_t				 i, n = 0;
+	int				 r;
+
+	if (t == NULL || t->dir != CLIENT_SEND ||
+	    t->state != CLIENT_TRANSFER_FAILED) {
+		ui_message(ui, UI_C_WARN, "only a failed send can be sent again");
+		return;
+	}
+	if ((paths = calloc(t->nfiles, sizeof *paths)) == NULL) {
+		ui_message(ui, UI_C_ERROR, "out of memory");
+		return;
+	}
+	/* What was offered: the top-level entries (a folder brings its tree again). */
+	for (i = 0; i < t->nfiles; i++)
+		if (strchr(t->files[i].name, '/') == NULL && t->files[i].path != NULL)
+			paths[n++] = t->files[i].path;
+	ui_xfer_name(t, 40, name, sizeof name);
+	err[0] = '\0';
+	r = client_offer(ui->client, t->peer_name, paths, n, &id, err, sizeof err);
+	free(paths);
+	if (r != 0) {
+		ui_message(ui, UI_C_ERROR, "could not send %s again: %s", name,
+		    err[0] != '\0' ? err : uv_strerror(r));
+		return;
+	}
+	ui_message(ui, UI_C_NORMAL, "sending %s to %s again: it goes on from "
+	    "what %s kept", name, t->peer_name, t->peer_name);
+	ui->xfer_sel_id = id;
+}
+
 int
 ui_xfers_key(struct ui *ui, enum ui_action a)
 {
@@ -347,6 +393,9 @@ ui_xfers_key(struct ui *ui, enum ui_action a)
 		return UI_KEY_HANDLED;
 	case UI_ACT_CLEAR:
 		clear_finished(ui);
+		return UI_KEY_HANDLED;
+	case UI_ACT_RETRY:
+		retry_selected(ui);
 		return UI_KEY_HANDLED;
 	case UI_ACT_VERIFY:
 		ui_verify(ui, selected(ui));

@@ -11,7 +11,8 @@
 #  - every transfer that failed was reported failed on both ends (a sender
 #    not killed says why; a receiver not killed that got the offer names the
 #    sender, or was itself interrupted);
-#  - no .part file is left by a receiver that was not itself killed;
+#  - no .part file is left by a receiver that was not itself killed (the
+#    parts kept to resume in DIR/.ferry-resume are not counted);
 #  - the relay is still up, serves new clients, and its descriptors and RSS
 #    are back near where they started.
 # `make test` runs a short form; `make chaos` a long one. Knobs:
@@ -128,7 +129,9 @@ tx_start() {
 	TX_FATE[$name]=none
 	TX_T0[$name]=$(t_now_ms)
 	TX_ALL+=("$name")
-	"$FERRY" send --name "$name" --to "${RX_NAME[$r]}" "${args[@]}" \
+	# --no-retry: a killed receiver comes back under another name, so a
+	# retry would only wait (client_resume.sh has the retries).
+	"$FERRY" send --name "$name" --to "${RX_NAME[$r]}" --no-retry "${args[@]}" \
 	    >"$T_DIR/tx/$name.out" 2>"$T_DIR/tx/$name.err" &
 	TXP[$s]=$!
 	TX_CUR[$s]=$name

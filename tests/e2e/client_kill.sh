@@ -2,9 +2,11 @@
 # client_kill.sh: things that die mid-transfer. The sender is slowed with
 # --limit-rate so "mid" is real: a receiver that quits (sender fails
 # cleanly, no part file left), a receiver killed outright, a sender killed
-# outright (receiver removes the part file and, since a failed transfer
+# outright (receiver keeps the part to resume and, since a failed transfer
 # does not count for --count, waits on for one that lands), and the relay
-# killed (both exit non-zero with a message, nothing half-written).
+# killed (both exit non-zero with a message; the part is kept to resume,
+# nothing else is left). The senders run with --no-retry: client_resume.sh
+# has the retries.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
 
@@ -14,7 +16,7 @@ mkfile "$T_DIR/big.bin" "$SIZE"
 
 # send_bg NAME TO: a slowed sender in the background, SX_PID, output in NAME.s.*
 send_bg() {
-	t_bg "$FERRY" send --name "$1" --to "$2" --limit-rate "$RATE" "$T_DIR/big.bin" \
+	t_bg "$FERRY" send --name "$1" --to "$2" --limit-rate "$RATE" --no-retry "$T_DIR/big.bin" \
 	    >"$T_DIR/$1.s.out" 2>"$T_DIR/$1.s.err"
 	SX_PID=$T_LAST
 }
@@ -45,15 +47,15 @@ t_check "bob says what happened" contains "$T_DIR/bob.err" "ferry: interrupted; 
 mid_transfer carol alice2
 kill -KILL "$RX"
 t_check "alice2 exits 1 when carol dies" exited "$SX_PID" 1 10
-t_check "alice2 says carol disconnected and nothing was saved" err_matches "$T_DIR/alice2.s.err" \
-    '^ferry: carol disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved$'
+t_check "alice2 says carol disconnected and sending again resumes" err_matches "$T_DIR/alice2.s.err" \
+    '^ferry: carol disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; sent again, it goes on from what arrived$'
 
 # --- the sender is killed outright ------------------------------------------
 mid_transfer dave erin
 kill -KILL "$SX_PID"
-t_check "dave says erin disconnected and nothing was saved" t_wait_for 10 err_matches "$T_DIR/dave.err" \
-    '^ferry: erin disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved$'
-t_check "dave removed its part file" t_wait_for 10 no_part_files "$T_DIR/dave"
+t_check "dave says erin disconnected and what arrived is kept" t_wait_for 10 err_matches "$T_DIR/dave.err" \
+    '^ferry: erin disconnected after [0-9.]+ [KMG]?i?B of 64\.0 MiB; what arrived is kept, so sending it again goes on from there$'
+t_check "dave keeps the part to resume, with its record" t_wait_for 10 kept_one "$T_DIR/dave"
 t_check "dave printed no saved line" test ! -s "$T_DIR/dave.out"
 waits_on "$RX" dave erin "the sender died"
 
@@ -63,9 +65,9 @@ kill -KILL "$RELAY_PID"
 t_check "gina exits 1 when the relay dies" exited "$SX_PID" 1 10
 t_check "frank exits 1 when the relay dies" exited "$RX" 1 10
 t_check "gina says the relay went away" err_matches "$T_DIR/gina.s.err" \
-    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 64\.0 MiB; nothing was saved\$"
+    "^ferry: lost the connection to the relay $RELAY_ADDR after [0-9.]+ [KMG]?i?B of 64\.0 MiB; sent again, it goes on from what arrived\$"
 t_check "frank says the relay went away" contains "$T_DIR/frank.err" \
     "ferry: lost the connection to the relay $RELAY_ADDR after"
-t_check "frank removed its part file" no_part_files "$T_DIR/frank"
-t_check "frank kept nothing half-written" test -z "$(ls -A "$T_DIR/frank")"
+t_check "frank keeps the part to resume" kept_one "$T_DIR/frank"
+t_check "and nothing else half-written" test "$(ls -A "$T_DIR/frank")" = .ferry-resume
 t_done

@@ -127,6 +127,8 @@ struct client_file {
 	bool		 dir;		/* a folder of a sent tree: no bytes of its own */
 	bool		 exec;		/* the executable bit */
 	bool		 skip;		/* left out by the receiver (client_take) */
+	bool		 verified;	/* receiving: whole, and its digest matched the
+					   sender's (saved once the transfer is DONE) */
 	uint64_t	 resumed;	/* bytes a broken transfer had delivered, checked
 					   and not sent again (in done too); 0: none */
 };

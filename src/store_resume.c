@@ -306,6 +306,12 @@ client_store_resume_prune(const char *dir, uint64_t max_age_s,
 	size_t		 len, sl = strlen(RECORD_SUFFIX);
 	int		 rd, f, r;
 
+	/* None yet: nothing to clean, and nothing is created for it. */
+	if (snprintf(rdir, sizeof rdir, "%s/%s", dir, STORE_RESUME_DIR) >=
+	    (int)sizeof rdir)
+		return UV_ENAMETOOLONG;
+	if (lstat(rdir, &st) != 0 && errno == ENOENT)
+		return 0;
 	if ((r = client_store_resume_dir(dir, rdir, sizeof rdir, why,
 	    sizeof why)) != 0)
 		return r;

@@ -217,7 +217,7 @@ job_open_part(struct transfer *t)
 		/* Inside a staging folder that is ours: the file itself. */
 		r = client_store_stage_create(t->e->set.dir,
 		    t->xf[xf->top].part, below_top(t, i), &xf->fd);
-	} else if (t->res_dir != NULL) {
+	} else if (xf->in_res) {
 		r = xfer__resume_open_part(t, i);
 	} else {
 		r = client_store_open_part(t->e->set.dir, t->pub.files[i].name,
@@ -291,12 +291,15 @@ job_finish(struct transfer *t)
 		    "or mode of %s in %s: %s", f->name, t->e->set.dir,
 		    uv_strerror(r));
 	}
+	if (xf->in_res)
+		goto digest;	/* held (locked) until the commit names it */
 	if (close(xf->fd) != 0 && t->job_err == 0) {
 		t->job_err = UV__ERR(errno);
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s in %s: %s",
 		    f->name, t->e->set.dir, uv_strerror(t->job_err));
 	}
 	xf->fd = -1;
+digest:
 	if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0 && t->job_err == 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s",
@@ -312,7 +315,7 @@ commit_one(struct transfer *t, size_t i, char *saved, size_t savedlen)
 	size_t		 j;
 	int		 r;
 
-	if (!t->pub.files[i].dir && t->res_dir != NULL) {
+	if (t->xf[i].in_res) {
 		r = client_store_commit_from(t->res_dir, t->xf[i].part, dir,
 		    t->pub.files[i].name, saved, savedlen);
 		if (r == 0)
@@ -440,7 +443,7 @@ job_cleanup(struct transfer *t)
 		    !xf->committed) {
 			if (t->pub.files[i].dir)
 				client_store_stage_remove(t->e->set.dir, xf->part);
-			else if (t->res_dir != NULL && xf->top == i) {
+			else if (xf->in_res) {
 				xfer__resume_release(t, i);	/* frees part */
 				continue;
 			} else

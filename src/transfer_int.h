@@ -82,6 +82,8 @@ struct transfer_file {
 					   the open job hashed it (sha256 holds the
 					   receiver's digest of it meanwhile) */
 	bool		 from_due;	/* send: file_from goes out before its bytes */
+	bool		 in_res;	/* receive: its part is in the resume folder,
+					   held open (locked) until it is committed */
 	uint64_t	 resume;	/* the kept prefix's length; 0: none */
 };
 
@@ -325,10 +327,12 @@ void	xfer__after_commit(struct transfer *t);
 void	xfer__rx_cancelled(struct transfer *t, const char *reason);
 
 /* transfer_resume.c: going on from a kept part (PROTOCOL.md, resume). */
-#define TRANSFER_RESUME_MAX	64	/* receive: files of one offer looked up */
+#define TRANSFER_RESUME_MAX	16	/* receive: top-level files of one offer received
+					   into the resume folder (each keeps a descriptor
+					   until the commit); the others as NAME.part */
 /* JOB_SPACE's first step, on the pool: the resume folder, kept parts found and hashed. */
 void	xfer__job_resume_scan(struct transfer *t);
-/* JOB_OPEN_PART for a top-level file with a resume folder: its kept part. */
+/* JOB_OPEN_PART for a file with in_res: its part in the resume folder. */
 int	xfer__resume_open_part(struct transfer *t, size_t i);
 /* Receive: what was kept, counted once the accept is out. */
 void	xfer__resume_accepted(struct transfer *t);

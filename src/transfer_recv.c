@@ -558,6 +558,7 @@ xfer__after_finish(struct transfer *t, const struct transfer_block *b)
 		    q, t->pub.peer_name);
 		return;
 	}
+	t->pub.files[b->file].verified = true;	/* front ends see it with the next report */
 	if (xfer__next_file(t, b->file + 1) == t->pub.nfiles) {
 		start_commit(t);
 		return;

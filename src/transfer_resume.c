@@ -54,7 +54,7 @@ hash_prefix(int fd, uint64_t len, struct client_digest *dg)
 	return r;
 }
 
-/* Whether top-level file i may have a kept part: only files with bytes and a time. */
+/* Whether top-level file i may be kept to resume: only files with bytes and a time. */
 static bool
 resumable(const struct transfer *t, size_t i)
 {
@@ -85,6 +85,7 @@ xfer__job_resume_scan(struct transfer *t)
 			continue;
 		n++;
 		xf = &t->xf[i];
+		xf->in_res = true;
 		if (client_store_resume_key(t->peer_key, t->pub.files[i].name,
 		    t->pub.files[i].size, t->pub.files[i].mtime, key) != 0 ||
 		    client_store_resume_find(rdir, key, t->pub.files[i].size,
@@ -122,9 +123,8 @@ xfer__resume_open_part(struct transfer *t, size_t i)
 		xf->offset = 0;
 		return ftruncate(xf->fd, 0) == 0 ? 0 : UV__ERR(errno);
 	}
-	/* Not keyed (no resume then): a key of our own that nobody finds again. */
-	if ((r = client_store_resume_key(t->peer_key, f->name, f->size,
-	    (t->flags & TRANSFER_KEYED) ? f->mtime : 0, key)) != 0 ||
+	if ((r = client_store_resume_key(t->peer_key, f->name, f->size, f->mtime,
+	    key)) != 0 ||
 	    (r = client_store_resume_record(f->name, f->size, f->mtime, rec,
 	    sizeof rec)) != 0)
 		return r;
@@ -383,8 +383,7 @@ xfer__broke(struct transfer *t)
 		    "; sent again, it goes on from what arrived" : "";
 	if (t->res_dir != NULL)
 		for (i = 0; i < t->pub.nfiles; i++)
-			if (t->xf[i].top == i && !t->pub.files[i].dir &&
-			    t->xf[i].part != NULL && t->xf[i].got > 0)
+			if (t->xf[i].in_res && t->xf[i].got > 0)	/* the loop's own */
 				return "; what arrived is kept, so sending it "
 				    "again goes on from there";
 	return "; nothing was saved";

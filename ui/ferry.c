@@ -78,7 +78,9 @@ static const char usage_text[] =
 "  -x, --exclude GLOB      leave out what GLOB matches (the same way); may be repeated\n"
 "      --keep-parts DAYS   remove the parts of broken transfers nobody resumed\n"
 "                          for DAYS days (default 7; 0 removes them all), and say so\n"
-"                          prints `saved NAME (SIZE bytes, sha256 HEX) from PEER` per file\n";
+"                          prints `verified NAME (SIZE bytes, sha256 HEX) from PEER` as\n"
+"                          each file is verified, then `saved NAME (...) from PEER`\n"
+"                          per file once all are (NAME: the name it was saved under)\n";
 
 enum { OPT_DECLINE = 256, OPT_RETRY_FOR, OPT_NO_RETRY, OPT_KEEP_PARTS };
 

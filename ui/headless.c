@@ -47,6 +47,10 @@ struct headless {
 	uint64_t			 broke_ms;	/* send: when the breaks began; 0: none */
 	unsigned			 backoff;	/* send: seconds of the last wait */
 	uint64_t			 coded;		/* the last transfer whose code we showed */
+	struct {
+		uint64_t	 id;		/* receive: a transfer being received, */
+		size_t		 next;		/* and its first file not said verified */
+	}				 said[64];
 	unsigned long			 finished;	/* receive: transfers that ended */
 	unsigned long			 failed;
 };
@@ -558,11 +562,54 @@ left_out(struct headless *h, const struct client_transfer *t)
 	    files, list);
 }
 
+/*
+ * One line per file as it is verified, while the transfer runs ("saved"
+ * lines follow once every file is, with the names they were saved under).
+ */
+static void
+say_verified(struct headless *h, const struct client_transfer *t)
+{
+	size_t	k, free_k = SIZE_MAX, i;
+
+	for (k = 0; k < sizeof h->said / sizeof h->said[0]; k++) {
+		if (h->said[k].id == t->id)
+			break;
+		if (h->said[k].id == 0 && free_k == SIZE_MAX)
+			free_k = k;
+	}
+	if (k == sizeof h->said / sizeof h->said[0]) {
+		if (free_k == SIZE_MAX || CLIENT_TRANSFER_ENDED(t->state) ||
+		    t->state < CLIENT_TRANSFER_TRANSFERRING)
+			return;
+		k = free_k;
+		h->said[k].id = t->id;
+		h->said[k].next = 0;
+	}
+	for (i = h->said[k].next; i < t->nfiles; i++) {
+		const struct client_file *f = &t->files[i];
+
+		if (f->dir || f->skip)
+			continue;
+		if (!f->verified)
+			break;
+		if (!h->o->quiet)
+			printf("verified %s (%" PRIu64 " bytes, sha256 %s) from %s\n",
+			    f->name, f->size, f->sha256, t->peer_name);
+	}
+	if (i > h->said[k].next)
+		fflush(stdout);
+	h->said[k].next = i;
+	if (CLIENT_TRANSFER_ENDED(t->state))
+		h->said[k].id = 0;
+}
+
 static void
 receive_transfer(struct headless *h, const struct client_transfer *t)
 {
 	size_t	i;
 
+	if (t->dir == CLIENT_RECEIVE && !h->declining)
+		say_verified(h, t);
 	if (t->dir != CLIENT_RECEIVE || !CLIENT_TRANSFER_ENDED(t->state) ||
 	    h->declining)
 		return;

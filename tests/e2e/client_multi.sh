@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # client_multi.sh: several files in one offer, UTF-8 names, names that
-# already exist (" (1)", also for "archive.tar.gz" and dotfiles), and two
+# already exist (" (1)", also for "archive.tar.gz" and dotfiles), a line per
+# file as each is verified (before the transfer ends), and two
 # senders to one receiver at once with the same file name.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
@@ -26,6 +27,24 @@ for f in one.bin empty "résumé 📄.txt" "日本語 テキスト.md"; do
 done
 t_check "bob exits 0 after the one transfer" exited "$RX" 0 10
 t_check "no part files after the multi-file offer" no_part_files "$T_DIR/bob"
+
+# --- one line per file as it is verified, while the rest still comes --------
+mkfile "$S/first.bin" 100000
+mkfile "$S/second.bin" $((8 * 1024 * 1024))
+start_receiver bea "$T_DIR/bea" --count 1
+RX=$RX_PID
+t_bg "$FERRY" send --name alice --to bea --limit-rate 2M "$S/first.bin" "$S/second.bin" \
+    >"$T_DIR/s2.out" 2>"$T_DIR/s2.err"
+SX=$T_LAST
+t_check "bea says first.bin is verified as soon as it is" t_wait_for 10 grep -qxF \
+    "verified first.bin (100000 bytes, sha256 $(sha "$S/first.bin")) from alice" "$T_DIR/bea.out"
+t_check "while second.bin is still on its way" kill -0 "$SX"
+t_check "and nothing is said saved before all is" test -z "$(grep '^saved' "$T_DIR/bea.out")"
+t_check "the send ends well" exited "$SX" 0 20
+t_check "then bea says second.bin verified and both saved" \
+    check_saved "$T_DIR/bea.out" second.bin "$S/second.bin" alice "$T_DIR/bea"
+t_check "with second.bin's verified line" grep -q '^verified second\.bin ' "$T_DIR/bea.out"
+t_check "bea exits 0" exited "$RX" 0 10
 
 # --- never overwrite --------------------------------------------------------
 D="$T_DIR/carol"

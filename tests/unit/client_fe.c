@@ -202,13 +202,27 @@ walk_close_cb(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+/*
+ * After a failed assertion a test's clients are still open (their timers
+ * keep the loop alive): the relay gets 5 s to shut down, then every handle
+ * is closed, so a failure is reported instead of hanging here.
+ */
 int
 teardown(void **state)
 {
+	uv_timer_t	tm;
+	bool		late = false;
+
 	(void)state;
 	if (relay != NULL) {
 		relay_shutdown(relay);
-		uv_run(&core_loop, UV_RUN_DEFAULT);
+		uv_timer_init(&core_loop, &tm);
+		tm.data = &late;
+		uv_timer_start(&tm, deadline_cb, 5000, 0);
+		uv_unref((uv_handle_t *)&tm);	/* not what keeps the loop alive */
+		while (uv_loop_alive(&core_loop) && !late)
+			uv_run(&core_loop, UV_RUN_ONCE);
+		uv_close((uv_handle_t *)&tm, NULL);
 		relay_free(relay);
 		relay = NULL;
 	}

@@ -518,6 +518,8 @@ test_concurrent_offers(void **state)
 	assert_true(run_until(all_ended, &m, 20000));
 	for (i = 0; i < 3; i++) {
 		t = client_transfer_find(a.c, m.id[i]);
+		if (t->state != CLIENT_TRANSFER_DONE)
+			print_message("transfer %d: %s\n", i, t->reason);
 		assert_int_equal(t->state, CLIENT_TRANSFER_DONE);
 		file_sha(i == 1 ? s2 : s1, h);
 		assert_string_equal(t->files[0].sha256, h);

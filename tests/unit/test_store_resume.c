@@ -181,6 +181,12 @@ test_prune(void **state)
 	int		fd, held;
 
 	(void)state;
+	/* No resume folder: nothing to clean, and none is made for it. */
+	assert_int_equal(client_store_resume_prune(scratch_dir, 0, on_pruned,
+	    &pr), 0);
+	snprintf(p, sizeof p, "%s/%s", scratch_dir, STORE_RESUME_DIR);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(pr.n, 0);
 	rdir_of(rdir, sizeof rdir);
 	assert_int_equal(client_store_resume_key(alice, "old.iso", 100, 1, key), 0);
 	assert_int_equal(client_store_resume_record("old.iso", 100, 1, rec,
@@ -215,6 +221,8 @@ test_prune(void **state)
 	    on_pruned, &pr), 0);
 	assert_int_equal(pr.n, 1);
 	assert_int_equal(access(p, F_OK), -1);
+	/* Emptied: the folder goes too. */
+	assert_int_equal(access(rdir, F_OK), -1);
 }
 
 int

@@ -32,6 +32,30 @@ same_file(int fd, const struct transfer_file *xf, uint64_t size)
 	    st.st_mtim.tv_nsec == xf->st_mtim.tv_nsec;
 }
 
+/*
+ * File i has been read to its end: its digest is final and it is closed,
+ * unless it was written to while it was read (its size or time moved):
+ * what was read is then neither version, so it must not be delivered.
+ */
+static void
+read_end(struct transfer *t, size_t i)
+{
+	struct transfer_file	*xf = &t->xf[i];
+	const char		*path = t->pub.files[i].path;
+	int			 r;
+
+	if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
+		t->job_err = UV_EINVAL;
+		snprintf(t->job_msg, sizeof t->job_msg, "%s changed while it was "
+		    "being sent, so it was not delivered", path);
+	} else if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
+		t->job_err = r;
+		snprintf(t->job_msg, sizeof t->job_msg, "cannot hash %s", path);
+	}
+	close(xf->fd);
+	xf->fd = -1;
+}
+
 static void
 job_open_read(struct transfer *t)
 {
@@ -64,22 +88,9 @@ job_open_read(struct transfer *t)
 		    path, uv_strerror(r));
 		goto fail;
 	}
-	if (xf->offset == t->pub.files[i].size) {
-		/* Empty, or every byte kept by the receiver: still this file? */
-		if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
-			t->job_err = UV_EINVAL;
-			snprintf(t->job_msg, sizeof t->job_msg, "%s changed "
-			    "while it was being sent, so it was not delivered",
-			    path);
-			goto fail;
-		}
-		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
-			t->job_err = r;
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "cannot hash %s: %s", path, uv_strerror(r));
-		}
-		goto fail;	/* closes: done with an empty file */
-	}
+	/* Empty, or every byte kept by the receiver: done with it now. */
+	if (xf->offset == t->pub.files[i].size)
+		read_end(t, i);
 	return;
 fail:
 	close(xf->fd);
@@ -126,26 +137,8 @@ job_read(struct transfer *t)
 	b->file = i;
 	b->len = got;
 	xf->offset += got;
-	if (xf->offset == t->pub.files[i].size) {
-		/*
-		 * Written to while it was read (its size or time moved): what
-		 * was read is neither version, so it must not be delivered.
-		 */
-		if (!same_file(xf->fd, xf, t->pub.files[i].size)) {
-			t->job_err = UV_EINVAL;
-			snprintf(t->job_msg, sizeof t->job_msg, "%s changed "
-			    "while it was being sent, so it was not delivered",
-			    path);
-			return;
-		}
-		if ((r = client_digest_final(&xf->dg, xf->sha256)) != 0) {
-			t->job_err = r;
-			snprintf(t->job_msg, sizeof t->job_msg,
-			    "cannot hash %s", path);
-		}
-		close(xf->fd);
-		xf->fd = -1;
-	}
+	if (xf->offset == t->pub.files[i].size)
+		read_end(t, i);
 }
 
 /* The path of entry i below its top-level folder ("photos/a/b" -> "a/b"). */

@@ -38,6 +38,7 @@ struct headless {
 	bool				 declining;	/* inside our own client_decline */
 	bool				 bar;		/* a progress line is on stderr */
 	bool				 interrupted;	/* a signal cancelled what ran */
+	bool				 late_signal;	/* a signal came after finish() */
 	bool				 skipped;	/* send: what the folders held and is not sent was said */
 	uv_signal_t			 sigint;
 	uv_signal_t			 sigterm;
@@ -104,8 +105,13 @@ finish(struct headless *h, int status)
 	clear_bar(h);
 	client_close(h->c);
 	uv_close((uv_handle_t *)&h->retry, signal_close_cb);
-	uv_close((uv_handle_t *)&h->sigint, signal_close_cb);
-	uv_close((uv_handle_t *)&h->sigterm, signal_close_cb);
+	/*
+	 * The signal handlers stay while the client closes (run() closes
+	 * them): a SIGINT now, after a transfer was reported done, must not
+	 * kill us with its default action and turn the exit status into 130.
+	 */
+	uv_unref((uv_handle_t *)&h->sigint);
+	uv_unref((uv_handle_t *)&h->sigterm);
 }
 
 /* True while some transfer has not ended. */
@@ -129,6 +135,15 @@ signal_cb(uv_signal_t *s, int signum)
 	bool				 busy = false;
 
 	(void)signum;
+	if (h->done) {
+		/* Closing already; a second signal then gets its default action. */
+		if (h->late_signal) {
+			uv_signal_stop(&h->sigint);
+			uv_signal_stop(&h->sigterm);
+		}
+		h->late_signal = true;
+		return;
+	}
 	if (h->interrupted) {
 		/* A second signal: stop waiting for the cancel's answer. */
 		if (!h->done && running(h))
@@ -746,6 +761,8 @@ run(uv_loop_t *loop, const struct ui_headless_options *o,
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&prune, NULL);
+	uv_close((uv_handle_t *)&h.sigint, signal_close_cb);
+	uv_close((uv_handle_t *)&h.sigterm, signal_close_cb);
 	uv_run(loop, UV_RUN_DEFAULT);
 	client_free(h.c);
 	return h.status;

@@ -459,6 +459,15 @@ on_transfer(struct client *c, const struct client_transfer *t, void *arg)
 			ui_message(ui, UI_C_WARN, "%s declined %s", t->peer_name, name);
 		else if (t->dir == CLIENT_RECEIVE && t->started_ms == 0)
 			ui->prune = true;	/* never accepted: its row may go */
+		else
+			/* Nothing said before ("waiting for bob...") may stay up. */
+			ui_message(ui, t->state == CLIENT_TRANSFER_FAILED ?
+			    UI_C_ERROR : UI_C_WARN, "%s %s: %s%s", name,
+			    t->state == CLIENT_TRANSFER_FAILED ? "failed" :
+			    t->state == CLIENT_TRANSFER_CANCELLED ? "cancelled" :
+			    "declined", t->reason, t->broken &&
+			    t->dir == CLIENT_SEND ? " (r on it in Transfers sends it "
+			    "again)" : "");
 	}
 	ui_peers_update(ui);
 }

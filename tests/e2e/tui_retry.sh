@@ -29,6 +29,8 @@ t_diag "breaking at about $PCT%"
 t_check "bytes flow to bob" t_wait_for 20 part_bigger_than "$T_DIR/bob" $((SIZE * PCT / 100))
 kill -KILL "$RX_PID"
 t_check "the row says failed" tui_wait_for 'failed'
+t_check "and the status line says why, no longer 'waiting for bob'" \
+    tui_wait_for 'big\.bin failed: bob disconnected after [0-9.]+ MiB of 16\.0 MiB'
 t_check "bob keeps its part" t_wait_for 10 kept_one "$T_DIR/bob"
 start_receiver bob "$T_DIR/bob" --count 1
 t_check "bob is back" tui_wait_for 'Peers 1'

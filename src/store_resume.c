@@ -113,12 +113,12 @@ part_name(const char *key, unsigned n, char *out, size_t len)
  * transfer holds it; UV_ENOENT; another error.
  */
 static int
-open_part(int rd, const char *name, bool create, int *fd)
+open_part(int rd, const char *name, int create, int *fd)
 {
 	struct stat	st;
 	int		f, flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 
-	if ((f = openat(rd, name, flags | (create ? O_CREAT : 0), 0644)) < 0)
+	if ((f = openat(rd, name, flags | create, 0644)) < 0)
 		return UV__ERR(errno);
 	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    st.st_uid != geteuid()) {
@@ -152,7 +152,7 @@ client_store_resume_find(const char *rdir, const char *key, uint64_t size,
 		return UV__ERR(errno);
 	for (n = 0; n < STORE_RESUME_TRIES; n++) {
 		part_name(key, n, name, sizeof name);
-		r = open_part(rd, name, false, fd);
+		r = open_part(rd, name, 0, fd);
 		if (r == UV_ENOENT) {
 			r = busy ? UV_EBUSY : UV_ENOENT;
 			break;		/* names are taken in order: no later one */
@@ -185,10 +185,17 @@ client_store_resume_create(const char *rdir, const char *key,
 
 	if ((rd = open(rdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return UV__ERR(errno);
+	/* A new name, never another transfer's kept part (find reuses those), */
 	for (n = 0; n < STORE_RESUME_TRIES; n++) {
 		part_name(key, n, name, sizeof name);
-		if ((r = open_part(rd, name, true, fd)) == 0)
+		if ((r = open_part(rd, name, O_CREAT | O_EXCL, fd)) != UV_EEXIST)
 			break;
+	}
+	/* ... unless every name is taken: then the first one nobody holds. */
+	for (n = 0; r == UV_EEXIST && n < STORE_RESUME_TRIES; n++) {
+		part_name(key, n, name, sizeof name);
+		if ((r = open_part(rd, name, O_CREAT, fd)) != 0 && r != UV_ENOENT)
+			r = UV_EEXIST;
 	}
 	if (r != 0)
 		goto out;
@@ -326,8 +333,15 @@ client_store_resume_prune(const char *dir, uint64_t max_age_s,
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' ||
-		    (len > sl && strcmp(de->d_name + len - sl, RECORD_SUFFIX) == 0))
+		if (len > sl && strcmp(de->d_name + len - sl, RECORD_SUFFIX) == 0) {
+			/* A record whose part is gone (killed between the two): it goes too. */
+			snprintf(name, sizeof name, "%.*s", (int)(len - sl), de->d_name);
+			if (fstatat(rd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+			    errno == ENOENT)
+				(void)unlinkat(rd, de->d_name, 0);
+			continue;
+		}
+		if (de->d_name[0] == '.')
 			continue;
 		if (fstatat(rd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(st.st_mode))
@@ -335,7 +349,7 @@ client_store_resume_prune(const char *dir, uint64_t max_age_s,
 		age = now > (uint64_t)st.st_mtime ? now - (uint64_t)st.st_mtime : 0;
 		if (age < max_age_s)
 			continue;
-		if (open_part(rd, de->d_name, false, &f) != 0)
+		if (open_part(rd, de->d_name, 0, &f) != 0)
 			continue;	/* held by a transfer right now, or not ours */
 		read_record(rd, de->d_name, name, sizeof name, &size);
 		if (unlinkat(rd, de->d_name, 0) == 0) {

@@ -278,14 +278,18 @@ job_finish(struct transfer *t)
 	const struct client_file *f = &t->pub.files[i];
 	int			 r;
 
+	/*
+	 * A part in the resume folder is held (locked) until the commit names
+	 * it, and gets its time there: the age cleanup goes by the last write.
+	 */
+	if (xf->in_res)
+		goto digest;
 	if ((r = client_store_file_finish(xf->fd, f->exec, f->mtime)) != 0) {
 		t->job_err = r;
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot set the time "
 		    "or mode of %s in %s: %s", f->name, t->e->set.dir,
 		    uv_strerror(r));
 	}
-	if (xf->in_res)
-		goto digest;	/* held (locked) until the commit names it */
 	if (close(xf->fd) != 0 && t->job_err == 0) {
 		t->job_err = UV__ERR(errno);
 		snprintf(t->job_msg, sizeof t->job_msg, "cannot write %s in %s: %s",
@@ -309,10 +313,18 @@ commit_one(struct transfer *t, size_t i, char *saved, size_t savedlen)
 	int		 r;
 
 	if (t->xf[i].in_res) {
-		r = client_store_commit_from(t->res_dir, t->xf[i].part, dir,
-		    t->pub.files[i].name, saved, savedlen);
-		if (r == 0)
-			(void)client_store_resume_forget(t->res_dir, t->xf[i].part);
+		/*
+		 * The record goes first, while the part still holds its name
+		 * (after the rename another transfer may make a new one), and
+		 * the file gets its time and mode through the descriptor held.
+		 */
+		(void)client_store_resume_forget(t->res_dir, t->xf[i].part);
+		if ((r = client_store_commit_from(t->res_dir, t->xf[i].part, dir,
+		    t->pub.files[i].name, saved, savedlen)) != 0)
+			return r;
+		if ((r = client_store_file_finish(t->xf[i].fd,
+		    t->pub.files[i].exec, t->pub.files[i].mtime)) != 0)
+			(void)client_store_remove(dir, saved);	/* not half done */
 		return r;
 	}
 	if (!t->pub.files[i].dir)

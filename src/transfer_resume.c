@@ -91,8 +91,14 @@ xfer__job_resume_scan(struct transfer *t)
 		    client_store_resume_find(rdir, key, t->pub.files[i].size,
 		    part, sizeof part, &fd, &len) != 0)
 			continue;
-		if (len == 0 || hash_prefix(fd, len, &xf->dg) != 0) {
-			close(fd);	/* nothing to go on from: created afresh */
+		if (len == 0) {
+			/* Nothing to go on from (we hold its lock): made afresh. */
+			(void)client_store_resume_remove(rdir, part);
+			close(fd);
+			continue;
+		}
+		if (hash_prefix(fd, len, &xf->dg) != 0) {
+			close(fd);
 			continue;
 		}
 		if (client_digest_peek(&xf->dg, xf->sha256) != 0 ||
@@ -381,7 +387,8 @@ xfer__broke(struct transfer *t)
 	if (t->pub.dir == CLIENT_SEND)
 		return t->pub.state >= CLIENT_TRANSFER_ACCEPTED ?
 		    "; sent again, it goes on from what arrived" : "";
-	if (t->res_dir != NULL)
+	/* Before that the scan job may still be writing in_res and got. */
+	if (t->pub.state >= CLIENT_TRANSFER_TRANSFERRING && t->res_dir != NULL)
 		for (i = 0; i < t->pub.nfiles; i++)
 			if (t->xf[i].in_res && t->xf[i].got > 0)	/* the loop's own */
 				return "; what arrived is kept, so sending it "

@@ -187,7 +187,8 @@ take_ranges(struct transfer *t, const struct proto_msg *m)
 
 	for (k = 0; k < m->nskip; k++) {
 		r = &m->skip[k];
-		if (r->from < t->skip_end || r->from > t->pub.nfiles ||
+		if (r->from < t->skip_end || r->from < t->resume_end ||
+		    r->from > t->pub.nfiles ||
 		    r->count > t->pub.nfiles - r->from) {
 			xfer__fail(t, "%s left out files that are not in the "
 			    "list", t->pub.peer_name);

@@ -47,6 +47,7 @@ struct headless {
 	bool				 retrying;	/* send: the retry timer runs */
 	uint64_t			 broke_ms;	/* send: when the breaks began; 0: none */
 	unsigned			 backoff;	/* send: seconds of the last wait */
+	uint64_t			 kept;		/* send: the most a retry found kept */
 	uint64_t			 coded;		/* the last transfer whose code we showed */
 	struct {
 		uint64_t	 id;		/* receive: a transfer being received, */
@@ -506,9 +507,14 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 		    t->skipped);
 	}
 	show_code(h, t);
-	if (t->state >= CLIENT_TRANSFER_TRANSFERRING && t->bytes_done >
-	    t->bytes_resumed) {
-		/* Bytes flow again: a later break starts the retries afresh. */
+	if (t->bytes_resumed > h->kept) {
+		/*
+		 * The receiver kept more than ever before: the tries made
+		 * progress that lasts, so a later break gets the whole
+		 * --retry-for again. (Bytes that flow and are lost again, as
+		 * in a folder, which is not resumed, do not count.)
+		 */
+		h->kept = t->bytes_resumed;
 		h->broke_ms = 0;
 		h->backoff = 0;
 	}

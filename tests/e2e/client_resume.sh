@@ -10,7 +10,8 @@
 # again; the sender killed and run again; the relay killed and started
 # again on its port; the network gone (the tap killed) and back. Then a
 # part corrupted on the receiver's disk is found out by the prefix digests
-# and the file is sent whole (and verified); --no-retry gives up at once;
+# and the file is sent whole (and verified); a whole kept part keeps the
+# time of its last write until its commit; --no-retry gives up at once;
 # --keep-parts removes old parts and says so.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/client_lib.bash"
@@ -161,6 +162,33 @@ t_check "ivan said so too" grep -q \
 SENT=$(( $(tap_up "$TAP_DIR") - BEFORE ))
 t_diag "after the break: $SENT bytes went up for a $SIZE-byte file"
 t_ok "$([ "$SENT" -ge "$SIZE" ]; echo $?)" "the whole file went up again"
+
+# --- two files, the first an old one, the break in the second ----------------
+# A part kept whole waits for the commit with the time of its last write,
+# not the sender's old time, so the age cleanup never takes it for stale.
+mkfile "$T_DIR/old.bin" $((2 * 1024 * 1024))
+touch -d '400 days ago' "$T_DIR/old.bin"
+mkfile "$T_DIR/g.bin" "$SIZE"
+start_receiver max "$T_DIR/max" --count 1
+t_bg "$FERRY" send --server "$TAP_ADDR" --relay-fingerprint "$RELAY_FPR" \
+    --name nora --to max --limit-rate "$RATE" --retry-for 60 "$T_DIR/old.bin" "$T_DIR/g.bin" \
+    >"$T_DIR/nora.s.out" 2>"$T_DIR/nora.s.err"
+SX_PID=$T_LAST
+t_check "max says old.bin verified" t_wait_for 20 grep -q '^verified old\.bin ' "$T_DIR/max.out"
+t_check "bytes of g.bin flow" t_wait_for 30 bash -c \
+    '[ "$(find "$1/.ferry-resume" -type f ! -name "*.info" -size +1024k | wc -l)" -ge 2 ]' _ "$T_DIR/max"
+kill -KILL "$RX_PID"
+t_check "nora tries again" t_wait_for 15 contains "$T_DIR/nora.s.err" "ferry: trying again in"
+t_check "max keeps both parts, both written in the last day" test \
+    "$(find "$T_DIR/max/.ferry-resume" -type f ! -name '*.info' -mtime -1 | wc -l)" -eq 2
+start_receiver max "$T_DIR/max" --count 1
+t_check "nora exits 0" exited "$SX_PID" 0 60
+t_check "max said nothing about removing a part" test -z "$(grep 'removed the kept part' "$T_DIR/max.err")"
+t_check "old.bin was kept whole and not sent again" grep -qE \
+    '^ferry: resuming "?old\.bin"? at 2\.0 MiB of 2\.0 MiB' "$T_DIR/nora.s.err"
+t_check "max saved old.bin with its old time" test \
+    "$(stat -c %Y "$T_DIR/max/old.bin")" = "$(stat -c %Y "$T_DIR/old.bin")"
+t_check "and g.bin whole" check_saved "$T_DIR/max.out" g.bin "$T_DIR/g.bin" nora "$T_DIR/max"
 
 # --- --no-retry gives up at once; --keep-parts removes old parts --------------
 mkfile "$T_DIR/f.bin" "$SIZE"

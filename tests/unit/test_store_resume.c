@@ -121,6 +121,16 @@ test_find_create(void **state)
 	assert_int_equal(pread(fd, buf, 5, 0), 5);
 	assert_memory_equal(buf, "hello", 5);
 	close(fd);
+	/* A new part never takes (and empties) a kept one nobody holds. */
+	assert_int_equal(client_store_resume_create(rdir, key, rec, part2,
+	    sizeof part2, &fd2), 0);
+	assert_string_not_equal(part2, key);
+	close(fd2);
+	assert_int_equal(client_store_resume_remove(rdir, part2), 0);
+	assert_int_equal(client_store_resume_find(rdir, key, 10, part2,
+	    sizeof part2, &fd, &len), 0);
+	assert_int_equal(len, 5);
+	close(fd);
 	/* A part longer than the file offered is not this file's. */
 	assert_int_not_equal(client_store_resume_find(rdir, key, 4, part2,
 	    sizeof part2, &fd, &len), 0);
@@ -215,13 +225,20 @@ test_prune(void **state)
 	snprintf(p, sizeof p, "%s/%s", rdir, young);
 	assert_int_equal(access(p, F_OK), 0);
 	close(held);
+	/* A record whose part is gone goes with the cleanup. */
+	snprintf(p, sizeof p, "%s/orphan.info", rdir);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
 	/* Let go, it is old enough now; a young cutoff keeps nothing old. */
 	pr.n = 0;
 	assert_int_equal(client_store_resume_prune(scratch_dir, 7 * 86400,
 	    on_pruned, &pr), 0);
 	assert_int_equal(pr.n, 1);
+	assert_int_equal(access(p, F_OK), -1);	/* the orphan record */
+	snprintf(p, sizeof p, "%s/%s", rdir, young);
 	assert_int_equal(access(p, F_OK), -1);
-	/* Emptied: the folder goes too. */
+	/* Emptied: the folder goes as well. */
 	assert_int_equal(access(rdir, F_OK), -1);
 }
 

@@ -2,11 +2,12 @@
  * headless.c: client_ops for the scriptable commands. Results go to stdout
  * one line at a time (flushed, because scripts read them while we run),
  * problems to stderr as "ferry: " and a sentence, and the progress bar to
- * stderr only when it is a terminal.
+ * stderr only when it is a terminal. This file has the commands, signals
+ * and `ferry send` (with its retries after a break); headless_recv.c has
+ * `ferry receive`.
  */
-#include "headless.h"
+#include "headless_int.h"
 
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -14,48 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
 #include "fmt.h"
-#include "name.h"
-#include "relays.h"
 #include "text.h"
 
 #define BAR_COLS	24	/* cells of the progress bar */
-
-enum headless_cmd {
-	HEADLESS_PEERS,
-	HEADLESS_SEND,
-	HEADLESS_RECEIVE,
-};
-
-struct headless {
-	uv_loop_t			*loop;
-	struct client			*c;
-	const struct ui_headless_options	*o;
-	enum headless_cmd		 cmd;
-	int				 status;	/* exit status once done */
-	bool				 done;
-	bool				 declining;	/* inside our own client_decline */
-	bool				 bar;		/* a progress line is on stderr */
-	bool				 interrupted;	/* a signal cancelled what ran */
-	bool				 late_signal;	/* a signal came after finish() */
-	bool				 skipped;	/* send: what the folders held and is not sent was said */
-	uv_signal_t			 sigint;
-	uv_signal_t			 sigterm;
-	uint64_t			 id;		/* send: our transfer */
-	uv_timer_t			 retry;		/* send: the next offer after a break */
-	bool				 retrying;	/* send: the retry timer runs */
-	uint64_t			 broke_ms;	/* send: when the breaks began; 0: none */
-	unsigned			 backoff;	/* send: seconds of the last wait */
-	uint64_t			 kept;		/* send: the most a retry found kept */
-	uint64_t			 coded;		/* the last transfer whose code we showed */
-	struct {
-		uint64_t	 id;		/* receive: a transfer being received, */
-		size_t		 next;		/* and its first file not said verified */
-	}				 said[64];
-	unsigned long			 finished;	/* receive: transfers that ended */
-	unsigned long			 failed;
-};
 
 static void
 clear_bar(struct headless *h)
@@ -67,12 +30,8 @@ clear_bar(struct headless *h)
 	}
 }
 
-static void
-complain(struct headless *h, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-complain(struct headless *h, const char *fmt, ...)
+void
+hl_complain(struct headless *h, const char *fmt, ...)
 {
 	va_list	ap;
 	char	line[2048];
@@ -96,8 +55,8 @@ signal_close_cb(uv_handle_t *hd)
 }
 
 /* Stops with this exit status: closes the client and our signal handles. */
-static void
-finish(struct headless *h, int status)
+void
+hl_finish(struct headless *h, int status)
 {
 	if (h->done)
 		return;
@@ -148,9 +107,9 @@ signal_cb(uv_signal_t *s, int signum)
 	if (h->interrupted) {
 		/* A second signal: stop waiting for the cancel's answer. */
 		if (!h->done && running(h))
-			complain(h, "interrupted again: not waiting for the answer "
+			hl_complain(h, "interrupted again: not waiting for the answer "
 			    "to the cancel; the receiver may have kept the files");
-		finish(h, 1);
+		hl_finish(h, 1);
 		return;
 	}
 	h->interrupted = true;
@@ -162,7 +121,7 @@ signal_cb(uv_signal_t *s, int signum)
 		client_cancel(h->c, t->id, "interrupted");
 	}
 	if (h->cmd == HEADLESS_RECEIVE && !busy) {
-		finish(h, h->failed ? 1 : 0);
+		hl_finish(h, h->failed ? 1 : 0);
 		return;
 	}
 	/*
@@ -173,17 +132,17 @@ signal_cb(uv_signal_t *s, int signum)
 	if (busy && running(h))
 		return;
 	if (h->cmd != HEADLESS_PEERS)
-		complain(h, "interrupted%s", busy ?
+		hl_complain(h, "interrupted%s", busy ?
 		    "; the transfer was cancelled" : "");
-	finish(h, 1);
+	hl_finish(h, 1);
 }
 
 /* After an interrupt, once nothing runs any more: the exit status. */
-static void
-interrupted_done(struct headless *h, int status)
+void
+hl_interrupted_done(struct headless *h, int status)
 {
 	if (h->interrupted && !h->done && !running(h))
-		finish(h, status);
+		hl_finish(h, status);
 }
 
 /* "[#########.........]  45%  12.5 MiB of 40.0 MiB  35.2 MiB/s  ETA 0:03" */
@@ -234,11 +193,11 @@ state_cb(struct client *c, enum client_state state,
 		    uv_now(h->loop) - h->broke_ms < h->o->retry_s * 1000ULL)
 			break;
 		/* A transfer that was running has already said why it failed. */
-		complain(h, "%s", reason);
+		hl_complain(h, "%s", reason);
 		if (h->broke_ms != 0)
-			complain(h, "gave up after trying again for %lu s",
+			hl_complain(h, "gave up after trying again for %lu s",
 			    h->o->retry_s);
-		finish(h, 1);
+		hl_finish(h, 1);
 		break;
 	default:
 		break;
@@ -246,6 +205,7 @@ state_cb(struct client *c, enum client_state state,
 }
 
 static bool	try_again(struct headless *);
+static void	left_out(struct headless *, const struct client_transfer *);
 
 static void
 peers_cb(struct client *c, void *arg)
@@ -261,10 +221,10 @@ peers_cb(struct client *c, void *arg)
 	if (h->cmd == HEADLESS_SEND && h->id == 0 && !h->retrying) {
 		if (client_offer(c, h->o->to, h->o->paths, h->o->npaths, &h->id,
 		    err, sizeof err) != 0) {
-			complain(h, "%s", err);
+			hl_complain(h, "%s", err);
 			/* After a break, the receiver may be on its way back. */
 			if (h->broke_ms == 0 || !try_again(h))
-				finish(h, 1);
+				hl_finish(h, 1);
 		}
 		return;
 	}
@@ -274,164 +234,15 @@ peers_cb(struct client *c, void *arg)
 	for (i = 0; i < n; i++)
 		printf("%s\t%s\t%s\n", p[i].name, p[i].addr, p[i].short_fpr);
 	fflush(stdout);
-	finish(h, 0);
-}
-
-static bool
-is_from(const struct headless *h, const struct client_transfer *t)
-{
-	const char		*from = h->o->from;
-	struct proto_hostport	 hp;
-	char			 a[20], b[20], err[80];
-	size_t			 n;
-
-	if (from == NULL)
-		return true;
-	/* As --to reads a peer: an address is never a name; a name's key was checked. */
-	if (strchr(from, ':') != NULL && proto_hostport_parse(from, &hp, err,
-	    sizeof err) == 0 && hp.host[0] != '\0')
-		return strcmp(from, t->peer_addr) == 0;
-	if (strcmp(from, t->peer_name) == 0)
-		return true;
-	n = client_fpr_normalize(from, a, sizeof a);
-	return n >= 8 && client_fpr_normalize(t->peer_fpr, b, sizeof b) > 0 &&
-	    strncmp(a, b, n) == 0;
-}
-
-static void	show_code(struct headless *, const struct client_transfer *);
-static void	left_out(struct headless *, const struct client_transfer *);
-
-/*
- * Whether a glob of g hits path: one with a slash matches the whole path
- * ("photos/ *.jpg" without the space), one without it the last part
- * ("*.jpg"); and a glob
- * that hits a folder hits everything in it ("--exclude cache").
- */
-static bool
-glob_hits(const char *const *g, size_t n, const char *path)
-{
-	char		 pre[PATH_MAX];
-	const char	*base, *slash;
-	size_t		 k, len;
-
-	for (len = strlen(path);; len = (size_t)(slash - path)) {
-		if (len >= sizeof pre)
-			return false;
-		memcpy(pre, path, len);
-		pre[len] = '\0';
-		base = strrchr(pre, '/') != NULL ? strrchr(pre, '/') + 1 : pre;
-		for (k = 0; k < n; k++)
-			if (fnmatch(g[k], strchr(g[k], '/') != NULL ? pre : base,
-			    strchr(g[k], '/') != NULL ? FNM_PATHNAME : 0) == 0)
-				return true;
-		/* The folder it lies in, then that folder's, ... */
-		for (slash = path + len; slash > path && slash[-1] != '/'; slash--)
-			;
-		if (slash == path)
-			return false;
-		slash--;
-	}
-}
-
-/* Whether --only and --exclude take path. */
-static bool
-chosen(const struct headless *h, const char *path)
-{
-	return (h->o->nonly == 0 || glob_hits(h->o->only, h->o->nonly, path)) &&
-	    !glob_hits(h->o->exclude, h->o->nexclude, path);
-}
-
-/*
- * --only and --exclude: everything is left out, then each file they take
- * is taken (with the folders it lies in), and each empty folder they take.
- * Says what was left out. 0, or -1 when nothing is left to take.
- */
-static int
-choose(struct headless *h, struct client *c, const struct client_transfer *t)
-{
-	const struct client_file	*f;
-	size_t				 i, len, taken = 0, files;
-
-	if (h->o->nonly == 0 && h->o->nexclude == 0)
-		return 0;
-	for (i = 0; i < t->nfiles; i++)
-		if (strchr(t->files[i].name, '/') == NULL)
-			(void)client_take(c, t->id, i, false);
-	for (i = 0; i < t->nfiles; i++) {
-		f = &t->files[i];
-		len = strlen(f->name);
-		/* An empty folder: nothing after it lies in it. */
-		if (f->dir && i + 1 < t->nfiles &&
-		    strncmp(t->files[i + 1].name, f->name, len) == 0 &&
-		    t->files[i + 1].name[len] == '/')
-			continue;
-		if (chosen(h, f->name)) {
-			(void)client_take(c, t->id, i, true);
-			taken += !f->dir;
-		}
-	}
-	files = t->nfiles - t->nfolders;
-	if (taken == 0 && t->nskipped == t->nfiles) {
-		complain(h, "--only/--exclude leave none of the %zu files from %s",
-		    files, t->peer_name);
-		return -1;
-	}
-	if (taken < files)
-		complain(h, "taking %zu of the %zu files from %s (--only/--exclude "
-		    "leave out %zu)", taken, files, t->peer_name, files - taken);
-	return 0;
-}
-
-static void
-incoming_cb(struct client *c, const struct client_transfer *t,
-    void *arg)
-{
-	struct headless	*h = arg;
-	char		 reason[128];
-	int		 r;
-
-	if (h->done) {
-		client_decline(c, t->id, "the receiver is stopping");
-		return;
-	}
-	if (h->o->decline || !is_from(h, t)) {
-		if (h->o->decline)
-			snprintf(reason, sizeof reason, "declined");
-		else
-			snprintf(reason, sizeof reason,
-			    "%s only takes files from %s", client_self_name(c),
-			    h->o->from);
-		h->declining = true;
-		client_decline(c, t->id, reason);
-		h->declining = false;
-		if (h->o->decline) {
-			fprintf(stderr, "ferry: declined the files from %s\n",
-			    t->peer_name);
-			fflush(stderr);
-			if (h->o->count && ++h->finished >= h->o->count)
-				finish(h, h->failed ? 1 : 0);
-		}
-		return;
-	}
-	show_code(h, t);
-	if (choose(h, c, t) != 0) {
-		h->declining = true;
-		client_decline(c, t->id, "the receiver takes none of these files");
-		h->declining = false;
-		return;
-	}
-	if ((r = client_accept(c, t->id)) != 0) {
-		complain(h, "cannot accept the files from %s: %s",
-		    t->peer_name, uv_strerror(r));
-	}
+	hl_finish(h, 0);
 }
 
 /*
  * An unverified peer: the code of this session, which the peer's ferry
  * shows too, for the two people to compare, and how to say it matched.
  */
-static void
-show_code(struct headless *h, const struct client_transfer *t)
+void
+hl_show_code(struct headless *h, const struct client_transfer *t)
 {
 	char	w[200];
 
@@ -443,7 +254,7 @@ show_code(struct headless *h, const struct client_transfer *t)
 		return;
 	h->coded = t->id;
 	clear_bar(h);
-	complain(h, "%s %s (key %s): compare the code %s with %s; if it "
+	hl_complain(h, "%s %s (key %s): compare the code %s with %s; if it "
 	    "matches, run: ferry trust %s %s", t->trust == CLIENT_TRUST_UNKNOWN ?
 	    "first contact with" : "not verified yet:", t->peer_name, t->peer_fpr,
 	    t->auth_code, t->peer_name, proto_fmt_shell_word(t->peer_name, w,
@@ -480,14 +291,14 @@ try_again(struct headless *h)
 	if (h->broke_ms == 0)
 		h->broke_ms = now;
 	if (now - h->broke_ms >= limit) {
-		complain(h, "gave up after trying again for %lu s", h->o->retry_s);
+		hl_complain(h, "gave up after trying again for %lu s", h->o->retry_s);
 		return false;
 	}
 	h->backoff = h->backoff == 0 ? 1 : h->backoff >= 15 ? 30 : h->backoff * 2;
 	wait = h->backoff;
 	if ((uint64_t)wait * 1000 > limit - (now - h->broke_ms))
 		wait = (unsigned)((limit - (now - h->broke_ms) + 999) / 1000);
-	complain(h, "trying again in %u s (--no-retry gives up at once)", wait);
+	hl_complain(h, "trying again in %u s (--no-retry gives up at once)", wait);
 	h->retrying = true;
 	uv_timer_start(&h->retry, retry_cb, (uint64_t)wait * 1000, 0);
 	return true;
@@ -503,10 +314,10 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 	if (t->skipped[0] != '\0' && !h->skipped) {
 		/* Not an error: links and special files are never sent. */
 		h->skipped = true;
-		complain(h, "not sent (only files and folders are): %s",
+		hl_complain(h, "not sent (only files and folders are): %s",
 		    t->skipped);
 	}
-	show_code(h, t);
+	hl_show_code(h, t);
 	if (t->bytes_resumed > h->kept) {
 		/*
 		 * The receiver kept more than ever before: the tries made
@@ -533,13 +344,13 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 	}
 	clear_bar(h);
 	if (t->state != CLIENT_TRANSFER_DONE) {
-		complain(h, "%s", t->reason);
+		hl_complain(h, "%s", t->reason);
 		if (!t->broken || !try_again(h))
-			finish(h, 1);
+			hl_finish(h, 1);
 		return;
 	}
 	if (h->interrupted)
-		complain(h, "%s", t->reason);	/* the cancel came too late */
+		hl_complain(h, "%s", t->reason);	/* the cancel came too late */
 	if (t->nskipped > 0)
 		left_out(h, t);
 	if (!h->o->quiet) {
@@ -551,7 +362,7 @@ send_transfer(struct headless *h, const struct client_transfer *t)
 				    t->peer_name);
 		fflush(stdout);
 	}
-	finish(h, 0);
+	hl_finish(h, 0);
 }
 
 /* The sender hears which files the receiver left out: "bob left out 2 of the 5 files: a, b". */
@@ -579,89 +390,8 @@ left_out(struct headless *h, const struct client_transfer *t)
 		return;
 	if (shown < n)
 		snprintf(list + len, sizeof list - len, ", and %zu more", n - shown);
-	complain(h, "%s left out %zu of the %zu files: %s", t->peer_name, n,
+	hl_complain(h, "%s left out %zu of the %zu files: %s", t->peer_name, n,
 	    files, list);
-}
-
-/*
- * One line per file as it is verified, while the transfer runs ("saved"
- * lines follow once every file is, with the names they were saved under).
- */
-static void
-say_verified(struct headless *h, const struct client_transfer *t)
-{
-	size_t	k, free_k = SIZE_MAX, i;
-
-	for (k = 0; k < sizeof h->said / sizeof h->said[0]; k++) {
-		if (h->said[k].id == t->id)
-			break;
-		if (h->said[k].id == 0 && free_k == SIZE_MAX)
-			free_k = k;
-	}
-	if (k == sizeof h->said / sizeof h->said[0]) {
-		if (free_k == SIZE_MAX || CLIENT_TRANSFER_ENDED(t->state) ||
-		    t->state < CLIENT_TRANSFER_TRANSFERRING)
-			return;
-		k = free_k;
-		h->said[k].id = t->id;
-		h->said[k].next = 0;
-	}
-	for (i = h->said[k].next; i < t->nfiles; i++) {
-		const struct client_file *f = &t->files[i];
-
-		if (f->dir || f->skip)
-			continue;
-		if (!f->verified)
-			break;
-		if (!h->o->quiet)
-			printf("verified %s (%" PRIu64 " bytes, sha256 %s) from %s\n",
-			    f->name, f->size, f->sha256, t->peer_name);
-	}
-	if (i > h->said[k].next)
-		fflush(stdout);
-	h->said[k].next = i;
-	if (CLIENT_TRANSFER_ENDED(t->state))
-		h->said[k].id = 0;
-}
-
-static void
-receive_transfer(struct headless *h, const struct client_transfer *t)
-{
-	size_t	i;
-
-	if (t->dir == CLIENT_RECEIVE && !h->declining)
-		say_verified(h, t);
-	if (t->dir != CLIENT_RECEIVE || !CLIENT_TRANSFER_ENDED(t->state) ||
-	    h->declining)
-		return;
-	if (t->state == CLIENT_TRANSFER_DONE) {
-		for (i = 0; i < t->nfiles; i++)
-			if (!t->files[i].dir && !t->files[i].skip)
-				printf("saved %s (%" PRIu64 " bytes, sha256 %s) "
-				    "from %s\n", t->files[i].saved_as != NULL ?
-				    t->files[i].saved_as : t->files[i].name,
-				    t->files[i].size, t->files[i].sha256,
-				    t->peer_name);
-		fflush(stdout);
-		if (h->interrupted)
-			complain(h, "%s", t->reason);	/* the cancel came too late */
-	} else {
-		complain(h, "%s", t->reason);
-		/*
-		 * Offers refused before anyone said yes are no failure; a
-		 * transfer that failed is, but only saved ones count for
-		 * --count, so a sender whose transfers break (or a hostile
-		 * one) cannot make the receiver stop waiting for the real one.
-		 */
-		if (t->started_ms != 0 || t->state != CLIENT_TRANSFER_DECLINED)
-			h->failed++;
-		interrupted_done(h, h->failed ? 1 : 0);
-		return;
-	}
-	/* N saved: done, whatever failed on the way (it was said on stderr). */
-	if (!h->done && h->o->count && ++h->finished >= h->o->count)
-		finish(h, 0);
-	interrupted_done(h, h->failed ? 1 : 0);
 }
 
 static void
@@ -674,7 +404,7 @@ transfer_cb(struct client *c, const struct client_transfer *t,
 	if (h->cmd == HEADLESS_SEND)
 		send_transfer(h, t);
 	else if (h->cmd == HEADLESS_RECEIVE)
-		receive_transfer(h, t);
+		hl_receive_transfer(h, t);
 }
 
 static void
@@ -683,13 +413,13 @@ message_cb(struct client *c, const char *line, void *arg)
 	struct headless	*h = arg;
 
 	(void)c;
-	complain(h, "%s", line);
+	hl_complain(h, "%s", line);
 }
 
 static const struct client_ops ops = {
 	.on_state = state_cb,
 	.on_peers = peers_cb,
-	.on_incoming = incoming_cb,
+	.on_incoming = hl_incoming_cb,
 	.on_transfer = transfer_cb,
 	.on_message = message_cb,
 };
@@ -711,21 +441,6 @@ static void
 prepare_cb(uv_prepare_t *p)
 {
 	prune(p->data);
-}
-
-/* The receiver's cleanup of parts nobody resumed: said, one line each. */
-static void
-pruned(void *arg, const char *name, uint64_t have, uint64_t size,
-    uint64_t age_s)
-{
-	char	a[PROTO_SIZE_LEN], b[PROTO_SIZE_LEN], q[128];
-
-	proto_fmt_size(have, a, sizeof a);
-	proto_fmt_size(size, b, sizeof b);
-	proto_name_show(name[0] != '\0' ? name : "(a file)", 80, q, sizeof q);
-	complain(arg, "removed the kept part of %s (%s of %s) from a broken "
-	    "transfer nobody resumed in %" PRIu64 " day%s", q, a, b,
-	    age_s / 86400, age_s / 86400 == 1 ? "" : "s");
 }
 
 static int
@@ -759,11 +474,11 @@ run(uv_loop_t *loop, const struct ui_headless_options *o,
 		uv_prepare_start(&prune, prepare_cb);
 	uv_unref((uv_handle_t *)&prune);
 	if (cmd == HEADLESS_RECEIVE && client_prune_parts(h.c, o->keep_parts_s,
-	    pruned, &h, err, sizeof err) != 0)
-		complain(&h, "%s", err);	/* resuming may not work; receiving does */
+	    hl_pruned, &h, err, sizeof err) != 0)
+		hl_complain(&h, "%s", err);	/* resuming may not work; receiving does */
 	if ((r = client_start(h.c)) != 0) {
 		fprintf(stderr, "ferry: %s\n", uv_strerror(r));
-		finish(&h, 1);
+		hl_finish(&h, 1);
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&prune, NULL);

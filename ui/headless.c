@@ -482,8 +482,15 @@ run(uv_loop_t *loop, const struct ui_headless_options *o,
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&prune, NULL);
+	/*
+	 * Closing a signal handle gives the signal its default action back:
+	 * ignored instead from here to the exit, so a SIGINT landing now
+	 * cannot turn a finished command's status into 130.
+	 */
 	uv_close((uv_handle_t *)&h.sigint, signal_close_cb);
+	signal(SIGINT, SIG_IGN);
 	uv_close((uv_handle_t *)&h.sigterm, signal_close_cb);
+	signal(SIGTERM, SIG_IGN);
 	uv_run(loop, UV_RUN_DEFAULT);
 	client_free(h.c);
 	return h.status;
